@@ -1,0 +1,57 @@
+/**
+ * Tape nodes. A node is created for each differentiable op whose inputs require grad. It keeps
+ * edges to the nodes (or leaf tensors) of its inputs and aliases of only the tensors its rule reads.
+ *
+ * Nodes are reference counted (by the tensors whose `gradFn` they are and by child nodes), so a
+ * graph that is never backpropagated is freed as soon as its outputs are disposed.
+ */
+import type { DType } from '../dtype.js';
+import type { Tensor } from '../tensor.js';
+
+export interface GradCtx<P = unknown> {
+  /** Inputs the rule declared in `saves` (others are undefined). */
+  readonly inputs: readonly (Tensor | undefined)[];
+  /** The op's output, if the rule declared `'out'` in `saves`. */
+  readonly out: Tensor | undefined;
+  readonly params: P;
+  readonly shapes: readonly (readonly number[])[];
+  readonly dtypes: readonly DType[];
+}
+
+export interface GradRule<P = unknown> {
+  /** Input indices and/or 'out' that `grad` reads; nothing else is kept alive. */
+  readonly saves?: readonly (number | 'out')[];
+  /** Gradients for each input (null = zero / not differentiable), each with its input's shape. */
+  grad(g: Tensor, ctx: GradCtx<P>): readonly (Tensor | null | undefined)[];
+}
+
+export type Edge = { readonly node: Node; readonly leaf?: undefined } | { readonly leaf: Tensor; readonly node?: undefined };
+
+export class Node {
+  private refs = 0;
+  /** Saved tensors were released (after a backward without retainGraph). */
+  freed = false;
+  constructor(
+    readonly name: string,
+    readonly edges: readonly (Edge | null)[],
+    readonly rule: GradRule<never>,
+    readonly ctx: GradCtx<unknown>,
+    private readonly saved: readonly Tensor[],
+  ) {
+    for (const e of edges) e?.node?.incRef();
+  }
+  incRef(): void {
+    this.refs++;
+  }
+  decRef(): void {
+    if (--this.refs === 0) {
+      this.freeSaved();
+      for (const e of this.edges) e?.node?.decRef();
+    }
+  }
+  freeSaved(): void {
+    if (this.freed) return;
+    this.freed = true;
+    for (const t of this.saved) t.dispose();
+  }
+}

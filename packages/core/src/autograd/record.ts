@@ -1,0 +1,45 @@
+/** Recording a tape node when an op's inputs require grad. */
+import type { Tensor } from '../tensor.js';
+import { isGradEnabled } from './mode.js';
+import { Node, type Edge, type GradRule } from './node.js';
+
+/** Saved aliases share storage (and gradFn, for higher-order gradients) but live outside scopes. */
+function alias(t: Tensor, withGraph: boolean): Tensor {
+  const a = new (t.constructor as typeof Tensor)(t.storage.retain(), t.shape, t.strides, t.offset, true);
+  if (withGraph && t.gradFn) a._setGradFn(t.gradFn);
+  a.requiresGrad = withGraph && t.requiresGrad;
+  return a;
+}
+
+export function record(
+  name: string,
+  rule: GradRule<never> | null,
+  inputs: readonly Tensor[],
+  out: Tensor,
+  params: unknown,
+): void {
+  if (rule === null || !isGradEnabled()) return;
+  let any = false;
+  for (const t of inputs) if (t.requiresGrad) any = true;
+  if (!any) return;
+  const edges: (Edge | null)[] = inputs.map((t) =>
+    !t.requiresGrad ? null : t.gradFn ? { node: t.gradFn } : { leaf: t },
+  );
+  const saved: Tensor[] = [];
+  const savedInputs: (Tensor | undefined)[] = inputs.map(() => undefined);
+  let savedOut: Tensor | undefined;
+  for (const s of rule.saves ?? []) {
+    if (s === 'out') saved.push((savedOut = alias(out, false)));
+    else saved.push((savedInputs[s] = alias(inputs[s]!, true)));
+  }
+  const ctx = {
+    inputs: savedInputs,
+    out: savedOut,
+    params,
+    shapes: inputs.map((t) => t.shape),
+    dtypes: inputs.map((t) => t.dtype),
+  };
+  out._setGradFn(new Node(name, edges, rule, ctx, saved));
+}
+
+export { alias };

@@ -1,0 +1,59 @@
+/**
+ * @flint/core — a PyTorch-shaped tensor library for TypeScript.
+ * @example
+ * import * as fl from '@flint/core';
+ * import { cpuBackend } from '@flint/backend-cpu';
+ * fl.use(cpuBackend());
+ * const w = fl.randn([3, 2], { requiresGrad: true });
+ * const loss = fl.tensor([[1, 2, 3]]).matmul(w).tanh().sum();
+ * loss.backward();
+ */
+export { Tensor, isTensor } from './tensor.js';
+export type { Scalar, Operand, NestedArray, DimArg, ReduceOptions, VarOptions } from './tensor.js';
+export type { DType, TypedArray } from './dtype.js';
+export { DTYPES, resultType } from './dtype.js';
+export * from './errors.js';
+export { use, register, setDefaultDevice, getDefaultDevice, getBackend, listDevices, removeBackend, memory } from './device.js';
+export type { MemoryInfo } from './device.js';
+export { tidy, keep } from './scope.js';
+export { noGrad, enableGrad, isGradEnabled } from './autograd/mode.js';
+export { grad } from './autograd/backward.js';
+export type { BackwardOptions, GradOptions } from './autograd/backward.js';
+export {
+  tensor,
+  zeros,
+  ones,
+  full,
+  zerosLike,
+  onesLike,
+  fullLike,
+  arange,
+  linspace,
+  eye,
+  rand,
+  randn,
+  randint,
+  manualSeed,
+} from './ops/creation.js';
+export type { CreateOptions } from './ops/creation.js';
+export {
+  neg, abs, sign, exp, expm1, log, log1p, log2, sqrt, rsqrt, square, reciprocal, sin, cos, tanh, sigmoid, erf,
+  floor, ceil, round, trunc, clamp, add, sub, mul, div, remainder, pow, maximum, minimum,
+  eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalNot, isnan, isfinite, nanToNum, where,
+} from './ops/elementwise.js';
+export { relu, leakyRelu, elu, gelu, silu, softplus } from './ops/activation.js';
+export {
+  sum, mean, prod, amax, amin, argmax, argmin, variance as var, std, logsumexp, all, any, norm, cumsum,
+  softmax, logSoftmax, maxOf as max, minOf as min,
+} from './ops/reduce.js';
+export type { ValuesIndices } from './ops/reduce.js';
+export {
+  reshape, view, flatten, unsqueeze, squeeze, permute, transpose, expand, narrow, slice, flip, contiguous, clone, detach,
+} from './ops/views.js';
+export type { IndexSpec } from './ops/views.js';
+export { cat, stack, split, chunk, pad, repeat, tile, tril, triu } from './ops/shape.js';
+export type { PadMode } from './ops/shape.js';
+export { gather, scatterAdd, indexSelect, maskedFill, oneHot } from './ops/indexing.js';
+export { matmul, bmm, outer, dot } from './ops/linalg.js';
+export { cast } from './ops/convert.js';
+export { decomposed } from './ops/reduce.js';

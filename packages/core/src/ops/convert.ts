@@ -1,0 +1,81 @@
+/** Dtype casts, device copies and reading data back to JS. */
+import { getBackend } from '../device.js';
+import type { DType, TypedArray } from '../dtype.js';
+import { ShapeError, fmtShape } from '../errors.js';
+import { sizeOf } from '../shape.js';
+import { Tensor, type NestedArray } from '../tensor.js';
+import { noGrad } from '../autograd/mode.js';
+import { record } from '../autograd/record.js';
+import { exec } from './dispatch.js';
+import { upload } from './creation.js';
+
+/** Cast to `dtype`; returns `x` itself when it already has it (as torch's .to does). */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) {
+    void x.storage; // throws if disposed
+    return x;
+  }
+  return exec('cast', [x], [dtype], x.shape, dtype);
+}
+
+/** Whether x covers its whole buffer in row-major order. */
+function isWholeBuffer(x: Tensor): boolean {
+  return x.offset === 0 && x.isContiguous() && x.storage.size === x.size;
+}
+
+function readWith<T>(x: Tensor, read: (t: Tensor) => T): T {
+  if (isWholeBuffer(x)) return read(x);
+  const c = noGrad(() => exec('contiguous', [x], [], x.shape, x.dtype));
+  try {
+    return read(c);
+  } finally {
+    c.dispose();
+  }
+}
+
+export function dataSync(x: Tensor): TypedArray {
+  return readWith(x, (t) => t.storage.backend.readSync(t.storage.buf, t.dtype, t.size));
+}
+
+export async function data(x: Tensor): Promise<TypedArray> {
+  if (isWholeBuffer(x)) return x.storage.backend.read(x.storage.buf, x.dtype, x.size);
+  const c = noGrad(() => exec('contiguous', [x], [], x.shape, x.dtype));
+  try {
+    return await c.storage.backend.read(c.storage.buf, c.dtype, c.size);
+  } finally {
+    c.dispose();
+  }
+}
+
+export function toArray(x: Tensor): NestedArray {
+  const flat = dataSync(x);
+  const conv = x.dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
+  let i = 0;
+  const build = (d: number): NestedArray => {
+    if (d === x.shape.length) return conv(flat[i++]!);
+    const n = x.shape[d]!;
+    const out = new Array<NestedArray>(n);
+    for (let k = 0; k < n; k++) out[k] = build(d + 1);
+    return out;
+  };
+  return build(0);
+}
+
+export function item(x: Tensor): number {
+  if (sizeOf(x.shape) !== 1)
+    throw new ShapeError(`item: only one-element tensors can be converted to a number, got shape ${fmtShape(x.shape)}`);
+  return dataSync(x)[0]!;
+}
+
+const toDeviceRule = {
+  grad: (g: Tensor, c: { params: unknown }) => [toDevice(g, c.params as string)],
+};
+
+/** Copy to another device; differentiable (the gradient is copied back). */
+export function toDevice(x: Tensor, device: string): Tensor {
+  const target = getBackend(device);
+  if (target.name === x.device) return x;
+  const out = upload(dataSync(x), x.shape, x.dtype, target.name);
+  record('toDevice', toDeviceRule, [x], out, x.device);
+  return out;
+}

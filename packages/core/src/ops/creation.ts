@@ -1,0 +1,213 @@
+/** Tensor creation: from JS data, constants, ranges and the counter-based random generator. */
+import { getBackend, Storage } from '../device.js';
+import { type DType, type TypedArray, coerce, isDType, isFloat, typedArrayFor } from '../dtype.js';
+import { DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { checkShape, contiguousStrides, sizeOf } from '../shape.js';
+import { type NestedArray, Tensor } from '../tensor.js';
+import { noGrad } from '../autograd/mode.js';
+import { exec } from './dispatch.js';
+import { tidy } from '../scope.js';
+
+export interface CreateOptions {
+  dtype?: DType;
+  device?: string;
+  requiresGrad?: boolean;
+}
+export type ShapeArg = number | readonly number[];
+
+function finish(t: Tensor, opts: CreateOptions): Tensor {
+  if (opts.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+/** @internal Copy host data into a new tensor on `device`. */
+export function upload(data: TypedArray, shape: readonly number[], dtype: DType, device?: string): Tensor {
+  const backend = getBackend(device);
+  const buf = backend.alloc(dtype, data.length);
+  backend.write(buf, data);
+  return new Tensor(new Storage(backend, buf, dtype, data.length), shape.slice(), contiguousStrides(shape), 0);
+}
+
+function inferShape(data: NestedArray): number[] {
+  const shape: number[] = [];
+  let cur: NestedArray = data;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    if (cur.length === 0) break;
+    cur = cur[0] as NestedArray;
+  }
+  return shape;
+}
+
+function flatten(data: NestedArray, shape: readonly number[], out: number[], depth = 0): void {
+  if (depth === shape.length) {
+    if (Array.isArray(data)) throw new ShapeError(`tensor: ragged nested array, expected shape ${fmtShape(shape)}`);
+    const v = data as number | boolean;
+    if (typeof v !== 'number' && typeof v !== 'boolean')
+      throw new DTypeError(`tensor: unsupported element ${String(v)} (expected numbers or booleans)`);
+    out.push(typeof v === 'boolean' ? (v ? 1 : 0) : v);
+    return;
+  }
+  if (!Array.isArray(data) || data.length !== shape[depth])
+    throw new ShapeError(`tensor: ragged nested array at depth ${depth}, expected shape ${fmtShape(shape)}`);
+  for (const d of data as readonly NestedArray[]) flatten(d, shape, out, depth + 1);
+}
+
+function dtypeOfArray(a: TypedArray): DType {
+  if (a instanceof Float64Array) return 'float64';
+  if (a instanceof Int32Array) return 'int32';
+  if (a instanceof Uint8Array) return 'bool';
+  return 'float32';
+}
+
+/**
+ * A tensor from nested arrays, a number/boolean or a typed array (with `shape`).
+ * Numbers default to float32, booleans to bool.
+ * @example
+ * const x = fl.tensor([[1, 2], [3, 4]]); // shape [2, 2], float32
+ */
+export function tensor(data: NestedArray | TypedArray, opts: CreateOptions & { shape?: readonly number[] } = {}): Tensor {
+  if (opts.dtype !== undefined && !isDType(opts.dtype))
+    throw new DTypeError(`tensor: unknown dtype '${String(opts.dtype)}' (valid: float32, float64, int32, bool)`);
+  if (ArrayBuffer.isView(data)) {
+    const shape = checkShape('tensor', opts.shape ?? [data.length]);
+    if (sizeOf(shape) !== data.length)
+      throw new ShapeError(`tensor: ${data.length} values cannot have shape ${fmtShape(shape)}`);
+    const dtype = opts.dtype ?? dtypeOfArray(data);
+    const arr = typedArrayFor(dtype, data.length);
+    for (let i = 0; i < data.length; i++) arr[i] = coerce(data[i]!, dtype);
+    return finish(upload(arr, shape, dtype, opts.device), opts);
+  }
+  const shape = inferShape(data as NestedArray);
+  const flat: number[] = [];
+  flatten(data as NestedArray, shape, flat);
+  const isBool = flat.length > 0 && typeof firstLeaf(data as NestedArray) === 'boolean';
+  const dtype = opts.dtype ?? (isBool ? 'bool' : 'float32');
+  const arr = typedArrayFor(dtype, flat.length);
+  for (let i = 0; i < flat.length; i++) arr[i] = coerce(flat[i]!, dtype);
+  if (opts.shape) return finish(tidy(() => upload(arr, shape, dtype, opts.device).reshape(opts.shape!)), opts);
+  return finish(upload(arr, shape, dtype, opts.device), opts);
+}
+
+function firstLeaf(d: NestedArray): unknown {
+  while (Array.isArray(d)) d = d[0] as NestedArray;
+  return d;
+}
+
+function shapeOf(op: string, s: ShapeArg): number[] {
+  return checkShape(op, typeof s === 'number' ? [s] : s);
+}
+
+export function full(shape: ShapeArg, value: number | boolean, opts: CreateOptions = {}): Tensor {
+  const sh = shapeOf('full', shape);
+  const dtype = opts.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
+  const v = coerce(Number(value), dtype);
+  return finish(noGrad(() => exec('fill', [], [sh, dtype, v], sh, dtype, { device: opts.device })), opts);
+}
+export function zeros(shape: ShapeArg, opts: CreateOptions = {}): Tensor {
+  return full(shape, 0, opts);
+}
+export function ones(shape: ShapeArg, opts: CreateOptions = {}): Tensor {
+  return full(shape, 1, opts);
+}
+type LikeOptions = CreateOptions;
+export function fullLike(t: Tensor, value: number | boolean, opts: LikeOptions = {}): Tensor {
+  return full(t.shape, value, { dtype: t.dtype, device: t.device, ...opts });
+}
+export function zerosLike(t: Tensor, opts: LikeOptions = {}): Tensor {
+  return fullLike(t, 0, opts);
+}
+export function onesLike(t: Tensor, opts: LikeOptions = {}): Tensor {
+  return fullLike(t, 1, opts);
+}
+
+/**
+ * Values from `start` to `end` (exclusive) by `step`; int32 when all arguments are integers.
+ * @example
+ * fl.arange(5); // [0, 1, 2, 3, 4]
+ */
+export function arange(start: number, end?: number, step = 1, opts: CreateOptions = {}): Tensor {
+  if (end === undefined) [start, end] = [0, start];
+  if (step === 0 || !Number.isFinite(step)) throw new ShapeError(`arange: step must be non-zero and finite, got ${step}`);
+  const n = Math.max(0, Math.ceil((end - start) / step));
+  const dtype = opts.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int32' : 'float32');
+  const arr = typedArrayFor(dtype, n);
+  for (let i = 0; i < n; i++) arr[i] = coerce(start + i * step, dtype);
+  return finish(upload(arr, [n], dtype, opts.device), opts);
+}
+
+export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new ShapeError(`linspace: steps must be a non-negative integer, got ${steps}`);
+  const dtype = opts.dtype ?? 'float32';
+  const arr = typedArrayFor(dtype, steps);
+  const d = steps > 1 ? (end - start) / (steps - 1) : 0;
+  // Fill from both ends, as torch does, so the last value is exactly `end`.
+  for (let i = 0; i < steps; i++) arr[i] = coerce(i < steps / 2 ? start + i * d : end - (steps - 1 - i) * d, dtype);
+  return finish(upload(arr, [steps], dtype, opts.device), opts);
+}
+
+export function eye(n: number, m: number = n, opts: CreateOptions = {}): Tensor {
+  const sh = checkShape('eye', [n, m]);
+  const dtype = opts.dtype ?? 'float32';
+  const arr = typedArrayFor(dtype, n * m);
+  for (let i = 0; i < Math.min(n, m); i++) arr[i * m + i] = 1;
+  return finish(upload(arr, sh, dtype, opts.device), opts);
+}
+
+// ---- random ----
+const rng = { key: [0, 0] as [number, number], offset: 0 };
+
+/** Seed the global generator; the same seed gives the same numbers on every backend. */
+export function manualSeed(seed: number): void {
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new ShapeError(`manualSeed: seed must be a non-negative safe integer, got ${seed}`);
+  rng.key = [seed % 4294967296, Math.floor(seed / 4294967296)];
+  rng.offset = 0;
+}
+
+function bits(shape: number[], device?: string): Tensor {
+  const t = exec('randomBits', [], [shape, rng.key, rng.offset], shape, 'int32', { device });
+  rng.offset += sizeOf(shape);
+  return t;
+}
+
+/** Uniform [0, 1) with 24 random bits (float32) or 48 (float64). */
+function uniform(shape: number[], dtype: DType, device?: string): Tensor {
+  const hi = bits(shape, device).remainder(1 << 24);
+  if (dtype !== 'float64') return hi.to('float32').mul(2 ** -24);
+  const lo = bits(shape, device).remainder(1 << 24);
+  return hi.to('float64').mul(2 ** 24).add(lo.to('float64')).mul(2 ** -48);
+}
+
+function floatOpt(op: string, opts: CreateOptions): DType {
+  const d = opts.dtype ?? 'float32';
+  if (!isFloat(d)) throw new DTypeError(`${op}: dtype must be float32 or float64, got ${d}`);
+  return d;
+}
+
+export function rand(shape: ShapeArg, opts: CreateOptions = {}): Tensor {
+  const dtype = floatOpt('rand', opts);
+  return finish(noGrad(() => tidy(() => uniform(shapeOf('rand', shape), dtype, opts.device))), opts);
+}
+
+/** Standard normal samples (Box–Muller over two uniform draws). */
+export function randn(shape: ShapeArg, opts: CreateOptions = {}): Tensor {
+  const dtype = floatOpt('randn', opts);
+  const sh = shapeOf('randn', shape);
+  const t = noGrad(() => tidy(() => {
+    const u1 = uniform(sh, dtype, opts.device);
+    const u2 = uniform(sh, dtype, opts.device);
+    return u1.neg().add(1).log().mul(-2).sqrt().mul(u2.mul(2 * Math.PI).cos());
+  }));
+  return finish(t, opts);
+}
+
+/** Integers uniform in [low, high). */
+export function randint(low: number, high: number, shape: ShapeArg, opts: CreateOptions = {}): Tensor {
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low)
+    throw new ShapeError(`randint: need integers low < high, got low=${low}, high=${high}`);
+  const sh = shapeOf('randint', shape);
+  const t = noGrad(() =>
+    tidy(() => uniform(sh, 'float64', opts.device).mul(high - low).floor().add(low).to(opts.dtype ?? 'int32')),
+  );
+  return finish(t, opts);
+}

@@ -1,0 +1,160 @@
+/**
+ * Element-wise ops: dtype promotion and broadcasting in one place, then one primitive call.
+ * Casts and broadcasts are explicit (differentiable) ops, so kernels see same-shape,
+ * same-dtype inputs and gradient rules never deal with broadcasting.
+ */
+import { type DType, floatType, isFloat, resultType } from '../dtype.js';
+import { DTypeError } from '../errors.js';
+import { PRIMS, acceptsDType, type BinaryPrim, type ComparePrim, type UnaryPrim } from '../prims.js';
+import { broadcastShapes, shapesEqual } from '../shape.js';
+import { Tensor, type Operand } from '../tensor.js';
+import { tidy } from '../scope.js';
+import { exec } from './dispatch.js';
+import { cast } from './convert.js';
+import { full } from './creation.js';
+import { expand } from './views.js';
+
+/** dtype a kernel of this dtype set computes in, given the promoted dtype. */
+function computeType(set: 'float' | 'numeric' | 'all', d: DType): DType {
+  if (acceptsDType(set, d)) return d;
+  return set === 'float' ? floatType(d) : 'int32';
+}
+
+/** Promote operands (tensors or JS scalars) to one dtype, following torch.result_type. */
+export function promote(operands: readonly Operand[]): DType {
+  const dims: DType[] = [];
+  const zeroDims: DType[] = [];
+  const scalars: (number | boolean)[] = [];
+  for (const o of operands) {
+    if (o instanceof Tensor) (o.ndim === 0 ? zeroDims : dims).push(o.dtype);
+    else scalars.push(o);
+  }
+  return resultType(dims, zeroDims, scalars);
+}
+
+/** Turn operands into tensors of `dtype` broadcast to one shape, on the first tensor's device. */
+export function align(op: string, operands: readonly Operand[], dtype: DType | readonly DType[]): Tensor[] {
+  const device = (operands.find((o) => o instanceof Tensor) as Tensor).device;
+  const dt = (i: number) => (typeof dtype === 'string' ? dtype : dtype[i]!);
+  const ts = operands.map((o, i) =>
+    o instanceof Tensor ? cast(o, dt(i)) : full([], Number(o), { dtype: dt(i), device }),
+  );
+  const shape = broadcastShapes(op, ...ts.map((t) => t.shape));
+  return ts.map((t) => (shapesEqual(t.shape, shape) ? t : expand(t, shape)));
+}
+
+export function unary(name: UnaryPrim, x: Tensor): Tensor {
+  const set = PRIMS[name].dtypes;
+  return tidy(() => {
+    const xt = cast(x, computeType(set, x.dtype));
+    return exec(name, [xt], [], xt.shape, xt.dtype);
+  });
+}
+
+export function binary(name: BinaryPrim, a: Operand, b: Operand): Tensor {
+  const dtype = computeType(PRIMS[name].dtypes, promote([a, b]));
+  return tidy(() => {
+    const [x, y] = align(name, [a, b], dtype);
+    return exec(name, [x!, y!], [], x!.shape, dtype);
+  });
+}
+
+export function compare(name: ComparePrim, a: Operand, b: Operand): Tensor {
+  const dtype = promote([a, b]);
+  return tidy(() => {
+    const [x, y] = align(name, [a, b], dtype);
+    return exec(name, [x!, y!], [], x!.shape, 'bool');
+  });
+}
+
+/** Pick from `a` where `cond` is true, else from `b` (broadcast; dtypes promoted). */
+export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
+  if (cond.dtype !== 'bool') throw new DTypeError(`where: condition must be a bool tensor, got ${cond.dtype}`);
+  const dtype = promote([a, b]);
+  return tidy(() => {
+    const [c, x, y] = align('where', [cond, a, b], ['bool', dtype, dtype]);
+    return exec('where', [c!, x!, y!], [], x!.shape, dtype);
+  });
+}
+
+// Float-only ops take int/bool inputs as float32 (as torch does).
+export const neg = (x: Tensor) => unary('neg', x);
+export const abs = (x: Tensor) => unary('abs', x);
+export const sign = (x: Tensor) => unary('sign', x);
+export const exp = (x: Tensor) => unary('exp', x);
+export const expm1 = (x: Tensor) => unary('expm1', x);
+export const log = (x: Tensor) => unary('log', x);
+export const log1p = (x: Tensor) => unary('log1p', x);
+export const sqrt = (x: Tensor) => unary('sqrt', x);
+export const sin = (x: Tensor) => unary('sin', x);
+export const cos = (x: Tensor) => unary('cos', x);
+export const tanh = (x: Tensor) => unary('tanh', x);
+export const sigmoid = (x: Tensor) => unary('sigmoid', x);
+export const erf = (x: Tensor) => unary('erf', x);
+
+/** Rounding ops are the identity on integers (torch returns them unchanged). */
+function rounding(name: 'floor' | 'ceil' | 'round' | 'trunc', x: Tensor): Tensor {
+  return isFloat(x.dtype) ? unary(name, x) : tidy(() => cast(x, x.dtype === 'bool' ? 'int32' : x.dtype).clone());
+}
+export const floor = (x: Tensor) => rounding('floor', x);
+export const ceil = (x: Tensor) => rounding('ceil', x);
+export const round = (x: Tensor) => rounding('round', x);
+export const trunc = (x: Tensor) => rounding('trunc', x);
+
+export const log2 = (x: Tensor) => tidy(() => log(x).mul(1 / Math.LN2));
+export const rsqrt = (x: Tensor) => tidy(() => sqrt(x).reciprocal());
+export const square = (x: Tensor) => binary('mul', x, x);
+export const reciprocal = (x: Tensor) => binary('div', 1, x);
+
+export const add = (a: Operand, b: Operand) => binary('add', a, b);
+export const sub = (a: Operand, b: Operand) => binary('sub', a, b);
+export const mul = (a: Operand, b: Operand) => binary('mul', a, b);
+/** True division: integer inputs give float32. */
+export const div = (a: Operand, b: Operand) => binary('div', a, b);
+export const remainder = (a: Operand, b: Operand) => binary('remainder', a, b);
+export const pow = (a: Operand, b: Operand) => binary('pow', a, b);
+export const maximum = (a: Operand, b: Operand) => binary('maximum', a, b);
+export const minimum = (a: Operand, b: Operand) => binary('minimum', a, b);
+export const eq = (a: Operand, b: Operand) => compare('eq', a, b);
+export const ne = (a: Operand, b: Operand) => compare('ne', a, b);
+export const lt = (a: Operand, b: Operand) => compare('lt', a, b);
+export const le = (a: Operand, b: Operand) => compare('le', a, b);
+export const gt = (a: Operand, b: Operand) => compare('gt', a, b);
+export const ge = (a: Operand, b: Operand) => compare('ge', a, b);
+
+function logical(name: 'logicalAnd' | 'logicalOr', a: Operand, b: Operand): Tensor {
+  return tidy(() => {
+    const [x, y] = align(name, [a, b], promote([a, b])).map((t) => (t.dtype === 'bool' ? t : t.ne(0)));
+    return exec(name, [x!, y!], [], x!.shape, 'bool');
+  });
+}
+export const logicalAnd = (a: Operand, b: Operand) => logical('logicalAnd', a, b);
+export const logicalOr = (a: Operand, b: Operand) => logical('logicalOr', a, b);
+export const logicalNot = (x: Tensor) => eq(x, 0);
+export const isnan = (x: Tensor) => ne(x, x);
+export const isfinite = (x: Tensor) =>
+  isFloat(x.dtype) ? tidy(() => x.sub(x).eq(0)) : full(x.shape, true, { device: x.device });
+
+const FLOAT_MAX: Record<DType, number> = { float32: 3.4028234663852886e38, float64: Number.MAX_VALUE, int32: 0, bool: 0 };
+
+export function nanToNum(x: Tensor, nan = 0, posinf?: number, neginf?: number): Tensor {
+  if (!isFloat(x.dtype)) return x.clone();
+  const big = FLOAT_MAX[x.dtype];
+  return tidy(() => {
+    const y = where(x.isnan(), nan, x);
+    const z = where(y.eq(Infinity), posinf ?? big, y);
+    return where(z.eq(-Infinity), neginf ?? -big, z).to(x.dtype);
+  });
+}
+
+/** Limit to [min, max]; NaN stays NaN; the gradient passes where min ≤ x ≤ max. */
+export function clamp(x: Tensor, min?: Operand | null, max?: Operand | null): Tensor {
+  if ((min === undefined || min === null) && (max === undefined || max === null))
+    throw new DTypeError('clamp: at least one of min or max must be given');
+  return tidy(() => {
+    let r = x;
+    if (min !== undefined && min !== null) r = where(lt(r, min), min, r);
+    if (max !== undefined && max !== null) r = where(gt(r, max), max, r);
+    return r === x ? x.clone() : r;
+  });
+}

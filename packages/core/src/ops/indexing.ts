@@ -1,0 +1,85 @@
+/** Index-driven ops: gather, scatterAdd, indexSelect, maskedFill, oneHot. */
+import { DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { normDim } from '../shape.js';
+import { Tensor, type Operand } from '../tensor.js';
+import { tidy } from '../scope.js';
+import { noGrad } from '../autograd/mode.js';
+import { exec } from './dispatch.js';
+import { cast } from './convert.js';
+import { arange, tensor } from './creation.js';
+import { where } from './elementwise.js';
+
+function checkIndex(op: string, index: Tensor): void {
+  if (index.dtype !== 'int32') throw new DTypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
+}
+
+/** Every index value must lie in [0, n): checked on the device with two reductions. */
+function checkRange(op: string, index: Tensor, n: number, dim: number): void {
+  if (index.size === 0) return;
+  const [lo, hi] = noGrad(() => tidy(() => [index.amin().item(), index.amax().item()]));
+  if (lo! < 0 || hi! >= n)
+    throw new ShapeError(`${op}: index ${lo! < 0 ? lo : hi} is out of bounds for dimension ${dim} with size ${n} (valid: 0 to ${n - 1})`);
+}
+
+function checkAligned(op: string, x: Tensor, index: Tensor, axis: number, what = 'input'): void {
+  if (index.ndim !== x.ndim)
+    throw new ShapeError(`${op}: index ${fmtShape(index.shape)} must have the same rank as ${what} ${fmtShape(x.shape)}`);
+  index.shape.forEach((d, i) => {
+    if (i !== axis && d > x.shape[i]!)
+      throw new ShapeError(`${op}: index ${fmtShape(index.shape)} is larger than ${what} ${fmtShape(x.shape)} at dimension ${i}`);
+  });
+}
+
+/**
+ * out[i][j] = x[index[i][j]][j] (dim 0), out[i][j] = x[i][index[i][j]] (dim 1), …
+ * @example
+ * fl.tensor([[1, 2], [3, 4]]).gather(1, fl.tensor([[1], [0]], { dtype: 'int32' })); // [[2], [3]]
+ */
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  const axis = normDim('gather', dim, Math.max(x.ndim, 1));
+  checkIndex('gather', index);
+  checkAligned('gather', x, index, axis);
+  checkRange('gather', index, x.shape[axis]!, axis);
+  return exec('gather', [x, index], [axis], index.shape, x.dtype, { gradParams: { axis } });
+}
+
+/** A copy of x with src added at the positions index names along dim (duplicates accumulate). */
+export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  const axis = normDim('scatterAdd', dim, Math.max(x.ndim, 1));
+  checkIndex('scatterAdd', index);
+  checkAligned('scatterAdd', x, index, axis);
+  checkAligned('scatterAdd', src, index, -1, 'src');
+  checkRange('scatterAdd', index, x.shape[axis]!, axis);
+  return tidy(() => {
+    const s = cast(src, x.dtype).index(...index.shape.map((d) => `0:${d}`));
+    return exec('scatterAdd', [x, index, s], [axis], x.shape, x.dtype, { gradParams: { axis } });
+  });
+}
+
+/** Select entries along dim by a 1-D int32 index. */
+export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly number[]): Tensor {
+  const axis = normDim('indexSelect', dim, Math.max(x.ndim, 1));
+  return tidy(() => {
+    const idx = index instanceof Tensor ? index : tensor(index as number[], { dtype: 'int32', device: x.device });
+    checkIndex('indexSelect', idx);
+    if (idx.ndim > 1) throw new ShapeError(`indexSelect: index must be 1-D, got shape ${fmtShape(idx.shape)}`);
+    const shape = x.shape.slice();
+    shape[axis] = idx.size;
+    const view = idx.reshape(x.shape.map((_, i) => (i === axis ? idx.size : 1))).expand(shape);
+    return gather(x, axis, view);
+  });
+}
+
+/** x with `value` where mask is true; keeps x's dtype. */
+export function maskedFill(x: Tensor, mask: Tensor, value: Operand): Tensor {
+  if (mask.dtype !== 'bool') throw new DTypeError(`maskedFill: mask must be a bool tensor, got ${mask.dtype}`);
+  return tidy(() => cast(where(mask, value instanceof Tensor ? cast(value, x.dtype) : value, x), x.dtype));
+}
+
+/** One-hot encoding (int32) with numClasses (−1: max + 1) as a new last dim. */
+export function oneHot(index: Tensor, numClasses = -1): Tensor {
+  checkIndex('oneHot', index);
+  const n = numClasses < 0 ? (index.size === 0 ? 0 : tidy(() => index.amax().item()) + 1) : numClasses;
+  checkRange('oneHot', index, n, index.ndim);
+  return tidy(() => index.unsqueeze(-1).eq(arange(n, undefined, 1, { device: index.device })).to('int32'));
+}

@@ -1,0 +1,211 @@
+/** Reductions (sum … logsumexp), scans and softmax. Argument parsing follows torch's dim/keepdim. */
+import { type DType, isFloat } from '../dtype.js';
+import { DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { reduceDType, type ReducePrim } from '../prims.js';
+import { normDim, normDims, sizeOf } from '../shape.js';
+import { Tensor, type DimArg, type ReduceOptions, type VarOptions } from '../tensor.js';
+import { tidy } from '../scope.js';
+import { noGrad } from '../autograd/mode.js';
+import type { GradCtx, GradRule } from '../autograd/node.js';
+import { exec, execKernel } from './dispatch.js';
+import { cast } from './convert.js';
+import { maximum, minimum, where } from './elementwise.js';
+import { gather } from './indexing.js';
+
+export interface ValuesIndices {
+  values: Tensor;
+  indices: Tensor;
+}
+
+function parse(dim: DimArg | ReduceOptions | undefined, keepdim: boolean | undefined): { dim: DimArg; keepdim: boolean } {
+  if (dim !== null && typeof dim === 'object' && !Array.isArray(dim)) {
+    const o = dim as ReduceOptions;
+    return { dim: o.dim, keepdim: o.keepdim ?? keepdim ?? false };
+  }
+  return { dim: dim as DimArg, keepdim: keepdim ?? false };
+}
+
+function reduced(shape: readonly number[], axes: readonly number[], keepdim: boolean): number[] {
+  return keepdim ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i));
+}
+
+function reduceWith(prim: ReducePrim, x: Tensor, dim: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
+  const p = parse(dim, keepdim);
+  const axes = normDims(prim, p.dim, x.ndim);
+  if ((prim === 'max' || prim === 'min') && axes.some((a) => x.shape[a] === 0))
+    throw new ShapeError(`${prim}: cannot reduce over an empty dimension of shape ${fmtShape(x.shape)} (no identity); specify a non-empty dim`);
+  const out = exec(prim, [x], [axes], reduced(x.shape, axes, false), reduceDType(prim, x.dtype), { gradParams: { axes } });
+  return p.keepdim ? keepShape(out, x.shape, axes) : out;
+}
+
+function keepShape(out: Tensor, shape: readonly number[], axes: readonly number[]): Tensor {
+  const r = out.reshape(reduced(shape, axes, true));
+  out.dispose();
+  return r;
+}
+
+export const sum = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) => reduceWith('sum', x, dim, keepdim);
+export const prod = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) => reduceWith('prod', x, dim, keepdim);
+export const amax = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) => reduceWith('max', x, dim, keepdim);
+export const amin = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) => reduceWith('min', x, dim, keepdim);
+
+function count(x: Tensor, dim: DimArg): number {
+  return sizeOf(normDims('mean', dim, x.ndim).map((a) => x.shape[a]!));
+}
+
+export function mean(x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
+  if (!isFloat(x.dtype))
+    throw new DTypeError(`mean: input dtype must be float32 or float64, got ${x.dtype}; convert with .float()`);
+  const p = parse(dim, keepdim);
+  return tidy(() => sum(x, p.dim, p.keepdim).div(count(x, p.dim)));
+}
+
+function argWith(prim: 'argmax' | 'argmin', x: Tensor, dim?: number | ReduceOptions, keepdim?: boolean): Tensor {
+  const p = parse(dim as DimArg, keepdim);
+  if (x.size === 0) throw new ShapeError(`${prim}: cannot take the ${prim} of an empty tensor of shape ${fmtShape(x.shape)}`);
+  return tidy(() => {
+    const src = x.dtype === 'bool' ? cast(x, 'int32') : x;
+    if (p.dim === undefined || p.dim === null) {
+      const flat = src.reshape([-1]);
+      const r = exec(prim, [flat], [0], [], 'int32');
+      return p.keepdim ? r.reshape(x.shape.map(() => 1)) : r;
+    }
+    if (typeof p.dim !== 'number') throw new ShapeError(`${prim}: dim must be a single number, got ${JSON.stringify(p.dim)}`);
+    const axis = x.ndim === 0 ? (normDim(prim, p.dim, 0), 0) : normDim(prim, p.dim, x.ndim);
+    if (x.ndim === 0) return exec(prim, [src.reshape([1])], [0], [], 'int32');
+    const r = exec(prim, [src], [axis], reduced(x.shape, [axis], false), 'int32');
+    return p.keepdim ? r.reshape(reduced(x.shape, [axis], true)) : r;
+  });
+}
+export const argmax = (x: Tensor, dim?: number | ReduceOptions, keepdim?: boolean) => argWith('argmax', x, dim, keepdim);
+export const argmin = (x: Tensor, dim?: number | ReduceOptions, keepdim?: boolean) => argWith('argmin', x, dim, keepdim);
+
+/** max/min with a dim return values and (first) indices; the gradient goes to that index, as in torch. */
+function extremum(
+  prim: 'max' | 'min',
+  x: Tensor,
+  dim: number | Tensor | ReduceOptions | undefined,
+  keepdim?: boolean,
+): Tensor | ValuesIndices {
+  if (dim instanceof Tensor) return prim === 'max' ? maximum(x, dim) : minimum(x, dim);
+  const p = parse(dim as DimArg, keepdim);
+  if (p.dim === undefined || p.dim === null) return reduceWith(prim, x, undefined);
+  if (typeof p.dim !== 'number') return reduceWith(prim, x, p.dim, p.keepdim);
+  if (x.ndim === 0) return { values: x.clone(), indices: exec('fill', [], [[], 'int32', 0], [], 'int32', { device: x.device }) };
+  const axis = normDim(prim, p.dim, x.ndim);
+  if (x.shape[axis] === 0) throw new ShapeError(`${prim}: cannot reduce over empty dimension ${axis} of shape ${fmtShape(x.shape)}`);
+  return tidy(() => {
+    const indices = argWith(prim === 'max' ? 'argmax' : 'argmin', x, axis, true);
+    const values = gather(x, axis, indices);
+    return p.keepdim ? { values, indices } : { values: values.squeeze(axis), indices: indices.squeeze(axis) };
+  });
+}
+export const maxOf = (x: Tensor, dim?: number | Tensor | ReduceOptions, keepdim?: boolean) => extremum('max', x, dim, keepdim);
+export const minOf = (x: Tensor, dim?: number | Tensor | ReduceOptions, keepdim?: boolean) => extremum('min', x, dim, keepdim);
+
+function varParse(dim: DimArg | VarOptions | undefined, keepdim?: boolean): { dim: DimArg; keepdim: boolean; correction: number } {
+  const p = parse(dim, keepdim);
+  const correction = dim !== null && typeof dim === 'object' && !Array.isArray(dim) ? ((dim as VarOptions).correction ?? 1) : 1;
+  return { ...p, correction };
+}
+
+/** Variance with Bessel's correction by default (`correction: 0` for the population variance). */
+export function variance(x: Tensor, dim?: DimArg | VarOptions, keepdim?: boolean): Tensor {
+  if (!isFloat(x.dtype)) throw new DTypeError(`var: input dtype must be float32 or float64, got ${x.dtype}`);
+  const p = varParse(dim, keepdim);
+  return tidy(() => {
+    const d = x.sub(x.mean(p.dim, true));
+    return d.mul(d).sum(p.dim, p.keepdim).div(Math.max(0, count(x, p.dim) - p.correction));
+  });
+}
+export const std = (x: Tensor, dim?: DimArg | VarOptions, keepdim?: boolean) => tidy(() => variance(x, dim, keepdim).sqrt());
+
+/** log Σ exp(x), stable: the (detached) max is subtracted first. */
+export function logsumexp(x: Tensor, dim: DimArg, keepdim = false): Tensor {
+  return tidy(() => {
+    const xf = isFloat(x.dtype) ? x : cast(x, 'float32');
+    const m = noGrad(() => {
+      const raw = amax(xf, dim, true);
+      return where(raw.isfinite(), raw, 0);
+    });
+    const r = xf.sub(m).exp().sum(dim, true).log().add(m);
+    return keepdim ? r : r.squeeze(normDims('logsumexp', dim, x.ndim));
+  });
+}
+
+export const all = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) =>
+  tidy(() => x.eq(0).sum(dim, keepdim).eq(0));
+export const any = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) =>
+  tidy(() => x.ne(0).sum(dim, keepdim).gt(0));
+
+/** Vector p-norm over `dim` (all elements by default): p = 2, 1, ∞, −∞, 0 or any other real. */
+export function norm(x: Tensor, p = 2, dim?: DimArg, keepdim = false): Tensor {
+  return tidy(() => {
+    const a = cast(x, isFloat(x.dtype) ? x.dtype : 'float32').abs();
+    if (p === Infinity) return amax(a, dim, keepdim);
+    if (p === -Infinity) return amin(a, dim, keepdim);
+    if (p === 0) return a.ne(0).sum(dim, keepdim).to(a.dtype);
+    if (p === 1) return a.sum(dim, keepdim);
+    if (p === 2) return a.mul(a).sum(dim, keepdim).sqrt();
+    return a.pow(p).sum(dim, keepdim).pow(1 / p);
+  });
+}
+
+export function cumsum(x: Tensor, dim: number): Tensor {
+  const axis = x.ndim === 0 ? (normDim('cumsum', dim, 0), 0) : normDim('cumsum', dim, x.ndim);
+  if (x.ndim === 0) return tidy(() => (x.dtype === 'bool' ? cast(x, 'int32') : x).clone());
+  const dtype: DType = reduceDType('cumsum', x.dtype);
+  return exec('cumsum', [x], [axis], x.shape, dtype, { gradParams: { axis } });
+}
+
+// ---- softmax family: composite, or the backend's fused override with a closed-form gradient ----
+const softmaxRule: GradRule<never> = {
+  saves: ['out'],
+  grad: (g, c: GradCtx<{ axis: number }>) => {
+    const y = c.out!;
+    return [y.mul(g.sub(g.mul(y).sum(c.params.axis, true)))];
+  },
+};
+const logSoftmaxRule: GradRule<never> = {
+  saves: ['out'],
+  grad: (g, c: GradCtx<{ axis: number }>) => [g.sub(c.out!.exp().mul(g.sum(c.params.axis, true)))],
+};
+
+function softmaxLike(name: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tensor {
+  const axis = normDim(name, dim, x.ndim);
+  const fused = overridesEnabled() ? x.storage.backend.overrides?.[name] : undefined;
+  return tidy(() => {
+    const xf = isFloat(x.dtype) ? x : cast(x, 'float32');
+    if (fused && x.ndim > 0) {
+      const rule = name === 'softmax' ? softmaxRule : logSoftmaxRule;
+      return execKernel(name, fused, rule, [xf], [axis], xf.shape, xf.dtype, { axis });
+    }
+    if (name === 'logSoftmax') return xf.sub(logsumexp(xf, axis, true));
+    const m = noGrad(() => {
+      const raw = amax(xf, axis, true);
+      return where(raw.isfinite(), raw, 0);
+    });
+    const e = xf.sub(m).exp();
+    return e.div(e.sum(axis, true));
+  });
+}
+export const softmax = (x: Tensor, dim: number) => softmaxLike('softmax', x, dim);
+export const logSoftmax = (x: Tensor, dim: number) => softmaxLike('logSoftmax', x, dim);
+
+/** The decompositions, used by the conformance suite to check overrides. */
+export const decomposed = {
+  softmax: (x: Tensor, dim: number) => withoutOverrides(() => softmax(x, dim)),
+  logSoftmax: (x: Tensor, dim: number) => withoutOverrides(() => logSoftmax(x, dim)),
+};
+let overridesOff = 0;
+function withoutOverrides<T>(fn: () => T): T {
+  overridesOff++;
+  try {
+    return fn();
+  } finally {
+    overridesOff--;
+  }
+}
+export function overridesEnabled(): boolean {
+  return overridesOff === 0;
+}

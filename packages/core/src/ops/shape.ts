@@ -1,0 +1,177 @@
+/** Joining, splitting, padding, repeating and triangular masks. */
+import type { PadWidths } from '../backend/types.js';
+import { ShapeError, fmtShape } from '../errors.js';
+import { normDim } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { tidy } from '../scope.js';
+import { exec } from './dispatch.js';
+import { arange, tensor } from './creation.js';
+import { promote, where } from './elementwise.js';
+import { indexSelect } from './indexing.js';
+import { cast } from './convert.js';
+
+export type PadMode = 'constant' | 'reflect' | 'replicate';
+
+function checkList(op: string, tensors: readonly Tensor[]): void {
+  if (tensors.length === 0) throw new ShapeError(`${op}: expected a non-empty list of tensors`);
+}
+
+/**
+ * Concatenate along an existing dim. Built from padding and `where`, so it needs no extra
+ * primitive and its gradient comes from theirs.
+ * @example
+ * fl.cat([fl.ones([2, 2]), fl.zeros([1, 2])]); // shape [3, 2]
+ */
+export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  checkList('cat', tensors);
+  // torch skips legacy 1-D empty tensors in cat.
+  const parts = tensors.filter((t) => !(t.ndim === 1 && t.size === 0));
+  if (parts.length === 0) return tensors[0]!.clone();
+  const ref = parts[0]!;
+  const axis = normDim('cat', dim, ref.ndim);
+  for (const t of parts)
+    if (t.ndim !== ref.ndim || t.shape.some((d, i) => i !== axis && d !== ref.shape[i]))
+      throw new ShapeError(
+        `cat: sizes must match except in dimension ${axis}: got ${parts.map((p) => fmtShape(p.shape)).join(', ')}`,
+      );
+  const dtype = promote(parts);
+  const total = parts.reduce((s, t) => s + t.shape[axis]!, 0);
+  return tidy(() => {
+    const pos = arange(total, undefined, 1, { device: ref.device }).reshape(ref.shape.map((_, i) => (i === axis ? total : 1)));
+    let acc: Tensor | null = null;
+    let start = 0;
+    for (const t of parts) {
+      const n = t.shape[axis]!;
+      const widths = ref.shape.map((_, i) => (i === axis ? [start, total - start - n] : [0, 0]) as [number, number]);
+      const padded = exec('pad', [cast(t, dtype)], [widths, 0], withSize(t.shape, axis, total), dtype, { gradParams: { widths } });
+      acc = acc === null ? padded : where(pos.ge(start).logicalAnd(pos.lt(start + n)), padded, acc);
+      start += n;
+    }
+    return acc!;
+  });
+}
+
+function withSize(shape: readonly number[], axis: number, n: number): number[] {
+  const s = shape.slice();
+  s[axis] = n;
+  return s;
+}
+
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  checkList('stack', tensors);
+  const ref = tensors[0]!;
+  for (const t of tensors)
+    if (t.shape.length !== ref.shape.length || t.shape.some((d, i) => d !== ref.shape[i]))
+      throw new ShapeError(`stack: expects each tensor to be equal size, got ${tensors.map((p) => fmtShape(p.shape)).join(', ')}`);
+  const axis = normDim('stack', dim, ref.ndim + 1);
+  return tidy(() => cat(tensors.map((t) => t.unsqueeze(axis)), axis));
+}
+
+/** Views of consecutive pieces of `size` (or the given sizes) along dim. */
+export function split(x: Tensor, sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+  const axis = normDim('split', dim, x.ndim);
+  const n = x.shape[axis]!;
+  let sizes: number[];
+  if (typeof sizeOrSections === 'number') {
+    if (!Number.isInteger(sizeOrSections) || sizeOrSections <= 0)
+      throw new ShapeError(`split: split size must be a positive integer, got ${sizeOrSections}`);
+    sizes = [];
+    for (let s = 0; s < n; s += sizeOrSections) sizes.push(Math.min(sizeOrSections, n - s));
+    if (n === 0) sizes = [0];
+  } else {
+    sizes = sizeOrSections.slice();
+    if (sizes.reduce((a, b) => a + b, 0) !== n || sizes.some((s) => s < 0))
+      throw new ShapeError(`split: sizes ${fmtShape(sizes)} must be non-negative and sum to ${n} (dimension ${axis} of ${fmtShape(x.shape)})`);
+  }
+  let start = 0;
+  return sizes.map((s) => {
+    const v = x.narrow(axis, start, s);
+    start += s;
+    return v;
+  });
+}
+
+export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new ShapeError(`chunk: chunks must be a positive integer, got ${chunks}`);
+  const axis = normDim('chunk', dim, x.ndim);
+  return split(x, Math.max(1, Math.ceil(x.shape[axis]! / chunks)), axis);
+}
+
+/**
+ * Pad with torch's F.pad convention: `pad` lists (before, after) pairs starting from the last dim.
+ * Negative constant padding crops.
+ */
+export function pad(x: Tensor, padding: readonly number[], mode: PadMode = 'constant', value = 0): Tensor {
+  if (padding.length % 2 !== 0 || padding.length / 2 > x.ndim || padding.some((p) => !Number.isInteger(p)))
+    throw new ShapeError(`pad: padding ${fmtShape(padding)} must hold integer pairs for at most ${x.ndim} dims (input ${fmtShape(x.shape)})`);
+  const widths: [number, number][] = x.shape.map(() => [0, 0]);
+  for (let k = 0; k < padding.length / 2; k++) widths[x.ndim - 1 - k] = [padding[2 * k]!, padding[2 * k + 1]!];
+  if (mode === 'constant') return padConstant(x, widths, value);
+  return tidy(() => {
+    let r = x;
+    widths.forEach(([b, a], axis) => {
+      if (b === 0 && a === 0) return;
+      const n = x.shape[axis]!;
+      if (b < 0 || a < 0) throw new ShapeError(`pad: ${mode} padding must be non-negative, got ${fmtShape(padding)}`);
+      if (mode === 'reflect' && (b >= n || a >= n))
+        throw new ShapeError(`pad: reflect padding (${b}, ${a}) must be smaller than dimension ${axis} of size ${n} (input ${fmtShape(x.shape)})`);
+      if (n === 0) throw new ShapeError(`pad: cannot ${mode}-pad empty dimension ${axis} of ${fmtShape(x.shape)}`);
+      r = indexSelect(r, axis, tensor(padIndices(n, b, a, mode), { dtype: 'int32', device: x.device }));
+    });
+    return r === x ? x.clone() : r;
+  });
+}
+
+function padIndices(n: number, before: number, after: number, mode: 'reflect' | 'replicate'): number[] {
+  const idx: number[] = [];
+  for (let i = -before; i < n + after; i++) {
+    if (mode === 'replicate') idx.push(Math.min(n - 1, Math.max(0, i)));
+    else idx.push(i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i);
+  }
+  return idx;
+}
+
+function padConstant(x: Tensor, widths: [number, number][], value: number): Tensor {
+  return tidy(() => {
+    let r = x;
+    // Negative widths crop first; the primitive only grows.
+    widths.forEach(([b, a], axis) => {
+      if (b < 0 || a < 0) r = r.narrow(axis, Math.max(0, -b), r.shape[axis]! - Math.max(0, -b) - Math.max(0, -a));
+    });
+    const grow: PadWidths = widths.map(([b, a]) => [Math.max(0, b), Math.max(0, a)] as const);
+    const shape = r.shape.map((d, i) => d + grow[i]![0] + grow[i]![1]);
+    return exec('pad', [r], [grow, value], shape, r.dtype, { gradParams: { widths: grow } });
+  });
+}
+
+/** Repeat the whole tensor `sizes[i]` times along each dim (torch.Tensor.repeat). */
+export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
+  if (sizes.length < x.ndim)
+    throw new ShapeError(`repeat: number of repeat dims (${sizes.length}) can not be smaller than the tensor rank (${x.ndim})`);
+  return tidy(() => {
+    const lead = sizes.length - x.ndim;
+    const base = x.reshape([...new Array<number>(lead).fill(1), ...x.shape]);
+    const interleaved = base.shape.flatMap((d) => [1, d]);
+    const expanded = base.reshape(interleaved).expand(base.shape.flatMap((d, i) => [sizes[i]!, d]));
+    return expanded.reshape(base.shape.map((d, i) => d * sizes[i]!));
+  });
+}
+
+export function tile(x: Tensor, dims: readonly number[]): Tensor {
+  const full = dims.length < x.ndim ? [...new Array<number>(x.ndim - dims.length).fill(1), ...dims] : dims;
+  return repeat(x, full);
+}
+
+function triangle(op: string, x: Tensor, diagonal: number, lower: boolean): Tensor {
+  if (x.ndim < 2) throw new ShapeError(`${op}: input must have at least 2 dimensions, got ${fmtShape(x.shape)}`);
+  const [r, c] = x.shape.slice(-2) as [number, number];
+  return tidy(() => {
+    const rows = arange(r, undefined, 1, { device: x.device }).reshape([r, 1]);
+    const cols = arange(c, undefined, 1, { device: x.device }).reshape([1, c]);
+    const d = cols.sub(rows);
+    const keep = lower ? d.le(diagonal) : d.ge(diagonal);
+    return cast(where(keep, x, 0), x.dtype);
+  });
+}
+export const tril = (x: Tensor, diagonal = 0) => triangle('tril', x, diagonal, true);
+export const triu = (x: Tensor, diagonal = 0) => triangle('triu', x, diagonal, false);

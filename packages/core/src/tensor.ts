@@ -1,0 +1,307 @@
+/**
+ * The Tensor: a strided view (shape, strides, offset, dtype) of a reference-counted Storage on one
+ * device, plus autograd state. Every op method is a one-liner delegating to the op families under
+ * ops/, so this file is the index of the public Tensor API.
+ */
+import { countTensor, type Storage } from './device.js';
+import { type DType, isDType } from './dtype.js';
+import { DisposedTensorError, GradError } from './errors.js';
+import { isContiguous, sizeOf } from './shape.js';
+import { track } from './scope.js';
+import type { Node } from './autograd/node.js';
+import { backward, type BackwardOptions } from './autograd/backward.js';
+import { formatTensor } from './format.js';
+import * as ew from './ops/elementwise.js';
+import * as act from './ops/activation.js';
+import * as red from './ops/reduce.js';
+import * as vw from './ops/views.js';
+import * as sh from './ops/shape.js';
+import * as ix from './ops/indexing.js';
+import * as la from './ops/linalg.js';
+import * as cv from './ops/convert.js';
+import type { IndexSpec } from './ops/views.js';
+
+export type Scalar = number | boolean;
+export type Operand = Tensor | Scalar;
+export type NestedArray = Scalar | readonly NestedArray[];
+
+/** What the FinalizationRegistry frees when a tensor is collected without dispose(). */
+interface Held {
+  storage: Storage;
+  node: Node | null;
+}
+const registry = new FinalizationRegistry<Held>((h) => {
+  countTensor(h.storage.backend.name, -1);
+  h.storage.release();
+  h.node?.decRef();
+});
+
+export type DimArg = number | readonly number[] | null | undefined;
+export interface ReduceOptions {
+  dim?: DimArg;
+  keepdim?: boolean;
+}
+export interface VarOptions extends ReduceOptions {
+  /** Subtracted from the count in the divisor: 1 (default) is the unbiased estimate. */
+  correction?: number;
+}
+
+export class Tensor {
+  /** @internal */ readonly _isTensor = true;
+  /** @internal Exempt from tidy scopes (parameters, gradients, saved tensors). */
+  _kept = false;
+  private held: Held | null;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+  readonly dtype: DType;
+  /** Whether autograd tracks ops on this tensor. */
+  requiresGrad = false;
+  /** Accumulated gradient of a leaf after `backward()`. */
+  grad: Tensor | null = null;
+
+  /** @internal Use fl.tensor() and friends. */
+  constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, internal = false) {
+    this.held = { storage, node: null };
+    this.shape = shape;
+    this.strides = strides;
+    this.offset = offset;
+    this.dtype = storage.dtype;
+    countTensor(storage.backend.name, 1);
+    registry.register(this, this.held, this);
+    if (internal) this._kept = true;
+    else track(this);
+  }
+
+  /** @internal */
+  get storage(): Storage {
+    if (!this.held) throw new DisposedTensorError(`tensor ${fmt(this)} was used after dispose()`);
+    return this.held.storage;
+  }
+  /** The autograd node that produced this tensor (null for leaves and untracked results). */
+  get gradFn(): Node | null {
+    return this.held?.node ?? null;
+  }
+  /** @internal */
+  _setGradFn(node: Node | null): void {
+    void this.storage; // throws if disposed
+    const h = this.held!;
+    node?.incRef();
+    h.node?.decRef();
+    h.node = node;
+    this.requiresGrad = node !== null || this.requiresGrad;
+  }
+  get device(): string {
+    return this.storage.backend.name;
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+  get disposed(): boolean {
+    return this.held === null;
+  }
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+  numel(): number {
+    return sizeOf(this.shape);
+  }
+  dim(): number {
+    return this.shape.length;
+  }
+  isContiguous(): boolean {
+    return isContiguous(this.shape, this.strides);
+  }
+
+  /** Free this tensor's hold on its buffer, and its `.grad`. Idempotent. */
+  dispose(): void {
+    const h = this.held;
+    if (!h) return;
+    this.held = null;
+    this.grad?.dispose();
+    this.grad = null;
+    registry.unregister(this);
+    countTensor(h.storage.backend.name, -1);
+    h.storage.release();
+    h.node?.decRef();
+  }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  // ---- data access ----
+  /** Contiguous copy of the data, synchronously. */
+  dataSync(): ReturnType<typeof cv.dataSync> {
+    return cv.dataSync(this);
+  }
+  data(): ReturnType<typeof cv.data> {
+    return cv.data(this);
+  }
+  toArray(): NestedArray {
+    return cv.toArray(this);
+  }
+  item(): number {
+    return cv.item(this);
+  }
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  // ---- autograd ----
+  backward(gradient?: Tensor, opts?: BackwardOptions): void {
+    backward([this], gradient ? [gradient] : undefined, opts);
+  }
+  detach(): Tensor {
+    return vw.detach(this);
+  }
+  requiresGrad_(on = true): this {
+    if (on && this.dtype !== 'float32' && this.dtype !== 'float64')
+      throw new GradError(`requiresGrad_: only float tensors can require gradients, got ${this.dtype}`);
+    if (!on && this.gradFn) throw new GradError('requiresGrad_(false): only leaf tensors can stop requiring grad; use detach()');
+    this.requiresGrad = on;
+    return this;
+  }
+
+  // ---- conversion ----
+  /** Convert to a dtype (`'float64'`) or copy to a device (`'cpu'`). */
+  to(target: DType | string): Tensor {
+    return isDType(target) ? cv.cast(this, target) : cv.toDevice(this, target);
+  }
+  float(): Tensor { return cv.cast(this, 'float32'); }
+  double(): Tensor { return cv.cast(this, 'float64'); }
+  int(): Tensor { return cv.cast(this, 'int32'); }
+  bool(): Tensor { return cv.cast(this, 'bool'); }
+  clone(): Tensor { return vw.clone(this); }
+
+  // ---- element-wise ----
+  neg(): Tensor { return ew.neg(this); }
+  abs(): Tensor { return ew.abs(this); }
+  sign(): Tensor { return ew.sign(this); }
+  exp(): Tensor { return ew.exp(this); }
+  expm1(): Tensor { return ew.expm1(this); }
+  log(): Tensor { return ew.log(this); }
+  log1p(): Tensor { return ew.log1p(this); }
+  log2(): Tensor { return ew.log2(this); }
+  sqrt(): Tensor { return ew.sqrt(this); }
+  rsqrt(): Tensor { return ew.rsqrt(this); }
+  square(): Tensor { return ew.square(this); }
+  reciprocal(): Tensor { return ew.reciprocal(this); }
+  sin(): Tensor { return ew.sin(this); }
+  cos(): Tensor { return ew.cos(this); }
+  tanh(): Tensor { return ew.tanh(this); }
+  sigmoid(): Tensor { return ew.sigmoid(this); }
+  erf(): Tensor { return ew.erf(this); }
+  floor(): Tensor { return ew.floor(this); }
+  ceil(): Tensor { return ew.ceil(this); }
+  round(): Tensor { return ew.round(this); }
+  trunc(): Tensor { return ew.trunc(this); }
+  relu(): Tensor { return act.relu(this); }
+  leakyRelu(negativeSlope = 0.01): Tensor { return act.leakyRelu(this, negativeSlope); }
+  elu(alpha = 1): Tensor { return act.elu(this, alpha); }
+  gelu(approximate: 'none' | 'tanh' = 'none'): Tensor { return act.gelu(this, approximate); }
+  silu(): Tensor { return act.silu(this); }
+  softplus(beta = 1, threshold = 20): Tensor { return act.softplus(this, beta, threshold); }
+  clamp(min?: Operand | null, max?: Operand | null): Tensor { return ew.clamp(this, min, max); }
+  add(other: Operand): Tensor { return ew.add(this, other); }
+  sub(other: Operand): Tensor { return ew.sub(this, other); }
+  mul(other: Operand): Tensor { return ew.mul(this, other); }
+  div(other: Operand): Tensor { return ew.div(this, other); }
+  remainder(other: Operand): Tensor { return ew.remainder(this, other); }
+  pow(exponent: Operand): Tensor { return ew.pow(this, exponent); }
+  maximum(other: Operand): Tensor { return ew.maximum(this, other); }
+  minimum(other: Operand): Tensor { return ew.minimum(this, other); }
+  eq(other: Operand): Tensor { return ew.eq(this, other); }
+  ne(other: Operand): Tensor { return ew.ne(this, other); }
+  lt(other: Operand): Tensor { return ew.lt(this, other); }
+  le(other: Operand): Tensor { return ew.le(this, other); }
+  gt(other: Operand): Tensor { return ew.gt(this, other); }
+  ge(other: Operand): Tensor { return ew.ge(this, other); }
+  logicalAnd(other: Operand): Tensor { return ew.logicalAnd(this, other); }
+  logicalOr(other: Operand): Tensor { return ew.logicalOr(this, other); }
+  logicalNot(): Tensor { return ew.logicalNot(this); }
+  isnan(): Tensor { return ew.isnan(this); }
+  isfinite(): Tensor { return ew.isfinite(this); }
+  nanToNum(nan = 0, posinf?: number, neginf?: number): Tensor { return ew.nanToNum(this, nan, posinf, neginf); }
+  /** `x.where(cond, y)` is `where(cond, x, y)`, as in PyTorch. */
+  where(cond: Tensor, other: Operand): Tensor { return ew.where(cond, this, other); }
+
+  // ---- reductions ----
+  sum(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor { return red.sum(this, dim, keepdim); }
+  mean(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor { return red.mean(this, dim, keepdim); }
+  prod(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor { return red.prod(this, dim, keepdim); }
+  max(): Tensor;
+  max(other: Tensor): Tensor;
+  max(dim: number | ReduceOptions & { dim: number }, keepdim?: boolean): red.ValuesIndices;
+  max(dim?: number | Tensor | ReduceOptions, keepdim?: boolean): Tensor | red.ValuesIndices {
+    return red.maxOf(this, dim, keepdim);
+  }
+  min(): Tensor;
+  min(other: Tensor): Tensor;
+  min(dim: number | ReduceOptions & { dim: number }, keepdim?: boolean): red.ValuesIndices;
+  min(dim?: number | Tensor | ReduceOptions, keepdim?: boolean): Tensor | red.ValuesIndices {
+    return red.minOf(this, dim, keepdim);
+  }
+  amax(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor { return red.amax(this, dim, keepdim); }
+  amin(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor { return red.amin(this, dim, keepdim); }
+  argmax(dim?: number | ReduceOptions, keepdim?: boolean): Tensor { return red.argmax(this, dim, keepdim); }
+  argmin(dim?: number | ReduceOptions, keepdim?: boolean): Tensor { return red.argmin(this, dim, keepdim); }
+  var(dim?: DimArg | VarOptions, keepdim?: boolean): Tensor { return red.variance(this, dim, keepdim); }
+  std(dim?: DimArg | VarOptions, keepdim?: boolean): Tensor { return red.std(this, dim, keepdim); }
+  logsumexp(dim: DimArg, keepdim = false): Tensor { return red.logsumexp(this, dim, keepdim); }
+  all(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor { return red.all(this, dim, keepdim); }
+  any(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor { return red.any(this, dim, keepdim); }
+  norm(p: number = 2, dim?: DimArg, keepdim = false): Tensor { return red.norm(this, p, dim, keepdim); }
+  cumsum(dim: number): Tensor { return red.cumsum(this, dim); }
+  softmax(dim: number): Tensor { return red.softmax(this, dim); }
+  logSoftmax(dim: number): Tensor { return red.logSoftmax(this, dim); }
+
+  // ---- views ----
+  reshape(...shape: (number | readonly number[])[]): Tensor { return vw.reshape(this, vw.shapeArgs(shape)); }
+  view(...shape: (number | readonly number[])[]): Tensor { return vw.view(this, vw.shapeArgs(shape)); }
+  flatten(startDim = 0, endDim = -1): Tensor { return vw.flatten(this, startDim, endDim); }
+  unsqueeze(dim: number): Tensor { return vw.unsqueeze(this, dim); }
+  squeeze(dim?: number | readonly number[]): Tensor { return vw.squeeze(this, dim); }
+  permute(...dims: (number | readonly number[])[]): Tensor { return vw.permute(this, vw.shapeArgs(dims)); }
+  transpose(dim0: number, dim1: number): Tensor { return vw.transpose(this, dim0, dim1); }
+  /** Reverses all dimensions (the matrix transpose for 2-D tensors). */
+  get T(): Tensor { return vw.permute(this, this.shape.map((_, i) => this.shape.length - 1 - i)); }
+  expand(...sizes: (number | readonly number[])[]): Tensor { return vw.expand(this, vw.shapeArgs(sizes)); }
+  expandAs(other: Tensor): Tensor { return vw.expand(this, other.shape); }
+  broadcastTo(shape: readonly number[]): Tensor { return vw.expand(this, shape); }
+  narrow(dim: number, start: number, length: number): Tensor { return vw.narrow(this, dim, start, length); }
+  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor { return vw.slice(this, dim, start, end, step); }
+  flip(dims: number | readonly number[]): Tensor { return vw.flip(this, dims); }
+  contiguous(): Tensor { return vw.contiguous(this); }
+  /** NumPy-style basic indexing: ints, 'start:stop:step' strings, null (new axis), '...'. */
+  index(...specs: IndexSpec[]): Tensor { return vw.index(this, specs); }
+
+  // ---- shape and indexing ----
+  split(sizeOrSections: number | readonly number[], dim = 0): Tensor[] { return sh.split(this, sizeOrSections, dim); }
+  chunk(chunks: number, dim = 0): Tensor[] { return sh.chunk(this, chunks, dim); }
+  pad(pad: readonly number[], mode: sh.PadMode = 'constant', value = 0): Tensor { return sh.pad(this, pad, mode, value); }
+  repeat(...sizes: (number | readonly number[])[]): Tensor { return sh.repeat(this, vw.shapeArgs(sizes)); }
+  tile(dims: readonly number[]): Tensor { return sh.tile(this, dims); }
+  tril(diagonal = 0): Tensor { return sh.tril(this, diagonal); }
+  triu(diagonal = 0): Tensor { return sh.triu(this, diagonal); }
+  gather(dim: number, index: Tensor): Tensor { return ix.gather(this, dim, index); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return ix.scatterAdd(this, dim, index, src); }
+  indexSelect(dim: number, index: Tensor | readonly number[]): Tensor { return ix.indexSelect(this, dim, index); }
+  maskedFill(mask: Tensor, value: Operand): Tensor { return ix.maskedFill(this, mask, value); }
+
+  // ---- linear algebra ----
+  matmul(other: Tensor): Tensor { return la.matmul(this, other); }
+  bmm(other: Tensor): Tensor { return la.bmm(this, other); }
+  outer(other: Tensor): Tensor { return la.outer(this, other); }
+  dot(other: Tensor): Tensor { return la.dot(this, other); }
+}
+
+export function fmt(t: Tensor): string {
+  return `[${t.shape.join(',')}] ${t.dtype}`;
+}
+
+export function isTensor(x: unknown): x is Tensor {
+  return x instanceof Tensor;
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/python3
+"""Writes the golden fixtures of @flint/conformance from PyTorch (run with Debian's python3).
+
+    FLINT_FIXTURES=1 bash scripts/bootstrap.sh   # installs python3-torch python3-numpy
+    /usr/bin/python3 scripts/gen-fixtures.py     # rewrites packages/conformance/fixtures/*.json
+
+Tests never run this; they read the committed JSON. Case ids are stable: each case draws its inputs
+from a generator seeded by its own name, so adding a case never changes another.
+"""
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, 'fixtures'))
+
+import torch  # noqa: E402
+
+import elementwise  # noqa: E402
+import misc  # noqa: E402
+import reduce  # noqa: E402
+import shape  # noqa: E402
+
+OUT = os.path.join(HERE, '..', 'packages', 'conformance', 'fixtures')
+
+
+def main():
+    torch.set_default_dtype(torch.float32)
+    torch.manual_seed(0)
+    os.makedirs(OUT, exist_ok=True)
+    families = [elementwise.build(), reduce.build(), shape.build(), misc.linalg(), misc.creation(), misc.errors()]
+    total = 0
+    for fam in families:
+        path = os.path.join(OUT, f'{fam.name}.json')
+        with open(path, 'w') as f:
+            json.dump(fam.doc(), f, separators=(',', ':'), allow_nan=False)
+            f.write('\n')
+        size = os.path.getsize(path)
+        total += size
+        print(f'{fam.name}: {len(fam.cases)} cases, {size / 1024:.0f} KiB')
+    print(f'total {total / 1024:.0f} KiB')
+
+
+if __name__ == '__main__':
+    main()

@@ -11,17 +11,17 @@ const devices = new Map<string, Backend>();
 let defaultDevice: string | null = null;
 
 /** Register a backend and make it the default device. Returns its device name. */
-export function use(backend: Backend): string {
+export function use<B>(backend: Backend<B>): string {
   const existing = devices.get(backend.name);
   if (existing && existing !== backend)
     throw new DeviceError(`use: a different backend is already registered as device '${backend.name}'`);
-  devices.set(backend.name, backend);
+  devices.set(backend.name, backend as Backend);
   defaultDevice = backend.name;
   return backend.name;
 }
 
 /** Register a backend without changing the default device. */
-export function register(backend: Backend): string {
+export function register<B>(backend: Backend<B>): string {
   const prev = defaultDevice;
   use(backend);
   defaultDevice = prev ?? backend.name;

@@ -5,9 +5,10 @@
  */
 import { countTensor, type Storage } from './device.js';
 import { type DType, isDType } from './dtype.js';
-import { DisposedTensorError, GradError } from './errors.js';
+import { DeviceError, DisposedTensorError, GradError, ShapeError } from './errors.js';
+import { isGradEnabled, noGrad } from './autograd/mode.js';
 import { isContiguous, sizeOf } from './shape.js';
-import { track } from './scope.js';
+import { tidy, track } from './scope.js';
 import type { Node } from './autograd/node.js';
 import { backward, type BackwardOptions } from './autograd/backward.js';
 import { formatTensor } from './format.js';
@@ -19,6 +20,7 @@ import * as sh from './ops/shape.js';
 import * as ix from './ops/indexing.js';
 import * as la from './ops/linalg.js';
 import * as cv from './ops/convert.js';
+import * as cr from './ops/creation.js';
 import type { IndexSpec } from './ops/views.js';
 
 export type Scalar = number | boolean;
@@ -52,8 +54,9 @@ export class Tensor {
   _kept = false;
   private held: Held | null;
   readonly shape: readonly number[];
-  readonly strides: readonly number[];
-  readonly offset: number;
+  // Strides and offset change only when an in-place op re-points the tensor (see _assign).
+  private _strides: readonly number[];
+  private _offset: number;
   readonly dtype: DType;
   /** Whether autograd tracks ops on this tensor. */
   requiresGrad = false;
@@ -64,13 +67,54 @@ export class Tensor {
   constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, internal = false) {
     this.held = { storage, node: null };
     this.shape = shape;
-    this.strides = strides;
-    this.offset = offset;
+    this._strides = strides;
+    this._offset = offset;
     this.dtype = storage.dtype;
     countTensor(storage.backend.name, 1);
     registry.register(this, this.held, this);
     if (internal) this._kept = true;
     else track(this);
+  }
+
+  /** Element strides of this view. */
+  get strides(): readonly number[] {
+    return this._strides;
+  }
+  /** Element offset of this view into its buffer. */
+  get offset(): number {
+    return this._offset;
+  }
+
+  /**
+   * @internal Re-point this tensor at `src`'s data (same shape and dtype): the basis of in-place
+   * ops. Other views of the old buffer keep the old values (unlike torch, Flint views do not see
+   * in-place updates of their base).
+   */
+  _assign(src: Tensor, op: string): this {
+    const h = this.held;
+    if (!h) throw new DisposedTensorError(`${op}: tensor ${fmt(this)} was used after dispose()`);
+    if (src.dtype !== this.dtype || src.shape.length !== this.shape.length || src.shape.some((d, i) => d !== this.shape[i]))
+      throw new ShapeError(`${op}: cannot write ${fmt(src)} into ${fmt(this)} in place`);
+    if (this.requiresGrad && this.gradFn === null && isGradEnabled())
+      throw new GradError(`${op}: a leaf tensor that requires grad cannot be modified in place outside fl.noGrad()`);
+    if (src.storage.backend !== h.storage.backend && op !== 'to')
+      throw new DeviceError(`${op}: cannot write a tensor on '${src.device}' into one on '${this.device}'`);
+    const storage = src.storage.retain();
+    if (storage.backend !== h.storage.backend) {
+      countTensor(h.storage.backend.name, -1);
+      countTensor(storage.backend.name, 1);
+    }
+    h.storage.release();
+    h.storage = storage;
+    this._strides = src.strides;
+    this._offset = src.offset;
+    if (src.gradFn) this._setGradFn(src.gradFn);
+    return this;
+  }
+
+  /** @internal Move a leaf's data to another device in place (Module.to). */
+  _moveTo(src: Tensor): this {
+    return noGrad(() => this._assign(src, 'to'));
   }
 
   /** @internal */
@@ -175,6 +219,28 @@ export class Tensor {
   int(): Tensor { return cv.cast(this, 'int32'); }
   bool(): Tensor { return cv.cast(this, 'bool'); }
   clone(): Tensor { return vw.clone(this); }
+
+  // ---- in place (PyTorch's trailing underscore); each returns `this` ----
+  private inPlace(op: string, f: () => Tensor): this {
+    const r = tidy(f);
+    try {
+      return this._assign(r, op);
+    } finally {
+      r.dispose();
+    }
+  }
+  copy_(src: Tensor): this { return this.inPlace('copy_', () => cv.cast(src, this.dtype).expand(this.shape).contiguous()); }
+  fill_(value: number): this { return this.inPlace('fill_', () => cr.full(this.shape, value, { dtype: this.dtype, device: this.device })); }
+  zero_(): this { return this.fill_(0); }
+  add_(other: Operand): this { return this.inPlace('add_', () => cv.cast(ew.add(this, other), this.dtype)); }
+  sub_(other: Operand): this { return this.inPlace('sub_', () => cv.cast(ew.sub(this, other), this.dtype)); }
+  mul_(other: Operand): this { return this.inPlace('mul_', () => cv.cast(ew.mul(this, other), this.dtype)); }
+  div_(other: Operand): this { return this.inPlace('div_', () => cv.cast(ew.div(this, other), this.dtype)); }
+  clamp_(min?: Operand | null, max?: Operand | null): this { return this.inPlace('clamp_', () => cv.cast(ew.clamp(this, min, max), this.dtype)); }
+  /** Fill with samples from N(mean, std²). */
+  normal_(mean = 0, std = 1): this { return this.inPlace('normal_', () => cr.randn(this.shape, { dtype: this.dtype, device: this.device }).mul(std).add(mean)); }
+  /** Fill with samples from U[low, high). */
+  uniform_(low = 0, high = 1): this { return this.inPlace('uniform_', () => cr.rand(this.shape, { dtype: this.dtype, device: this.device }).mul(high - low).add(low)); }
 
   // ---- element-wise ----
   neg(): Tensor { return ew.neg(this); }

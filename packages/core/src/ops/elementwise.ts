@@ -45,14 +45,21 @@ export function align(op: string, operands: readonly Operand[], dtype: DType | r
 
 export function unary(name: UnaryPrim, x: Tensor): Tensor {
   const set = PRIMS[name].dtypes;
+  if (acceptsDType(set, x.dtype)) return exec(name, [x], [], x.shape, x.dtype);
   return tidy(() => {
     const xt = cast(x, computeType(set, x.dtype));
     return exec(name, [xt], [], xt.shape, xt.dtype);
   });
 }
 
+/** Fast path: two tensors that already agree in dtype and shape need no casts or expands. */
+function agree(a: Operand, b: Operand, dtype: DType): a is Tensor {
+  return a instanceof Tensor && b instanceof Tensor && a.dtype === dtype && b.dtype === dtype && shapesEqual(a.shape, b.shape);
+}
+
 export function binary(name: BinaryPrim, a: Operand, b: Operand): Tensor {
   const dtype = computeType(PRIMS[name].dtypes, promote([a, b]));
+  if (agree(a, b, dtype)) return exec(name, [a, b as Tensor], [], a.shape, dtype);
   return tidy(() => {
     const [x, y] = align(name, [a, b], dtype);
     return exec(name, [x!, y!], [], x!.shape, dtype);
@@ -61,6 +68,7 @@ export function binary(name: BinaryPrim, a: Operand, b: Operand): Tensor {
 
 export function compare(name: ComparePrim, a: Operand, b: Operand): Tensor {
   const dtype = promote([a, b]);
+  if (agree(a, b, dtype)) return exec(name, [a, b as Tensor], [], a.shape, 'bool');
   return tidy(() => {
     const [x, y] = align(name, [a, b], dtype);
     return exec(name, [x!, y!], [], x!.shape, 'bool');

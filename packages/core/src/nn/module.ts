@@ -1,0 +1,215 @@
+/**
+ * `Module`: the base of every layer and model, shaped like torch.nn.Module.
+ *
+ * JS has no __setattr__ hook, so a module finds its parameters and children by scanning its own
+ * fields in insertion order (a field holding a `Parameter` is a parameter, a field holding a
+ * Module is a child). Names that are not valid or idiomatic TS field names (`weight_ih_l0`,
+ * `running_mean`) are registered explicitly. State-dict keys are PyTorch's: `fc1.weight`,
+ * `0.bias`, `bn.running_mean`.
+ */
+import { ShapeError, fmtShape } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import { keep, tidy } from '../scope.js';
+import { noGrad } from '../autograd/mode.js';
+import { toDevice } from '../ops/convert.js';
+
+const PARAM = Symbol('flint.parameter');
+
+/**
+ * Mark a float tensor as a trainable parameter: it requires grad and is exempt from tidy scopes.
+ * @example
+ * this.weight = nn.Parameter(fl.zeros([out, inp]));
+ */
+export function Parameter(t: Tensor, requiresGrad = true): Tensor {
+  const p = t.gradFn ? t.detach() : t;
+  if (requiresGrad) p.requiresGrad_(true);
+  (p as unknown as Record<symbol, boolean>)[PARAM] = true;
+  return keep(p);
+}
+
+export function isParameter(x: unknown): x is Tensor {
+  return x instanceof Tensor && (x as unknown as Record<symbol, boolean>)[PARAM] === true;
+}
+
+export interface LoadOptions {
+  /** Require exactly the module's keys (default true). */
+  strict?: boolean;
+}
+export interface LoadResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+export abstract class Module {
+  /** Training mode (dropout active, batch norm uses batch statistics). */
+  training = true;
+  private readonly _registered = {
+    params: new Map<string, Tensor | null>(),
+    buffers: new Map<string, Tensor | null>(),
+    modules: new Map<string, Module>(),
+  };
+
+  abstract forward(...inputs: unknown[]): unknown;
+
+  /** Register a parameter under a name that is not a field (e.g. `weight_ih_l0`). */
+  registerParameter(name: string, t: Tensor | null): Tensor | null {
+    const p = t === null ? null : isParameter(t) ? t : Parameter(t);
+    this._registered.params.set(name, p);
+    return p;
+  }
+  /** Register non-trainable state saved in the state dict (e.g. `running_mean`). */
+  registerBuffer(name: string, t: Tensor | null): Tensor | null {
+    if (t) keep(t);
+    this._registered.buffers.set(name, t);
+    return t;
+  }
+  addModule(name: string, m: Module): Module {
+    this._registered.modules.set(name, m);
+    return m;
+  }
+  /** @internal Replace a registered buffer (BatchNorm's running statistics). */
+  protected setBuffer(name: string, t: Tensor): void {
+    const old = this._registered.buffers.get(name);
+    this._registered.buffers.set(name, keep(t));
+    old?.dispose();
+  }
+  protected buffer(name: string): Tensor | null {
+    return this._registered.buffers.get(name) ?? null;
+  }
+
+  private ownFields(): [string, unknown][] {
+    return Object.entries(this).filter(([k]) => k !== 'training' && k !== '_registered');
+  }
+  private ownParams(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [k, v] of this.ownFields()) if (isParameter(v)) out.push([k, v]);
+    for (const [k, v] of this._registered.params) if (v) out.push([k, v]);
+    return out;
+  }
+  private ownBuffers(): [string, Tensor][] {
+    return [...this._registered.buffers].filter((e): e is [string, Tensor] => e[1] !== null);
+  }
+
+  /** Direct children with their names. */
+  namedChildren(): [string, Module][] {
+    const out: [string, Module][] = [];
+    for (const [k, v] of this.ownFields()) if (v instanceof Module) out.push([k, v]);
+    for (const e of this._registered.modules) out.push(e);
+    return out;
+  }
+  children(): Module[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+  /** This module and all descendants, depth first. */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [k, m] of this.namedChildren()) out.push(...m.namedModules(prefix ? `${prefix}.${k}` : k));
+    return out;
+  }
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+  namedParameters(prefix = ''): [string, Tensor][] {
+    const seen = new Set<Tensor>();
+    const out: [string, Tensor][] = [];
+    for (const [path, m] of this.namedModules(prefix))
+      for (const [k, p] of m.ownParams()) {
+        if (seen.has(p)) continue; // shared parameters are listed once, as torch does
+        seen.add(p);
+        out.push([path ? `${path}.${k}` : k, p]);
+      }
+    return out;
+  }
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+  namedBuffers(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [path, m] of this.namedModules(prefix))
+      for (const [k, b] of m.ownBuffers()) out.push([path ? `${path}.${k}` : k, b]);
+    return out;
+  }
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, b]) => b);
+  }
+  /** Number of trainable scalars. */
+  numParameters(): number {
+    return this.parameters().reduce((n, p) => n + p.size, 0);
+  }
+
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+  eval(): this {
+    return this.train(false);
+  }
+  /** Call `fn` on every module (children first), e.g. for custom initialisation. */
+  apply(fn: (m: Module) => void): this {
+    for (const c of this.children()) c.apply(fn);
+    fn(this);
+    return this;
+  }
+  /** Reset the gradients of all parameters. */
+  zeroGrad(): void {
+    for (const p of this.parameters()) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
+  }
+  /** Move every parameter and buffer to `device` (in place, like torch). */
+  to(device: string): this {
+    noGrad(() => {
+      for (const t of [...this.parameters(), ...this.buffers()]) {
+        if (t.device === device) continue;
+        const moved = toDevice(t, device);
+        t._moveTo(moved);
+        moved.dispose();
+      }
+    });
+    return this;
+  }
+
+  /** Parameters and buffers by PyTorch key (detached views; they share data with the module). */
+  stateDict(): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const [k, t] of [...this.namedParameters(), ...this.namedBuffers()]) out[k] = t;
+    return out;
+  }
+
+  /** Copy values from a state dict; shapes must match exactly. */
+  loadStateDict(sd: Record<string, Tensor>, opts: LoadOptions = {}): LoadResult {
+    const strict = opts.strict ?? true;
+    const own = new Map([...this.namedParameters(), ...this.namedBuffers()]);
+    const missingKeys = [...own.keys()].filter((k) => !(k in sd));
+    const unexpectedKeys = Object.keys(sd).filter((k) => !own.has(k));
+    if (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0))
+      throw new ShapeError(
+        `loadStateDict: ${missingKeys.length ? `missing keys [${missingKeys.join(', ')}]` : ''}` +
+          `${missingKeys.length && unexpectedKeys.length ? '; ' : ''}` +
+          `${unexpectedKeys.length ? `unexpected keys [${unexpectedKeys.join(', ')}]` : ''}`,
+      );
+    for (const [k, t] of own) {
+      const src = sd[k];
+      if (!src) continue;
+      if (src.shape.length !== t.shape.length || src.shape.some((d, i) => d !== t.shape[i]))
+        throw new ShapeError(`loadStateDict: size mismatch for ${k}: checkpoint has ${fmtShape(src.shape)}, model has ${fmtShape(t.shape)}`);
+    }
+    noGrad(() => {
+      for (const [k, t] of own) if (sd[k]) tidy(() => void t.copy_(toDevice(sd[k]!, t.device)));
+    });
+    return { missingKeys, unexpectedKeys };
+  }
+
+  /** The class name and constructor arguments shown by toString (override in layers). */
+  extraRepr(): string {
+    return '';
+  }
+  toString(): string {
+    const children = this.namedChildren();
+    const head = `${this.constructor.name}(${this.extraRepr()}`;
+    if (children.length === 0) return `${head})`;
+    const lines = children.map(([k, m]) => `  (${k}): ${m.toString().split('\n').join('\n  ')}`);
+    return `${head}\n${lines.join('\n')}\n)`;
+  }
+}

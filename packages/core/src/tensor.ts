@@ -52,6 +52,8 @@ export class Tensor {
   /** @internal */ readonly _isTensor = true;
   /** @internal Exempt from tidy scopes (parameters, gradients, saved tensors). */
   _kept = false;
+  /** @internal For aliases saved by autograd: the leaf whose gradient they stand for. */
+  _leaf: Tensor | undefined = undefined;
   private held: Held | null;
   readonly shape: readonly number[];
   // Strides and offset change only when an in-place op re-points the tensor (see _assign).

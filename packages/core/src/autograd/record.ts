@@ -8,6 +8,8 @@ function alias(t: Tensor, withGraph: boolean): Tensor {
   const a = new (t.constructor as typeof Tensor)(t.storage.retain(), t.shape, t.strides, t.offset, true);
   if (withGraph && t.gradFn) a._setGradFn(t.gradFn);
   a.requiresGrad = withGraph && t.requiresGrad;
+  // An alias of a leaf must accumulate into that leaf when used in a recorded backward pass.
+  if (withGraph && !t.gradFn) a._leaf = t._leaf ?? t;
   return a;
 }
 
@@ -23,7 +25,7 @@ export function record(
   for (const t of inputs) if (t.requiresGrad) any = true;
   if (!any) return;
   const edges: (Edge | null)[] = inputs.map((t) =>
-    !t.requiresGrad ? null : t.gradFn ? { node: t.gradFn } : { leaf: t },
+    !t.requiresGrad ? null : t.gradFn ? { node: t.gradFn } : { leaf: t._leaf ?? t },
   );
   const saved: Tensor[] = [];
   const savedInputs: (Tensor | undefined)[] = inputs.map(() => undefined);

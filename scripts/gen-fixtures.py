@@ -13,6 +13,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, 'fixtures'))
+sys.dont_write_bytecode = True  # keep scripts/fixtures free of __pycache__
 
 import torch  # noqa: E402
 

@@ -28,27 +28,30 @@ export function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** Error function, |error| < 1.2e-7 relative (Numerical Recipes' erfc Chebyshev fit, float64). */
+/**
+ * Error function to float64 accuracy: erf(x) = 2/√π · e^(−x²) · Σ 2ⁿ x^(2n+1) / (1·3···(2n+1)).
+ * Every term is positive, so the sum has no cancellation; beyond |x| = 6 erf is ±1 in float64.
+ */
 export function erf(x: number): number {
   if (Number.isNaN(x)) return NaN;
   const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t *
-                      (-0.18628806 +
-                        t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? 1 - r : r - 1;
+  if (z >= 6) return x > 0 ? 1 : -1;
+  const z2 = z * z;
+  let term = z;
+  let sum = z;
+  for (let n = 1; n < 200 && term > sum * 1e-17; n++) {
+    term *= (2 * z2) / (2 * n + 1);
+    sum += term;
+  }
+  const r = Math.min(1, (2 / Math.sqrt(Math.PI)) * Math.exp(-z2) * sum);
+  return x < 0 ? -r : r;
+}
+
+/** C's pow: 1^y = 1 and (−1)^±∞ = 1 even for NaN/infinite y, where JS's Math.pow gives NaN. */
+export function floatPow(a: number, b: number): number {
+  if (a === 1) return 1;
+  if (a === -1 && (b === Infinity || b === -Infinity)) return 1;
+  return Math.pow(a, b);
 }
 
 /** Python-style remainder: the result takes the sign of the divisor. */
@@ -111,7 +114,7 @@ export const PRIMS = {
   mul: { kind: 'binary', dtypes: 'numeric', ref: (a, b, d) => (d === 'int32' ? Math.imul(a, b) : a * b) },
   div: { kind: 'binary', dtypes: 'float', ref: (a, b) => a / b },
   remainder: { kind: 'binary', dtypes: 'numeric', ref: remainder },
-  pow: { kind: 'binary', dtypes: 'numeric', ref: (a, b, d) => (d === 'int32' ? intPow(a, b) : Math.pow(a, b)) },
+  pow: { kind: 'binary', dtypes: 'numeric', ref: (a, b, d) => (d === 'int32' ? intPow(a, b) : floatPow(a, b)) },
   maximum: { kind: 'binary', dtypes: 'numeric', ref: nanMax },
   minimum: { kind: 'binary', dtypes: 'numeric', ref: nanMin },
   logicalAnd: { kind: 'binary', dtypes: 'all', ref: (a, b) => (a !== 0 && b !== 0 ? 1 : 0) },

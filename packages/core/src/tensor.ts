@@ -33,9 +33,14 @@ interface Held {
   node: Node | null;
 }
 const registry = new FinalizationRegistry<Held>((h) => {
-  countTensor(h.storage.backend.name, -1);
-  h.storage.release();
-  h.node?.decRef();
+  // Runs at an arbitrary later time, possibly after its backend was disposed: never throw here.
+  try {
+    countTensor(h.storage.backend.name, -1);
+    h.storage.release();
+    h.node?.decRef();
+  } catch {
+    /* the backend is gone; its memory went with it */
+  }
 });
 
 export type DimArg = number | readonly number[] | null | undefined;

@@ -10,7 +10,7 @@ import type { Tensor } from '../tensor.js';
 import { enableGrad, noGrad } from './mode.js';
 import type { Node } from './node.js';
 import { alias } from './record.js';
-import { onesLike } from '../ops/creation.js';
+import { onesLike, zerosLike } from '../ops/creation.js';
 
 export interface BackwardOptions {
   /** Keep saved tensors so backward can run through the graph again. */
@@ -137,13 +137,13 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
       const prev = leafGrads.get(leaf);
       leafGrads.set(leaf, prev ? prev.add(g) : g);
     }, capture);
-    results = ins.map((t, i) => {
-      const g = t.gradFn ? capture.get(t.gradFn) : leafGrads.get(t);
-      if (g) return keep(alias(g, !!opts.createGraph));
-      if (!opts.allowUnused)
-        throw new GradError(`grad: input ${i} (${fmtShape(t.shape)}) was not used to compute the outputs; pass { allowUnused: true } to get zeros`);
-      return keep(alias(t, false).mul(0));
-    });
+    const found = ins.map((t) => (t.gradFn ? capture.get(t.gradFn) : leafGrads.get(t)));
+    const unused = found.findIndex((g) => !g);
+    if (unused >= 0 && !opts.allowUnused)
+      throw new GradError(
+        `grad: input ${unused} (${fmtShape(ins[unused]!.shape)}) was not used to compute the outputs; pass { allowUnused: true } to get zeros`,
+      );
+    results = found.map((g, i) => keep(g ? alias(g, !!opts.createGraph) : zerosLike(ins[i]!)));
   });
   for (const r of results) {
     r._kept = false;

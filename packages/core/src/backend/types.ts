@@ -99,7 +99,11 @@ export interface Tolerance {
 export interface Caps {
   /** DTypes this backend stores and computes in. */
   readonly dtypes: readonly DType[];
-  /** Whether kernels accept strided views; if false, core makes inputs contiguous first. */
+  /**
+   * Whether kernels accept strided views. If false, core passes row-major contiguous inputs (which
+   * may still start at a non-zero offset), made with the backend's own `contiguous` kernel — that
+   * one kernel must accept any strides.
+   */
   readonly strided: boolean;
   /** Largest rank of any kernel input/output. */
   readonly maxRank: number;

@@ -1,20 +1,18 @@
 /** Dtype casts, device copies and reading data back to JS. */
-import { getBackend } from '../device.js';
-import type { DType, TypedArray } from '../dtype.js';
-import { ShapeError, fmtShape } from '../errors.js';
+import { getBackend, listDevices } from '../device.js';
+import { DTYPES, type DType, type TypedArray } from '../dtype.js';
+import { DeviceError, ShapeError, fmtShape } from '../errors.js';
 import { sizeOf } from '../shape.js';
 import { Tensor, type NestedArray } from '../tensor.js';
 import { noGrad } from '../autograd/mode.js';
 import { record } from '../autograd/record.js';
-import { exec } from './dispatch.js';
+import { exec, live } from './dispatch.js';
 import { upload } from './creation.js';
 
 /** Cast to `dtype`; returns `x` itself when it already has it (as torch's .to does). */
 export function cast(x: Tensor, dtype: DType): Tensor {
-  if (x.dtype === dtype) {
-    void x.storage; // throws if disposed
-    return x;
-  }
+  live('to', x);
+  if (x.dtype === dtype) return x;
   return exec('cast', [x], [dtype], x.shape, dtype);
 }
 
@@ -34,10 +32,12 @@ function readWith<T>(x: Tensor, read: (t: Tensor) => T): T {
 }
 
 export function dataSync(x: Tensor): TypedArray {
+  live('dataSync', x);
   return readWith(x, (t) => t.storage.backend.readSync(t.storage.buf, t.dtype, t.size));
 }
 
 export async function data(x: Tensor): Promise<TypedArray> {
+  live('data', x);
   if (isWholeBuffer(x)) return x.storage.backend.read(x.storage.buf, x.dtype, x.size);
   const c = noGrad(() => exec('contiguous', [x], [], x.shape, x.dtype));
   try {
@@ -48,6 +48,7 @@ export async function data(x: Tensor): Promise<TypedArray> {
 }
 
 export function toArray(x: Tensor): NestedArray {
+  live('toArray', x);
   const flat = dataSync(x);
   const conv = x.dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
   let i = 0;
@@ -62,6 +63,7 @@ export function toArray(x: Tensor): NestedArray {
 }
 
 export function item(x: Tensor): number {
+  live('item', x);
   if (sizeOf(x.shape) !== 1)
     throw new ShapeError(`item: only one-element tensors can be converted to a number, got shape ${fmtShape(x.shape)}`);
   return dataSync(x)[0]!;
@@ -73,6 +75,11 @@ const toDeviceRule = {
 
 /** Copy to another device; differentiable (the gradient is copied back). */
 export function toDevice(x: Tensor, device: string): Tensor {
+  live('to', x);
+  if (!listDevices().includes(device))
+    throw new DeviceError(
+      `to: '${device}' is neither a dtype (${DTYPES.join(', ')}) nor a registered device (${listDevices().join(', ')})`,
+    );
   const target = getBackend(device);
   if (target.name === x.device) return x;
   const out = upload(dataSync(x), x.shape, x.dtype, target.name);

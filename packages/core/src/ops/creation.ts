@@ -99,16 +99,20 @@ function shapeOf(op: string, s: ShapeArg): number[] {
 }
 
 export function full(shape: ShapeArg, value: number | boolean, opts: CreateOptions = {}): Tensor {
-  const sh = shapeOf('full', shape);
+  return fillAs('full', shape, value, opts);
+}
+
+function fillAs(op: string, shape: ShapeArg, value: number | boolean, opts: CreateOptions): Tensor {
+  const sh = shapeOf(op, shape);
   const dtype = opts.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   const v = coerce(Number(value), dtype);
   return finish(noGrad(() => exec('fill', [], [sh, dtype, v], sh, dtype, { device: opts.device })), opts);
 }
 export function zeros(shape: ShapeArg, opts: CreateOptions = {}): Tensor {
-  return full(shape, 0, opts);
+  return fillAs('zeros', shape, 0, opts);
 }
 export function ones(shape: ShapeArg, opts: CreateOptions = {}): Tensor {
-  return full(shape, 1, opts);
+  return fillAs('ones', shape, 1, opts);
 }
 type LikeOptions = CreateOptions;
 export function fullLike(t: Tensor, value: number | boolean, opts: LikeOptions = {}): Tensor {

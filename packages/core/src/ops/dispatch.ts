@@ -6,17 +6,17 @@
 import type { Backend, KView } from '../backend/types.js';
 import { getBackend, Storage } from '../device.js';
 import type { DType } from '../dtype.js';
-import { BackendError, DeviceError, FlintError } from '../errors.js';
+import { BackendError, DeviceError, DisposedTensorError, FlintError, fmtShape } from '../errors.js';
 import type { PrimName } from '../prims.js';
 import { contiguousStrides, isContiguous, sizeOf } from '../shape.js';
 import { Tensor, fmt } from '../tensor.js';
 import { record } from '../autograd/record.js';
-import { noGrad } from '../autograd/mode.js';
 import { GRADS } from '../autograd/rules.js';
 import type { GradRule } from '../autograd/node.js';
 
 /** The backend all `inputs` live on; throws DeviceError naming every device involved. */
 export function deviceOf(op: string, inputs: readonly Tensor[]): Backend {
+  for (const t of inputs) live(op, t);
   const first = inputs[0]!.storage.backend;
   for (const t of inputs) {
     const b = t.storage.backend;
@@ -26,6 +26,12 @@ export function deviceOf(op: string, inputs: readonly Tensor[]): Backend {
       );
   }
   return first;
+}
+
+/** Throws DisposedTensorError naming `op` when `t` was disposed. */
+export function live(op: string, t: Tensor): Tensor {
+  if (t.disposed) throw new DisposedTensorError(`${op}: a ${t.dtype} tensor of shape ${fmtShape(t.shape)} was used after dispose()`);
+  return t;
 }
 
 function kview(t: Tensor): KView<unknown> {
@@ -90,7 +96,8 @@ function launch(
   const temps: Tensor[] = [];
   const views = inputs.map((t) => {
     if (backend.caps.strided || isContiguous(t.shape, t.strides)) return kview(t);
-    const c = noGrad(() => exec('contiguous', [t], [], t.shape, t.dtype));
+    // The contiguous kernel accepts any strides, whatever caps.strided says.
+    const c = wrap(backend, backend.kernels.contiguous(kview(t)), t.shape, t.dtype);
     temps.push(c);
     return kview(c);
   });

@@ -9,7 +9,7 @@ import { PRIMS, acceptsDType, type BinaryPrim, type ComparePrim, type UnaryPrim 
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor, type Operand } from '../tensor.js';
 import { tidy } from '../scope.js';
-import { exec } from './dispatch.js';
+import { exec, live } from './dispatch.js';
 import { cast } from './convert.js';
 import { full } from './creation.js';
 import { expand } from './views.js';
@@ -34,6 +34,7 @@ export function promote(operands: readonly Operand[]): DType {
 
 /** Turn operands into tensors of `dtype` broadcast to one shape, on the first tensor's device. */
 export function align(op: string, operands: readonly Operand[], dtype: DType | readonly DType[]): Tensor[] {
+  for (const o of operands) if (o instanceof Tensor) live(op, o);
   const device = (operands.find((o) => o instanceof Tensor) as Tensor).device;
   const dt = (i: number) => (typeof dtype === 'string' ? dtype : dtype[i]!);
   const ts = operands.map((o, i) =>
@@ -43,8 +44,25 @@ export function align(op: string, operands: readonly Operand[], dtype: DType | r
   return ts.map((t) => (shapesEqual(t.shape, shape) ? t : expand(t, shape)));
 }
 
+/** What torch does with two bool operands: logical forms for some ops, an error for others. */
+const BOOL_RESULT: Partial<Record<BinaryPrim, 'bool' | 'error'>> = {
+  add: 'bool', // logical or
+  mul: 'bool', // logical and
+  maximum: 'bool',
+  minimum: 'bool',
+  sub: 'error',
+  remainder: 'error',
+  pow: 'error',
+};
+
+function boolError(op: string): DTypeError {
+  return new DTypeError(`${op}: not supported on bool tensors; convert with .int() or use logicalNot/logicalXor-style ops`);
+}
+
 export function unary(name: UnaryPrim, x: Tensor): Tensor {
   const set = PRIMS[name].dtypes;
+  if (x.dtype === 'bool' && (name === 'neg' || name === 'abs')) throw boolError(name);
+  if (x.dtype === 'bool' && name === 'sign') return x.clone();
   if (acceptsDType(set, x.dtype)) return exec(name, [x], [], x.shape, x.dtype);
   return tidy(() => {
     const xt = cast(x, computeType(set, x.dtype));
@@ -58,7 +76,13 @@ function agree(a: Operand, b: Operand, dtype: DType): a is Tensor {
 }
 
 export function binary(name: BinaryPrim, a: Operand, b: Operand): Tensor {
-  const dtype = computeType(PRIMS[name].dtypes, promote([a, b]));
+  const promoted = promote([a, b]);
+  if (promoted === 'bool' && BOOL_RESULT[name] === 'error') throw boolError(name);
+  if (promoted === 'bool' && BOOL_RESULT[name] === 'bool') return tidy(() => cast(binaryIn(name, a, b, 'int32'), 'bool'));
+  return binaryIn(name, a, b, computeType(PRIMS[name].dtypes, promoted));
+}
+
+function binaryIn(name: BinaryPrim, a: Operand, b: Operand, dtype: DType): Tensor {
   if (agree(a, b, dtype)) return exec(name, [a, b as Tensor], [], a.shape, dtype);
   return tidy(() => {
     const [x, y] = align(name, [a, b], dtype);
@@ -102,6 +126,7 @@ export const erf = (x: Tensor) => unary('erf', x);
 
 /** Rounding ops are the identity on integers (torch returns them unchanged). */
 function rounding(name: 'floor' | 'ceil' | 'round' | 'trunc', x: Tensor): Tensor {
+  if (x.dtype === 'bool') throw boolError(name);
   return isFloat(x.dtype) ? unary(name, x) : tidy(() => cast(x, x.dtype === 'bool' ? 'int32' : x.dtype).clone());
 }
 export const floor = (x: Tensor) => rounding('floor', x);

@@ -36,10 +36,14 @@ function checkAligned(op: string, x: Tensor, index: Tensor, axis: number, what =
  * fl.tensor([[1, 2], [3, 4]]).gather(1, fl.tensor([[1], [0]], { dtype: 'int32' })); // [[2], [3]]
  */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
-  const axis = normDim('gather', dim, Math.max(x.ndim, 1));
-  checkIndex('gather', index);
-  checkAligned('gather', x, index, axis);
-  checkRange('gather', index, x.shape[axis]!, axis);
+  return gatherAs('gather', x, dim, index);
+}
+
+function gatherAs(op: string, x: Tensor, dim: number, index: Tensor): Tensor {
+  const axis = normDim(op, dim, Math.max(x.ndim, 1));
+  checkIndex(op, index);
+  checkAligned(op, x, index, axis);
+  checkRange(op, index, x.shape[axis]!, axis);
   return exec('gather', [x, index], [axis], index.shape, x.dtype, { gradParams: { axis } });
 }
 
@@ -66,7 +70,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
     const shape = x.shape.slice();
     shape[axis] = idx.size;
     const view = idx.reshape(x.shape.map((_, i) => (i === axis ? idx.size : 1))).expand(shape);
-    return gather(x, axis, view);
+    return gatherAs('indexSelect', x, axis, view);
   });
 }
 

@@ -3,11 +3,13 @@ import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { broadcastShapes, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../scope.js';
-import { exec } from './dispatch.js';
+import { exec, live } from './dispatch.js';
 import { cast } from './convert.js';
 import { promote } from './elementwise.js';
 
 function mmType(op: string, a: Tensor, b: Tensor) {
+  live(op, a);
+  live(op, b);
   const dtype = promote([a, b]);
   if (dtype === 'bool') throw new DTypeError(`${op}: bool tensors cannot be multiplied; convert with .float()`);
   return dtype;
@@ -30,9 +32,9 @@ function as3d(t: Tensor, batch: readonly number[]): Tensor {
  * fl.ones([4, 2, 3]).matmul(fl.ones([3, 5])).shape; // [4, 2, 5]
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  const dtype = mmType('matmul', a, b);
   if (a.ndim === 0 || b.ndim === 0)
     throw new ShapeError(`matmul: both arguments need at least 1 dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
-  const dtype = mmType('matmul', a, b);
   return tidy(() => {
     const x = a.ndim === 1 ? a.unsqueeze(0) : a;
     const y = b.ndim === 1 ? b.unsqueeze(1) : b;

@@ -180,12 +180,14 @@ function softmaxLike(name: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Te
       const rule = name === 'softmax' ? softmaxRule : logSoftmaxRule;
       return execKernel(name, fused, rule, [xf], [axis], xf.shape, xf.dtype, { axis });
     }
-    if (name === 'logSoftmax') return xf.sub(logsumexp(xf, axis, true));
     const m = noGrad(() => {
       const raw = amax(xf, axis, true);
       return where(raw.isfinite(), raw, 0);
     });
-    const e = xf.sub(m).exp();
+    const shifted = xf.sub(m);
+    const e = shifted.exp();
+    // (x − m) − log Σ exp(x − m): subtracting the log-sum from the shifted values keeps precision.
+    if (name === 'logSoftmax') return shifted.sub(e.sum(axis, true).log());
     return e.div(e.sum(axis, true));
   });
 }

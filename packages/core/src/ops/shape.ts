@@ -4,7 +4,7 @@ import { ShapeError, fmtShape } from '../errors.js';
 import { normDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../scope.js';
-import { exec } from './dispatch.js';
+import { deviceOf, exec } from './dispatch.js';
 import { arange, tensor } from './creation.js';
 import { promote, where } from './elementwise.js';
 import { indexSelect } from './indexing.js';
@@ -28,6 +28,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const parts = tensors.filter((t) => !(t.ndim === 1 && t.size === 0));
   if (parts.length === 0) return tensors[0]!.clone();
   const ref = parts[0]!;
+  deviceOf('cat', parts);
   const axis = normDim('cat', dim, ref.ndim);
   for (const t of parts)
     if (t.ndim !== ref.ndim || t.shape.some((d, i) => i !== axis && d !== ref.shape[i]))

@@ -8,7 +8,7 @@ import { contiguousStrides, normDim, normDims, shapesEqual, sizeOf } from '../sh
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd/record.js';
 import type { GradCtx, GradRule } from '../autograd/node.js';
-import { exec } from './dispatch.js';
+import { exec, live } from './dispatch.js';
 import { tidy } from '../scope.js';
 
 function makeView(
@@ -20,7 +20,7 @@ function makeView(
   rule: GradRule<never> | null,
   params?: unknown,
 ): Tensor {
-  const out = new Tensor(x.storage.retain(), shape.slice(), strides.slice(), offset);
+  const out = new Tensor(live(name, x).storage.retain(), shape.slice(), strides.slice(), offset);
   record(name, rule, [x], out, params);
   return out;
 }

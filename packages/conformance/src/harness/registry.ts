@@ -1,0 +1,29 @@
+/** Every case of every layer, in a stable order, with unique ids. */
+import type { Case } from '../types.js';
+import { l0Cases } from '../l0/index.js';
+import { l1Cases } from '../l1/index.js';
+import { l2Cases } from '../l2/index.js';
+import { l3Cases } from '../l3.js';
+import { l4Cases } from '../l4.js';
+import { propCases } from '../props.js';
+
+let cached: Case[] | null = null;
+
+export function allCases(): Case[] {
+  if (cached) return cached;
+  const cases = [
+    ...l0Cases(),
+    ...l1Cases(),
+    ...l2Cases(),
+    ...l3Cases(),
+    ...l4Cases(),
+    ...propCases(),
+  ];
+  const seen = new Set<string>();
+  for (const c of cases) {
+    if (seen.has(c.id)) throw new Error(`@flint/conformance: duplicate case id '${c.id}'`);
+    seen.add(c.id);
+  }
+  cached = cases;
+  return cases;
+}

@@ -1,0 +1,199 @@
+/**
+ * One conformance run against one backend: registers it with core, decides skips by capability,
+ * runs each case inside a memory scope with a leak check, maps known failures, writes the report.
+ * Shared by the vitest adapter and the plain-node runner.
+ */
+import * as fl from '@flint/core';
+import type { Backend, BackendStats, Caps, DType } from '@flint/core/backend';
+import { allCases } from './registry.js';
+import { knownMatcher, type KnownMatcher } from './known.js';
+import { writeReport } from './report.js';
+import { toleranceFor } from './tolerance.js';
+import type { Case, CaseContext, CaseResult, Needs, RunOptions } from '../types.js';
+
+export class Session {
+  readonly backend: Backend;
+  readonly second?: Backend;
+  readonly cases: Case[];
+  readonly results: CaseResult[] = [];
+  /** Problems with the run itself, each a failure. */
+  readonly errors: string[];
+  private readonly known: KnownMatcher;
+  private readonly ctx: CaseContext;
+  private started = false;
+  /** Set when a case leaked buffers: their tensors may still be finalized later. */
+  private leaked = false;
+
+  private readonly opts: RunOptions;
+
+  constructor(options: RunOptions<unknown>) {
+    this.opts = options;
+    const opts = options;
+    this.backend = opts.create();
+    this.second = opts.createSecond?.();
+    if (this.second && this.second.name === this.backend.name) {
+      this.second.dispose();
+      this.second = undefined;
+    }
+    const all = allCases();
+    this.cases = opts.filter?.length
+      ? all.filter((c) => opts.filter!.some((p) => c.id.startsWith(p)))
+      : all;
+    this.known = knownMatcher(opts.knownFailures);
+    this.errors = this.known.validate(all.map((c) => c.id));
+    const caps = this.backend.caps;
+    this.ctx = {
+      backend: this.backend,
+      second: this.second,
+      tol: (dtype, tighter) => toleranceFor(caps, dtype, tighter),
+    };
+  }
+
+  get name(): string {
+    return this.opts.name ?? this.backend.name;
+  }
+
+  /** Register the backend(s) with core; the backend under test becomes the default device. */
+  start(): void {
+    if (this.started) return;
+    if (this.second) fl.use(this.second);
+    fl.use(this.backend);
+    this.started = true;
+  }
+
+  isKnownFailure(c: Case): boolean {
+    return this.known.reasonFor(c.id) !== undefined;
+  }
+
+  skipReason(c: Case): string | null {
+    return unmetNeed(c.needs, this.backend.caps, this.backend, this.second);
+  }
+
+  async run(c: Case): Promise<CaseResult> {
+    const skip = this.skipReason(c);
+    const base = { id: c.id, layer: c.layer, op: c.op, dtype: (c.dtype ?? null) as DType | null };
+    if (skip !== null)
+      return this.record({ ...base, status: 'skipped', reason: skip, duration: 0 });
+    this.start();
+    const t0 = performance.now();
+    const error = await this.execute(c);
+    const duration = Math.round((performance.now() - t0) * 1000) / 1000;
+    const known = this.known.reasonFor(c.id);
+    if (known !== undefined) {
+      return this.record(
+        error === null
+          ? {
+              ...base,
+              status: 'failed',
+              reason: `listed as a known failure (${known}) but passed`,
+              duration,
+            }
+          : { ...base, status: 'known-failure', reason: `${known} — ${error}`, duration },
+      );
+    }
+    return this.record({
+      ...base,
+      status: error === null ? 'passed' : 'failed',
+      reason: error,
+      duration,
+    });
+  }
+
+  /** Runs a case; returns the failure description or null. */
+  private async execute(c: Case): Promise<string | null> {
+    const before = this.stats();
+    let error: string | null = null;
+    try {
+      fl.setDefaultDevice(this.backend.name);
+      if (c.async) await c.run(this.ctx);
+      else fl.tidy(() => void c.run(this.ctx));
+    } catch (e) {
+      error = describeError(e);
+    }
+    const leak = leakMessage(before, this.stats());
+    if (leak) {
+      this.leaked = true;
+      error = error ? `${error}; also ${leak}` : leak;
+    }
+    return error;
+  }
+
+  private stats(): Record<string, BackendStats> {
+    const s: Record<string, BackendStats> = { [this.backend.name]: { ...this.backend.stats() } };
+    if (this.second) s[this.second.name] = { ...this.second.stats() };
+    return s;
+  }
+
+  private record(r: CaseResult): CaseResult {
+    this.results.push(r);
+    return r;
+  }
+
+  /** Write the report (unless reportDir is false); returns its path. */
+  writeReport(): string | null {
+    if (this.opts.reportDir === false) return null;
+    const meta = { name: this.name, device: this.backend.name, caps: this.backend.caps };
+    return writeReport(this.opts.reportDir ?? process.cwd(), meta, this.results, this.errors);
+  }
+
+  /**
+   * Dispose the backends, unless a case leaked: core's FinalizationRegistry may still free those
+   * tensors' buffers later, which must not hit a disposed backend.
+   */
+  dispose(): void {
+    if (this.leaked) return;
+    for (const b of [this.backend, this.second]) {
+      if (!b) continue;
+      try {
+        b.dispose();
+      } catch {
+        // a backend that cannot dispose twice must not mask the run's results
+      }
+    }
+  }
+}
+
+function leakMessage(
+  before: Record<string, BackendStats>,
+  after: Record<string, BackendStats>,
+): string | null {
+  const parts: string[] = [];
+  for (const [dev, b] of Object.entries(before)) {
+    const a = after[dev]!;
+    if (a.buffers !== b.buffers || a.bytes !== b.bytes)
+      parts.push(`${a.buffers - b.buffers} buffers / ${a.bytes - b.bytes} bytes on '${dev}'`);
+  }
+  return parts.length ? `leaked ${parts.join(', ')} (backend.stats() before/after the case)` : null;
+}
+
+export function describeError(e: unknown): string {
+  if (!(e instanceof Error)) return `threw ${String(e)}`;
+  if (e.name === 'CheckError') return e.message;
+  const frames = (e.stack ?? '')
+    .split('\n')
+    .filter((l) => l.trimStart().startsWith('at '))
+    .slice(0, 3);
+  return `${e.name}: ${e.message}${frames.length ? `\n${frames.join('\n')}` : ''}`;
+}
+
+/** The capability a case needs and the backend lacks, as a printable reason; null if none. */
+export function unmetNeed(
+  needs: Needs | undefined,
+  caps: Caps,
+  backend: Backend,
+  second?: Backend,
+): string | null {
+  if (!needs) return null;
+  const missing = needs.dtypes?.filter((d) => !caps.dtypes.includes(d)) ?? [];
+  if (missing.length) return `caps.dtypes lacks ${missing.join(', ')}`;
+  const feats = needs.features?.filter((f) => !caps.features.includes(f)) ?? [];
+  if (feats.length) return `caps.features lacks ${feats.join(', ')}`;
+  if (needs.rank !== undefined && needs.rank > caps.maxRank)
+    return `rank ${needs.rank} > caps.maxRank ${caps.maxRank}`;
+  if (needs.strided && !caps.strided)
+    return 'caps.strided is false: kernels only see contiguous inputs';
+  if (needs.override && !backend.overrides?.[needs.override])
+    return `backend has no '${needs.override}' override`;
+  if (needs.secondDevice && !second) return 'no second device (RunOptions.createSecond not given)';
+  return null;
+}

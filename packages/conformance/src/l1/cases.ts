@@ -1,0 +1,32 @@
+/** L1: every fixture case run through its Flint call and compared with PyTorch's result. */
+import type { Case, CaseContext } from '../types.js';
+import { checkResult, expectError, inputScale } from './check.js';
+import { dtypesOf, loadFixtures, mainDType, makeTensor, type FixtureCase } from './fixtures.js';
+import { INVOKE } from './invoke.js';
+
+function invoke(c: FixtureCase) {
+  const fn = INVOKE[c.op];
+  if (!fn) throw new Error(`@flint/conformance: no Flint call for fixture op '${c.op}' (${c.id})`);
+  return fn;
+}
+
+function runForward(c: FixtureCase, ctx: CaseContext): void {
+  const fn = invoke(c);
+  const ins = c.inputs.map((s) => makeTensor(s));
+  if ('error' in c.expected) {
+    expectError(() => fn(ins, c.args), c.expected.error, c.op, c.mentions);
+    return;
+  }
+  checkResult(ctx, fn(ins, c.args), c.expected, { signedZero: c.signedZero, scale: inputScale(c) });
+}
+
+export function fixtureCases(): Case[] {
+  return loadFixtures().map((c) => ({
+    id: c.id,
+    layer: c.family === 'errors' ? 'errors' : 'L1',
+    op: c.op,
+    dtype: mainDType(c),
+    needs: { dtypes: dtypesOf(c), rank: Math.max(0, ...c.inputs.map((s) => s.shape.length)) },
+    run: (ctx: CaseContext) => runForward(c, ctx),
+  }));
+}

@@ -1,0 +1,72 @@
+/**
+ * L2 first-order gradients, from every fixture case that carries PyTorch's gradients:
+ * `grad/<op>/<variant>` compares fl.grad with torch's; `grad/<op>/<variant>/fd` with central
+ * differences. Backends without float64 run the torch comparison in float32.
+ */
+import type { DType, Tolerance } from '@flint/core/backend';
+import { assertClose, maxAbs } from '../harness/compare.js';
+import type { Case, CaseContext } from '../types.js';
+import { loadFixtures, values, type FixtureCase } from '../l1/fixtures.js';
+import { analyticGrads, gradInputs, numericGrads } from './fd.js';
+
+/** Accuracy of central differences themselves (truncation + rounding), not of the backend. */
+export const FD_TOL: Tolerance = { rtol: 1e-6, atol: 1e-7 };
+
+export function gradId(c: FixtureCase, prefix = 'grad'): string {
+  const [, , ...rest] = c.id.split('/'); // ops/<family>/<op>/<variant…>
+  return `${prefix}/${rest.join('/')}`;
+}
+
+function torchCase(c: FixtureCase): Case {
+  return {
+    id: gradId(c),
+    layer: 'L2',
+    op: c.op,
+    dtype: 'float64',
+    run: (ctx: CaseContext) => {
+      const dtype: DType = ctx.backend.caps.dtypes.includes('float64') ? 'float64' : 'float32';
+      const got = analyticGrads(c, dtype);
+      const want = gradInputs(c).map((i) => values(c.grads![i]!));
+      want.forEach((w, k) =>
+        assertClose(got[k]!, w, {
+          tol: ctx.tol(dtype),
+          scale: maxAbs(w),
+          what: `d/d(input ${gradInputs(c)[k]}) vs PyTorch (${dtype})`,
+        }),
+      );
+    },
+  };
+}
+
+function fdCase(c: FixtureCase): Case {
+  return {
+    id: `${gradId(c)}/fd`,
+    layer: 'L2',
+    op: c.op,
+    dtype: 'float64',
+    needs: { dtypes: ['float64'] },
+    run: (ctx: CaseContext) => {
+      const got = analyticGrads(c, 'float64');
+      const num = numericGrads(c);
+      const tol = {
+        rtol: Math.max(ctx.tol('float64').rtol, FD_TOL.rtol),
+        atol: Math.max(ctx.tol('float64').atol, FD_TOL.atol),
+      };
+      num.forEach((n, k) =>
+        assertClose(got[k]!, n, {
+          tol,
+          scale: maxAbs(n),
+          what: `d/d(input ${gradInputs(c)[k]}) vs central differences`,
+        }),
+      );
+    },
+  };
+}
+
+export function gradFixtures(): FixtureCase[] {
+  return loadFixtures().filter((c) => c.grads && c.gradOutputs);
+}
+
+export function gradCases(): Case[] {
+  return gradFixtures().flatMap((c) => [torchCase(c), fdCase(c)]);
+}

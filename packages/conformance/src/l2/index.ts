@@ -1,0 +1,9 @@
+/** L2: gradients vs PyTorch, vs finite differences, second order, and the autograd API. */
+import type { Case } from '../types.js';
+import { autogradApiCases } from './api.js';
+import { gradCases } from './grad.js';
+import { secondOrderCases } from './second.js';
+
+export function l2Cases(): Case[] {
+  return [...gradCases(), ...secondOrderCases(), ...autogradApiCases()];
+}

@@ -57,3 +57,12 @@ export { gather, scatterAdd, indexSelect, maskedFill, oneHot } from './ops/index
 export { matmul, bmm, outer, dot } from './ops/linalg.js';
 export { cast } from './ops/convert.js';
 export { decomposed } from './ops/reduce.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export { OptimizerError } from './optim/errors.js';
+export * as io from './io/index.js';
+export { save, load } from './io/files.js';
+export * as data from './data/index.js';
+export * as metrics from './data/metrics.js';
+export { Model, EarlyStopping, ModelCheckpoint } from './train/index.js';
+export type { CompileOptions, FitOptions, History, Callback, Logs, LossFn, MetricFn } from './train/index.js';

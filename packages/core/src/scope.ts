@@ -18,7 +18,8 @@ export type TensorContainer = Tensor | readonly TensorContainer[] | { readonly [
 
 function collect(x: unknown, out: Set<Tensor>, depth = 0): void {
   if (x === null || typeof x !== 'object' || depth > 8) return;
-  if ((x as { _isTensor?: boolean })._isTensor) {
+  // An own-property test, not a property read: returned proxies (test matchers) may throw on reads.
+  if (Object.prototype.hasOwnProperty.call(x, '_isTensor')) {
     out.add(x as Tensor);
     return;
   }

@@ -37,7 +37,12 @@ export const ST_DTYPES: Readonly<Record<string, StDType>> = Object.freeze({
 });
 
 /** The safetensors dtype each Flint dtype is written as. */
-export const WRITE_DTYPE: Readonly<Record<DType, string>> = { float32: 'F32', float64: 'F64', int32: 'I32', bool: 'BOOL' };
+export const WRITE_DTYPE: Readonly<Record<DType, string>> = {
+  float32: 'F32',
+  float64: 'F64',
+  int32: 'I32',
+  bool: 'BOOL',
+};
 
 const SUPPORTED = Object.keys(ST_DTYPES).join(', ');
 
@@ -79,7 +84,9 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 function checkString(what: string, s: string): void {
   if (LONE_SURROGATE.test(s))
-    throw new FormatError(`safetensors: ${what} ${JSON.stringify(s)} contains a lone UTF-16 surrogate, which UTF-8 cannot encode`);
+    throw new FormatError(
+      `safetensors: ${what} ${JSON.stringify(s)} contains a lone UTF-16 surrogate, which UTF-8 cannot encode`,
+    );
 }
 
 export interface OutEntry {
@@ -91,7 +98,9 @@ export interface OutEntry {
 
 /** Sort into the reference's data order: dtype rank descending, then name. */
 export function sortEntries<T extends OutEntry>(entries: T[]): T[] {
-  return entries.sort((l, r) => ST_DTYPES[r.dtype]!.rank - ST_DTYPES[l.dtype]!.rank || compareNames(l.name, r.name));
+  return entries.sort(
+    (l, r) => ST_DTYPES[r.dtype]!.rank - ST_DTYPES[l.dtype]!.rank || compareNames(l.name, r.name),
+  );
 }
 
 /**
@@ -99,14 +108,19 @@ export function sortEntries<T extends OutEntry>(entries: T[]): T[] {
  * JSON.stringify escapes strings exactly as serde_json does for well-formed Unicode: `"`, `\`,
  * the short escapes \b \f \n \r \t, other C0 controls as \u00xx, everything else raw UTF-8.
  */
-export function encodeHeader(entries: readonly OutEntry[], metadata?: Readonly<Record<string, string>>): Uint8Array {
+export function encodeHeader(
+  entries: readonly OutEntry[],
+  metadata?: Readonly<Record<string, string>>,
+): Uint8Array {
   const parts: string[] = [];
   if (metadata !== undefined) {
     const keys = Object.keys(metadata).sort(compareNames);
     const kv = keys.map((k) => {
       const v = metadata[k];
       if (typeof v !== 'string')
-        throw new FormatError(`safetensors: metadata value for ${JSON.stringify(k)} must be a string, got ${typeof v}`);
+        throw new FormatError(
+          `safetensors: metadata value for ${JSON.stringify(k)} must be a string, got ${typeof v}`,
+        );
       checkString('metadata key', k);
       checkString('metadata value', v);
       return `${JSON.stringify(k)}:${JSON.stringify(v)}`;
@@ -117,7 +131,9 @@ export function encodeHeader(entries: readonly OutEntry[], metadata?: Readonly<R
   for (const e of entries) {
     checkString('tensor name', e.name);
     const end = offset + e.byteLength;
-    parts.push(`${JSON.stringify(e.name)}:{"dtype":"${e.dtype}","shape":[${e.shape.join(',')}],"data_offsets":[${offset},${end}]}`);
+    parts.push(
+      `${JSON.stringify(e.name)}:{"dtype":"${e.dtype}","shape":[${e.shape.join(',')}],"data_offsets":[${offset},${end}]}`,
+    );
     offset = end;
   }
   const json = new TextEncoder().encode(`{${parts.join(',')}}`);
@@ -139,37 +155,52 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** The reference reads these as `usize`; beyond 2^53 JS cannot represent them exactly anyway. */
 function uint(v: unknown, what: string): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
-    fail(`${what} must be a non-negative integer below 2^53, got ${JSON.stringify(v) ?? String(v)}`);
+    fail(
+      `${what} must be a non-negative integer below 2^53, got ${JSON.stringify(v) ?? String(v)}`,
+    );
   return v;
 }
 
 function parseEntry(name: string, v: unknown): EntryInfo {
   const q = JSON.stringify(name);
-  if (!isPlainObject(v)) fail(`tensor ${q}: expected an object with dtype, shape and data_offsets, got ${JSON.stringify(v)}`);
+  if (!isPlainObject(v))
+    fail(
+      `tensor ${q}: expected an object with dtype, shape and data_offsets, got ${JSON.stringify(v)}`,
+    );
   const { dtype, shape, data_offsets: offsets } = v;
-  if (typeof dtype !== 'string') fail(`tensor ${q}: dtype must be a string, got ${JSON.stringify(dtype) ?? 'nothing'}`);
-  if (!Object.hasOwn(ST_DTYPES, dtype)) fail(`tensor ${q} has unsupported dtype ${JSON.stringify(dtype)} (Flint reads ${SUPPORTED})`);
-  if (!Array.isArray(shape)) fail(`tensor ${q}: shape must be an array of integers, got ${JSON.stringify(shape) ?? 'nothing'}`);
+  if (typeof dtype !== 'string')
+    fail(`tensor ${q}: dtype must be a string, got ${JSON.stringify(dtype) ?? 'nothing'}`);
+  if (!Object.hasOwn(ST_DTYPES, dtype))
+    fail(`tensor ${q} has unsupported dtype ${JSON.stringify(dtype)} (Flint reads ${SUPPORTED})`);
+  if (!Array.isArray(shape))
+    fail(
+      `tensor ${q}: shape must be an array of integers, got ${JSON.stringify(shape) ?? 'nothing'}`,
+    );
   const dims = shape.map((d: unknown, i) => uint(d, `tensor ${q}: shape[${i}]`));
   if (!Array.isArray(offsets) || offsets.length !== 2)
-    fail(`tensor ${q}: data_offsets must be [begin, end], got ${JSON.stringify(offsets) ?? 'nothing'}`);
+    fail(
+      `tensor ${q}: data_offsets must be [begin, end], got ${JSON.stringify(offsets) ?? 'nothing'}`,
+    );
   const begin = uint(offsets[0], `tensor ${q}: data_offsets[0]`);
   const end = uint(offsets[1], `tensor ${q}: data_offsets[1]`);
   return { name, dtype, shape: dims, begin, end };
 }
 
 function parseMetadata(v: unknown): Record<string, string> {
-  if (!isPlainObject(v)) fail(`__metadata__ must be an object of strings, got ${JSON.stringify(v)}`);
+  if (!isPlainObject(v))
+    fail(`__metadata__ must be an object of strings, got ${JSON.stringify(v)}`);
   const out: Record<string, string> = {};
   for (const [k, s] of Object.entries(v)) {
-    if (typeof s !== 'string') fail(`__metadata__[${JSON.stringify(k)}] must be a string, got ${JSON.stringify(s)}`);
+    if (typeof s !== 'string')
+      fail(`__metadata__[${JSON.stringify(k)}] must be a string, got ${JSON.stringify(s)}`);
     setOwn(out, k, s);
   }
   return out;
 }
 
 function readLength(bytes: Uint8Array): number {
-  if (bytes.length < 8) fail(`${bytes.length} bytes is too short: a file starts with an 8-byte header length`);
+  if (bytes.length < 8)
+    fail(`${bytes.length} bytes is too short: a file starts with an 8-byte header length`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, 8);
   const lo = dv.getUint32(0, true);
   const hi = dv.getUint32(4, true);
@@ -177,7 +208,10 @@ function readLength(bytes: Uint8Array): number {
     const n = (BigInt(hi) << 32n) | BigInt(lo);
     fail(`header length ${n} exceeds the ${MAX_HEADER_SIZE}-byte limit`);
   }
-  if (8 + lo > bytes.length) fail(`header length ${lo} runs past the end of the input (${bytes.length} bytes, so at most ${bytes.length - 8})`);
+  if (8 + lo > bytes.length)
+    fail(
+      `header length ${lo} runs past the end of the input (${bytes.length} bytes, so at most ${bytes.length - 8})`,
+    );
   return lo;
 }
 
@@ -185,11 +219,14 @@ function parseJson(bytes: Uint8Array, n: number): unknown {
   let text: string;
   try {
     // ignoreBOM keeps a byte-order mark, so it fails the '{' check below as in the reference.
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(8, 8 + n));
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(
+      bytes.subarray(8, 8 + n),
+    );
   } catch {
     fail('the header is not valid UTF-8');
   }
-  if (!text.startsWith('{')) fail(`the header must start with '{', got ${JSON.stringify(text.slice(0, 16))}`);
+  if (!text.startsWith('{'))
+    fail(`the header must start with '{', got ${JSON.stringify(text.slice(0, 16))}`);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -202,7 +239,8 @@ function numel(e: EntryInfo): number {
   let n = 1;
   for (const d of e.shape) {
     n *= d;
-    if (n > Number.MAX_SAFE_INTEGER) fail(`tensor ${JSON.stringify(e.name)}: shape ${fmtShape(e.shape)} overflows`);
+    if (n > Number.MAX_SAFE_INTEGER)
+      fail(`tensor ${JSON.stringify(e.name)}: shape ${fmtShape(e.shape)} overflows`);
   }
   return n;
 }
@@ -213,12 +251,17 @@ function checkLayout(entries: EntryInfo[], dataLength: number): void {
   let cursor = 0;
   for (const e of entries) {
     const q = JSON.stringify(e.name);
-    if (e.end < e.begin) fail(`tensor ${q}: data_offsets [${e.begin},${e.end}] end before they begin`);
+    if (e.end < e.begin)
+      fail(`tensor ${q}: data_offsets [${e.begin},${e.end}] end before they begin`);
     if (e.begin !== cursor)
-      fail(`tensor ${q}: data_offsets [${e.begin},${e.end}] ${e.begin < cursor ? 'overlap the previous tensor' : 'leave a gap'}; expected it to begin at ${cursor}`);
+      fail(
+        `tensor ${q}: data_offsets [${e.begin},${e.end}] ${e.begin < cursor ? 'overlap the previous tensor' : 'leave a gap'}; expected it to begin at ${cursor}`,
+      );
     const bytes = numel(e) * ST_DTYPES[e.dtype]!.size;
     if (bytes !== e.end - e.begin)
-      fail(`tensor ${q}: shape ${fmtShape(e.shape)} of ${e.dtype} needs ${bytes} bytes but data_offsets [${e.begin},${e.end}] span ${e.end - e.begin}`);
+      fail(
+        `tensor ${q}: shape ${fmtShape(e.shape)} of ${e.dtype} needs ${bytes} bytes but data_offsets [${e.begin},${e.end}] span ${e.end - e.begin}`,
+      );
     cursor = e.end;
   }
   if (cursor !== dataLength)
@@ -237,7 +280,8 @@ export function readHeader(bytes: Uint8Array): Header {
   let metadata: Record<string, string> | undefined;
   const entries: EntryInfo[] = [];
   for (const [k, v] of Object.entries(root)) {
-    if (k === '__metadata__') metadata = parseMetadata(v);
+    // null is how serde spells an absent Option, which the reference accepts
+    if (k === '__metadata__') metadata = v === null ? undefined : parseMetadata(v);
     else entries.push(parseEntry(k, v));
   }
   checkLayout(entries, bytes.length - 8 - n);

@@ -170,17 +170,26 @@ export abstract class Module {
     return this;
   }
 
+  /**
+   * Every parameter and buffer by key in torch's state_dict order: each module's parameters, then
+   * its buffers, then its children's; a shared tensor appears under each of its names, as in torch.
+   */
+  private stateEntries(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [path, m] of this.namedModules())
+      for (const [k, t] of [...m.ownParams(), ...m.ownBuffers()]) out.push([path ? `${path}.${k}` : k, t]);
+    return out;
+  }
+
   /** Parameters and buffers by PyTorch key (detached views; they share data with the module). */
   stateDict(): Record<string, Tensor> {
-    const out: Record<string, Tensor> = {};
-    for (const [k, t] of [...this.namedParameters(), ...this.namedBuffers()]) out[k] = t;
-    return out;
+    return Object.fromEntries(this.stateEntries());
   }
 
   /** Copy values from a state dict; shapes must match exactly. */
   loadStateDict(sd: Record<string, Tensor>, opts: LoadOptions = {}): LoadResult {
     const strict = opts.strict ?? true;
-    const own = new Map([...this.namedParameters(), ...this.namedBuffers()]);
+    const own = new Map(this.stateEntries());
     const missingKeys = [...own.keys()].filter((k) => !(k in sd));
     const unexpectedKeys = Object.keys(sd).filter((k) => !own.has(k));
     if (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0))

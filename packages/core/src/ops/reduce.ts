@@ -62,10 +62,11 @@ export function mean(x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean)
 
 function argWith(prim: 'argmax' | 'argmin', x: Tensor, dim?: number | ReduceOptions, keepdim?: boolean): Tensor {
   const p = parse(dim as DimArg, keepdim);
-  if (x.size === 0) throw new ShapeError(`${prim}: cannot take the ${prim} of an empty tensor of shape ${fmtShape(x.shape)}`);
   return tidy(() => {
     const src = x.dtype === 'bool' ? cast(x, 'int32') : x;
+    const empty = () => new ShapeError(`${prim}: cannot take the ${prim} over an empty dimension (input shape ${fmtShape(x.shape)})`);
     if (p.dim === undefined || p.dim === null) {
+      if (x.size === 0) throw empty();
       const flat = src.reshape([-1]);
       const r = exec(prim, [flat], [0], [], 'int32');
       return p.keepdim ? r.reshape(x.shape.map(() => 1)) : r;
@@ -73,6 +74,7 @@ function argWith(prim: 'argmax' | 'argmin', x: Tensor, dim?: number | ReduceOpti
     if (typeof p.dim !== 'number') throw new ShapeError(`${prim}: dim must be a single number, got ${JSON.stringify(p.dim)}`);
     const axis = x.ndim === 0 ? (normDim(prim, p.dim, 0), 0) : normDim(prim, p.dim, x.ndim);
     if (x.ndim === 0) return exec(prim, [src.reshape([1])], [0], [], 'int32');
+    if (x.shape[axis] === 0) throw empty();
     const r = exec(prim, [src], [axis], reduced(x.shape, [axis], false), 'int32');
     return p.keepdim ? r.reshape(reduced(x.shape, [axis], true)) : r;
   });

@@ -36,20 +36,26 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
         `cat: sizes must match except in dimension ${axis}: got ${parts.map((p) => fmtShape(p.shape)).join(', ')}`,
       );
   const dtype = promote(parts);
-  const total = parts.reduce((s, t) => s + t.shape[axis]!, 0);
-  return tidy(() => {
-    const pos = arange(total, undefined, 1, { device: ref.device }).reshape(ref.shape.map((_, i) => (i === axis ? total : 1)));
-    let acc: Tensor | null = null;
-    let start = 0;
-    for (const t of parts) {
-      const n = t.shape[axis]!;
-      const widths = ref.shape.map((_, i) => (i === axis ? [start, total - start - n] : [0, 0]) as [number, number]);
-      const padded = exec('pad', [cast(t, dtype)], [widths, 0], withSize(t.shape, axis, total), dtype, { gradParams: { widths } });
-      acc = acc === null ? padded : where(pos.ge(start).logicalAnd(pos.lt(start + n)), padded, acc);
-      start += n;
-    }
-    return acc!;
-  });
+  return tidy(() => catTree(parts.map((t) => cast(t, dtype)), axis));
+}
+
+/** Join halves recursively, so k parts cost O(total · log k) instead of O(total · k). */
+function catTree(parts: readonly Tensor[], axis: number): Tensor {
+  if (parts.length === 1) return parts[0]!;
+  const mid = parts.length >> 1;
+  return cat2(catTree(parts.slice(0, mid), axis), catTree(parts.slice(mid), axis), axis);
+}
+
+/** Pad both to the joint size and pick each position from its owner with `where`. */
+function cat2(a: Tensor, b: Tensor, axis: number): Tensor {
+  const na = a.shape[axis]!;
+  const total = na + b.shape[axis]!;
+  const padAxis = (t: Tensor, before: number, after: number) => {
+    const widths = t.shape.map((_, i) => (i === axis ? [before, after] : [0, 0]) as [number, number]);
+    return exec('pad', [t], [widths, 0], withSize(t.shape, axis, total), t.dtype, { gradParams: { widths } });
+  };
+  const pos = arange(total, undefined, 1, { device: a.device }).reshape(a.shape.map((_, i) => (i === axis ? total : 1)));
+  return where(pos.lt(na), padAxis(a, 0, total - na), padAxis(b, na, 0));
 }
 
 function withSize(shape: readonly number[], axis: number, n: number): number[] {

@@ -1,0 +1,141 @@
+/** `DataLoader`: batches of a dataset, optionally shuffled by a seeded permutation, and the default collate. */
+import { ShapeError } from '../errors.js';
+import { type Tensor, isTensor } from '../tensor.js';
+import { tidy } from '../scope.js';
+import { tensor } from '../ops/creation.js';
+import { stack } from '../ops/shape.js';
+import { type Dataset, checkSeed, drawSeed, randomPermutation } from './dataset.js';
+
+/** What the default collate makes of a batch of `T`: tensors and numbers stack into tensors, containers recurse. */
+export type Collated<T> = T extends Tensor | number | boolean
+  ? Tensor
+  : T extends readonly unknown[]
+    ? { -readonly [K in keyof T]: Collated<T[K]> }
+    : T extends Record<string, unknown>
+      ? { -readonly [K in keyof T]: Collated<T[K]> }
+      : T[];
+
+export interface DataLoaderOptions<T, B> {
+  /** Items per batch (default 1). */
+  batchSize?: number;
+  /** Visit items in a new random order each epoch (default false). */
+  shuffle?: boolean;
+  /**
+   * Seed of the shuffle: epoch e uses permutation (seed, e), independent of the global generator.
+   * Without it each epoch draws a seed from the global generator (reproducible under fl.manualSeed).
+   */
+  seed?: number;
+  /** Drop the last batch when it is smaller than batchSize (default false). */
+  dropLast?: boolean;
+  /** Turn a list of items into a batch (default: `defaultCollate`, or the dataset's `getBatch`). */
+  collate?: (items: T[]) => B;
+}
+
+function collateAny(items: readonly unknown[]): unknown {
+  const first = items[0];
+  if (isTensor(first)) {
+    if (!items.every(isTensor))
+      throw new ShapeError('collate: a batch mixes tensors and non-tensors');
+    return stack(items as Tensor[]);
+  }
+  if (typeof first === 'number') {
+    if (!items.every((v) => typeof v === 'number'))
+      throw new ShapeError('collate: a batch mixes numbers and other values');
+    const nums = items as number[];
+    return tensor(nums, { dtype: nums.every(Number.isInteger) ? 'int32' : 'float32' });
+  }
+  if (typeof first === 'boolean') return tensor(items as boolean[]);
+  if (Array.isArray(first)) {
+    if (!items.every((v) => Array.isArray(v) && v.length === first.length))
+      throw new ShapeError(`collate: every item must be an array of length ${first.length}`);
+    return first.map((_, j) => collateAny(items.map((v) => (v as unknown[])[j])));
+  }
+  if (
+    first !== null &&
+    typeof first === 'object' &&
+    Object.getPrototypeOf(first) === Object.prototype
+  ) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(first))
+      out[k] = collateAny(items.map((v) => (v as Record<string, unknown>)[k]));
+    return out;
+  }
+  return items.slice();
+}
+
+/**
+ * PyTorch's default_collate for Flint: tensors are stacked along a new first dim, numbers become an
+ * int32 (all integers) or float32 tensor, booleans a bool tensor; arrays and plain objects are
+ * collated field by field; anything else (strings…) is returned as a list.
+ * @example
+ * fl.data.defaultCollate([[fl.ones([2]), 0], [fl.zeros([2]), 1]]); // [Tensor [2, 2], Tensor [2] int32]
+ */
+export function defaultCollate<T>(items: readonly T[]): Collated<T> {
+  if (items.length === 0) throw new ShapeError('collate: cannot collate an empty batch');
+  // Inside tidy so a failure halfway (say, the second field) frees the fields already stacked.
+  return tidy(() => collateAny(items)) as Collated<T>;
+}
+
+/**
+ * Iterates over a dataset in batches. For a `TensorDataset` (or a `Subset` of one) each batch is one
+ * `indexSelect` per tensor. Batches are new tensors owned by the caller: wrap each step in `fl.tidy`.
+ * @example
+ * const loader = new fl.data.DataLoader(new fl.data.TensorDataset(x, y), { batchSize: 32, shuffle: true, seed: 0 });
+ * for (const [xb, yb] of loader) fl.tidy(() => trainStep(xb, yb));
+ */
+export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly dropLast: boolean;
+  readonly seed: number | undefined;
+  private readonly collate: ((items: T[]) => B) | undefined;
+  private epoch = 0;
+
+  constructor(
+    readonly dataset: Dataset<T>,
+    opts: DataLoaderOptions<T, B> = {},
+  ) {
+    const { batchSize = 1, shuffle = false, dropLast = false, seed, collate } = opts;
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new ShapeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
+    this.batchSize = batchSize;
+    this.shuffle = shuffle;
+    this.dropLast = dropLast;
+    this.seed = seed === undefined ? undefined : checkSeed('DataLoader', seed);
+    this.collate = collate;
+  }
+
+  /** Batches per epoch. */
+  get length(): number {
+    const n = this.dataset.length;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  /** The index lists of the next epoch (advances the epoch, as iterating does). */
+  nextEpochIndices(): number[][] {
+    const n = this.dataset.length;
+    const epoch = this.epoch++;
+    let order: number[];
+    if (!this.shuffle) order = Array.from({ length: n }, (_, i) => i);
+    else if (this.seed !== undefined) order = randomPermutation(n, this.seed, epoch);
+    else order = randomPermutation(n, drawSeed());
+    const batches: number[][] = [];
+    for (let s = 0; s < n; s += this.batchSize) {
+      const b = order.slice(s, s + this.batchSize);
+      if (b.length < this.batchSize && this.dropLast) break;
+      batches.push(b);
+    }
+    return batches;
+  }
+
+  private batch(indices: number[]): B {
+    if (this.collate) return this.collate(indices.map((i) => this.dataset.get(i)));
+    if (this.dataset.getBatch) return this.dataset.getBatch(indices) as B;
+    // Items made by get() (row views, say) are freed once stacked.
+    return tidy(() => defaultCollate(indices.map((i) => this.dataset.get(i)))) as B;
+  }
+
+  *[Symbol.iterator](): Iterator<B> {
+    for (const indices of this.nextEpochIndices()) yield this.batch(indices);
+  }
+}

@@ -1,0 +1,116 @@
+/** Activation functions as modules, for Sequential models; each wraps the core op of the same name. */
+import type { Tensor } from '../tensor.js';
+import { Module } from './module.js';
+import { pyFloat } from './layers/common.js';
+
+/**
+ * max(x, 0).
+ * @example
+ * new nn.ReLU().forward(fl.tensor([-1, 2])).toArray(); // [0, 2]
+ */
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor {
+    return x.relu();
+  }
+}
+
+/**
+ * x for x > 0, negativeSlope·x otherwise.
+ * @example
+ * new nn.LeakyReLU(0.5).forward(fl.tensor([-1, 2])).toArray(); // [-0.5, 2]
+ */
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return x.leakyRelu(this.negativeSlope);
+  }
+  override extraRepr(): string {
+    return `negative_slope=${pyFloat(this.negativeSlope)}`;
+  }
+}
+
+/**
+ * Gaussian error linear unit, exact or with the tanh approximation.
+ * @example
+ * new nn.GELU('tanh').forward(fl.randn([4]));
+ */
+export class GELU extends Module {
+  constructor(readonly approximate: 'none' | 'tanh' = 'none') {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return x.gelu(this.approximate);
+  }
+  override extraRepr(): string {
+    return `approximate='${this.approximate}'`;
+  }
+}
+
+/**
+ * x·sigmoid(x) (swish).
+ * @example
+ * new nn.SiLU().forward(fl.randn([4]));
+ */
+export class SiLU extends Module {
+  forward(x: Tensor): Tensor {
+    return x.silu();
+  }
+}
+
+/**
+ * 1/(1 + e^−x).
+ * @example
+ * new nn.Sigmoid().forward(fl.zeros([2])).toArray(); // [0.5, 0.5]
+ */
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return x.sigmoid();
+  }
+}
+
+/**
+ * Hyperbolic tangent.
+ * @example
+ * new nn.Tanh().forward(fl.zeros([2])).toArray(); // [0, 0]
+ */
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor {
+    return x.tanh();
+  }
+}
+
+/**
+ * Softmax along `dim`.
+ * @example
+ * new nn.Softmax(1).forward(fl.zeros([1, 4])).toArray(); // [[0.25, 0.25, 0.25, 0.25]]
+ */
+export class Softmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return x.softmax(this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/**
+ * log(softmax(x)) along `dim`, computed stably.
+ * @example
+ * new nn.LogSoftmax(1).forward(fl.randn([2, 10]));
+ */
+export class LogSoftmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return x.logSoftmax(this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Containers: Sequential (a chain), ModuleList and ModuleDict (holders whose children are
+ * registered under their index or key, so state-dict keys are torch's `0.weight`, `enc.bias`).
+ */
+import { FlintError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { Module } from './module.js';
+
+function indexIn(op: string, i: number, n: number): number {
+  const j = i < 0 ? i + n : i;
+  if (!Number.isInteger(i) || j < 0 || j >= n) throw new RangeError(`${op}: index ${i} is out of range for ${n} modules`);
+  return j;
+}
+
+/** Children in registration order (the only children of a container are the registered ones). */
+abstract class ListLike<M extends Module> extends Module {
+  get length(): number {
+    return this.namedChildren().length;
+  }
+  /** The module at `i` (negative counts from the end). */
+  at(i: number): M {
+    const kids = this.children() as M[];
+    return kids[indexIn(`${this.constructor.name}.at`, i, kids.length)]!;
+  }
+  /** Append a module under the next index. */
+  append(m: M): this {
+    this.addModule(String(this.length), m);
+    return this;
+  }
+  [Symbol.iterator](): Iterator<M> {
+    return (this.children() as M[])[Symbol.iterator]();
+  }
+}
+
+/**
+ * Runs its modules in order, feeding each one's output to the next. Children are named
+ * '0', '1', … (or by the keys of a record), as in torch.
+ * @example
+ * const model = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10));
+ * Object.keys(model.stateDict()); // ['0.weight', '0.bias', '2.weight', '2.bias']
+ */
+export class Sequential extends ListLike<Module> {
+  constructor(...modules: Module[]);
+  constructor(modules: Readonly<Record<string, Module>>);
+  constructor(...args: (Module | Readonly<Record<string, Module>>)[]) {
+    super();
+    if (args.length === 1 && !(args[0] instanceof Module)) {
+      for (const [k, m] of Object.entries(args[0]!)) this.addModule(k, m);
+      return;
+    }
+    args.forEach((m, i) => {
+      if (!(m instanceof Module)) throw new TypeError(`Sequential: argument ${i} is not a Module`);
+      this.addModule(String(i), m);
+    });
+  }
+  forward(input: Tensor): Tensor {
+    let x: unknown = input;
+    for (const m of this.children()) x = m.forward(x);
+    return x as Tensor;
+  }
+}
+
+/**
+ * A list of modules whose parameters belong to the parent; it has no forward of its own.
+ * @example
+ * const blocks = new nn.ModuleList([new nn.Linear(8, 8), new nn.Linear(8, 8)]);
+ * for (const b of blocks) x = b.forward(x);
+ */
+export class ModuleList<M extends Module = Module> extends ListLike<M> {
+  constructor(modules: Iterable<M> = []) {
+    super();
+    this.extend(modules);
+  }
+  extend(modules: Iterable<M>): this {
+    for (const m of modules) this.append(m);
+    return this;
+  }
+  /** Insert before position `i`; later modules move up one index (and state-dict key). */
+  insert(i: number, m: M): this {
+    const kids = this.children();
+    const at = i === kids.length ? i : indexIn('ModuleList.insert', i, kids.length);
+    for (let j = kids.length; j > at; j--) this.addModule(String(j), kids[j - 1]!);
+    this.addModule(String(at), m);
+    return this;
+  }
+  forward(): never {
+    throw new FlintError('ModuleList: a container has no forward(); iterate over it and call its modules');
+  }
+}
+
+/**
+ * Modules by name; the names become state-dict key prefixes.
+ * @example
+ * const heads = new nn.ModuleDict({ cls: new nn.Linear(64, 10), box: new nn.Linear(64, 4) });
+ * heads.get('cls');
+ */
+export class ModuleDict<M extends Module = Module> extends Module {
+  constructor(modules: Readonly<Record<string, M>> = {}) {
+    super();
+    for (const [k, m] of Object.entries(modules)) this.set(k, m);
+  }
+  get(key: string): M | undefined {
+    return this.namedChildren().find(([k]) => k === key)?.[1] as M | undefined;
+  }
+  set(key: string, m: M): this {
+    if (key.includes('.') || key === '') throw new RangeError(`ModuleDict: key '${key}' must be non-empty and contain no '.'`);
+    this.addModule(key, m);
+    return this;
+  }
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+  keys(): string[] {
+    return this.namedChildren().map(([k]) => k);
+  }
+  values(): M[] {
+    return this.children() as M[];
+  }
+  entries(): [string, M][] {
+    return this.namedChildren() as [string, M][];
+  }
+  get size(): number {
+    return this.namedChildren().length;
+  }
+  forward(): never {
+    throw new FlintError('ModuleDict: a container has no forward(); call its modules by key');
+  }
+}

@@ -1,0 +1,72 @@
+/** Linear, dropout and embedding lookups in functional form. */
+import { DTypeError, ShapeError, fmtShape } from '../../errors.js';
+import type { Tensor } from '../../tensor.js';
+import { tidy } from '../../scope.js';
+import { noGrad } from '../../autograd/mode.js';
+import { rand } from '../../ops/creation.js';
+import { where } from '../../ops/elementwise.js';
+
+/**
+ * y = x·Wᵀ + b for x [..., in], weight [out, in], bias [out].
+ * @example
+ * nn.F.linear(fl.randn([32, 784]), fl.randn([128, 784])).shape; // [32, 128]
+ */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  if (weight.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D [out_features, in_features], got ${fmtShape(weight.shape)}`);
+  if (x.ndim === 0 || x.shape[x.ndim - 1] !== weight.shape[1])
+    throw new ShapeError(`linear: expected input with last dimension ${weight.shape[1]} (weight ${fmtShape(weight.shape)}), got ${fmtShape(x.shape)}`);
+  return tidy(() => {
+    const y = x.matmul(weight.T);
+    return bias ? y.add(bias) : y;
+  });
+}
+
+/**
+ * Zero each element with probability p and scale the survivors by 1/(1 − p) while training;
+ * the identity otherwise.
+ * @example
+ * const y = nn.F.dropout(fl.ones([4, 4]), 0.5); // entries are 0 or 2
+ */
+export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: probability has to be between 0 and 1, got ${p}`);
+  if (!training || p === 0) return x;
+  return tidy(() => {
+    if (p === 1) return x.mul(0);
+    const keep = noGrad(() => rand(x.shape, { dtype: x.dtype === 'float64' ? 'float64' : 'float32', device: x.device }).ge(p));
+    return where(keep, x.mul(1 / (1 - p)), 0).to(x.dtype);
+  });
+}
+
+export interface EmbeddingOptions {
+  /** Rows at this index get no gradient (they stay as initialised, usually zero). */
+  paddingIdx?: number | null;
+}
+
+/**
+ * Rows of `weight` [num, dim] picked by the int32 `indices` (any shape) → [...indices.shape, dim].
+ * @example
+ * nn.F.embedding(fl.tensor([[0, 2]], { dtype: 'int32' }), fl.randn([3, 4])).shape; // [1, 2, 4]
+ */
+export function embedding(indices: Tensor, weight: Tensor, opts: EmbeddingOptions = {}): Tensor {
+  return lookup('embedding', indices, weight, opts);
+}
+
+/** @internal embedding with the caller's name in its errors (the Embedding layer passes its own). */
+export function lookup(op: string, indices: Tensor, weight: Tensor, opts: EmbeddingOptions): Tensor {
+  if (indices.dtype !== 'int32') throw new DTypeError(`${op}: indices must be an int32 tensor, got ${indices.dtype}`);
+  if (weight.ndim !== 2) throw new ShapeError(`${op}: weight must be 2-D [num_embeddings, embedding_dim], got ${fmtShape(weight.shape)}`);
+  const [num, dim] = weight.shape as [number, number];
+  if (indices.size > 0) {
+    const [lo, hi] = noGrad(() => tidy(() => [indices.amin().item(), indices.amax().item()]));
+    if (lo! < 0 || hi! >= num)
+      throw new ShapeError(`${op}: index ${lo! < 0 ? lo : hi} is out of range for ${num} embeddings (valid: 0 to ${num - 1})`);
+  }
+  return tidy(() => {
+    const flat = indices.reshape([-1]);
+    const rows = weight.indexSelect(0, flat);
+    const pad = opts.paddingIdx;
+    // Detaching the padding rows' outputs keeps their gradient out of the weight, as torch does.
+    const out = pad === null || pad === undefined ? rows : where(flat.eq(pad < 0 ? pad + num : pad).unsqueeze(1), rows.detach(), rows);
+    return out.reshape([...indices.shape, dim]);
+  });
+}

@@ -1,0 +1,22 @@
+/**
+ * `nn.functional` (alias `F`): the stateless forms of the layers, torch.nn.functional in camelCase.
+ * Activations are the core ops, re-exported so model code can take everything from one place.
+ * @example
+ * const { F } = fl.nn;
+ * const y = F.relu(F.conv2d(x, w, b, { padding: 1 }));
+ */
+export { linear, dropout, embedding } from './basic.js';
+export type { EmbeddingOptions } from './basic.js';
+export { conv1d, conv2d, convTranspose2d } from './conv.js';
+export type { ConvOptions, ConvTransposeOptions, Conv2dParams, Conv2dOverride } from './conv.js';
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from './pool.js';
+export type { MaxPool2dOptions, AvgPool2dOptions } from './pool.js';
+export { batchNorm, layerNorm, groupNorm } from './norm.js';
+export type { BatchNormOptions } from './norm.js';
+export type { SpatialArg } from './args.js';
+export { relu, leakyRelu, elu, gelu, silu, softplus } from '../../ops/activation.js';
+export { sigmoid, tanh } from '../../ops/elementwise.js';
+export { softmax, logSoftmax } from '../../ops/reduce.js';
+export { pad } from '../../ops/shape.js';
+
+// ---- Other families' functional forms (losses, attention) are re-exported below this line. ----

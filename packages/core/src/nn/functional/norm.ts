@@ -1,0 +1,127 @@
+/**
+ * Normalisation layers as composites. Statistics use the biased variance (as torch's do), and
+ * the centred input is computed once and reused for the variance and the output.
+ */
+import { ShapeError, fmtShape } from '../../errors.js';
+import type { Tensor } from '../../tensor.js';
+import { tidy } from '../../scope.js';
+import { noGrad } from '../../autograd/mode.js';
+
+export interface BatchNormOptions {
+  /** Per-channel scale γ [C] (default none). */
+  weight?: Tensor | null;
+  /** Per-channel shift β [C] (default none). */
+  bias?: Tensor | null;
+  /** Normalise with batch statistics and update the running ones (default false). */
+  training?: boolean;
+  /** Weight of the new batch in the running averages (default 0.1). */
+  momentum?: number;
+  eps?: number;
+}
+
+/** [1, C, 1, …] for broadcasting a per-channel vector over x. */
+function channelShape(x: Tensor): number[] {
+  return x.shape.map((d, i) => (i === 1 ? d : 1));
+}
+
+function checkChannelVector(op: string, name: string, t: Tensor | null | undefined, c: number): void {
+  if (t && (t.ndim !== 1 || t.shape[0] !== c))
+    throw new ShapeError(`${op}: ${name} must have shape [${c}] (one value per channel), got ${fmtShape(t.shape)}`);
+}
+
+function affine(y: Tensor, shape: readonly number[], weight?: Tensor | null, bias?: Tensor | null): Tensor {
+  const scaled = weight ? y.mul(weight.reshape(shape)) : y;
+  return bias ? scaled.add(bias.reshape(shape)) : scaled;
+}
+
+/** running ← (1 − m)·running + m·value, in place (the buffers are updated, not replaced). */
+function updateRunning(running: Tensor, value: Tensor, momentum: number): void {
+  noGrad(() => tidy(() => void running.mul_(1 - momentum).add_(value.reshape(running.shape).mul(momentum))));
+}
+
+/**
+ * Batch normalisation over dim 1 of x [N, C, …]. In training mode it normalises with the batch
+ * mean and biased variance and, when running buffers are given, folds the batch mean and
+ * unbiased variance into them in place; otherwise it uses the running statistics.
+ * @example
+ * const y = nn.F.batchNorm(fl.randn([8, 3]), null, null, { training: true });
+ */
+export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
+  if (x.ndim < 2) throw new ShapeError(`batchNorm: expected input of shape [N, C, ...], got ${fmtShape(x.shape)}`);
+  const c = x.shape[1]!;
+  for (const [name, t] of [['runningMean', runningMean], ['runningVar', runningVar], ['weight', opts.weight], ['bias', opts.bias]] as const)
+    checkChannelVector('batchNorm', name, t, c);
+  const training = opts.training ?? false;
+  const eps = opts.eps ?? 1e-5;
+  const shape = channelShape(x);
+  if (!training && (!runningMean || !runningVar))
+    throw new ShapeError('batchNorm: running_mean and running_var are required when training is false');
+  return tidy(() => {
+    if (!training) {
+      const scale = runningVar!.add(eps).rsqrt().reshape(shape);
+      return affine(x.sub(runningMean!.reshape(shape)).mul(scale), shape, opts.weight, opts.bias);
+    }
+    const axes = shape.map((_, i) => i).filter((i) => i !== 1);
+    const count = x.size / c;
+    if (count <= 1)
+      throw new ShapeError(`batchNorm: expected more than 1 value per channel when training, got input of shape ${fmtShape(x.shape)}`);
+    const mean = x.mean(axes, true);
+    const centred = x.sub(mean);
+    const variance = centred.square().mean(axes, true);
+    const momentum = opts.momentum ?? 0.1;
+    if (runningMean) updateRunning(runningMean, mean.detach(), momentum);
+    if (runningVar) updateRunning(runningVar, variance.detach().mul(count / (count - 1)), momentum);
+    return affine(centred.mul(variance.add(eps).rsqrt()), shape, opts.weight, opts.bias);
+  });
+}
+
+/**
+ * Layer normalisation over the trailing dims `normalizedShape` of x.
+ * @example
+ * nn.F.layerNorm(fl.randn([4, 10]), [10]).mean(-1); // ≈ 0 for each row
+ */
+export function layerNorm(
+  x: Tensor,
+  normalizedShape: number | readonly number[],
+  weight: Tensor | null = null,
+  bias: Tensor | null = null,
+  eps = 1e-5,
+): Tensor {
+  const ns = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape.slice();
+  const tail = x.shape.slice(x.ndim - ns.length);
+  if (ns.length === 0 || ns.length > x.ndim || tail.some((d, i) => d !== ns[i]))
+    throw new ShapeError(
+      `layerNorm: expected input of shape [*, ${ns.join(', ')}] (normalizedShape ${fmtShape(ns)}), got ${fmtShape(x.shape)}`,
+    );
+  for (const [name, t] of [['weight', weight], ['bias', bias]] as const)
+    if (t && (t.ndim !== ns.length || t.shape.some((d, i) => d !== ns[i])))
+      throw new ShapeError(`layerNorm: ${name} must have shape ${fmtShape(ns)}, got ${fmtShape(t.shape)}`);
+  return tidy(() => {
+    const axes = ns.map((_, i) => x.ndim - ns.length + i);
+    const centred = x.sub(x.mean(axes, true));
+    const y = centred.mul(centred.square().mean(axes, true).add(eps).rsqrt());
+    const scaled = weight ? y.mul(weight) : y;
+    return bias ? scaled.add(bias) : scaled;
+  });
+}
+
+/**
+ * Group normalisation: channels of x [N, C, …] split into `numGroups` groups, each normalised
+ * over its channels and positions, then scaled per channel.
+ * @example
+ * nn.F.groupNorm(fl.randn([2, 6, 5]), 3).shape; // [2, 6, 5]
+ */
+export function groupNorm(x: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
+  if (x.ndim < 2) throw new ShapeError(`groupNorm: expected input of shape [N, C, ...], got ${fmtShape(x.shape)}`);
+  const [n, c] = x.shape as [number, number];
+  if (!Number.isInteger(numGroups) || numGroups < 1 || c % numGroups !== 0)
+    throw new ShapeError(`groupNorm: ${c} channels (input ${fmtShape(x.shape)}) cannot be split into ${numGroups} groups`);
+  checkChannelVector('groupNorm', 'weight', weight, c);
+  checkChannelVector('groupNorm', 'bias', bias, c);
+  return tidy(() => {
+    const grouped = x.reshape([n, numGroups, -1]);
+    const centred = grouped.sub(grouped.mean(2, true));
+    const y = centred.mul(centred.square().mean(2, true).add(eps).rsqrt()).reshape(x.shape);
+    return affine(y, channelShape(x), weight, bias);
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * `fl.nn`: modules, layers, containers, initialisers and the functional forms (`nn.functional`,
+ * alias `nn.F`), named as in torch.nn.
+ * @example
+ * import * as fl from '@flint/core';
+ * const { nn } = fl;
+ * const model = new nn.Sequential(new nn.Conv2d(1, 32, 3), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(5408, 10));
+ * const logits = model.forward(fl.randn([8, 1, 28, 28]));
+ */
+export { Module, Parameter, isParameter } from './module.js';
+export type { LoadOptions, LoadResult } from './module.js';
+export { Sequential, ModuleList, ModuleDict } from './containers.js';
+export * from './layers/index.js';
+export { ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh, Softmax, LogSoftmax } from './activations.js';
+export * as init from './init.js';
+export * as functional from './functional/index.js';
+export * as F from './functional/index.js';
+
+// ---- Other families (recurrent, attention, losses) are exported below this line. ----
+export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell } from './recurrent/index.js';
+export type { RNNBaseOptions, RNNOptions, CellOptions, RNNCellOptions } from './recurrent/index.js';
+export { MultiheadAttention, TransformerEncoderLayer } from './attention/index.js';
+export type {
+  MultiheadAttentionOptions,
+  MultiheadAttentionForwardOptions,
+  TransformerEncoderLayerOptions,
+  TransformerEncoderLayerForwardOptions,
+  TransformerActivation,
+} from './attention/index.js';
+export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from './losses/index.js';
+export type {
+  Reduction,
+  LossOptions,
+  SmoothL1Options,
+  HuberOptions,
+  NLLLossOptions,
+  CrossEntropyOptions,
+  BCELossOptions,
+  BCEWithLogitsLossOptions,
+  KLDivLossOptions,
+} from './losses/index.js';
+export * as utils from './utils.js';

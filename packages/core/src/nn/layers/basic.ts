@@ -1,0 +1,160 @@
+/** Linear, Identity, Flatten, Dropout and Embedding. */
+import { ShapeError, fmtShape } from '../../errors.js';
+import type { Tensor } from '../../tensor.js';
+import { noGrad } from '../../autograd/mode.js';
+import { tidy } from '../../scope.js';
+import { arange } from '../../ops/creation.js';
+import { where } from '../../ops/elementwise.js';
+import { Module } from '../module.js';
+import * as F from '../functional/basic.js';
+import { kaimingUniform_, normal_, uniform_ } from '../init.js';
+import { type FactoryOptions, param, pyFloat } from './common.js';
+
+export interface LinearOptions extends FactoryOptions {
+  /** Learn an additive bias (default true). */
+  bias?: boolean;
+}
+
+/**
+ * y = x·Wᵀ + b over the last dim. Weight [out, in] and bias [out] start as torch's:
+ * U(−1/√in, 1/√in).
+ * @example
+ * const fc = new nn.Linear(784, 128);
+ * fc.forward(fl.randn([32, 784])).shape; // [32, 128]
+ */
+export class Linear extends Module {
+  weight: Tensor;
+  bias: Tensor | null;
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts: LinearOptions = {},
+  ) {
+    super();
+    this.weight = param([outFeatures, inFeatures], opts);
+    this.bias = (opts.bias ?? true) ? param([outFeatures], opts) : null;
+    this.resetParameters();
+  }
+  /** Redraw the weights and bias from the default distributions. */
+  resetParameters(): void {
+    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
+    if (this.bias && this.inFeatures > 0) uniform_(this.bias, -1 / Math.sqrt(this.inFeatures), 1 / Math.sqrt(this.inFeatures));
+  }
+  forward(x: Tensor): Tensor {
+    if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures)
+      throw new ShapeError(`Linear: expected input with last dimension ${this.inFeatures}, got ${fmtShape(x.shape)}`);
+    return F.linear(x, this.weight, this.bias);
+  }
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias !== null}`;
+  }
+}
+
+/**
+ * Returns its input: a placeholder (e.g. a removed classifier head).
+ * @example
+ * new nn.Identity().forward(x) === x; // true
+ */
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+/**
+ * Flattens dims startDim … endDim into one (default: all but the batch dim).
+ * @example
+ * new nn.Flatten().forward(fl.zeros([32, 64, 5, 5])).shape; // [32, 1600]
+ */
+export class Flatten extends Module {
+  constructor(
+    readonly startDim = 1,
+    readonly endDim = -1,
+  ) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return x.flatten(this.startDim, this.endDim);
+  }
+  override extraRepr(): string {
+    return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
+  }
+}
+
+/**
+ * Zeroes elements with probability p in training mode (scaling the rest by 1/(1 − p)); the
+ * identity after `.eval()`.
+ * @example
+ * const drop = new nn.Dropout(0.2);
+ * drop.eval().forward(x); // x
+ */
+export class Dropout extends Module {
+  constructor(readonly p = 0.5) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`Dropout: probability has to be between 0 and 1, got ${p}`);
+  }
+  forward(x: Tensor): Tensor {
+    return F.dropout(x, this.p, this.training);
+  }
+  override extraRepr(): string {
+    return `p=${pyFloat(this.p)}, inplace=false`;
+  }
+}
+
+export interface EmbeddingOptions extends FactoryOptions {
+  /** This row starts at zero and receives no gradient (negative values count from the end). */
+  paddingIdx?: number | null;
+}
+
+/**
+ * A lookup table of `numEmbeddings` vectors of size `embeddingDim`, initialised N(0, 1);
+ * indices are int32 tensors of any shape.
+ * @example
+ * const emb = new nn.Embedding(10, 3);
+ * emb.forward(fl.tensor([[1, 2, 4]], { dtype: 'int32' })).shape; // [1, 3, 3]
+ */
+export class Embedding extends Module {
+  weight: Tensor;
+  readonly paddingIdx: number | null;
+  constructor(
+    readonly numEmbeddings: number,
+    readonly embeddingDim: number,
+    opts: EmbeddingOptions = {},
+  ) {
+    super();
+    const pad = opts.paddingIdx ?? null;
+    if (pad !== null && (!Number.isInteger(pad) || pad >= numEmbeddings || pad < -numEmbeddings))
+      throw new RangeError(`Embedding: paddingIdx must be within [-${numEmbeddings}, ${numEmbeddings}), got ${pad}`);
+    this.paddingIdx = pad === null ? null : pad < 0 ? pad + numEmbeddings : pad;
+    this.weight = param([numEmbeddings, embeddingDim], opts);
+    this.resetParameters();
+  }
+  /**
+   * An embedding holding a copy of `weights` [num, dim], frozen (no gradient) unless `freeze` is false.
+   * @example
+   * const emb = nn.Embedding.fromPretrained(fl.randn([100, 16]));
+   */
+  static fromPretrained(weights: Tensor, opts: { freeze?: boolean; paddingIdx?: number | null } = {}): Embedding {
+    if (weights.ndim !== 2) throw new ShapeError(`Embedding.fromPretrained: weights must be 2-D, got ${fmtShape(weights.shape)}`);
+    const emb = new Embedding(weights.shape[0]!, weights.shape[1]!, { paddingIdx: opts.paddingIdx, dtype: weights.dtype, device: weights.device });
+    noGrad(() => emb.weight.copy_(weights));
+    if (opts.freeze ?? true) emb.weight.requiresGrad_(false);
+    return emb;
+  }
+  resetParameters(): void {
+    normal_(this.weight);
+    const pad = this.paddingIdx;
+    if (pad !== null) zeroRow(this.weight, pad);
+  }
+  forward(indices: Tensor): Tensor {
+    return F.lookup('Embedding', indices, this.weight, { paddingIdx: this.paddingIdx });
+  }
+  override extraRepr(): string {
+    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx === null ? '' : `, padding_idx=${this.paddingIdx}`}`;
+  }
+}
+
+/** Zero one row in place (views do not write through, so the whole table is rewritten once). */
+function zeroRow(w: Tensor, row: number): void {
+  noGrad(() => tidy(() => void w.copy_(where(arange(w.shape[0]!, undefined, 1, { device: w.device }).eq(row).unsqueeze(1), 0, w))));
+}

@@ -1,0 +1,206 @@
+/** Convolution layers: Conv1d, Conv2d and ConvTranspose2d over the functional composites. */
+import { ShapeError, fmtShape } from '../../errors.js';
+import type { Tensor } from '../../tensor.js';
+import { tidy } from '../../scope.js';
+import { cat } from '../../ops/shape.js';
+import { Module } from '../module.js';
+import { conv1d, conv2d, convTranspose2d, resolvePadding } from '../functional/conv.js';
+import { ntuple, type SpatialArg } from '../functional/args.js';
+import { calculateFans, kaimingUniform_, uniform_ } from '../init.js';
+import { type FactoryOptions, param, pyValue } from './common.js';
+
+/** How a conv layer pads its input: zeros (default), mirrored, edge-repeated or wrapped around. */
+export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+
+export interface ConvLayerOptions extends FactoryOptions {
+  stride?: SpatialArg;
+  /** Per-side padding, `'same'` (stride 1 only) or `'valid'` (none; the default is 0). */
+  padding?: SpatialArg | 'same' | 'valid';
+  dilation?: SpatialArg;
+  groups?: number;
+  /** Learn an additive bias per output channel (default true). */
+  bias?: boolean;
+  paddingMode?: PaddingMode;
+}
+
+export interface ConvTransposeLayerOptions extends FactoryOptions {
+  stride?: SpatialArg;
+  padding?: SpatialArg;
+  outputPadding?: SpatialArg;
+  groups?: number;
+  bias?: boolean;
+  dilation?: SpatialArg;
+}
+
+interface ConvConfig {
+  name: string;
+  spatial: number;
+  transposed: boolean;
+}
+
+/** Shared state and initialisation of the conv layers (torch's _ConvNd). */
+abstract class ConvBase extends Module {
+  weight: Tensor;
+  bias: Tensor | null;
+  readonly kernelSize: number[];
+  readonly stride: number[];
+  readonly padding: number[] | 'same' | 'valid';
+  readonly dilation: number[];
+  readonly outputPadding: number[];
+  readonly groups: number;
+  readonly paddingMode: PaddingMode;
+
+  protected constructor(
+    protected readonly cfg: ConvConfig,
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: SpatialArg,
+    opts: ConvLayerOptions & { outputPadding?: SpatialArg },
+  ) {
+    super();
+    const { name, spatial: n } = cfg;
+    this.groups = opts.groups ?? 1;
+    if (!Number.isInteger(this.groups) || this.groups < 1 || inChannels % this.groups !== 0 || outChannels % this.groups !== 0)
+      throw new ShapeError(`${name}: inChannels (${inChannels}) and outChannels (${outChannels}) must be divisible by groups (${this.groups})`);
+    this.kernelSize = ntuple(name, 'kernelSize', kernelSize, n);
+    this.stride = ntuple(name, 'stride', opts.stride ?? 1, n);
+    this.dilation = ntuple(name, 'dilation', opts.dilation ?? 1, n);
+    this.outputPadding = ntuple(name, 'outputPadding', opts.outputPadding ?? 0, n, 0);
+    const pad = opts.padding ?? 0;
+    this.padding = typeof pad === 'string' ? pad : ntuple(name, 'padding', pad, n, 0);
+    if (typeof pad === 'string' && pad !== 'same' && pad !== 'valid')
+      throw new ShapeError(`${name}: invalid padding '${String(pad)}' (expected a number, an array, 'same' or 'valid')`);
+    if (pad === 'same') resolvePadding(name, pad, this.kernelSize, this.stride, this.dilation); // throws when strided
+    this.paddingMode = opts.paddingMode ?? 'zeros';
+    const [a, b] = cfg.transposed ? [inChannels, outChannels / this.groups] : [outChannels, inChannels / this.groups];
+    this.weight = param([a, b, ...this.kernelSize], opts);
+    this.bias = (opts.bias ?? true) ? param([outChannels], opts) : null;
+    this.resetParameters();
+  }
+
+  /** torch's default: kaiming_uniform(a=√5) weights, U(±1/√fan_in) bias. */
+  resetParameters(): void {
+    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
+    const { fanIn } = calculateFans(this.weight);
+    if (this.bias && fanIn > 0) uniform_(this.bias, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn));
+  }
+
+  protected checkInput(x: Tensor, layout: string): void {
+    const n = this.cfg.spatial;
+    if ((x.ndim !== n + 1 && x.ndim !== n + 2) || x.shape[x.ndim - n - 1] !== this.inChannels)
+      throw new ShapeError(
+        `${this.cfg.name}: expected input of shape [N,${this.inChannels},${layout}] or [${this.inChannels},${layout}], got ${fmtShape(x.shape)}`,
+      );
+  }
+
+  /** Pad with a non-zero padding mode, in F.pad order (last dim first). */
+  protected padInput(x: Tensor): Tensor {
+    const pairs = resolvePadding(this.cfg.name, this.padding, this.kernelSize, this.stride, this.dilation);
+    const flat = pairs.reverse().flat();
+    if (this.paddingMode === 'circular') return circularPad(this.cfg.name, x, flat);
+    return x.pad(flat, this.paddingMode as 'reflect' | 'replicate');
+  }
+
+  override extraRepr(): string {
+    const zeros = (v: readonly number[]) => v.every((d) => d === 0);
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${pyValue(this.kernelSize)}, stride=${pyValue(this.stride)}`;
+    if (typeof this.padding === 'string' || !zeros(this.padding)) s += `, padding=${pyValue(this.padding)}`;
+    if (this.dilation.some((d) => d !== 1)) s += `, dilation=${pyValue(this.dilation)}`;
+    if (!zeros(this.outputPadding)) s += `, output_padding=${pyValue(this.outputPadding)}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (!this.bias) s += ', bias=false';
+    if (this.paddingMode !== 'zeros') s += `, padding_mode=${this.paddingMode}`;
+    return s;
+  }
+}
+
+/** Wrap-around padding, one dim at a time (F.pad order: [left, right, top, bottom]). */
+function circularPad(op: string, x: Tensor, pads: readonly number[]): Tensor {
+  return tidy(() => {
+    let r = x;
+    for (let k = 0; k < pads.length / 2; k++) {
+      const dim = x.ndim - 1 - k;
+      const [before, after] = [pads[2 * k]!, pads[2 * k + 1]!];
+      const n = r.shape[dim]!;
+      if (before > n || after > n)
+        throw new ShapeError(`${op}: circular padding (${before}, ${after}) is larger than dimension ${dim} of input ${fmtShape(x.shape)}`);
+      const parts = [...(before ? [r.narrow(dim, n - before, before)] : []), r, ...(after ? [r.narrow(dim, 0, after)] : [])];
+      if (parts.length > 1) r = cat(parts, dim);
+    }
+    return r;
+  });
+}
+
+/**
+ * 2-D convolution over [N, C, H, W] (or [C, H, W]) with weight [out, in/groups, kH, kW].
+ * @example
+ * const conv = new nn.Conv2d(1, 32, 3, { padding: 1 });
+ * conv.forward(fl.randn([64, 1, 28, 28])).shape; // [64, 32, 28, 28]
+ */
+export class Conv2d extends ConvBase {
+  constructor(inChannels: number, outChannels: number, kernelSize: SpatialArg, opts: ConvLayerOptions = {}) {
+    super({ name: 'Conv2d', spatial: 2, transposed: false }, inChannels, outChannels, kernelSize, opts);
+  }
+  forward(x: Tensor): Tensor {
+    this.checkInput(x, 'H,W');
+    const o = { stride: this.stride, dilation: this.dilation, groups: this.groups };
+    if (this.paddingMode === 'zeros') return conv2d(x, this.weight, this.bias, { ...o, padding: this.padding });
+    return tidy(() => conv2d(this.padInput(x), this.weight, this.bias, o));
+  }
+}
+
+/**
+ * 1-D convolution over [N, C, L] (or [C, L]) with weight [out, in/groups, k].
+ * @example
+ * const conv = new nn.Conv1d(16, 33, 3, { stride: 2 });
+ * conv.forward(fl.randn([20, 16, 50])).shape; // [20, 33, 24]
+ */
+export class Conv1d extends ConvBase {
+  constructor(inChannels: number, outChannels: number, kernelSize: SpatialArg, opts: ConvLayerOptions = {}) {
+    super({ name: 'Conv1d', spatial: 1, transposed: false }, inChannels, outChannels, kernelSize, opts);
+  }
+  forward(x: Tensor): Tensor {
+    this.checkInput(x, 'L');
+    const o = { stride: this.stride, dilation: this.dilation, groups: this.groups };
+    if (this.paddingMode === 'zeros') return conv1d(x, this.weight, this.bias, { ...o, padding: this.padding });
+    return tidy(() => conv1d(this.padInput(x), this.weight, this.bias, o));
+  }
+}
+
+/**
+ * Transposed 2-D convolution ("deconvolution") with weight [in, out/groups, kH, kW]. Pass
+ * `outputSize` to forward to pick among the sizes a strided conv could have come from.
+ * @example
+ * const up = new nn.ConvTranspose2d(16, 8, 4, { stride: 2, padding: 1 });
+ * up.forward(fl.randn([1, 16, 7, 7])).shape; // [1, 8, 14, 14]
+ */
+export class ConvTranspose2d extends ConvBase {
+  constructor(inChannels: number, outChannels: number, kernelSize: SpatialArg, opts: ConvTransposeLayerOptions = {}) {
+    super({ name: 'ConvTranspose2d', spatial: 2, transposed: true }, inChannels, outChannels, kernelSize, opts);
+  }
+  forward(x: Tensor, outputSize?: readonly number[]): Tensor {
+    this.checkInput(x, 'H,W');
+    return convTranspose2d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding as number[],
+      outputPadding: outputSize ? this.paddingFor(x, outputSize) : this.outputPadding,
+      groups: this.groups,
+      dilation: this.dilation,
+    });
+  }
+
+  /** The outputPadding that yields `outputSize` (its last two entries), as torch's _output_padding. */
+  private paddingFor(x: Tensor, outputSize: readonly number[]): number[] {
+    const want = outputSize.slice(-2);
+    const pad = this.padding as number[];
+    return want.map((size, i) => {
+      const n = x.shape[x.ndim - 2 + i]!;
+      const min = (n - 1) * this.stride[i]! - 2 * pad[i]! + this.dilation[i]! * (this.kernelSize[i]! - 1) + 1;
+      if (want.length !== 2 || size < min || size > min + this.stride[i]! - 1)
+        throw new ShapeError(
+          `ConvTranspose2d: requested output size ${fmtShape(outputSize)} is not reachable from input ${fmtShape(x.shape)} (dim ${i}: ${min} to ${min + this.stride[i]! - 1})`,
+        );
+      return size - min;
+    });
+  }
+}

@@ -1,0 +1,109 @@
+/** Pooling layers over the functional forms; hyperparameters are kept as given, as torch prints them. */
+import type { Tensor } from '../../tensor.js';
+import { ShapeError, fmtShape } from '../../errors.js';
+import { Module } from '../module.js';
+import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from '../functional/pool.js';
+import type { SpatialArg } from '../functional/args.js';
+import { pyValue } from './common.js';
+
+function checkImage(layer: string, x: Tensor): void {
+  if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`${layer}: expected input of shape [N,C,H,W] or [C,H,W], got ${fmtShape(x.shape)}`);
+}
+
+export interface MaxPool2dLayerOptions {
+  /** Default: the kernel size. */
+  stride?: SpatialArg | null;
+  padding?: SpatialArg;
+  dilation?: SpatialArg;
+  ceilMode?: boolean;
+}
+
+/**
+ * Max over kH×kW windows.
+ * @example
+ * new nn.MaxPool2d(2).forward(fl.randn([64, 32, 26, 26])).shape; // [64, 32, 13, 13]
+ */
+export class MaxPool2d extends Module {
+  readonly stride: SpatialArg;
+  readonly padding: SpatialArg;
+  readonly dilation: SpatialArg;
+  readonly ceilMode: boolean;
+  constructor(
+    readonly kernelSize: SpatialArg,
+    opts: MaxPool2dLayerOptions = {},
+  ) {
+    super();
+    this.stride = opts.stride ?? kernelSize;
+    this.padding = opts.padding ?? 0;
+    this.dilation = opts.dilation ?? 1;
+    this.ceilMode = opts.ceilMode ?? false;
+  }
+  forward(x: Tensor): Tensor {
+    checkImage('MaxPool2d', x);
+    return maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+  }
+  override extraRepr(): string {
+    return (
+      `kernel_size=${pyValue(this.kernelSize)}, stride=${pyValue(this.stride)}, padding=${pyValue(this.padding)}, ` +
+      `dilation=${pyValue(this.dilation)}, ceil_mode=${this.ceilMode}`
+    );
+  }
+}
+
+export interface AvgPool2dLayerOptions {
+  stride?: SpatialArg | null;
+  padding?: SpatialArg;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+  divisorOverride?: number | null;
+}
+
+/**
+ * Mean over kH×kW windows (zero padding counts in the divisor unless countIncludePad is false).
+ * @example
+ * new nn.AvgPool2d(2).forward(fl.ones([1, 1, 4, 4])).shape; // [1, 1, 2, 2]
+ */
+export class AvgPool2d extends Module {
+  readonly stride: SpatialArg;
+  readonly padding: SpatialArg;
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
+  constructor(
+    readonly kernelSize: SpatialArg,
+    opts: AvgPool2dLayerOptions = {},
+  ) {
+    super();
+    this.stride = opts.stride ?? kernelSize;
+    this.padding = opts.padding ?? 0;
+    this.ceilMode = opts.ceilMode ?? false;
+    this.countIncludePad = opts.countIncludePad ?? true;
+    this.divisorOverride = opts.divisorOverride ?? null;
+  }
+  forward(x: Tensor): Tensor {
+    checkImage('AvgPool2d', x);
+    const { stride, padding, ceilMode, countIncludePad, divisorOverride } = this;
+    return avgPool2d(x, this.kernelSize, { stride, padding, ceilMode, countIncludePad, divisorOverride });
+  }
+  override extraRepr(): string {
+    return `kernel_size=${pyValue(this.kernelSize)}, stride=${pyValue(this.stride)}, padding=${pyValue(this.padding)}`;
+  }
+}
+
+/**
+ * Average pooling to a fixed output size, whatever the input size (null keeps a dim).
+ * @example
+ * new nn.AdaptiveAvgPool2d([5, 7]).forward(fl.randn([1, 64, 8, 9])).shape; // [1, 64, 5, 7]
+ */
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize: number | readonly (number | null)[]) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    checkImage('AdaptiveAvgPool2d', x);
+    return adaptiveAvgPool2d(x, this.outputSize);
+  }
+  override extraRepr(): string {
+    return `output_size=${pyValue(this.outputSize)}`;
+  }
+}

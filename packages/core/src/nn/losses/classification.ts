@@ -1,0 +1,159 @@
+/**
+ * Multi-class losses: negative log-likelihood and cross-entropy, with torch's conventions. The
+ * class dimension is 1 (0 for an unbatched [C] input); class-index targets are int32 with the
+ * input's shape minus that dimension; the 'mean' of a weighted loss divides by the total weight of
+ * the non-ignored targets, not by their count.
+ */
+import { isFloat } from '../../dtype.js';
+import { DTypeError, ShapeError, fmtShape } from '../../errors.js';
+import { shapesEqual } from '../../shape.js';
+import { noGrad } from '../../autograd/mode.js';
+import { tidy } from '../../scope.js';
+import type { Tensor } from '../../tensor.js';
+import { where } from '../../ops/elementwise.js';
+import { checkClassWeight, checkFloat, checkProbability, checkReduction, checkSameShape } from './checks.js';
+import type { LossOptions } from './regression.js';
+
+export interface NLLLossOptions extends LossOptions {
+  /** Per-class rescaling weight, shape [C]. */
+  weight?: Tensor;
+  /** Targets equal to this class index contribute nothing (default −100). */
+  ignoreIndex?: number;
+}
+export interface CrossEntropyOptions extends NLLLossOptions {
+  /** Mix the targets with the uniform distribution: (1 − ε)·target + ε/C (default 0). */
+  labelSmoothing?: number;
+}
+
+function classDim(op: string, input: Tensor): number {
+  if (input.ndim === 0) throw new ShapeError(`${op}: input must have a class dimension (shape [C], [N, C] or [N, C, d1, ...]), got a scalar`);
+  return input.ndim === 1 ? 0 : 1;
+}
+
+/** int32 targets of shape input.shape minus the class dim, each in [0, C) or the ignore index. */
+function checkIndexTarget(op: string, input: Tensor, target: Tensor, cd: number, ignore: number): void {
+  if (target.dtype !== 'int32')
+    throw new DTypeError(
+      `${op}: class-index target must be int32, got ${target.dtype}` +
+        (target.dtype === 'bool' ? '' : ` (class-probability targets must be float with the input's shape ${fmtShape(input.shape)})`),
+    );
+  const expected = input.shape.filter((_, i) => i !== cd);
+  if (!shapesEqual(expected, target.shape))
+    throw new ShapeError(
+      `${op}: expected target of shape ${fmtShape(expected)} for input ${fmtShape(input.shape)} (the input without its class dimension ${cd}), got ${fmtShape(target.shape)}`,
+    );
+  const classes = input.shape[cd]!;
+  if (target.size === 0) return;
+  const ok = noGrad(() => tidy(() => target.ge(0).logicalAnd(target.lt(classes)).logicalOr(target.eq(ignore)).all().item()));
+  if (ok) return;
+  const bad = Array.from(target.dataSync()).find((v) => (v < 0 || v >= classes) && v !== ignore);
+  throw new ShapeError(`${op}: target ${bad} is out of bounds for ${classes} classes (valid: 0 to ${classes - 1}, or ignoreIndex ${ignore})`);
+}
+
+/** Shape that lines a [C] vector up with the class dim of the input. */
+function classShape(input: Tensor, cd: number): number[] {
+  return input.shape.map((d, i) => (i === cd ? d : 1));
+}
+
+interface Picked {
+  /** −w[y]·logp[y] per target, 0 where ignored. */
+  nll: Tensor;
+  /** w[y] per target (1 without weights), 0 where ignored. */
+  w: Tensor;
+  keep: Tensor;
+}
+
+function pick(logp: Tensor, target: Tensor, cd: number, ignore: number, weight: Tensor | undefined): Picked {
+  const keep = target.ne(ignore);
+  const safe = where(keep, target, 0).to('int32');
+  const lp = logp.gather(cd, safe.unsqueeze(cd)).squeeze(cd);
+  const perClass = weight ? weight.indexSelect(0, safe.flatten()).reshape(target.shape) : null;
+  const w = perClass ? where(keep, perClass, 0) : keep.to(logp.dtype);
+  // where, not a multiply by 0: an ignored row may hold −inf log-probabilities.
+  const nll = where(keep, (perClass ? lp.mul(perClass) : lp).neg(), 0);
+  return { nll, w, keep };
+}
+
+function reduceWeighted(nll: Tensor, w: Tensor, reduction: string): Tensor {
+  if (reduction === 'none') return nll;
+  if (reduction === 'sum') return nll.sum();
+  return nll.sum().div(w.sum());
+}
+
+/** @internal */
+export function nllLossAs(op: string, input: Tensor, target: Tensor, opts: NLLLossOptions = {}): Tensor {
+  const reduction = opts.reduction ?? 'mean';
+  const ignore = opts.ignoreIndex ?? -100;
+  checkReduction(op, reduction);
+  checkFloat(op, 'input', input);
+  const cd = classDim(op, input);
+  checkClassWeight(op, opts.weight, input.shape[cd]!);
+  checkIndexTarget(op, input, target, cd, ignore);
+  return tidy(() => {
+    const { nll, w } = pick(input, target, cd, ignore, opts.weight?.to(input.dtype));
+    return reduceWeighted(nll, w, reduction);
+  });
+}
+
+/** @internal */
+export function crossEntropyAs(op: string, input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  const reduction = opts.reduction ?? 'mean';
+  const eps = opts.labelSmoothing ?? 0;
+  checkReduction(op, reduction);
+  checkFloat(op, 'input', input);
+  checkProbability(op, 'labelSmoothing', eps);
+  const cd = classDim(op, input);
+  checkClassWeight(op, opts.weight, input.shape[cd]!);
+  if (isFloat(target.dtype)) {
+    checkSameShape(op, input, target);
+    return tidy(() => probabilityTargets(input, target, cd, eps, reduction, opts.weight?.to(input.dtype)));
+  }
+  const ignore = opts.ignoreIndex ?? -100;
+  checkIndexTarget(op, input, target, cd, ignore);
+  return tidy(() => {
+    const weight = opts.weight?.to(input.dtype);
+    const logp = input.logSoftmax(cd);
+    const { nll, w, keep } = pick(logp, target, cd, ignore, weight);
+    const base = reduceWeighted(nll, w, reduction);
+    if (eps === 0) return base;
+    // Smoothing adds ε/C times the (weighted) sum of −log p over all classes, reduced like torch.
+    const all = (weight ? logp.mul(weight.reshape(classShape(input, cd))) : logp).sum(cd).neg();
+    const smooth = where(keep, all, 0);
+    const s =
+      reduction === 'none' ? smooth : reduction === 'sum' ? smooth.sum() : smooth.sum().div(w.sum());
+    return base.mul(1 - eps).add(s.mul(eps / input.shape[cd]!));
+  });
+}
+
+/** Soft targets: −Σ_c w_c·t_c·log p_c; 'mean' divides by the number of samples, unweighted. */
+function probabilityTargets(input: Tensor, target: Tensor, cd: number, eps: number, reduction: string, weight?: Tensor): Tensor {
+  const classes = input.shape[cd]!;
+  const t = eps > 0 ? target.mul(1 - eps).add(eps / classes) : target;
+  let prod = input.logSoftmax(cd).mul(t);
+  if (weight) prod = prod.mul(weight.reshape(classShape(input, cd)));
+  if (reduction === 'none') return prod.sum(cd).neg();
+  if (reduction === 'sum') return prod.sum().neg();
+  return prod.sum().neg().div(input.size / classes);
+}
+
+/**
+ * Negative log-likelihood of log-probabilities (e.g. from `logSoftmax`) at int32 class indices.
+ * @example
+ * const logp = fl.tensor([[0.2, 0.8], [0.6, 0.4]]).log();
+ * F.nllLoss(logp, fl.tensor([1, 0], { dtype: 'int32' })).item(); // −(log 0.8 + log 0.6) / 2
+ */
+export function nllLoss(input: Tensor, target: Tensor, opts: NLLLossOptions = {}): Tensor {
+  return nllLossAs('nllLoss', input, target, opts);
+}
+
+/**
+ * Cross-entropy of unnormalised logits against int32 class indices, or against class
+ * probabilities (a float target of the input's shape). Computed as `logSoftmax` + NLL, which is
+ * stable for large logits.
+ * @example
+ * const logits = fl.tensor([[2, 0, -1], [0.5, 0.5, 3]]);
+ * F.crossEntropy(logits, fl.tensor([0, 2], { dtype: 'int32' }), { labelSmoothing: 0.1 });
+ */
+export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  return crossEntropyAs('crossEntropy', input, target, opts);
+}

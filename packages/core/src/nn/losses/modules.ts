@@ -1,0 +1,193 @@
+/**
+ * Loss modules: thin wrappers over the functional forms that hold their options, shaped like
+ * torch.nn's. Class weights are buffers under torch's keys (`weight`, `pos_weight`), so they
+ * appear in the state dict exactly as torch saves them.
+ */
+import type { Tensor } from '../../tensor.js';
+import { Module } from '../module.js';
+import type { Reduction } from './checks.js';
+import {
+  type HuberOptions,
+  type LossOptions,
+  type SmoothL1Options,
+  huberLossAs,
+  l1LossAs,
+  mseLossAs,
+  smoothL1LossAs,
+} from './regression.js';
+import { type CrossEntropyOptions, type NLLLossOptions, crossEntropyAs, nllLossAs } from './classification.js';
+import { type BCELossOptions, type BCEWithLogitsLossOptions, binaryCrossEntropyAs, binaryCrossEntropyWithLogitsAs } from './binary.js';
+import { type KLDivLossOptions, klDivAs } from './divergence.js';
+
+abstract class Loss extends Module {
+  readonly reduction: Reduction;
+  constructor(opts: LossOptions) {
+    super();
+    this.reduction = opts.reduction ?? 'mean';
+  }
+  abstract override forward(input: Tensor, target: Tensor): Tensor;
+  override extraRepr(): string {
+    return `reduction='${this.reduction}'`;
+  }
+}
+
+/**
+ * Mean squared error.
+ * @example
+ * const loss = new nn.MSELoss().forward(fl.tensor([1, 2]), fl.tensor([1, 4])); // 2
+ */
+export class MSELoss extends Loss {
+  constructor(opts: LossOptions = {}) {
+    super(opts);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return mseLossAs('MSELoss', input, target, this);
+  }
+}
+
+/**
+ * Mean absolute error.
+ * @example
+ * new nn.L1Loss({ reduction: 'sum' }).forward(fl.tensor([1, 2]), fl.tensor([1, 4])); // 2
+ */
+export class L1Loss extends Loss {
+  constructor(opts: LossOptions = {}) {
+    super(opts);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return l1LossAs('L1Loss', input, target, this);
+  }
+}
+
+/**
+ * Quadratic below `beta`, linear above (torch.nn.SmoothL1Loss).
+ * @example
+ * new nn.SmoothL1Loss({ beta: 0.5 }).forward(fl.tensor([0.2, 3]), fl.tensor([0, 0])); // (0.04 + 2.75) / 2
+ */
+export class SmoothL1Loss extends Loss {
+  readonly beta: number;
+  constructor(opts: SmoothL1Options = {}) {
+    super(opts);
+    this.beta = opts.beta ?? 1;
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return smoothL1LossAs('SmoothL1Loss', input, target, this);
+  }
+}
+
+/**
+ * Quadratic below `delta`, linear with slope `delta` above (torch.nn.HuberLoss).
+ * @example
+ * new nn.HuberLoss({ delta: 2 }).forward(fl.tensor([0.2, 3]), fl.tensor([0, 0])); // (0.02 + 4) / 2
+ */
+export class HuberLoss extends Loss {
+  readonly delta: number;
+  constructor(opts: HuberOptions = {}) {
+    super(opts);
+    this.delta = opts.delta ?? 1;
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return huberLossAs('HuberLoss', input, target, this);
+  }
+}
+
+/** Losses with a per-class `weight` buffer and an ignored class index. */
+abstract class WeightedLoss extends Loss {
+  readonly ignoreIndex: number;
+  constructor(opts: NLLLossOptions) {
+    super(opts);
+    this.ignoreIndex = opts.ignoreIndex ?? -100;
+    this.registerBuffer('weight', opts.weight ?? null);
+  }
+  get weight(): Tensor | undefined {
+    return this.buffer('weight') ?? undefined;
+  }
+}
+
+/**
+ * Cross-entropy of logits against int32 class indices or class probabilities.
+ * @example
+ * const ce = new nn.CrossEntropyLoss({ labelSmoothing: 0.1 });
+ * const loss = ce.forward(fl.randn([2, 3]), fl.tensor([0, 2], { dtype: 'int32' }));
+ */
+export class CrossEntropyLoss extends WeightedLoss {
+  readonly labelSmoothing: number;
+  constructor(opts: CrossEntropyOptions = {}) {
+    super(opts);
+    this.labelSmoothing = opts.labelSmoothing ?? 0;
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    const { reduction, ignoreIndex, labelSmoothing, weight } = this;
+    return crossEntropyAs('CrossEntropyLoss', input, target, { reduction, ignoreIndex, labelSmoothing, weight });
+  }
+}
+
+/**
+ * Negative log-likelihood of log-probabilities at int32 class indices.
+ * @example
+ * new nn.NLLLoss({ ignoreIndex: 0 }).forward(fl.randn([4, 3]).logSoftmax(1), fl.tensor([0, 2, 1, 1], { dtype: 'int32' }));
+ */
+export class NLLLoss extends WeightedLoss {
+  constructor(opts: NLLLossOptions = {}) {
+    super(opts);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    const { reduction, ignoreIndex, weight } = this;
+    return nllLossAs('NLLLoss', input, target, { reduction, ignoreIndex, weight });
+  }
+}
+
+/**
+ * Binary cross-entropy of probabilities.
+ * @example
+ * new nn.BCELoss().forward(fl.randn([4]).sigmoid(), fl.tensor([0, 1, 1, 0]));
+ */
+export class BCELoss extends Loss {
+  constructor(opts: BCELossOptions = {}) {
+    super(opts);
+    this.registerBuffer('weight', opts.weight ?? null);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    const weight = this.buffer('weight') ?? undefined;
+    return binaryCrossEntropyAs('BCELoss', input, target, { reduction: this.reduction, weight });
+  }
+}
+
+/**
+ * Sigmoid and binary cross-entropy fused into one stable expression.
+ * @example
+ * new nn.BCEWithLogitsLoss({ posWeight: fl.full([3], 2) }).forward(fl.randn([4, 3]), fl.ones([4, 3]));
+ */
+export class BCEWithLogitsLoss extends Loss {
+  constructor(opts: BCEWithLogitsLossOptions = {}) {
+    super(opts);
+    this.registerBuffer('weight', opts.weight ?? null);
+    this.registerBuffer('pos_weight', opts.posWeight ?? null);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    const weight = this.buffer('weight') ?? undefined;
+    const posWeight = this.buffer('pos_weight') ?? undefined;
+    return binaryCrossEntropyWithLogitsAs('BCEWithLogitsLoss', input, target, { reduction: this.reduction, weight, posWeight });
+  }
+}
+
+/**
+ * KL divergence of log-probability inputs from (log-)probability targets.
+ * @example
+ * new nn.KLDivLoss({ reduction: 'batchmean' }).forward(fl.randn([4, 3]).logSoftmax(1), fl.randn([4, 3]).softmax(1));
+ */
+export class KLDivLoss extends Module {
+  readonly reduction: NonNullable<KLDivLossOptions['reduction']>;
+  readonly logTarget: boolean;
+  constructor(opts: KLDivLossOptions = {}) {
+    super();
+    this.reduction = opts.reduction ?? 'mean';
+    this.logTarget = opts.logTarget ?? false;
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return klDivAs('KLDivLoss', input, target, this);
+  }
+  override extraRepr(): string {
+    return `reduction='${this.reduction}', logTarget=${this.logTarget}`;
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * `fl.optim`: optimizers (SGD, Adam, AdamW, RMSprop, Adagrad), learning-rate schedulers and
+ * gradient clipping, following torch.optim's formulas and state-dict layout.
+ * @example
+ * const opt = new fl.optim.Adam(model.parameters(), { lr: 1e-3 });
+ * const sched = new fl.optim.StepLR(opt, { stepSize: 10, gamma: 0.5 });
+ * for (let epoch = 0; epoch < 30; epoch++) {
+ *   fl.tidy(() => {
+ *     opt.zeroGrad();
+ *     model.forward(x).sub(y).square().mean().backward();
+ *     opt.step();
+ *   });
+ *   sched.step();
+ * }
+ */
+export { Optimizer } from './optimizer.js';
+export type { GroupBase, ParamGroup, ParamGroupInit, Params, StateValue } from './optimizer.js';
+export { OptimizerError } from './errors.js';
+export type { OptimizerStateDict, StateDictOptions, StateDictValue } from './state-dict.js';
+export { SGD, sgdUpdate } from './sgd.js';
+export type { SGDOptions, SGDState } from './sgd.js';
+export { Adam, AdamW, adamUpdate } from './adam.js';
+export type { AdamOptions, AdamState } from './adam.js';
+export { RMSprop, rmspropUpdate } from './rmsprop.js';
+export type { RMSpropOptions, RMSpropState } from './rmsprop.js';
+export { Adagrad, adagradUpdate } from './adagrad.js';
+export type { AdagradOptions, AdagradState } from './adagrad.js';
+export { clipGradNorm_, clipGradValue_ } from './clip.js';
+export type { ClipGradNormOptions } from './clip.js';
+export * from './schedulers/index.js';
+/** The schedulers again under torch's module name, for `fl.optim.lrScheduler.StepLR`. */
+export * as lrScheduler from './schedulers/index.js';

@@ -1,0 +1,88 @@
+/** Stochastic gradient descent with optional momentum, dampening, Nesterov and weight decay. */
+import type { Tensor } from '../tensor.js';
+import { keep } from '../scope.js';
+import { need } from './errors.js';
+import { Optimizer, nonNegative, type ParamGroup, type Params } from './optimizer.js';
+
+export interface SGDOptions {
+  /** Learning rate (default 1e-3, as in torch ≥ 2.2; torch 1.x required it). */
+  lr: number;
+  /** Momentum factor (default 0: plain SGD). */
+  momentum: number;
+  /** Dampening for momentum (default 0). */
+  dampening: number;
+  /** L2 penalty added to the gradient (default 0). */
+  weightDecay: number;
+  /** Nesterov momentum; needs momentum > 0 and dampening 0 (default false). */
+  nesterov: boolean;
+  /** Maximize the objective instead of minimizing it (default false). */
+  maximize: boolean;
+}
+
+export interface SGDState {
+  /** Created from the first gradient when momentum ≠ 0; null otherwise (torch's `momentum_buffer`). */
+  momentumBuffer: Tensor | null;
+}
+
+/**
+ * The SGD update of one parameter, in place (torch.optim.SGD's formula):
+ * d = ±g + λp; b = μb + (1 − τ)d (b = d on the first step); d = d + μb (Nesterov) or b; p −= lr·d.
+ * A backend's fused `sgdStep` must match it.
+ */
+export function sgdUpdate(
+  p: Tensor,
+  grad: Tensor,
+  state: SGDState,
+  g: ParamGroup<SGDOptions>,
+): void {
+  let d = g.maximize ? grad.neg() : grad;
+  if (g.weightDecay !== 0) d = d.add(p.mul(g.weightDecay));
+  if (g.momentum !== 0) {
+    let buf = state.momentumBuffer;
+    if (buf === null) state.momentumBuffer = buf = keep(d.clone());
+    else buf.copy_(buf.mul(g.momentum).add(d.mul(1 - g.dampening)));
+    d = g.nesterov ? d.add(buf.mul(g.momentum)) : buf;
+  }
+  p.sub_(d.mul(g.lr));
+}
+
+/**
+ * Stochastic gradient descent, as torch.optim.SGD.
+ * @example
+ * const opt = new fl.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * loss.backward();
+ * opt.step();
+ * opt.zeroGrad();
+ */
+export class SGD extends Optimizer<SGDOptions, SGDState> {
+  constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> = {}) {
+    super(
+      'SGD',
+      params,
+      { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false },
+      options,
+    );
+  }
+
+  protected validate(g: ParamGroup<SGDOptions>, where: string): void {
+    need(nonNegative(g.lr), where, 'lr', g.lr, '≥ 0');
+    need(nonNegative(g.momentum), where, 'momentum', g.momentum, '≥ 0');
+    need(Number.isFinite(g.dampening), where, 'dampening', g.dampening, 'a finite number');
+    need(nonNegative(g.weightDecay), where, 'weightDecay', g.weightDecay, '≥ 0');
+    need(
+      !g.nesterov || (g.momentum > 0 && g.dampening === 0),
+      where,
+      'nesterov',
+      g.nesterov,
+      'false unless momentum > 0 and dampening = 0 (Nesterov momentum needs momentum and no dampening)',
+    );
+  }
+
+  protected initState(): SGDState {
+    return { momentumBuffer: null };
+  }
+
+  protected update(p: Tensor, grad: Tensor, state: SGDState, group: ParamGroup<SGDOptions>): void {
+    sgdUpdate(p, grad, state, group);
+  }
+}

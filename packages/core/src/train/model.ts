@@ -1,0 +1,281 @@
+/**
+ * Keras-style training for any Module: `compile({ optimizer, loss, metrics })`, then `fit`,
+ * `evaluate`, `predict`. `nn.Sequential` exposes the same methods; `new Model(module)` wraps
+ * anything else. Each step runs in a `tidy`, so training leaks nothing.
+ */
+import type { Tensor } from '../tensor.js';
+import { FlintError, ShapeError, fmtShape } from '../errors.js';
+import { tidy } from '../scope.js';
+import { noGrad } from '../autograd/mode.js';
+import { cat } from '../ops/shape.js';
+import type { Module } from '../nn/module.js';
+import { Optimizer } from '../optim/optimizer.js';
+import { DataLoader } from '../data/loader.js';
+import { TensorDataset } from '../data/dataset.js';
+import { crossEntropy, nllLoss } from '../nn/losses/classification.js';
+import { l1Loss, mseLoss } from '../nn/losses/regression.js';
+import { binaryCrossEntropy, binaryCrossEntropyWithLogits } from '../nn/losses/binary.js';
+import type { Callback, Logs, TrainingContext } from './callbacks.js';
+import { createProgress } from './progress.js';
+
+export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
+export type LossName = 'crossEntropy' | 'nll' | 'mse' | 'l1' | 'bce' | 'bceWithLogits';
+/** A metric returns the batch mean; epochs average it weighted by batch size. */
+export type MetricFn = (pred: Tensor, target: Tensor) => number;
+
+export interface CompileOptions {
+  optimizer: Optimizer<object, object> | ((params: Tensor[]) => Optimizer<object, object>);
+  loss: LossName | LossFn | Module;
+  metrics?: readonly ('accuracy' | MetricFn)[];
+}
+
+export type Batches = Iterable<readonly [Tensor, Tensor]>;
+
+export interface FitOptions {
+  epochs?: number;
+  /** Batch size when fitting tensors (default 32). */
+  batchSize?: number;
+  shuffle?: boolean;
+  /** Seed of the shuffling order (reproducible runs). */
+  seed?: number;
+  /** Hold out the last fraction of (x, y) for validation, as Keras does. */
+  validationSplit?: number;
+  validationData?: readonly [Tensor, Tensor] | Batches;
+  callbacks?: readonly Callback[];
+  /** 1 or 'auto': a progress bar per epoch on a TTY; 0: silent. */
+  verbose?: 0 | 1 | 'auto';
+}
+
+export interface History {
+  epoch: number[];
+  history: Record<string, number[]>;
+}
+
+const LOSSES: Record<LossName, LossFn> = {
+  crossEntropy: (p, t) => crossEntropy(p, t),
+  nll: (p, t) => nllLoss(p, t),
+  mse: (p, t) => mseLoss(p, t),
+  l1: (p, t) => l1Loss(p, t),
+  bce: (p, t) => binaryCrossEntropy(p, t),
+  bceWithLogits: (p, t) => binaryCrossEntropyWithLogits(p, t),
+};
+
+function lossFn(loss: CompileOptions['loss']): LossFn {
+  if (typeof loss === 'string') {
+    const f = LOSSES[loss];
+    if (!f) throw new FlintError(`compile: unknown loss '${loss}' (valid: ${Object.keys(LOSSES).join(', ')})`);
+    return f;
+  }
+  if (typeof loss === 'function') return loss;
+  return (p, t) => loss.forward(p, t) as Tensor;
+}
+
+/** Class accuracy for logits [N, C] (argmax) or a single probability/logit column (threshold). */
+function accuracyMetric(logitThreshold: number): MetricFn {
+  return (pred, target) =>
+    tidy(() => {
+      const cls = pred.ndim > 1 && pred.shape[pred.ndim - 1]! > 1 ? pred.argmax(-1) : pred.reshape(target.shape).gt(logitThreshold);
+      return cls.eq(target.reshape(cls.shape).to(cls.dtype)).float().mean().item();
+    });
+}
+
+interface Compiled {
+  optimizer: Optimizer<object, object>;
+  loss: LossFn;
+  metrics: [string, MetricFn][];
+}
+
+export class Model {
+  private compiled: Compiled | null = null;
+  constructor(readonly module: Module) {}
+
+  compile(opts: CompileOptions): this {
+    const optimizer = opts.optimizer instanceof Optimizer ? opts.optimizer : opts.optimizer(this.module.parameters());
+    const threshold = opts.loss === 'bce' ? 0.5 : 0;
+    const metrics = (opts.metrics ?? []).map((m, i): [string, MetricFn] =>
+      m === 'accuracy' ? ['accuracy', accuracyMetric(threshold)] : [m.name || `metric${i}`, m],
+    );
+    this.compiled = { optimizer, loss: lossFn(opts.loss), metrics };
+    return this;
+  }
+
+  private need(op: string): Compiled {
+    if (!this.compiled) throw new FlintError(`${op}: call compile({ optimizer, loss }) first`);
+    return this.compiled;
+  }
+
+  /**
+   * Train for `epochs` over tensors (x, y) or an iterable of batches (e.g. a DataLoader).
+   * @example
+   * const history = await model.fit(x, y, { epochs: 5, batchSize: 32, validationSplit: 0.1 });
+   */
+  async fit(x: Tensor | Batches, y?: Tensor | FitOptions, options?: FitOptions): Promise<History> {
+    const c = this.need('fit');
+    const opts = (isTensorLike(x) ? options : (y as FitOptions | undefined)) ?? {};
+    const { train, val, owned } = splitData(x, isTensorLike(x) ? (y as Tensor) : undefined, opts);
+    try {
+      return await this.fitLoop(train, val, opts);
+    } finally {
+      for (const t of owned) t.dispose();
+    }
+  }
+
+  private async fitLoop(train: Batches, val: Batches | readonly [Tensor, Tensor] | undefined, opts: FitOptions): Promise<History> {
+    const c = this.need('fit');
+    const ctx: TrainingContext = { module: this.module, stopTraining: false };
+    const callbacks = opts.callbacks ?? [];
+    const history: History = { epoch: [], history: {} };
+    const progress = await createProgress(opts.verbose ?? 'auto');
+    for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
+    for (let epoch = 0; epoch < (opts.epochs ?? 1) && !ctx.stopTraining; epoch++) {
+      for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
+      const logs = await this.trainEpoch(c, train, epoch, opts, progress, callbacks, ctx);
+      if (val) for (const [k, v] of Object.entries(this.evaluate(val))) logs[`val${k[0]!.toUpperCase()}${k.slice(1)}`] = v;
+      history.epoch.push(epoch);
+      for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
+      for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs, ctx);
+    }
+    for (const cb of callbacks) await cb.onTrainEnd?.(ctx);
+    return history;
+  }
+
+  private async trainEpoch(
+    c: Compiled,
+    data: Batches,
+    epoch: number,
+    opts: FitOptions,
+    progress: Awaited<ReturnType<typeof createProgress>>,
+    callbacks: readonly Callback[],
+    ctx: TrainingContext,
+  ): Promise<Logs> {
+    this.module.train();
+    const acc = new Accumulator();
+    const total = batchCount(data);
+    progress.start(epoch, opts.epochs ?? 1, total);
+    const t0 = performance.now();
+    let b = 0;
+    for (const [xb, yb] of data) {
+      const logs = tidy(() => {
+        c.optimizer.zeroGrad();
+        const pred = this.module.forward(xb) as Tensor;
+        const loss = c.loss(pred, yb);
+        loss.backward();
+        c.optimizer.step();
+        return this.batchLogs(c, loss, noGrad(() => pred.detach()), yb);
+      });
+      acc.add(logs, xb.shape[0] ?? 1);
+      for (const cb of callbacks) await cb.onBatchEnd?.(b, logs, ctx);
+      progress.update(++b, acc.mean(), acc.count / ((performance.now() - t0) / 1000));
+    }
+    progress.stop(acc.mean());
+    return acc.mean();
+  }
+
+  private batchLogs(c: Compiled, loss: Tensor, pred: Tensor, target: Tensor): Logs {
+    const logs: Logs = { loss: loss.item() };
+    for (const [name, m] of c.metrics) logs[name] = m(pred, target);
+    return logs;
+  }
+
+  /** Mean loss and metrics over (x, y) or batches, in eval mode without gradients. */
+  evaluate(x: Tensor | Batches | readonly [Tensor, Tensor], y?: Tensor, opts: { batchSize?: number } = {}): Logs {
+    const c = this.need('evaluate');
+    const data = toBatches(x, y, opts.batchSize ?? 32);
+    this.module.eval();
+    const acc = new Accumulator();
+    noGrad(() => {
+      for (const [xb, yb] of data)
+        acc.add(
+          tidy(() => {
+            const pred = this.module.forward(xb) as Tensor;
+            return this.batchLogs(c, c.loss(pred, yb), pred, yb);
+          }),
+          xb.shape[0] ?? 1,
+        );
+    });
+    return acc.mean();
+  }
+
+  /** Outputs for `x` in eval mode, computed in batches and concatenated. */
+  predict(x: Tensor, opts: { batchSize?: number } = {}): Tensor {
+    this.module.eval();
+    const bs = opts.batchSize ?? 256;
+    return noGrad(() =>
+      tidy(() => {
+        const outs: Tensor[] = [];
+        for (let s = 0; s < x.shape[0]!; s += bs) outs.push(this.module.forward(x.narrow(0, s, Math.min(bs, x.shape[0]! - s))) as Tensor);
+        return outs.length === 1 ? outs[0]! : cat(outs, 0);
+      }),
+    );
+  }
+}
+
+class Accumulator {
+  count = 0;
+  private sums: Logs = {};
+  add(logs: Logs, n: number): void {
+    this.count += n;
+    for (const [k, v] of Object.entries(logs)) this.sums[k] = (this.sums[k] ?? 0) + v * n;
+  }
+  mean(): Logs {
+    return Object.fromEntries(Object.entries(this.sums).map(([k, v]) => [k, v / Math.max(1, this.count)]));
+  }
+}
+
+function isTensorLike(x: unknown): x is Tensor {
+  return typeof x === 'object' && x !== null && (x as { _isTensor?: boolean })._isTensor === true;
+}
+
+function batchCount(data: Batches): number {
+  const n = (data as { length?: number }).length;
+  return typeof n === 'number' ? n : 0;
+}
+
+/** Batches over tensors that dispose each batch after the step that used it. */
+function toBatches(x: Tensor | Batches | readonly [Tensor, Tensor], y: Tensor | undefined, batchSize: number, shuffle = false, seed?: number): Batches {
+  if (Array.isArray(x) && x.length === 2 && isTensorLike(x[0])) return toBatches(x[0], x[1] as Tensor, batchSize);
+  if (!isTensorLike(x)) return x as Batches;
+  if (!y) throw new ShapeError('fit: targets y are required when x is a tensor');
+  if (x.shape[0] !== y.shape[0])
+    throw new ShapeError(`fit: x ${fmtShape(x.shape)} and y ${fmtShape(y.shape)} have different numbers of samples`);
+  return disposing(new DataLoader(new TensorDataset(x, y), { batchSize, shuffle, seed }));
+}
+
+function disposing(loader: DataLoader<Tensor[], Tensor[]>): Batches {
+  return {
+    get length() {
+      return loader.length;
+    },
+    *[Symbol.iterator]() {
+      for (const batch of loader) {
+        try {
+          yield [batch[0]!, batch[1]!] as const;
+        } finally {
+          for (const t of batch) t.dispose();
+        }
+      }
+    },
+  } as Batches;
+}
+
+interface Split {
+  train: Batches;
+  val?: Batches | readonly [Tensor, Tensor];
+  /** Views made here, disposed when fit ends. */
+  owned: Tensor[];
+}
+
+function splitData(x: Tensor | Batches, y: Tensor | undefined, opts: FitOptions): Split {
+  const bs = opts.batchSize ?? 32;
+  if (opts.validationSplit && isTensorLike(x) && y) {
+    const f = opts.validationSplit;
+    if (!(f > 0 && f < 1)) throw new ShapeError(`fit: validationSplit must be in (0, 1), got ${f}`);
+    const n = x.shape[0]!;
+    const nTrain = Math.floor(n * (1 - f));
+    const val: [Tensor, Tensor] = [x.narrow(0, nTrain, n - nTrain), y.narrow(0, nTrain, n - nTrain)];
+    const tx = x.narrow(0, 0, nTrain);
+    const ty = y.narrow(0, 0, nTrain);
+    return { train: toBatches(tx, ty, bs, opts.shuffle ?? true, opts.seed), val, owned: [...val, tx, ty] };
+  }
+  return { train: toBatches(x, y, bs, opts.shuffle ?? true, opts.seed), val: opts.validationData as Batches | undefined, owned: [] };
+}

@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as fl from '@flint/core';
+import { cpuBackend } from '@flint/backend-cpu';
+import * as L from '../src/nn/losses/index.js';
+import { type Enc, expectClose, loadFixture, tensorsOf } from './nn-rnn-helpers.js';
+
+const backend = cpuBackend({ name: 'cpu-loss-test' });
+beforeAll(() => fl.use(backend));
+afterAll(() => fl.removeBackend(backend.name));
+
+interface Case {
+  id: string;
+  inputs: Record<string, Enc>;
+  options: Record<string, unknown>;
+  output: Enc;
+  grads: { input: Enc; target?: Enc };
+}
+const fx = loadFixture<{ cases: Case[] }>('nn-loss.json');
+
+type LossFn = (input: fl.Tensor, target: fl.Tensor, opts: object) => fl.Tensor;
+const FORMS: Record<string, [LossFn, new (opts: object) => { forward(i: fl.Tensor, t: fl.Tensor): fl.Tensor }]> = {
+  mseLoss: [L.mseLoss, L.MSELoss],
+  l1Loss: [L.l1Loss, L.L1Loss],
+  smoothL1Loss: [L.smoothL1Loss, L.SmoothL1Loss],
+  huberLoss: [L.huberLoss, L.HuberLoss],
+  crossEntropy: [L.crossEntropy, L.CrossEntropyLoss],
+  nllLoss: [L.nllLoss, L.NLLLoss],
+  binaryCrossEntropy: [L.binaryCrossEntropy, L.BCELoss],
+  binaryCrossEntropyWithLogits: [L.binaryCrossEntropyWithLogits, L.BCEWithLogitsLoss],
+  klDiv: [L.klDiv, L.KLDivLoss],
+};
+
+/** The fixture's scalar: the loss itself, or Σ loss·linspace(0.5, 1.5) for reduction 'none'. */
+function total(out: fl.Tensor): fl.Tensor {
+  if (out.ndim === 0) return out;
+  return out.mul(fl.linspace(0.5, 1.5, out.size, { dtype: 'float64' }).reshape(out.shape)).sum();
+}
+
+function check(c: Case, form: 0 | 1): void {
+  const [fn, Cls] = FORMS[c.id.split('/')[0]!]!;
+  const { input, target, ...extra } = tensorsOf(c.inputs);
+  input!.requiresGrad_();
+  if (c.grads.target) target!.requiresGrad_();
+  const opts = { ...c.options, ...extra };
+  const out = form === 0 ? fn(input!, target!, opts) : new Cls(opts).forward(input!, target!);
+  expectClose(out, c.output, `${c.id} output`);
+  total(out).backward();
+  expectClose(input!.grad, c.grads.input, `${c.id} d/dinput`);
+  if (c.grads.target) expectClose(target!.grad, c.grads.target, `${c.id} d/dtarget`);
+}
+
+describe('losses match PyTorch (functional forms)', () => {
+  for (const c of fx.cases) it(c.id, () => fl.tidy(() => check(c, 0)));
+});
+
+describe('loss modules match PyTorch', () => {
+  it(`all ${fx.cases.length} fixture cases through the module forms`, () => {
+    for (const c of fx.cases) fl.tidy(() => check(c, 1));
+  });
+});
+
+const f64 = (d: fl.NestedArray, requiresGrad = false) => fl.tensor(d, { dtype: 'float64', requiresGrad });
+/** Values with −0 read as 0 (toEqual tells them apart). */
+const values = (t: fl.Tensor) => Array.from(t.dataSync(), (v) => v + 0);
+const i32 = (d: fl.NestedArray) => fl.tensor(d, { dtype: 'int32' });
+
+describe('loss numerics', () => {
+  it('cross-entropy stays finite for huge logits (log-sum-exp)', () => {
+    const x = f64([[1e4, 0, -1e4], [-5e3, 5e3, 0]], true);
+    const loss = L.crossEntropy(x, i32([2, 1]), { reduction: 'none' });
+    expect(values(loss)).toEqual([2e4, 0]);
+    loss.sum().backward();
+    expect(values(x.grad!)).toEqual([1, 0, -1, 0, 0, 0]);
+  });
+
+  it('BCE with logits is exact for |x| = 1000 where sigmoid saturates', () => {
+    const x = f64([1000, -1000, 1000, -1000], true);
+    const loss = L.binaryCrossEntropyWithLogits(x, f64([0, 1, 1, 0]), { reduction: 'none' });
+    expect(values(loss)).toEqual([1000, 1000, 0, 0]);
+    loss.sum().backward();
+    expect(values(x.grad!)).toEqual([1, -1, 0, 0]);
+  });
+
+  it('BCE clamps log(0) at −100 like torch', () => {
+    expect(L.binaryCrossEntropy(f64([0, 1]), f64([1, 0]), { reduction: 'none' }).toArray()).toEqual([100, 100]);
+  });
+
+  it("a 'mean' with every target ignored is NaN, as in torch", () => {
+    expect(L.crossEntropy(f64([[1, 2]]), i32([-100])).item()).toBeNaN();
+  });
+
+  it('keeps class weights and pos_weight as buffers under torch keys', () => {
+    expect(Object.keys(new L.CrossEntropyLoss({ weight: f64([1, 2]) }).stateDict())).toEqual(['weight']);
+    expect(Object.keys(new L.BCEWithLogitsLoss({ weight: f64([1]), posWeight: f64([2]) }).stateDict())).toEqual(['weight', 'pos_weight']);
+    expect(Object.keys(new L.MSELoss().stateDict())).toEqual([]);
+  });
+
+  it('leaves fl.memory() unchanged after forward + backward in a tidy', () => {
+    const x = fl.randn([8, 5], { requiresGrad: true });
+    const y = fl.randint(0, 5, [8]);
+    const ce = new L.CrossEntropyLoss({ labelSmoothing: 0.1, weight: fl.rand([5]) });
+    const run = () => fl.tidy(() => ce.forward(x, y).backward());
+    run();
+    const before = fl.memory();
+    const buffers = backend.stats().buffers;
+    run();
+    expect(fl.memory()).toEqual(before);
+    expect(backend.stats().buffers).toBe(buffers);
+  });
+});
+
+describe('loss errors', () => {
+  it('class indices out of range name the loss, the value and the valid range', () => {
+    const ce = new L.CrossEntropyLoss();
+    expect(() => ce.forward(fl.zeros([2, 5]), i32([1, 5]))).toThrow(fl.ShapeError);
+    expect(() => ce.forward(fl.zeros([2, 5]), i32([1, 5]))).toThrow(
+      'CrossEntropyLoss: target 5 is out of bounds for 5 classes (valid: 0 to 4, or ignoreIndex -100)',
+    );
+    expect(() => L.nllLoss(fl.zeros([2, 3]), i32([-1, 0]), { ignoreIndex: 7 })).toThrow(
+      'nllLoss: target -1 is out of bounds for 3 classes (valid: 0 to 2, or ignoreIndex 7)',
+    );
+  });
+
+  it('target shapes and dtypes are checked', () => {
+    expect(() => L.crossEntropy(fl.zeros([4, 3, 2]), i32([0, 1, 2, 0]))).toThrow(
+      'crossEntropy: expected target of shape [4,2] for input [4,3,2] (the input without its class dimension 1), got [4]',
+    );
+    expect(() => L.crossEntropy(fl.zeros([4, 3]), fl.zeros([4, 2]))).toThrow('crossEntropy: target shape [4,2] must match input shape [4,3]');
+    expect(() => L.crossEntropy(fl.zeros([2, 3]), fl.tensor([true, false]))).toThrow(fl.DTypeError);
+    expect(() => new L.NLLLoss().forward(fl.zeros([2, 3]), fl.zeros([2]))).toThrow(/NLLLoss: class-index target must be int32, got float32/);
+    expect(() => new L.MSELoss().forward(fl.zeros([2, 3]), fl.zeros([3, 2]))).toThrow(fl.ShapeError);
+    expect(() => new L.MSELoss().forward(fl.zeros([2, 3]), fl.zeros([3, 2]))).toThrow('MSELoss: target shape [3,2] must match input shape [2,3]');
+    expect(() => new L.L1Loss().forward(fl.zeros([2], { dtype: 'int32' }), fl.zeros([2]))).toThrow(fl.DTypeError);
+    expect(() => new L.BCEWithLogitsLoss().forward(fl.zeros([2, 3]), fl.zeros([2]))).toThrow(/BCEWithLogitsLoss: target shape \[2\] must match/);
+    expect(() => new L.KLDivLoss().forward(fl.zeros([2, 3]), fl.zeros([2]))).toThrow(fl.ShapeError);
+  });
+
+  it('weights, options and value ranges are checked', () => {
+    expect(() => L.crossEntropy(fl.zeros([2, 3]), i32([0, 1]), { weight: fl.ones([4]) })).toThrow(
+      'crossEntropy: weight must have shape [3] (one entry per class), got [4]',
+    );
+    expect(() => L.binaryCrossEntropyWithLogits(fl.zeros([2, 3]), fl.zeros([2, 3]), { posWeight: fl.ones([2]) })).toThrow(
+      'binaryCrossEntropyWithLogits: posWeight of shape [2] cannot be broadcast to input shape [2,3]',
+    );
+    expect(() => new L.BCELoss().forward(fl.tensor([0.5, 1.5]), fl.zeros([2]))).toThrow(/BCELoss: every input element must be a probability in \[0, 1\]/);
+    expect(() => L.mseLoss(fl.zeros([2]), fl.zeros([2]), { reduction: 'avg' as 'mean' })).toThrow(
+      "mseLoss: reduction must be one of 'none', 'mean', 'sum', got 'avg'",
+    );
+    expect(() => L.crossEntropy(fl.zeros([2, 3]), i32([0, 1]), { labelSmoothing: 1.5 })).toThrow(/labelSmoothing must be in \[0, 1\], got 1.5/);
+    expect(() => L.huberLoss(fl.zeros([2]), fl.zeros([2]), { delta: 0 })).toThrow(/huberLoss: delta must be positive/);
+  });
+});

@@ -203,6 +203,7 @@ def containers():
 
 def main():
     torch.set_default_dtype(torch.float64)
+    torch.set_num_threads(1)  # threaded reductions may sum in a different order from run to run
     os.makedirs(OUT, exist_ok=True)
     total = 0
     for name, cases in [('nn-layers', linear_conv()), ('nn-pool-norm', pools() + norms()), ('nn-misc', misc() + containers())]:

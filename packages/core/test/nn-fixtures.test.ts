@@ -36,8 +36,14 @@ interface Case {
 }
 
 const load = (name: string): Case[] =>
-  (JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as { cases: Case[] }).cases;
-const CASES = [...load('nn-layers'), ...load('nn-pool-norm'), ...load('nn-misc')].filter((c) => c.flint);
+  (
+    JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as {
+      cases: Case[];
+    }
+  ).cases;
+const CASES = [...load('nn-layers'), ...load('nn-pool-norm'), ...load('nn-misc')].filter(
+  (c) => c.flint,
+);
 
 const backend = cpuBackend({ name: 'cpu-nn-fixtures' });
 beforeAll(() => fl.use(backend));
@@ -45,30 +51,64 @@ afterAll(() => fl.removeBackend(backend.name));
 
 type Ctor = new (...args: never[]) => nn.Module;
 const LAYERS: Record<string, Ctor> = {
-  Linear: nn.Linear, Conv1d: nn.Conv1d, Conv2d: nn.Conv2d, ConvTranspose2d: nn.ConvTranspose2d,
-  MaxPool2d: nn.MaxPool2d, AvgPool2d: nn.AvgPool2d, AdaptiveAvgPool2d: nn.AdaptiveAvgPool2d,
-  BatchNorm1d: nn.BatchNorm1d, BatchNorm2d: nn.BatchNorm2d, LayerNorm: nn.LayerNorm, GroupNorm: nn.GroupNorm,
-  Embedding: nn.Embedding, Flatten: nn.Flatten, Identity: nn.Identity, Dropout: nn.Dropout,
-  ReLU: nn.ReLU, LeakyReLU: nn.LeakyReLU, GELU: nn.GELU, SiLU: nn.SiLU, Sigmoid: nn.Sigmoid, Tanh: nn.Tanh,
-  Softmax: nn.Softmax, LogSoftmax: nn.LogSoftmax,
+  Linear: nn.Linear,
+  Conv1d: nn.Conv1d,
+  Conv2d: nn.Conv2d,
+  ConvTranspose2d: nn.ConvTranspose2d,
+  MaxPool2d: nn.MaxPool2d,
+  AvgPool2d: nn.AvgPool2d,
+  AdaptiveAvgPool2d: nn.AdaptiveAvgPool2d,
+  BatchNorm1d: nn.BatchNorm1d,
+  BatchNorm2d: nn.BatchNorm2d,
+  LayerNorm: nn.LayerNorm,
+  GroupNorm: nn.GroupNorm,
+  Embedding: nn.Embedding,
+  Flatten: nn.Flatten,
+  Identity: nn.Identity,
+  Dropout: nn.Dropout,
+  ReLU: nn.ReLU,
+  LeakyReLU: nn.LeakyReLU,
+  GELU: nn.GELU,
+  SiLU: nn.SiLU,
+  Sigmoid: nn.Sigmoid,
+  Tanh: nn.Tanh,
+  Softmax: nn.Softmax,
+  LogSoftmax: nn.LogSoftmax,
 };
 /** Layers with parameters take torch's factory options; they are built in float64 here. */
-const FACTORY = new Set(['Linear', 'Conv1d', 'Conv2d', 'ConvTranspose2d', 'BatchNorm1d', 'BatchNorm2d', 'LayerNorm', 'GroupNorm', 'Embedding']);
+const FACTORY = new Set([
+  'Linear',
+  'Conv1d',
+  'Conv2d',
+  'ConvTranspose2d',
+  'BatchNorm1d',
+  'BatchNorm2d',
+  'LayerNorm',
+  'GroupNorm',
+  'Embedding',
+]);
 
 function build(s: Spec): nn.Module {
   if (s.layer === 'Sequential') return new nn.Sequential(...s.children!.map(build));
-  const opts = FACTORY.has(s.layer) ? { ...s.options, dtype: 'float64' } : s.options ?? {};
+  const opts = FACTORY.has(s.layer) ? { ...s.options, dtype: 'float64' } : (s.options ?? {});
   const args = [...(s.args ?? []), ...(Object.keys(opts).length ? [opts] : [])];
   return new (LAYERS[s.layer] as unknown as new (...a: unknown[]) => nn.Module)(...args);
 }
 
 function toTensor(e: Enc, requiresGrad = false): fl.Tensor {
-  if (e.dtype === 'int32') return fl.tensor(Int32Array.from(e.data), { shape: e.shape, dtype: 'int32' });
+  if (e.dtype === 'int32')
+    return fl.tensor(Int32Array.from(e.data), { shape: e.shape, dtype: 'int32' });
   return fl.tensor(Float64Array.from(e.data), { shape: e.shape, dtype: 'float64', requiresGrad });
 }
 
 /** |a − b| ≤ atol + rtol·|b| elementwise, with the worst offender in the message. */
-function expectClose(actual: fl.Tensor | null, want: Enc, what: string, rtol = 1e-10, atol = 1e-10): void {
+function expectClose(
+  actual: fl.Tensor | null,
+  want: Enc,
+  what: string,
+  rtol = 1e-10,
+  atol = 1e-10,
+): void {
   expect(actual, `${what} is missing`).not.toBeNull();
   expect(actual!.shape, `${what} shape`).toEqual(want.shape);
   const got = actual!.dataSync();
@@ -78,7 +118,9 @@ function expectClose(actual: fl.Tensor | null, want: Enc, what: string, rtol = 1
     const e = Math.abs(Number(got[i]) - w) - (atol + rtol * Math.abs(w));
     if (e > excess) [worst, excess] = [i, e];
   });
-  expect(worst, `${what}: element ${worst} is ${got[worst]}, expected ${want.data[worst]}`).toBe(-1);
+  expect(worst, `${what}: element ${worst} is ${got[worst]}, expected ${want.data[worst]}`).toBe(
+    -1,
+  );
 }
 
 function disposeModule(m: nn.Module): void {
@@ -92,16 +134,26 @@ function functional(c: Case, m: nn.Module, x: fl.Tensor): fl.Tensor | null {
   const sd = m.stateDict();
   const [w, b] = [sd.weight!, sd.bias ?? null];
   switch (c.flint.layer) {
-    case 'Linear': return nn.F.linear(x, w, b);
-    case 'Conv2d': return o.paddingMode ? null : nn.F.conv2d(x, w, b, o);
-    case 'Conv1d': return o.paddingMode ? null : nn.F.conv1d(x, w, b, o);
-    case 'ConvTranspose2d': return nn.F.convTranspose2d(x, w, b, o);
-    case 'MaxPool2d': return nn.F.maxPool2d(x, a[0]!, o);
-    case 'AvgPool2d': return nn.F.avgPool2d(x, a[0]!, o);
-    case 'AdaptiveAvgPool2d': return nn.F.adaptiveAvgPool2d(x, a[0]!);
-    case 'LayerNorm': return nn.F.layerNorm(x, a[0]!, sd.weight ?? null, sd.bias ?? null, o.eps);
-    case 'GroupNorm': return nn.F.groupNorm(x, a[0]!, sd.weight ?? null, sd.bias ?? null, o.eps);
-    default: return null;
+    case 'Linear':
+      return nn.F.linear(x, w, b);
+    case 'Conv2d':
+      return o.paddingMode ? null : nn.F.conv2d(x, w, b, o);
+    case 'Conv1d':
+      return o.paddingMode ? null : nn.F.conv1d(x, w, b, o);
+    case 'ConvTranspose2d':
+      return nn.F.convTranspose2d(x, w, b, o);
+    case 'MaxPool2d':
+      return nn.F.maxPool2d(x, a[0]!, o);
+    case 'AvgPool2d':
+      return nn.F.avgPool2d(x, a[0]!, o);
+    case 'AdaptiveAvgPool2d':
+      return nn.F.adaptiveAvgPool2d(x, a[0]!);
+    case 'LayerNorm':
+      return nn.F.layerNorm(x, a[0]!, sd.weight ?? null, sd.bias ?? null, o.eps);
+    case 'GroupNorm':
+      return nn.F.groupNorm(x, a[0]!, sd.weight ?? null, sd.bias ?? null, o.eps);
+    default:
+      return null;
   }
 }
 
@@ -121,7 +173,8 @@ describe('nn layers match PyTorch (float64)', () => {
       y.backward(toTensor(c.gradOutput));
       if (c.grads.input) expectClose(x.grad, c.grads.input, 'input grad');
       for (const [k, p] of m.namedParameters()) expectClose(p.grad, c.grads[k]!, `${k} grad`);
-      for (const [k, want] of Object.entries(c.stateAfter ?? {})) expectClose(m.stateDict()[k]!, want, `${k} after`);
+      for (const [k, want] of Object.entries(c.stateAfter ?? {}))
+        expectClose(m.stateDict()[k]!, want, `${k} after`);
       if (!c.stateAfter) {
         const f = fl.noGrad(() => functional(c, m, x));
         if (f) expectClose(f, c.output, 'functional output');
@@ -143,7 +196,12 @@ describe('nn layers match PyTorch (float64)', () => {
   });
 
   it('float32 layers agree with the float64 answers to float32 tolerance', () => {
-    for (const id of ['Conv2d/groups2', 'ConvTranspose2d/output-padding-groups', 'BatchNorm2d/train', 'MaxPool2d/stride2-pad1']) {
+    for (const id of [
+      'Conv2d/groups2',
+      'ConvTranspose2d/output-padding-groups',
+      'BatchNorm2d/train',
+      'MaxPool2d/stride2-pad1',
+    ]) {
       const c = CASES.find((k) => k.id === id)!;
       const spec = { ...c.flint, options: { ...c.flint.options } };
       const m = build(spec);
@@ -151,7 +209,10 @@ describe('nn layers match PyTorch (float64)', () => {
       m.loadStateDict(sd); // copy_ casts into the layer's float64 parameters
       Object.values(sd).forEach((t) => t.dispose());
       const m32 = FACTORY.has(c.flint.layer)
-        ? new (LAYERS[c.flint.layer] as unknown as new (...a: unknown[]) => nn.Module)(...(c.flint.args ?? []), { ...c.flint.options, dtype: 'float32' })
+        ? new (LAYERS[c.flint.layer] as unknown as new (...a: unknown[]) => nn.Module)(
+            ...(c.flint.args ?? []),
+            { ...c.flint.options, dtype: 'float32' },
+          )
         : build(spec);
       m32.loadStateDict(m.stateDict());
       m32.train(c.train);

@@ -14,7 +14,12 @@ function stats(t: fl.Tensor): { min: number; max: number; mean: number; std: num
   const d = Array.from(t.dataSync() as Float32Array);
   const mean = d.reduce((a, b) => a + b, 0) / d.length;
   const std = Math.sqrt(d.reduce((a, b) => a + (b - mean) ** 2, 0) / d.length);
-  return { min: d.reduce((a, b) => Math.min(a, b)), max: d.reduce((a, b) => Math.max(a, b)), mean, std };
+  return {
+    min: d.reduce((a, b) => Math.min(a, b)),
+    max: d.reduce((a, b) => Math.max(a, b)),
+    mean,
+    std,
+  };
 }
 
 /** Uniform on ±bound: inside the bound, reaching close to it, with std bound/√3. */
@@ -52,9 +57,18 @@ describe('nn.init', () => {
     fl.manualSeed(7);
     fl.tidy(() => {
       const w = fl.zeros([256, 512]);
-      expectUniform(init.kaimingUniform_(w, { nonlinearity: 'relu' }), Math.SQRT2 * Math.sqrt(3 / 512));
-      expectUniform(init.kaimingUniform_(w, { mode: 'fanOut', a: 0.5 }), Math.sqrt(2 / 1.25) * Math.sqrt(3 / 256));
-      expect(stats(init.kaimingNormal_(w, { nonlinearity: 'relu', mode: 'fanOut' })).std / (Math.SQRT2 / 16)).toBeCloseTo(1, 1);
+      expectUniform(
+        init.kaimingUniform_(w, { nonlinearity: 'relu' }),
+        Math.SQRT2 * Math.sqrt(3 / 512),
+      );
+      expectUniform(
+        init.kaimingUniform_(w, { mode: 'fanOut', a: 0.5 }),
+        Math.sqrt(2 / 1.25) * Math.sqrt(3 / 256),
+      );
+      expect(
+        stats(init.kaimingNormal_(w, { nonlinearity: 'relu', mode: 'fanOut' })).std /
+          (Math.SQRT2 / 16),
+      ).toBeCloseTo(1, 1);
       expectUniform(init.xavierUniform_(w, 2), 2 * Math.sqrt(6 / 768));
       expect(stats(init.xavierNormal_(w)).std / Math.sqrt(2 / 768)).toBeCloseTo(1, 1);
       const n = stats(init.normal_(w, 3, 0.5));
@@ -114,7 +128,9 @@ describe('default initialisation matches torch', () => {
   it('norm layers start at γ = 1, β = 0 with running statistics 0 and 1; Embedding is N(0, 1)', () => {
     fl.manualSeed(2);
     const bn = new nn.BatchNorm2d(3);
-    expect(Object.fromEntries(Object.entries(bn.stateDict()).map(([k, t]) => [k, t.toArray()]))).toEqual({
+    expect(
+      Object.fromEntries(Object.entries(bn.stateDict()).map(([k, t]) => [k, t.toArray()])),
+    ).toEqual({
       weight: [1, 1, 1],
       bias: [0, 0, 0],
       running_mean: [0, 0, 0],
@@ -122,7 +138,10 @@ describe('default initialisation matches torch', () => {
       num_batches_tracked: 0,
     });
     const ln = new nn.LayerNorm([2, 2]);
-    expect(ln.weight!.toArray()).toEqual([[1, 1], [1, 1]]);
+    expect(ln.weight!.toArray()).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
     const emb = new nn.Embedding(500, 40);
     const s = stats(emb.weight);
     expect(s.mean).toBeCloseTo(0, 1);

@@ -13,15 +13,23 @@ const plain = cpuBackend({ name: 'cpu-nn-plain' });
 const base = cpuBackend({ name: 'cpu-nn-fused' });
 let calls = 0;
 
-const at = (v: KView<TypedArray>, idx: readonly number[]) => v.buf[v.offset + idx.reduce((s, i, d) => s + i * v.strides[d]!, 0)]!;
+const at = (v: KView<TypedArray>, idx: readonly number[]) =>
+  v.buf[v.offset + idx.reduce((s, i, d) => s + i * v.strides[d]!, 0)]!;
 
-function naiveConv2d(x: KView<TypedArray>, w: KView<TypedArray>, b: KView<TypedArray> | null, p: nn.F.Conv2dParams): TypedArray {
+function naiveConv2d(
+  x: KView<TypedArray>,
+  w: KView<TypedArray>,
+  b: KView<TypedArray> | null,
+  p: nn.F.Conv2dParams,
+): TypedArray {
   calls++;
   const [n, , h, wd] = x.shape as [number, number, number, number];
   const [o, cg, kh, kw] = w.shape as [number, number, number, number];
   const [t, , l] = p.padding;
-  const oh = Math.floor((h + p.padding[0] + p.padding[1] - p.dilation[0] * (kh - 1) - 1) / p.stride[0]) + 1;
-  const ow = Math.floor((wd + p.padding[2] + p.padding[3] - p.dilation[1] * (kw - 1) - 1) / p.stride[1]) + 1;
+  const oh =
+    Math.floor((h + p.padding[0] + p.padding[1] - p.dilation[0] * (kh - 1) - 1) / p.stride[0]) + 1;
+  const ow =
+    Math.floor((wd + p.padding[2] + p.padding[3] - p.dilation[1] * (kw - 1) - 1) / p.stride[1]) + 1;
   const out = base.alloc(x.dtype, n * o * oh * ow) as TypedArray;
   let q = 0;
   for (let ni = 0; ni < n; ni++)
@@ -35,7 +43,8 @@ function naiveConv2d(x: KView<TypedArray>, w: KView<TypedArray>, b: KView<TypedA
               for (let j = 0; j < kw; j++) {
                 const r = y * p.stride[0] + i * p.dilation[0] - t;
                 const s = z * p.stride[1] + j * p.dilation[1] - l;
-                if (r >= 0 && r < h && s >= 0 && s < wd) acc += at(x, [ni, g * cg + ci, r, s]) * at(w, [oi, ci, i, j]);
+                if (r >= 0 && r < h && s >= 0 && s < wd)
+                  acc += at(x, [ni, g * cg + ci, r, s]) * at(w, [oi, ci, i, j]);
               }
           out[q++] = acc;
         }
@@ -55,34 +64,58 @@ afterAll(() => {
 describe('conv2d backend override', () => {
   it.each([
     ['basic', [2, 3, 6, 6], [4, 3, 3, 3], {}],
-    ['strided, padded, dilated', [1, 2, 9, 8], [3, 2, 3, 2], { stride: [2, 1], padding: [1, 2], dilation: [1, 2] }],
+    [
+      'strided, padded, dilated',
+      [1, 2, 9, 8],
+      [3, 2, 3, 2],
+      { stride: [2, 1], padding: [1, 2], dilation: [1, 2] },
+    ],
     ['grouped, same (asymmetric)', [2, 4, 5, 5], [6, 2, 4, 4], { groups: 2, padding: 'same' }],
-  ] as const)('%s: fused result and closed-form gradients match the composite', (_name, xs, ws, opts) => {
-    fl.manualSeed(5);
-    const run = (device: string) =>
-      fl.tidy(() => {
-        fl.manualSeed(5);
-        const x = fl.randn(xs as unknown as number[], { dtype: 'float64', device, requiresGrad: true });
-        const w = fl.randn(ws as unknown as number[], { dtype: 'float64', device, requiresGrad: true });
-        const b = fl.randn([ws[0]], { dtype: 'float64', device, requiresGrad: true });
-        const y = nn.F.conv2d(x, w, b, opts as nn.F.ConvOptions);
-        y.mul(y).sum().backward();
-        return [y, x.grad!, w.grad!, b.grad!].map((t) => Array.from(t.dataSync() as Float64Array));
-      });
-    const before = calls;
-    const got = run(fused.name);
-    expect(calls).toBe(before + 1);
-    const want = run(plain.name);
-    got.forEach((g, i) => g.forEach((v, j) => expect(v).toBeCloseTo(want[i]![j]!, 10)));
-  });
+  ] as const)(
+    '%s: fused result and closed-form gradients match the composite',
+    (_name, xs, ws, opts) => {
+      fl.manualSeed(5);
+      const run = (device: string) =>
+        fl.tidy(() => {
+          fl.manualSeed(5);
+          const x = fl.randn(xs as unknown as number[], {
+            dtype: 'float64',
+            device,
+            requiresGrad: true,
+          });
+          const w = fl.randn(ws as unknown as number[], {
+            dtype: 'float64',
+            device,
+            requiresGrad: true,
+          });
+          const b = fl.randn([ws[0]], { dtype: 'float64', device, requiresGrad: true });
+          const y = nn.F.conv2d(x, w, b, opts as nn.F.ConvOptions);
+          y.mul(y).sum().backward();
+          return [y, x.grad!, w.grad!, b.grad!].map((t) =>
+            Array.from(t.dataSync() as Float64Array),
+          );
+        });
+      const before = calls;
+      const got = run(fused.name);
+      expect(calls).toBe(before + 1);
+      const want = run(plain.name);
+      got.forEach((g, i) => g.forEach((v, j) => expect(v).toBeCloseTo(want[i]![j]!, 10)));
+    },
+  );
 
   it('conv1d and Conv2d layers route through the override too; the memory stays flat', () => {
     const before = calls;
     const conv = new nn.Conv2d(2, 3, 3, { padding: 1, device: fused.name });
     const mem = fl.memory();
     fl.tidy(() => {
-      conv.forward(fl.randn([1, 2, 4, 4], { device: fused.name })).sum().backward();
-      nn.F.conv1d(fl.randn([1, 2, 5], { device: fused.name }), fl.randn([3, 2, 3], { device: fused.name }));
+      conv
+        .forward(fl.randn([1, 2, 4, 4], { device: fused.name }))
+        .sum()
+        .backward();
+      nn.F.conv1d(
+        fl.randn([1, 2, 5], { device: fused.name }),
+        fl.randn([3, 2, 3], { device: fused.name }),
+      );
     });
     conv.zeroGrad();
     expect(fl.memory()).toEqual(mem);

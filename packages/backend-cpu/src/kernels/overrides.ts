@@ -49,7 +49,7 @@ function fused(alloc: Alloc, x: View, axis: number, log: boolean): TypedArray {
   return out;
 }
 
-export function overrideKernels(alloc: Alloc): Required<Overrides<TypedArray>> {
+export function overrideKernels(alloc: Alloc): Required<Pick<Overrides<TypedArray>, 'softmax' | 'logSoftmax'>> {
   return {
     softmax: (x, axis) => fused(alloc, x, axis, false),
     logSoftmax: (x, axis) => fused(alloc, x, axis, true),

@@ -83,7 +83,18 @@ export type { UnaryPrim, BinaryPrim, ComparePrim, ReducePrim, ArgReducePrim, Pri
  * Fused replacements for composites (DESIGN §2, tier 3). Optional; each must match the
  * composite's decomposition (checked by conformance L3).
  */
+/** Resolved geometry of a 2-D convolution, as the conv2d override receives it. */
+export interface Conv2dParams {
+  stride: [number, number];
+  /** Zero padding [top, bottom, left, right] — asymmetric for 'same' with even kernels. */
+  padding: [number, number, number, number];
+  dilation: [number, number];
+  groups: number;
+}
+
 export interface Overrides<B> {
+  /** x [N,C,H,W], weight [O,C/groups,kH,kW], bias [O] or null → [N,O,OH,OW], contiguous, same dtype. */
+  conv2d?: (x: KView<B>, weight: KView<B>, bias: KView<B> | null, p: Conv2dParams) => B;
   /** Softmax along `axis` of a float tensor. */
   softmax?: (x: KView<B>, axis: number) => B;
   /** Log-softmax along `axis` of a float tensor. */

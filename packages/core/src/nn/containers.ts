@@ -4,11 +4,13 @@
  */
 import { FlintError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import { Model, type CompileOptions } from '../train/model.js';
 import { Module } from './module.js';
 
 function indexIn(op: string, i: number, n: number): number {
   const j = i < 0 ? i + n : i;
-  if (!Number.isInteger(i) || j < 0 || j >= n) throw new RangeError(`${op}: index ${i} is out of range for ${n} modules`);
+  if (!Number.isInteger(i) || j < 0 || j >= n)
+    throw new RangeError(`${op}: index ${i} is out of range for ${n} modules`);
   return j;
 }
 
@@ -34,7 +36,8 @@ abstract class ListLike<M extends Module> extends Module {
 
 /**
  * Runs its modules in order, feeding each one's output to the next. Children are named
- * '0', '1', … (or by the keys of a record), as in torch.
+ * '0', '1', … (or by the keys of a record), as in torch. It also trains Keras-style:
+ * `compile`, `fit`, `evaluate` and `predict` are those of `fl.Model`.
  * @example
  * const model = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10));
  * Object.keys(model.stateDict()); // ['0.weight', '0.bias', '2.weight', '2.bias']
@@ -57,6 +60,29 @@ export class Sequential extends ListLike<Module> {
     let x: unknown = input;
     for (const m of this.children()) x = m.forward(x);
     return x as Tensor;
+  }
+
+  // Keras style: the training loop of fl.Model, bound to this model.
+  private keras: Model | null = null;
+  /** Set the optimizer, loss and metrics for `fit` / `evaluate` (see `fl.Model`). */
+  compile(opts: CompileOptions): this {
+    (this.keras ??= new Model(this)).compile(opts);
+    return this;
+  }
+  fit(...args: Parameters<Model['fit']>): ReturnType<Model['fit']> {
+    return this.compiled('fit').fit(...args);
+  }
+  evaluate(...args: Parameters<Model['evaluate']>): ReturnType<Model['evaluate']> {
+    return this.compiled('evaluate').evaluate(...args);
+  }
+  /** Batched forward pass without gradients (works before compile). */
+  predict(...args: Parameters<Model['predict']>): ReturnType<Model['predict']> {
+    return (this.keras ??= new Model(this)).predict(...args);
+  }
+  private compiled(op: string): Model {
+    if (!this.keras)
+      throw new FlintError(`Sequential.${op}: call compile({ optimizer, loss }) first`);
+    return this.keras;
   }
 }
 
@@ -84,7 +110,9 @@ export class ModuleList<M extends Module = Module> extends ListLike<M> {
     return this;
   }
   forward(): never {
-    throw new FlintError('ModuleList: a container has no forward(); iterate over it and call its modules');
+    throw new FlintError(
+      'ModuleList: a container has no forward(); iterate over it and call its modules',
+    );
   }
 }
 
@@ -103,7 +131,8 @@ export class ModuleDict<M extends Module = Module> extends Module {
     return this.namedChildren().find(([k]) => k === key)?.[1] as M | undefined;
   }
   set(key: string, m: M): this {
-    if (key.includes('.') || key === '') throw new RangeError(`ModuleDict: key '${key}' must be non-empty and contain no '.'`);
+    if (key.includes('.') || key === '')
+      throw new RangeError(`ModuleDict: key '${key}' must be non-empty and contain no '.'`);
     this.addModule(key, m);
     return this;
   }

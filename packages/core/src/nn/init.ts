@@ -43,7 +43,8 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     case 'leakyRelu':
     case 'leaky_relu': {
       const slope = param ?? 0.01;
-      if (!Number.isFinite(slope)) throw new RangeError(`calculateGain: negative slope ${slope} is not a valid number`);
+      if (!Number.isFinite(slope))
+        throw new RangeError(`calculateGain: negative slope ${slope} is not a valid number`);
       return Math.sqrt(2 / (1 + slope * slope));
     }
     case 'selu':
@@ -70,7 +71,9 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
  */
 export function calculateFans(t: Tensor): { fanIn: number; fanOut: number } {
   if (t.ndim < 2)
-    throw new ShapeError(`init: fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions (shape ${fmtShape(t.shape)})`);
+    throw new ShapeError(
+      `init: fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions (shape ${fmtShape(t.shape)})`,
+    );
   const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
   return { fanIn: t.shape[1]! * receptive, fanOut: t.shape[0]! * receptive };
 }
@@ -81,11 +84,14 @@ function inPlace(t: Tensor, fn: () => void): Tensor {
 }
 
 /** Fill with U[a, b). @example nn.init.uniform_(w, -0.1, 0.1); */
-export const uniform_ = (t: Tensor, a = 0, b = 1): Tensor => inPlace(t, () => void t.uniform_(a, b));
+export const uniform_ = (t: Tensor, a = 0, b = 1): Tensor =>
+  inPlace(t, () => void t.uniform_(a, b));
 /** Fill with N(mean, std²). @example nn.init.normal_(w, 0, 0.02); */
-export const normal_ = (t: Tensor, mean = 0, std = 1): Tensor => inPlace(t, () => void t.normal_(mean, std));
+export const normal_ = (t: Tensor, mean = 0, std = 1): Tensor =>
+  inPlace(t, () => void t.normal_(mean, std));
 /** Fill with a constant. @example nn.init.constant_(b, 0.1); */
-export const constant_ = (t: Tensor, value: number): Tensor => inPlace(t, () => void t.fill_(value));
+export const constant_ = (t: Tensor, value: number): Tensor =>
+  inPlace(t, () => void t.fill_(value));
 /** Fill with 0. @example nn.init.zeros_(b); */
 export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
 /** Fill with 1. @example nn.init.ones_(gamma); */
@@ -123,7 +129,8 @@ export interface KaimingOptions {
 
 function kaimingStd(t: Tensor, opts: KaimingOptions): number {
   const mode = opts.mode ?? 'fanIn';
-  if (mode !== 'fanIn' && mode !== 'fanOut') throw new RangeError(`init: mode must be 'fanIn' or 'fanOut', got '${String(mode)}'`);
+  if (mode !== 'fanIn' && mode !== 'fanOut')
+    throw new RangeError(`init: mode must be 'fanIn' or 'fanOut', got '${String(mode)}'`);
   const fans = calculateFans(t);
   const fan = mode === 'fanIn' ? fans.fanIn : fans.fanOut;
   return calculateGain(opts.nonlinearity ?? 'leakyRelu', opts.a ?? 0) / Math.sqrt(fan);
@@ -174,17 +181,25 @@ function gramSchmidt(m: Float64Array, rows: number, cols: number): void {
  * nn.init.orthogonal_(rnn.weight_hh_l0);
  */
 export function orthogonal_(t: Tensor, gain = 1): Tensor {
-  if (t.ndim < 2) throw new ShapeError(`orthogonal_: only tensors with 2 or more dimensions are supported, got ${fmtShape(t.shape)}`);
+  if (t.ndim < 2)
+    throw new ShapeError(
+      `orthogonal_: only tensors with 2 or more dimensions are supported, got ${fmtShape(t.shape)}`,
+    );
   const rows = t.shape[0]!;
   const cols = t.size / rows;
   if (t.size === 0) return t;
   // Orthonormalise along the longer side: the columns of A, or of Aᵀ when the matrix is wide.
   const [r, c] = rows >= cols ? [rows, cols] : [cols, rows];
   const dtype = t.dtype === 'float64' ? 'float64' : 'float32';
-  const a = Float64Array.from(noGrad(() => tidy(() => randn([r, c], { dtype, device: t.device }).dataSync())) as ArrayLike<number>);
+  const a = Float64Array.from(
+    noGrad(() =>
+      tidy(() => randn([r, c], { dtype, device: t.device }).dataSync()),
+    ) as ArrayLike<number>,
+  );
   gramSchmidt(a, r, c);
   const out = typedArrayFor('float64', rows * cols);
   for (let i = 0; i < rows; i++)
-    for (let j = 0; j < cols; j++) out[i * cols + j] = gain * (rows >= cols ? a[i * cols + j]! : a[j * rows + i]!);
+    for (let j = 0; j < cols; j++)
+      out[i * cols + j] = gain * (rows >= cols ? a[i * cols + j]! : a[j * rows + i]!);
   return inPlace(t, () => void t.copy_(tensor(out, { shape: t.shape, device: t.device })));
 }

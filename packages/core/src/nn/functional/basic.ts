@@ -12,9 +12,14 @@ import { where } from '../../ops/elementwise.js';
  * nn.F.linear(fl.randn([32, 784]), fl.randn([128, 784])).shape; // [32, 128]
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
-  if (weight.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D [out_features, in_features], got ${fmtShape(weight.shape)}`);
+  if (weight.ndim !== 2)
+    throw new ShapeError(
+      `linear: weight must be 2-D [out_features, in_features], got ${fmtShape(weight.shape)}`,
+    );
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== weight.shape[1])
-    throw new ShapeError(`linear: expected input with last dimension ${weight.shape[1]} (weight ${fmtShape(weight.shape)}), got ${fmtShape(x.shape)}`);
+    throw new ShapeError(
+      `linear: expected input with last dimension ${weight.shape[1]} (weight ${fmtShape(weight.shape)}), got ${fmtShape(x.shape)}`,
+    );
   return tidy(() => {
     const y = x.matmul(weight.T);
     return bias ? y.add(bias) : y;
@@ -28,11 +33,16 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
  * const y = nn.F.dropout(fl.ones([4, 4]), 0.5); // entries are 0 or 2
  */
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
-  if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: probability has to be between 0 and 1, got ${p}`);
+  if (!(p >= 0 && p <= 1))
+    throw new RangeError(`dropout: probability has to be between 0 and 1, got ${p}`);
   if (!training || p === 0) return x;
   return tidy(() => {
     if (p === 1) return x.mul(0);
-    const keep = noGrad(() => rand(x.shape, { dtype: x.dtype === 'float64' ? 'float64' : 'float32', device: x.device }).ge(p));
+    const keep = noGrad(() =>
+      rand(x.shape, { dtype: x.dtype === 'float64' ? 'float64' : 'float32', device: x.device }).ge(
+        p,
+      ),
+    );
     return where(keep, x.mul(1 / (1 - p)), 0).to(x.dtype);
   });
 }
@@ -52,21 +62,35 @@ export function embedding(indices: Tensor, weight: Tensor, opts: EmbeddingOption
 }
 
 /** @internal embedding with the caller's name in its errors (the Embedding layer passes its own). */
-export function lookup(op: string, indices: Tensor, weight: Tensor, opts: EmbeddingOptions): Tensor {
-  if (indices.dtype !== 'int32') throw new DTypeError(`${op}: indices must be an int32 tensor, got ${indices.dtype}`);
-  if (weight.ndim !== 2) throw new ShapeError(`${op}: weight must be 2-D [num_embeddings, embedding_dim], got ${fmtShape(weight.shape)}`);
+export function lookup(
+  op: string,
+  indices: Tensor,
+  weight: Tensor,
+  opts: EmbeddingOptions,
+): Tensor {
+  if (indices.dtype !== 'int32')
+    throw new DTypeError(`${op}: indices must be an int32 tensor, got ${indices.dtype}`);
+  if (weight.ndim !== 2)
+    throw new ShapeError(
+      `${op}: weight must be 2-D [num_embeddings, embedding_dim], got ${fmtShape(weight.shape)}`,
+    );
   const [num, dim] = weight.shape as [number, number];
   if (indices.size > 0) {
     const [lo, hi] = noGrad(() => tidy(() => [indices.amin().item(), indices.amax().item()]));
     if (lo! < 0 || hi! >= num)
-      throw new ShapeError(`${op}: index ${lo! < 0 ? lo : hi} is out of range for ${num} embeddings (valid: 0 to ${num - 1})`);
+      throw new ShapeError(
+        `${op}: index ${lo! < 0 ? lo : hi} is out of range for ${num} embeddings (valid: 0 to ${num - 1})`,
+      );
   }
   return tidy(() => {
     const flat = indices.reshape([-1]);
     const rows = weight.indexSelect(0, flat);
     const pad = opts.paddingIdx;
     // Detaching the padding rows' outputs keeps their gradient out of the weight, as torch does.
-    const out = pad === null || pad === undefined ? rows : where(flat.eq(pad < 0 ? pad + num : pad).unsqueeze(1), rows.detach(), rows);
+    const out =
+      pad === null || pad === undefined
+        ? rows
+        : where(flat.eq(pad < 0 ? pad + num : pad).unsqueeze(1), rows.detach(), rows);
     return out.reshape([...indices.shape, dim]);
   });
 }

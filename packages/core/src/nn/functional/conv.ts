@@ -8,7 +8,7 @@ import { ShapeError, fmtShape } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { tidy } from '../../scope.js';
 import type { GradCtx, GradRule } from '../../autograd/node.js';
-import type { KView } from '../../backend/types.js';
+import type { Conv2dParams, KView } from '../../backend/types.js';
 import { execKernel } from '../../ops/dispatch.js';
 import { overridesEnabled } from '../../ops/reduce.js';
 import { promote } from '../../ops/elementwise.js';
@@ -26,23 +26,7 @@ export interface ConvOptions {
   groups?: number;
 }
 
-/** Resolved geometry of a 2-D convolution, as the conv2d override receives it. */
-export interface Conv2dParams {
-  stride: [number, number];
-  /** Zero padding [top, bottom, left, right]. */
-  padding: [number, number, number, number];
-  dilation: [number, number];
-  groups: number;
-}
-
-/**
- * The override this module looks for. Proposed for `Overrides<B>` in backend/types.ts; until it
- * is there, the backend's overrides are read through this type.
- */
-export interface Conv2dOverride<B> {
-  /** x [N,C,H,W], weight [O,C/groups,kH,kW], bias [O] or null → [N,O,OH,OW], contiguous. */
-  conv2d?: (x: KView<B>, weight: KView<B>, bias: KView<B> | null, p: Conv2dParams) => B;
-}
+export type { Conv2dParams };
 
 /** [before, after] padding per spatial dim; 'same' puts the odd element after, as torch does. */
 export function resolvePadding(
@@ -56,7 +40,9 @@ export function resolvePadding(
   if (padding === 'valid') return kernel.map(() => [0, 0]);
   if (padding === 'same') {
     if (stride.some((s) => s !== 1))
-      throw new ShapeError(`${op}: padding='same' is not supported for strided convolutions (stride ${fmtShape(stride)})`);
+      throw new ShapeError(
+        `${op}: padding='same' is not supported for strided convolutions (stride ${fmtShape(stride)})`,
+      );
     return kernel.map((k, i) => {
       const total = dilation[i]! * (k - 1);
       return [Math.floor(total / 2), total - Math.floor(total / 2)];
@@ -66,26 +52,42 @@ export function resolvePadding(
 }
 
 /** Weight rank, group divisibility, channel count and bias shape, with torch's wording of the layout. */
-export function checkConvShapes(op: string, x: Tensor, weight: Tensor, bias: Tensor | null, groups: number): void {
+export function checkConvShapes(
+  op: string,
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  groups: number,
+): void {
   const spatial = x.ndim - 2;
   if (weight.ndim !== spatial + 2)
     throw new ShapeError(
       `${op}: weight must be ${spatial + 2}-D [out_channels, in_channels/groups, ${spatial === 1 ? 'k' : 'kH, kW'}], got ${fmtShape(weight.shape)}`,
     );
-  if (!Number.isInteger(groups) || groups < 1) throw new ShapeError(`${op}: groups must be a positive integer, got ${groups}`);
+  if (!Number.isInteger(groups) || groups < 1)
+    throw new ShapeError(`${op}: groups must be a positive integer, got ${groups}`);
   const [o, cg] = weight.shape as [number, number];
   if (o % groups !== 0)
-    throw new ShapeError(`${op}: weight ${fmtShape(weight.shape)} has ${o} output channels, not divisible by groups=${groups}`);
+    throw new ShapeError(
+      `${op}: weight ${fmtShape(weight.shape)} has ${o} output channels, not divisible by groups=${groups}`,
+    );
   if (x.shape[1] !== cg * groups)
     throw new ShapeError(
       `${op}: expected input with ${cg * groups} channels (weight ${fmtShape(weight.shape)}, groups=${groups}), got input of shape ${fmtShape(x.shape)}`,
     );
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== o))
-    throw new ShapeError(`${op}: bias must have shape [${o}] (one per output channel), got ${fmtShape(bias.shape)}`);
+    throw new ShapeError(
+      `${op}: bias must have shape [${o}] (one per output channel), got ${fmtShape(bias.shape)}`,
+    );
 }
 
 /** Window axes over the padded input; throws when the kernel does not fit. */
-export function convAxes(op: string, x: Tensor, kernel: readonly number[], p: Conv2dParams): [WindowAxis, WindowAxis] {
+export function convAxes(
+  op: string,
+  x: Tensor,
+  kernel: readonly number[],
+  p: Conv2dParams,
+): [WindowAxis, WindowAxis] {
   const [, , h, w] = x.shape as [number, number, number, number];
   const sizes = [h + p.padding[0] + p.padding[1], w + p.padding[2] + p.padding[3]];
   const axes = sizes.map((size, i) => ({
@@ -117,9 +119,14 @@ function conv2dComposite(x: Tensor, weight: Tensor, bias: Tensor | null, p: Conv
     const g = p.groups;
     const ckk = cg * kh * kw;
     // Rows are output pixels, so each group is a single [N·L, C/g·kh·kw] × [C/g·kh·kw, O/g] product.
-    const cols = unfold(padded(x, p), h, w).reshape([n * h.out * w.out, g, ckk]).permute(1, 0, 2);
+    const cols = unfold(padded(x, p), h, w)
+      .reshape([n * h.out * w.out, g, ckk])
+      .permute(1, 0, 2);
     const y = cols.matmul(weight.reshape([g, o / g, ckk]).transpose(1, 2));
-    const out = y.reshape([g, n, h.out * w.out, o / g]).permute(1, 0, 3, 2).reshape([n, o, h.out, w.out]);
+    const out = y
+      .reshape([g, n, h.out * w.out, o / g])
+      .permute(1, 0, 3, 2)
+      .reshape([n, o, h.out, w.out]);
     return bias ? out.add(bias.reshape([1, o, 1, 1])) : out;
   });
 }
@@ -128,12 +135,21 @@ function conv2dComposite(x: Tensor, weight: Tensor, bias: Tensor | null, p: Conv
  * The adjoint of conv2d in x: g [N,O,OH,OW] with weight [O,C/g,kH,kW] → [N,C,H+pads,W+pads]
  * (padding not yet cropped). It is conv2d's input gradient and conv_transpose2d's forward.
  */
-export function col2im(g: Tensor, weight: Tensor, groups: number, h: WindowAxis, w: WindowAxis): Tensor {
+export function col2im(
+  g: Tensor,
+  weight: Tensor,
+  groups: number,
+  h: WindowAxis,
+  w: WindowAxis,
+): Tensor {
   return tidy(() => {
     const [n, o] = g.shape as [number, number];
     const [, cg, kh, kw] = weight.shape as [number, number, number, number];
     const l = h.out * w.out;
-    const rows = g.reshape([n, groups, o / groups, l]).permute(1, 0, 3, 2).reshape([groups, n * l, o / groups]);
+    const rows = g
+      .reshape([n, groups, o / groups, l])
+      .permute(1, 0, 3, 2)
+      .reshape([groups, n * l, o / groups]);
     const cols = rows.matmul(weight.reshape([groups, o / groups, cg * kh * kw])); // [g, N·L, C/g·K]
     const perPixel = cols.reshape([groups, n, l, cg * kh * kw]).permute(1, 2, 0, 3);
     return fold(perPixel.reshape([n, l, groups * cg * kh * kw]), groups * cg, h, w);
@@ -149,29 +165,50 @@ const conv2dRule: GradRule<never> = {
     const weight = c.inputs[1]!;
     const [h, w] = convAxes('conv2d', x, weight.shape.slice(2), p);
     const [, , height, width] = x.shape as [number, number, number, number];
-    const gx = col2im(g, weight, p.groups, h, w).narrow(2, p.padding[0], height).narrow(3, p.padding[2], width);
+    const gx = col2im(g, weight, p.groups, h, w)
+      .narrow(2, p.padding[0], height)
+      .narrow(3, p.padding[2], width);
     const gw = conv2dWeightGrad(x, g, weight.shape, p);
     return c.shapes.length === 3 ? [gx, gw, g.sum([0, 2, 3])] : [gx, gw];
   },
 };
 
-function conv2dWeightGrad(x: Tensor, g: Tensor, wshape: readonly number[], p: Conv2dParams): Tensor {
+function conv2dWeightGrad(
+  x: Tensor,
+  g: Tensor,
+  wshape: readonly number[],
+  p: Conv2dParams,
+): Tensor {
   const [h, w] = convAxes('conv2d', x, wshape.slice(2), p);
   const [n] = x.shape as [number];
   const [o, cg, kh, kw] = wshape as [number, number, number, number];
-  const cols = unfold(padded(x, p), h, w).reshape([n * h.out * w.out, p.groups, cg * kh * kw]).permute(1, 2, 0);
-  const rows = g.reshape([n, p.groups, o / p.groups, h.out * w.out]).permute(1, 0, 3, 2).reshape([p.groups, -1, o / p.groups]);
+  const cols = unfold(padded(x, p), h, w)
+    .reshape([n * h.out * w.out, p.groups, cg * kh * kw])
+    .permute(1, 2, 0);
+  const rows = g
+    .reshape([n, p.groups, o / p.groups, h.out * w.out])
+    .permute(1, 0, 3, 2)
+    .reshape([p.groups, -1, o / p.groups]);
   return cols.matmul(rows).transpose(1, 2).reshape(wshape);
 }
 
 /** Run the backend's fused conv2d when there is one (and overrides are not disabled). */
-function fusedConv2d(x: Tensor, weight: Tensor, bias: Tensor | null, p: Conv2dParams): Tensor | null {
-  const fused = overridesEnabled() ? (x.storage.backend.overrides as Conv2dOverride<unknown> | undefined)?.conv2d : undefined;
+function fusedConv2d(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  p: Conv2dParams,
+): Tensor | null {
+  const fused = overridesEnabled()
+    ? x.storage.backend.overrides?.conv2d
+    : undefined;
   if (!fused) return null;
   const [h, w] = convAxes('conv2d', x, weight.shape.slice(2), p);
   const shape = [x.shape[0]!, weight.shape[0]!, h.out, w.out];
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  const kernel = bias ? fused : (xv: KView<unknown>, wv: KView<unknown>, q: Conv2dParams) => fused(xv, wv, null, q);
+  const kernel = bias
+    ? fused
+    : (xv: KView<unknown>, wv: KView<unknown>, q: Conv2dParams) => fused(xv, wv, null, q);
   return execKernel('conv2d', kernel as never, conv2dRule, inputs, [p], shape, x.dtype, p);
 }
 
@@ -182,7 +219,12 @@ function fusedConv2d(x: Tensor, weight: Tensor, bias: Tensor | null, p: Conv2dPa
  * const y = nn.F.conv2d(fl.randn([8, 3, 32, 32]), fl.randn([16, 3, 3, 3]), null, { padding: 'same' });
  * y.shape; // [8, 16, 32, 32]
  */
-export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
+export function conv2d(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  opts: ConvOptions = {},
+): Tensor {
   expectRank('conv2d', x, [3, 4], 'input of shape [N,C,H,W] or [C,H,W]');
   if (x.ndim === 3) return tidy(() => conv2d(x.unsqueeze(0), weight, bias, opts).squeeze(0));
   const groups = opts.groups ?? 1;
@@ -209,7 +251,12 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
  * @example
  * nn.F.conv1d(fl.randn([4, 2, 10]), fl.randn([3, 2, 5])).shape; // [4, 3, 6]
  */
-export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
+export function conv1d(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  opts: ConvOptions = {},
+): Tensor {
   expectRank('conv1d', x, [2, 3], 'input of shape [N,C,L] or [C,L]');
   if (x.ndim === 2) return tidy(() => conv1d(x.unsqueeze(0), weight, bias, opts).squeeze(0));
   checkConvShapes('conv1d', x, weight, bias, opts.groups ?? 1);
@@ -218,10 +265,13 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     dflt,
     ...ntuple('conv1d', name, v ?? dflt, 1, min),
   ];
-  const padding = typeof opts.padding === 'string' ? opts.padding : lift('padding', opts.padding, 0, 0);
+  const padding =
+    typeof opts.padding === 'string' ? opts.padding : lift('padding', opts.padding, 0, 0);
   const stride = lift('stride', opts.stride, 1, 1);
   if (opts.padding === 'same' && stride[1] !== 1)
-    throw new ShapeError(`conv1d: padding='same' is not supported for strided convolutions (stride ${fmtShape(stride.slice(1))})`);
+    throw new ShapeError(
+      `conv1d: padding='same' is not supported for strided convolutions (stride ${fmtShape(stride.slice(1))})`,
+    );
   return tidy(() => {
     const y = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, {
       stride,
@@ -230,60 +280,5 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
       groups: opts.groups,
     });
     return y.squeeze(2);
-  });
-}
-
-export interface ConvTransposeOptions {
-  stride?: SpatialArg;
-  /** Rows/columns removed from each side of the full output, dilation·(k−1) − padding of the equivalent conv. */
-  padding?: SpatialArg;
-  /** Extra rows/columns added at the end to pick one of the sizes a strided conv maps from. */
-  outputPadding?: SpatialArg;
-  groups?: number;
-  dilation?: SpatialArg;
-}
-
-/**
- * Transposed 2-D convolution (the gradient of conv2d in its input) of x [N,Cin,H,W] or [Cin,H,W]
- * with weight [Cin, Cout/groups, kH, kW]: each input pixel scatters a weighted kernel into the
- * output, which is one matmul per group followed by col2im.
- * @example
- * nn.F.convTranspose2d(fl.randn([1, 16, 7, 7]), fl.randn([16, 8, 4, 4]), null, { stride: 2, padding: 1 }).shape; // [1, 8, 14, 14]
- */
-export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTransposeOptions = {}): Tensor {
-  const op = 'convTranspose2d';
-  expectRank(op, x, [3, 4], 'input of shape [N,C,H,W] or [C,H,W]');
-  if (x.ndim === 3) return tidy(() => convTranspose2d(x.unsqueeze(0), weight, bias, opts).squeeze(0));
-  const groups = opts.groups ?? 1;
-  if (weight.ndim !== 4 || x.shape[1] !== weight.shape[0] || weight.shape[0]! % groups !== 0 || !Number.isInteger(groups) || groups < 1)
-    throw new ShapeError(
-      `${op}: expected weight [in_channels=${x.shape[1]}, out_channels/groups, kH, kW] with in_channels divisible by groups=${groups}, got weight ${fmtShape(weight.shape)} for input ${fmtShape(x.shape)}`,
-    );
-  const cout = weight.shape[1]! * groups;
-  if (bias && (bias.ndim !== 1 || bias.shape[0] !== cout))
-    throw new ShapeError(`${op}: bias must have shape [${cout}] (one per output channel), got ${fmtShape(bias.shape)}`);
-  const kernel = weight.shape.slice(2);
-  const stride = ntuple(op, 'stride', opts.stride ?? 1, 2);
-  const dilation = ntuple(op, 'dilation', opts.dilation ?? 1, 2);
-  const padding = ntuple(op, 'padding', opts.padding ?? 0, 2, 0);
-  const extra = ntuple(op, 'outputPadding', opts.outputPadding ?? 0, 2, 0);
-  if (extra.some((e, i) => e >= Math.max(stride[i]!, dilation[i]!)))
-    throw new ShapeError(`${op}: outputPadding ${fmtShape(extra)} must be smaller than stride ${fmtShape(stride)} or dilation ${fmtShape(dilation)}`);
-  // The uncropped output: every tap of every input pixel, plus outputPadding at the end.
-  const axes = x.shape.slice(2).map((n, i) => ({
-    size: (n - 1) * stride[i]! + dilation[i]! * (kernel[i]! - 1) + 1 + extra[i]!,
-    kernel: kernel[i]!,
-    stride: stride[i]!,
-    dilation: dilation[i]!,
-    out: n,
-  }));
-  const outSize = axes.map((a, i) => a.size - 2 * padding[i]!);
-  if (outSize.some((s) => s < 1))
-    throw new ShapeError(`${op}: padding ${fmtShape(padding)} leaves no output for input ${fmtShape(x.shape)} and kernel ${kernel.join('x')}`);
-  return tidy(() => {
-    const dtype = promote(bias ? [x, weight, bias] : [x, weight]);
-    const full = col2im(x.to(dtype), weight.to(dtype), groups, axes[0]!, axes[1]!);
-    const out = full.narrow(2, padding[0]!, outSize[0]!).narrow(3, padding[1]!, outSize[1]!);
-    return bias ? out.add(bias.to(dtype).reshape([1, cout, 1, 1])) : out;
   });
 }

@@ -36,7 +36,8 @@ export function windowIndex(channels: number, h: WindowAxis, w: WindowAxis): Int
   if (hit) return hit;
   const taps = new Int32Array(h.kernel * w.kernel);
   for (let ki = 0; ki < h.kernel; ki++)
-    for (let kj = 0; kj < w.kernel; kj++) taps[ki * w.kernel + kj] = ki * h.dilation * w.size + kj * w.dilation;
+    for (let kj = 0; kj < w.kernel; kj++)
+      taps[ki * w.kernel + kj] = ki * h.dilation * w.size + kj * w.dilation;
   const plane = h.size * w.size;
   const idx = new Int32Array(h.out * w.out * channels * taps.length);
   let q = 0;
@@ -66,7 +67,14 @@ export function unfold(x: Tensor, h: WindowAxis, w: WindowAxis): Tensor {
   return tidy(() => {
     const idx = windowIndex(channels, h, w);
     const flat = x.reshape([rows, channels * h.size * w.size]);
-    const out = exec('gather', [flat, sharedIndex(x, rows, idx)], [1], [rows, idx.length], x.dtype, { gradParams: { axis: 1 } });
+    const out = exec(
+      'gather',
+      [flat, sharedIndex(x, rows, idx)],
+      [1],
+      [rows, idx.length],
+      x.dtype,
+      { gradParams: { axis: 1 } },
+    );
     return out.reshape([rows, h.out * w.out, channels * h.kernel * w.kernel]);
   });
 }
@@ -79,7 +87,14 @@ export function fold(cols: Tensor, channels: number, h: WindowAxis, w: WindowAxi
     const idx = windowIndex(channels, h, w);
     const z = zeros([rows, size], { dtype: cols.dtype, device: cols.device });
     const src = cols.reshape([rows, idx.length]);
-    const out = exec('scatterAdd', [z, sharedIndex(cols, rows, idx), src], [1], [rows, size], cols.dtype, { gradParams: { axis: 1 } });
+    const out = exec(
+      'scatterAdd',
+      [z, sharedIndex(cols, rows, idx), src],
+      [1],
+      [rows, size],
+      cols.dtype,
+      { gradParams: { axis: 1 } },
+    );
     return out.reshape([rows, channels, h.size, w.size]);
   });
 }

@@ -7,8 +7,10 @@
  */
 export { linear, dropout, embedding } from './basic.js';
 export type { EmbeddingOptions } from './basic.js';
-export { conv1d, conv2d, convTranspose2d } from './conv.js';
-export type { ConvOptions, ConvTransposeOptions, Conv2dParams, Conv2dOverride } from './conv.js';
+export { conv1d, conv2d } from './conv.js';
+export type { ConvOptions, Conv2dParams } from './conv.js';
+export { convTranspose2d } from './convtranspose.js';
+export type { ConvTransposeOptions } from './convtranspose.js';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from './pool.js';
 export type { MaxPool2dOptions, AvgPool2dOptions } from './pool.js';
 export { batchNorm, layerNorm, groupNorm } from './norm.js';

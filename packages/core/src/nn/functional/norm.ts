@@ -24,19 +24,33 @@ function channelShape(x: Tensor): number[] {
   return x.shape.map((d, i) => (i === 1 ? d : 1));
 }
 
-function checkChannelVector(op: string, name: string, t: Tensor | null | undefined, c: number): void {
+function checkChannelVector(
+  op: string,
+  name: string,
+  t: Tensor | null | undefined,
+  c: number,
+): void {
   if (t && (t.ndim !== 1 || t.shape[0] !== c))
-    throw new ShapeError(`${op}: ${name} must have shape [${c}] (one value per channel), got ${fmtShape(t.shape)}`);
+    throw new ShapeError(
+      `${op}: ${name} must have shape [${c}] (one value per channel), got ${fmtShape(t.shape)}`,
+    );
 }
 
-function affine(y: Tensor, shape: readonly number[], weight?: Tensor | null, bias?: Tensor | null): Tensor {
+function affine(
+  y: Tensor,
+  shape: readonly number[],
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+): Tensor {
   const scaled = weight ? y.mul(weight.reshape(shape)) : y;
   return bias ? scaled.add(bias.reshape(shape)) : scaled;
 }
 
 /** running ← (1 − m)·running + m·value, in place (the buffers are updated, not replaced). */
 function updateRunning(running: Tensor, value: Tensor, momentum: number): void {
-  noGrad(() => tidy(() => void running.mul_(1 - momentum).add_(value.reshape(running.shape).mul(momentum))));
+  noGrad(() =>
+    tidy(() => void running.mul_(1 - momentum).add_(value.reshape(running.shape).mul(momentum))),
+  );
 }
 
 /**
@@ -46,25 +60,22 @@ function updateRunning(running: Tensor, value: Tensor, momentum: number): void {
  * @example
  * const y = nn.F.batchNorm(fl.randn([8, 3]), null, null, { training: true });
  */
-export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
-  if (x.ndim < 2) throw new ShapeError(`batchNorm: expected input of shape [N, C, ...], got ${fmtShape(x.shape)}`);
-  const c = x.shape[1]!;
-  for (const [name, t] of [['runningMean', runningMean], ['runningVar', runningVar], ['weight', opts.weight], ['bias', opts.bias]] as const)
-    checkChannelVector('batchNorm', name, t, c);
-  const training = opts.training ?? false;
+export function batchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  opts: BatchNormOptions = {},
+): Tensor {
+  checkBatchNorm(x, runningMean, runningVar, opts);
   const eps = opts.eps ?? 1e-5;
   const shape = channelShape(x);
-  if (!training && (!runningMean || !runningVar))
-    throw new ShapeError('batchNorm: running_mean and running_var are required when training is false');
   return tidy(() => {
-    if (!training) {
+    if (!opts.training) {
       const scale = runningVar!.add(eps).rsqrt().reshape(shape);
       return affine(x.sub(runningMean!.reshape(shape)).mul(scale), shape, opts.weight, opts.bias);
     }
     const axes = shape.map((_, i) => i).filter((i) => i !== 1);
-    const count = x.size / c;
-    if (count <= 1)
-      throw new ShapeError(`batchNorm: expected more than 1 value per channel when training, got input of shape ${fmtShape(x.shape)}`);
+    const count = x.size / shape[1]!;
     const mean = x.mean(axes, true);
     const centred = x.sub(mean);
     const variance = centred.square().mean(axes, true);
@@ -73,6 +84,29 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
     if (runningVar) updateRunning(runningVar, variance.detach().mul(count / (count - 1)), momentum);
     return affine(centred.mul(variance.add(eps).rsqrt()), shape, opts.weight, opts.bias);
   });
+}
+
+function checkBatchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  opts: BatchNormOptions,
+): void {
+  if (x.ndim < 2)
+    throw new ShapeError(
+      `batchNorm: expected input of shape [N, C, ...], got ${fmtShape(x.shape)}`,
+    );
+  const c = x.shape[1]!;
+  const vectors = { runningMean, runningVar, weight: opts.weight, bias: opts.bias };
+  for (const [name, t] of Object.entries(vectors)) checkChannelVector('batchNorm', name, t, c);
+  if (!opts.training && (!runningMean || !runningVar))
+    throw new ShapeError(
+      'batchNorm: runningMean and runningVar are required when training is false',
+    );
+  if (opts.training && x.size / c <= 1)
+    throw new ShapeError(
+      `batchNorm: expected more than 1 value per channel when training, got input of shape ${fmtShape(x.shape)}`,
+    );
 }
 
 /**
@@ -93,9 +127,14 @@ export function layerNorm(
     throw new ShapeError(
       `layerNorm: expected input of shape [*, ${ns.join(', ')}] (normalizedShape ${fmtShape(ns)}), got ${fmtShape(x.shape)}`,
     );
-  for (const [name, t] of [['weight', weight], ['bias', bias]] as const)
+  for (const [name, t] of [
+    ['weight', weight],
+    ['bias', bias],
+  ] as const)
     if (t && (t.ndim !== ns.length || t.shape.some((d, i) => d !== ns[i])))
-      throw new ShapeError(`layerNorm: ${name} must have shape ${fmtShape(ns)}, got ${fmtShape(t.shape)}`);
+      throw new ShapeError(
+        `layerNorm: ${name} must have shape ${fmtShape(ns)}, got ${fmtShape(t.shape)}`,
+      );
   return tidy(() => {
     const axes = ns.map((_, i) => x.ndim - ns.length + i);
     const centred = x.sub(x.mean(axes, true));
@@ -111,11 +150,22 @@ export function layerNorm(
  * @example
  * nn.F.groupNorm(fl.randn([2, 6, 5]), 3).shape; // [2, 6, 5]
  */
-export function groupNorm(x: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
-  if (x.ndim < 2) throw new ShapeError(`groupNorm: expected input of shape [N, C, ...], got ${fmtShape(x.shape)}`);
+export function groupNorm(
+  x: Tensor,
+  numGroups: number,
+  weight: Tensor | null = null,
+  bias: Tensor | null = null,
+  eps = 1e-5,
+): Tensor {
+  if (x.ndim < 2)
+    throw new ShapeError(
+      `groupNorm: expected input of shape [N, C, ...], got ${fmtShape(x.shape)}`,
+    );
   const [n, c] = x.shape as [number, number];
   if (!Number.isInteger(numGroups) || numGroups < 1 || c % numGroups !== 0)
-    throw new ShapeError(`groupNorm: ${c} channels (input ${fmtShape(x.shape)}) cannot be split into ${numGroups} groups`);
+    throw new ShapeError(
+      `groupNorm: ${c} channels (input ${fmtShape(x.shape)}) cannot be split into ${numGroups} groups`,
+    );
   checkChannelVector('groupNorm', 'weight', weight, c);
   checkChannelVector('groupNorm', 'bias', bias, c);
   return tidy(() => {

@@ -43,14 +43,21 @@ function poolAxes(
   op: string,
   x: Tensor,
   kernelSize: SpatialArg,
-  o: { stride?: SpatialArg | null; padding?: SpatialArg; dilation?: SpatialArg; ceilMode?: boolean },
+  o: {
+    stride?: SpatialArg | null;
+    padding?: SpatialArg;
+    dilation?: SpatialArg;
+    ceilMode?: boolean;
+  },
 ): [PoolAxis, PoolAxis] {
   const k = ntuple(op, 'kernelSize', kernelSize, 2);
   const s = o.stride === null || o.stride === undefined ? k : ntuple(op, 'stride', o.stride, 2);
   const p = ntuple(op, 'padding', o.padding ?? 0, 2, 0);
   const d = ntuple(op, 'dilation', o.dilation ?? 1, 2);
   if (p.some((pi, i) => 2 * pi > k[i]!))
-    throw new ShapeError(`${op}: padding ${fmtShape(p)} must be at most half the kernel size ${fmtShape(k)}`);
+    throw new ShapeError(
+      `${op}: padding ${fmtShape(p)} must be at most half the kernel size ${fmtShape(k)}`,
+    );
   const sizes = x.shape.slice(-2);
   return sizes.map((n, i) => {
     const out = windowCount(n, p[i]!, p[i]!, k[i]!, s[i]!, d[i]!, o.ceilMode ?? false);
@@ -108,7 +115,9 @@ function windowLengths(a: PoolAxis, includePad: boolean): number[] {
 function avgDivisor(x: Tensor, h: PoolAxis, w: PoolAxis, o: AvgPool2dOptions): number | Tensor {
   if (o.divisorOverride !== undefined && o.divisorOverride !== null) {
     if (!Number.isInteger(o.divisorOverride) || o.divisorOverride === 0)
-      throw new ShapeError(`avgPool2d: divisorOverride must be a non-zero integer, got ${o.divisorOverride}`);
+      throw new ShapeError(
+        `avgPool2d: divisorOverride must be a non-zero integer, got ${o.divisorOverride}`,
+      );
     return o.divisorOverride;
   }
   const include = o.countIncludePad ?? true;
@@ -131,7 +140,9 @@ export function avgPool2d(x: Tensor, kernelSize: SpatialArg, opts: AvgPool2dOpti
     const [h, w] = poolAxes('avgPool2d', x4, kernelSize, opts);
     return tidy(() => {
       const sums = poolWindows(x4, h, w, 0).sum(2);
-      return sums.div(avgDivisor(x4, h, w, opts)).reshape([x4.shape[0]!, x4.shape[1]!, h.out, w.out]);
+      return sums
+        .div(avgDivisor(x4, h, w, opts))
+        .reshape([x4.shape[0]!, x4.shape[1]!, h.out, w.out]);
     });
   });
 }
@@ -152,15 +163,29 @@ function averagingMatrix(x: Tensor, n: number, out: number): Tensor {
  * @example
  * nn.F.adaptiveAvgPool2d(fl.randn([2, 8, 7, 7]), 1).shape; // [2, 8, 1, 1]
  */
-export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor {
+export function adaptiveAvgPool2d(
+  x: Tensor,
+  outputSize: number | readonly (number | null)[],
+): Tensor {
   return batched('adaptiveAvgPool2d', x, (x4) => {
     const [height, width] = x4.shape.slice(2) as [number, number];
     const raw = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize.slice();
-    const [oh, ow] = ntuple('adaptiveAvgPool2d', 'outputSize', [raw[0] ?? height, raw[1] ?? width], 2);
+    const [oh, ow] = ntuple(
+      'adaptiveAvgPool2d',
+      'outputSize',
+      [raw[0] ?? height, raw[1] ?? width],
+      2,
+    );
     if (height === 0 || width === 0)
-      throw new ShapeError(`adaptiveAvgPool2d: input of shape ${fmtShape(x4.shape)} has an empty spatial dim`);
+      throw new ShapeError(
+        `adaptiveAvgPool2d: input of shape ${fmtShape(x4.shape)} has an empty spatial dim`,
+      );
     // Equal windows: plain average pooling is O(output·window) rather than O(output·input).
     if (height % oh! === 0 && width % ow! === 0) return avgPool2d(x4, [height / oh!, width / ow!]);
-    return tidy(() => averagingMatrix(x4, height, oh!).matmul(x4).matmul(averagingMatrix(x4, width, ow!).T));
+    return tidy(() =>
+      averagingMatrix(x4, height, oh!)
+        .matmul(x4)
+        .matmul(averagingMatrix(x4, width, ow!).T),
+    );
   });
 }

@@ -38,11 +38,14 @@ export class Linear extends Module {
   /** Redraw the weights and bias from the default distributions. */
   resetParameters(): void {
     kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias && this.inFeatures > 0) uniform_(this.bias, -1 / Math.sqrt(this.inFeatures), 1 / Math.sqrt(this.inFeatures));
+    if (this.bias && this.inFeatures > 0)
+      uniform_(this.bias, -1 / Math.sqrt(this.inFeatures), 1 / Math.sqrt(this.inFeatures));
   }
   forward(x: Tensor): Tensor {
     if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures)
-      throw new ShapeError(`Linear: expected input with last dimension ${this.inFeatures}, got ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `Linear: expected input with last dimension ${this.inFeatures}, got ${fmtShape(x.shape)}`,
+      );
     return F.linear(x, this.weight, this.bias);
   }
   override extraRepr(): string {
@@ -91,7 +94,8 @@ export class Flatten extends Module {
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {
     super();
-    if (!(p >= 0 && p <= 1)) throw new RangeError(`Dropout: probability has to be between 0 and 1, got ${p}`);
+    if (!(p >= 0 && p <= 1))
+      throw new RangeError(`Dropout: probability has to be between 0 and 1, got ${p}`);
   }
   forward(x: Tensor): Tensor {
     return F.dropout(x, this.p, this.training);
@@ -124,7 +128,9 @@ export class Embedding extends Module {
     super();
     const pad = opts.paddingIdx ?? null;
     if (pad !== null && (!Number.isInteger(pad) || pad >= numEmbeddings || pad < -numEmbeddings))
-      throw new RangeError(`Embedding: paddingIdx must be within [-${numEmbeddings}, ${numEmbeddings}), got ${pad}`);
+      throw new RangeError(
+        `Embedding: paddingIdx must be within [-${numEmbeddings}, ${numEmbeddings}), got ${pad}`,
+      );
     this.paddingIdx = pad === null ? null : pad < 0 ? pad + numEmbeddings : pad;
     this.weight = param([numEmbeddings, embeddingDim], opts);
     this.resetParameters();
@@ -134,9 +140,19 @@ export class Embedding extends Module {
    * @example
    * const emb = nn.Embedding.fromPretrained(fl.randn([100, 16]));
    */
-  static fromPretrained(weights: Tensor, opts: { freeze?: boolean; paddingIdx?: number | null } = {}): Embedding {
-    if (weights.ndim !== 2) throw new ShapeError(`Embedding.fromPretrained: weights must be 2-D, got ${fmtShape(weights.shape)}`);
-    const emb = new Embedding(weights.shape[0]!, weights.shape[1]!, { paddingIdx: opts.paddingIdx, dtype: weights.dtype, device: weights.device });
+  static fromPretrained(
+    weights: Tensor,
+    opts: { freeze?: boolean; paddingIdx?: number | null } = {},
+  ): Embedding {
+    if (weights.ndim !== 2)
+      throw new ShapeError(
+        `Embedding.fromPretrained: weights must be 2-D, got ${fmtShape(weights.shape)}`,
+      );
+    const emb = new Embedding(weights.shape[0]!, weights.shape[1]!, {
+      paddingIdx: opts.paddingIdx,
+      dtype: weights.dtype,
+      device: weights.device,
+    });
     noGrad(() => emb.weight.copy_(weights));
     if (opts.freeze ?? true) emb.weight.requiresGrad_(false);
     return emb;
@@ -156,5 +172,12 @@ export class Embedding extends Module {
 
 /** Zero one row in place (views do not write through, so the whole table is rewritten once). */
 function zeroRow(w: Tensor, row: number): void {
-  noGrad(() => tidy(() => void w.copy_(where(arange(w.shape[0]!, undefined, 1, { device: w.device }).eq(row).unsqueeze(1), 0, w))));
+  noGrad(() =>
+    tidy(
+      () =>
+        void w.copy_(
+          where(arange(w.shape[0]!, undefined, 1, { device: w.device }).eq(row).unsqueeze(1), 0, w),
+        ),
+    ),
+  );
 }

@@ -20,7 +20,9 @@ export interface FactoryOptions {
 /** A tensor filled with `value`, placed per the factory options. */
 export function filled(shape: readonly number[], value: number, opts: FactoryOptions): Tensor {
   if (opts.dtype !== undefined && opts.dtype !== 'float32' && opts.dtype !== 'float64')
-    throw new DTypeError(`nn: layer parameters must be float32 or float64, got dtype ${opts.dtype}`);
+    throw new DTypeError(
+      `nn: layer parameters must be float32 or float64, got dtype ${opts.dtype}`,
+    );
   return full(shape, value, { dtype: opts.dtype ?? 'float32', device: opts.device });
 }
 
@@ -42,6 +44,7 @@ export function pyFloat(v: number): string {
 
 /** A hyperparameter as torch prints it: ints as is, tuples as `(3, 3)` or `(3,)`. */
 export function pyValue(v: number | string | boolean | null | readonly (number | null)[]): string {
-  if (Array.isArray(v)) return v.length === 1 ? `(${String(v[0])},)` : `(${v.map(String).join(', ')})`;
+  if (Array.isArray(v))
+    return v.length === 1 ? `(${String(v[0])},)` : `(${v.map(String).join(', ')})`;
   return String(v);
 }

@@ -4,7 +4,8 @@ import type { Tensor } from '../../tensor.js';
 import { tidy } from '../../scope.js';
 import { cat } from '../../ops/shape.js';
 import { Module } from '../module.js';
-import { conv1d, conv2d, convTranspose2d, resolvePadding } from '../functional/conv.js';
+import { conv1d, conv2d, resolvePadding } from '../functional/conv.js';
+import { convTranspose2d } from '../functional/convtranspose.js';
 import { ntuple, type SpatialArg } from '../functional/args.js';
 import { calculateFans, kaimingUniform_, uniform_ } from '../init.js';
 import { type FactoryOptions, param, pyValue } from './common.js';
@@ -60,8 +61,15 @@ abstract class ConvBase extends Module {
     super();
     const { name, spatial: n } = cfg;
     this.groups = opts.groups ?? 1;
-    if (!Number.isInteger(this.groups) || this.groups < 1 || inChannels % this.groups !== 0 || outChannels % this.groups !== 0)
-      throw new ShapeError(`${name}: inChannels (${inChannels}) and outChannels (${outChannels}) must be divisible by groups (${this.groups})`);
+    if (
+      !Number.isInteger(this.groups) ||
+      this.groups < 1 ||
+      inChannels % this.groups !== 0 ||
+      outChannels % this.groups !== 0
+    )
+      throw new ShapeError(
+        `${name}: inChannels (${inChannels}) and outChannels (${outChannels}) must be divisible by groups (${this.groups})`,
+      );
     this.kernelSize = ntuple(name, 'kernelSize', kernelSize, n);
     this.stride = ntuple(name, 'stride', opts.stride ?? 1, n);
     this.dilation = ntuple(name, 'dilation', opts.dilation ?? 1, n);
@@ -69,10 +77,14 @@ abstract class ConvBase extends Module {
     const pad = opts.padding ?? 0;
     this.padding = typeof pad === 'string' ? pad : ntuple(name, 'padding', pad, n, 0);
     if (typeof pad === 'string' && pad !== 'same' && pad !== 'valid')
-      throw new ShapeError(`${name}: invalid padding '${String(pad)}' (expected a number, an array, 'same' or 'valid')`);
+      throw new ShapeError(
+        `${name}: invalid padding '${String(pad)}' (expected a number, an array, 'same' or 'valid')`,
+      );
     if (pad === 'same') resolvePadding(name, pad, this.kernelSize, this.stride, this.dilation); // throws when strided
     this.paddingMode = opts.paddingMode ?? 'zeros';
-    const [a, b] = cfg.transposed ? [inChannels, outChannels / this.groups] : [outChannels, inChannels / this.groups];
+    const [a, b] = cfg.transposed
+      ? [inChannels, outChannels / this.groups]
+      : [outChannels, inChannels / this.groups];
     this.weight = param([a, b, ...this.kernelSize], opts);
     this.bias = (opts.bias ?? true) ? param([outChannels], opts) : null;
     this.resetParameters();
@@ -95,7 +107,13 @@ abstract class ConvBase extends Module {
 
   /** Pad with a non-zero padding mode, in F.pad order (last dim first). */
   protected padInput(x: Tensor): Tensor {
-    const pairs = resolvePadding(this.cfg.name, this.padding, this.kernelSize, this.stride, this.dilation);
+    const pairs = resolvePadding(
+      this.cfg.name,
+      this.padding,
+      this.kernelSize,
+      this.stride,
+      this.dilation,
+    );
     const flat = pairs.reverse().flat();
     if (this.paddingMode === 'circular') return circularPad(this.cfg.name, x, flat);
     return x.pad(flat, this.paddingMode as 'reflect' | 'replicate');
@@ -104,7 +122,8 @@ abstract class ConvBase extends Module {
   override extraRepr(): string {
     const zeros = (v: readonly number[]) => v.every((d) => d === 0);
     let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${pyValue(this.kernelSize)}, stride=${pyValue(this.stride)}`;
-    if (typeof this.padding === 'string' || !zeros(this.padding)) s += `, padding=${pyValue(this.padding)}`;
+    if (typeof this.padding === 'string' || !zeros(this.padding))
+      s += `, padding=${pyValue(this.padding)}`;
     if (this.dilation.some((d) => d !== 1)) s += `, dilation=${pyValue(this.dilation)}`;
     if (!zeros(this.outputPadding)) s += `, output_padding=${pyValue(this.outputPadding)}`;
     if (this.groups !== 1) s += `, groups=${this.groups}`;
@@ -123,8 +142,14 @@ function circularPad(op: string, x: Tensor, pads: readonly number[]): Tensor {
       const [before, after] = [pads[2 * k]!, pads[2 * k + 1]!];
       const n = r.shape[dim]!;
       if (before > n || after > n)
-        throw new ShapeError(`${op}: circular padding (${before}, ${after}) is larger than dimension ${dim} of input ${fmtShape(x.shape)}`);
-      const parts = [...(before ? [r.narrow(dim, n - before, before)] : []), r, ...(after ? [r.narrow(dim, 0, after)] : [])];
+        throw new ShapeError(
+          `${op}: circular padding (${before}, ${after}) is larger than dimension ${dim} of input ${fmtShape(x.shape)}`,
+        );
+      const parts = [
+        ...(before ? [r.narrow(dim, n - before, before)] : []),
+        r,
+        ...(after ? [r.narrow(dim, 0, after)] : []),
+      ];
       if (parts.length > 1) r = cat(parts, dim);
     }
     return r;
@@ -138,13 +163,25 @@ function circularPad(op: string, x: Tensor, pads: readonly number[]): Tensor {
  * conv.forward(fl.randn([64, 1, 28, 28])).shape; // [64, 32, 28, 28]
  */
 export class Conv2d extends ConvBase {
-  constructor(inChannels: number, outChannels: number, kernelSize: SpatialArg, opts: ConvLayerOptions = {}) {
-    super({ name: 'Conv2d', spatial: 2, transposed: false }, inChannels, outChannels, kernelSize, opts);
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: SpatialArg,
+    opts: ConvLayerOptions = {},
+  ) {
+    super(
+      { name: 'Conv2d', spatial: 2, transposed: false },
+      inChannels,
+      outChannels,
+      kernelSize,
+      opts,
+    );
   }
   forward(x: Tensor): Tensor {
     this.checkInput(x, 'H,W');
     const o = { stride: this.stride, dilation: this.dilation, groups: this.groups };
-    if (this.paddingMode === 'zeros') return conv2d(x, this.weight, this.bias, { ...o, padding: this.padding });
+    if (this.paddingMode === 'zeros')
+      return conv2d(x, this.weight, this.bias, { ...o, padding: this.padding });
     return tidy(() => conv2d(this.padInput(x), this.weight, this.bias, o));
   }
 }
@@ -156,13 +193,25 @@ export class Conv2d extends ConvBase {
  * conv.forward(fl.randn([20, 16, 50])).shape; // [20, 33, 24]
  */
 export class Conv1d extends ConvBase {
-  constructor(inChannels: number, outChannels: number, kernelSize: SpatialArg, opts: ConvLayerOptions = {}) {
-    super({ name: 'Conv1d', spatial: 1, transposed: false }, inChannels, outChannels, kernelSize, opts);
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: SpatialArg,
+    opts: ConvLayerOptions = {},
+  ) {
+    super(
+      { name: 'Conv1d', spatial: 1, transposed: false },
+      inChannels,
+      outChannels,
+      kernelSize,
+      opts,
+    );
   }
   forward(x: Tensor): Tensor {
     this.checkInput(x, 'L');
     const o = { stride: this.stride, dilation: this.dilation, groups: this.groups };
-    if (this.paddingMode === 'zeros') return conv1d(x, this.weight, this.bias, { ...o, padding: this.padding });
+    if (this.paddingMode === 'zeros')
+      return conv1d(x, this.weight, this.bias, { ...o, padding: this.padding });
     return tidy(() => conv1d(this.padInput(x), this.weight, this.bias, o));
   }
 }
@@ -175,8 +224,19 @@ export class Conv1d extends ConvBase {
  * up.forward(fl.randn([1, 16, 7, 7])).shape; // [1, 8, 14, 14]
  */
 export class ConvTranspose2d extends ConvBase {
-  constructor(inChannels: number, outChannels: number, kernelSize: SpatialArg, opts: ConvTransposeLayerOptions = {}) {
-    super({ name: 'ConvTranspose2d', spatial: 2, transposed: true }, inChannels, outChannels, kernelSize, opts);
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: SpatialArg,
+    opts: ConvTransposeLayerOptions = {},
+  ) {
+    super(
+      { name: 'ConvTranspose2d', spatial: 2, transposed: true },
+      inChannels,
+      outChannels,
+      kernelSize,
+      opts,
+    );
   }
   forward(x: Tensor, outputSize?: readonly number[]): Tensor {
     this.checkInput(x, 'H,W');
@@ -195,7 +255,8 @@ export class ConvTranspose2d extends ConvBase {
     const pad = this.padding as number[];
     return want.map((size, i) => {
       const n = x.shape[x.ndim - 2 + i]!;
-      const min = (n - 1) * this.stride[i]! - 2 * pad[i]! + this.dilation[i]! * (this.kernelSize[i]! - 1) + 1;
+      const min =
+        (n - 1) * this.stride[i]! - 2 * pad[i]! + this.dilation[i]! * (this.kernelSize[i]! - 1) + 1;
       if (want.length !== 2 || size < min || size > min + this.stride[i]! - 1)
         throw new ShapeError(
           `ConvTranspose2d: requested output size ${fmtShape(outputSize)} is not reachable from input ${fmtShape(x.shape)} (dim ${i}: ${min} to ${min + this.stride[i]! - 1})`,

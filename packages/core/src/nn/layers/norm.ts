@@ -44,7 +44,10 @@ abstract class BatchNormBase extends Module {
     const track = this.trackRunningStats;
     this.registerBuffer('running_mean', track ? filled([numFeatures], 0, opts) : null);
     this.registerBuffer('running_var', track ? filled([numFeatures], 1, opts) : null);
-    this.registerBuffer('num_batches_tracked', track ? full([], 0, { dtype: 'int32', device: opts.device }) : null);
+    this.registerBuffer(
+      'num_batches_tracked',
+      track ? full([], 0, { dtype: 'int32', device: opts.device }) : null,
+    );
   }
 
   get runningMean(): Tensor | null {
@@ -70,7 +73,9 @@ abstract class BatchNormBase extends Module {
 
   protected expectShape(x: Tensor, ranks: readonly number[], layouts: string): void {
     if (!ranks.includes(x.ndim) || x.shape[1] !== this.numFeatures)
-      throw new ShapeError(`${this.layerName}: expected input of shape ${layouts} with C=${this.numFeatures}, got ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `${this.layerName}: expected input of shape ${layouts} with C=${this.numFeatures}, got ${fmtShape(x.shape)}`,
+      );
   }
 
   forward(x: Tensor): Tensor {
@@ -151,16 +156,20 @@ export class LayerNorm extends Module {
   readonly elementwiseAffine: boolean;
   constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
     super();
-    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape.slice();
+    this.normalizedShape =
+      typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape.slice();
     this.eps = opts.eps ?? 1e-5;
     this.elementwiseAffine = opts.elementwiseAffine ?? true;
     this.weight = this.elementwiseAffine ? param(this.normalizedShape, opts, 1) : null;
-    this.bias = this.elementwiseAffine && (opts.bias ?? true) ? param(this.normalizedShape, opts, 0) : null;
+    this.bias =
+      this.elementwiseAffine && (opts.bias ?? true) ? param(this.normalizedShape, opts, 0) : null;
   }
   forward(x: Tensor): Tensor {
     const ns = this.normalizedShape;
     if (x.ndim < ns.length || x.shape.slice(x.ndim - ns.length).some((d, i) => d !== ns[i]))
-      throw new ShapeError(`LayerNorm: expected input of shape [*, ${ns.join(', ')}], got ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `LayerNorm: expected input of shape [*, ${ns.join(', ')}], got ${fmtShape(x.shape)}`,
+      );
     return layerNorm(x, ns, this.weight, this.bias, this.eps);
   }
   override extraRepr(): string {
@@ -192,7 +201,9 @@ export class GroupNorm extends Module {
   ) {
     super();
     if (!Number.isInteger(numGroups) || numGroups < 1 || numChannels % numGroups !== 0)
-      throw new ShapeError(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
+      throw new ShapeError(
+        `GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`,
+      );
     this.eps = opts.eps ?? 1e-5;
     this.affine = opts.affine ?? true;
     this.weight = this.affine ? param([numChannels], opts, 1) : null;
@@ -200,7 +211,9 @@ export class GroupNorm extends Module {
   }
   forward(x: Tensor): Tensor {
     if (x.ndim < 2 || x.shape[1] !== this.numChannels)
-      throw new ShapeError(`GroupNorm: expected input of shape [N,${this.numChannels},*], got ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `GroupNorm: expected input of shape [N,${this.numChannels},*], got ${fmtShape(x.shape)}`,
+      );
     return groupNorm(x, this.numGroups, this.weight, this.bias, this.eps);
   }
   override extraRepr(): string {

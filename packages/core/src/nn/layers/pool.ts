@@ -7,7 +7,10 @@ import type { SpatialArg } from '../functional/args.js';
 import { pyValue } from './common.js';
 
 function checkImage(layer: string, x: Tensor): void {
-  if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`${layer}: expected input of shape [N,C,H,W] or [C,H,W], got ${fmtShape(x.shape)}`);
+  if (x.ndim !== 3 && x.ndim !== 4)
+    throw new ShapeError(
+      `${layer}: expected input of shape [N,C,H,W] or [C,H,W], got ${fmtShape(x.shape)}`,
+    );
 }
 
 export interface MaxPool2dLayerOptions {
@@ -40,7 +43,12 @@ export class MaxPool2d extends Module {
   }
   forward(x: Tensor): Tensor {
     checkImage('MaxPool2d', x);
-    return maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+    return maxPool2d(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+    });
   }
   override extraRepr(): string {
     return (
@@ -83,7 +91,13 @@ export class AvgPool2d extends Module {
   forward(x: Tensor): Tensor {
     checkImage('AvgPool2d', x);
     const { stride, padding, ceilMode, countIncludePad, divisorOverride } = this;
-    return avgPool2d(x, this.kernelSize, { stride, padding, ceilMode, countIncludePad, divisorOverride });
+    return avgPool2d(x, this.kernelSize, {
+      stride,
+      padding,
+      ceilMode,
+      countIncludePad,
+      divisorOverride,
+    });
   }
   override extraRepr(): string {
     return `kernel_size=${pyValue(this.kernelSize)}, stride=${pyValue(this.stride)}, padding=${pyValue(this.padding)}`;

@@ -22,3 +22,16 @@ export { softmax, logSoftmax } from '../../ops/reduce.js';
 export { pad } from '../../ops/shape.js';
 
 // ---- Other families' functional forms (losses, attention) are re-exported below this line. ----
+export {
+  mseLoss,
+  l1Loss,
+  smoothL1Loss,
+  huberLoss,
+  nllLoss,
+  crossEntropy,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  klDiv,
+} from '../losses/index.js';
+export { scaledDotProductAttention } from '../attention/sdpa.js';
+export type { ScaledDotProductAttentionOptions } from '../attention/sdpa.js';

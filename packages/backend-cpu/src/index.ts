@@ -165,6 +165,7 @@ export function cpuBackend(options: CpuBackendOptions = {}): Backend<TypedArray>
     overrides: {
       softmax: guard(s, 'softmax', overrides.softmax),
       logSoftmax: guard(s, 'logSoftmax', overrides.logSoftmax),
+      adamStep: guard(s, 'adamStep', overrides.adamStep),
     },
     sync: async () => s.check('sync'),
     stats: () => s.stats(),

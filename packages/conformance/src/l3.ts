@@ -120,3 +120,47 @@ export function l3Cases(): Case[] {
   }
   return cases;
 }
+
+/** Fused Adam/AdamW steps against the optimizer's composite update (overrides switched off). */
+function adamCase(dtype: DType, variant: 'adam' | 'adamw' | 'maximize'): Case {
+  return {
+    id: `l3/adamStep/${dtype}/${variant}`,
+    layer: 'L3',
+    op: 'adamStep',
+    dtype,
+    needs: { override: 'adamStep', dtypes: [dtype] },
+    run: (ctx: CaseContext) => {
+      const rng = new Rng(`l3/adam/${variant}`);
+      const init = Array.from({ length: 24 }, () => rng.normal());
+      const grads = Array.from({ length: 3 }, () => Array.from({ length: 24 }, () => rng.normal()));
+      const train = (): number[] =>
+        fl.tidy(() => {
+          const p = fl.keep(flatTensor(init, [4, 6], dtype).requiresGrad_());
+          const opts = { lr: 0.01, weightDecay: variant === 'adam' ? 0 : 0.1, maximize: variant === 'maximize' };
+          const opt = variant === 'adamw' ? new fl.optim.AdamW([p], opts) : new fl.optim.Adam([p], opts);
+          for (const g of grads) {
+            p.grad?.dispose();
+            p.grad = fl.keep(flatTensor(g, [4, 6], dtype));
+            opt.step();
+          }
+          const out = Array.from(p.dataSync());
+          opt.zeroGrad();
+          disposeState(opt);
+          p.dispose();
+          return out;
+        });
+      const fused = train();
+      const composite = fl.decomposed.run(train);
+      assertClose(fused, composite, { tol: ctx.tol(dtype), what: `fused adamStep (${variant}) vs the composite update` });
+    },
+  };
+}
+
+/** Optimizer state tensors are kept (they outlive steps); free them so the leak check holds. */
+function disposeState(opt: { readonly state: Map<fl.Tensor, object> }): void {
+  for (const s of opt.state.values()) for (const v of Object.values(s)) if (v instanceof fl.Tensor) v.dispose();
+}
+
+export function l3OptimizerCases(): Case[] {
+  return (['float32', 'float64'] as const).flatMap((d) => (['adam', 'adamw', 'maximize'] as const).map((v) => adamCase(d, v)));
+}

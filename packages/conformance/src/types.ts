@@ -1,5 +1,5 @@
 /** The data model of the suite: cases, their capability needs, run options and results. */
-import type { Backend, DType, Tolerance } from '@flint/core/backend';
+import type { Backend, DType, OverrideName, Tolerance } from '@flint/core/backend';
 
 export type Layer = 'L0' | 'L1' | 'L2' | 'L3' | 'L4' | 'props' | 'errors';
 
@@ -14,7 +14,7 @@ export interface Needs {
   /** The case hands strided views to kernels directly (checked against caps.strided). */
   strided?: boolean;
   /** The case exercises `backend.overrides[override]`. */
-  override?: 'softmax' | 'logSoftmax';
+  override?: OverrideName;
   /** The case needs a second device (RunOptions.createSecond). */
   secondDevice?: boolean;
 }

@@ -9,6 +9,7 @@ import { BackendError, contiguousStrides, sizeOf } from '@flint/core/backend';
 import type { Overrides, TypedArray } from '@flint/core/backend';
 import { alongAxis, withoutAxis } from '../strided.js';
 import type { Alloc, View } from '../types.js';
+import { adamStep } from './optimizers.js';
 
 let line = new Float64Array(256);
 
@@ -49,9 +50,10 @@ function fused(alloc: Alloc, x: View, axis: number, log: boolean): TypedArray {
   return out;
 }
 
-export function overrideKernels(alloc: Alloc): Required<Pick<Overrides<TypedArray>, 'softmax' | 'logSoftmax'>> {
+export function overrideKernels(alloc: Alloc): Required<Pick<Overrides<TypedArray>, 'softmax' | 'logSoftmax' | 'adamStep'>> {
   return {
     softmax: (x, axis) => fused(alloc, x, axis, false),
     logSoftmax: (x, axis) => fused(alloc, x, axis, true),
+    adamStep: (p, g, m, v, o) => adamStep(alloc, p, g, m, v, o),
   };
 }

@@ -3,7 +3,7 @@ import type { Case } from '../types.js';
 import { l0Cases } from '../l0/index.js';
 import { l1Cases } from '../l1/index.js';
 import { l2Cases } from '../l2/index.js';
-import { l3Cases } from '../l3.js';
+import { l3Cases, l3OptimizerCases } from '../l3.js';
 import { l4Cases } from '../l4.js';
 import { propCases } from '../props.js';
 
@@ -16,6 +16,7 @@ export function allCases(): Case[] {
     ...l1Cases(),
     ...l2Cases(),
     ...l3Cases(),
+    ...l3OptimizerCases(),
     ...l4Cases(),
     ...propCases(),
   ];

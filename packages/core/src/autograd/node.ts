@@ -16,6 +16,8 @@ export interface GradCtx<P = unknown> {
   readonly params: P;
   readonly shapes: readonly (readonly number[])[];
   readonly dtypes: readonly DType[];
+  /** Which inputs need a gradient (torch's needs_input_grad): rules may skip the others. */
+  readonly needs: readonly boolean[];
 }
 
 export interface GradRule<P = unknown> {

@@ -40,6 +40,7 @@ export function record(
     params,
     shapes: inputs.map((t) => t.shape),
     dtypes: inputs.map((t) => t.dtype),
+    needs: edges.map((e) => e !== null),
   };
   out._setGradFn(new Node(name, edges, rule, ctx, saved));
 }

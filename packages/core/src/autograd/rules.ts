@@ -77,8 +77,11 @@ export const GRADS: Rules = {
 
   add: { grad: (g) => [g, g] },
   sub: { grad: (g) => [g, g.neg()] },
-  mul: { saves: [0, 1], grad: (g, c) => [g.mul(x1(c)), g.mul(x0(c))] },
-  div: { saves: [0, 1], grad: (g, c) => [g.div(x1(c)), g.mul(x0(c)).div(x1(c).square()).neg()] },
+  mul: { saves: [0, 1], grad: (g, c) => [c.needs[0] ? g.mul(x1(c)) : null, c.needs[1] ? g.mul(x0(c)) : null] },
+  div: {
+    saves: [0, 1],
+    grad: (g, c) => [c.needs[0] ? g.div(x1(c)) : null, c.needs[1] ? g.mul(x0(c)).div(x1(c).square()).neg() : null],
+  },
   remainder: { saves: [0, 1], grad: (g, c) => [g, g.mul(x0(c).div(x1(c)).floor()).neg()] },
   pow: {
     saves: [0, 1, 'out'],
@@ -138,8 +141,8 @@ export const GRADS: Rules = {
   matmul: {
     saves: [0, 1],
     grad: (g, c) => [
-      exec('matmul', [g, batchT(x1(c))], [], c.shapes[0]!, g.dtype),
-      exec('matmul', [batchT(x0(c)), g], [], c.shapes[1]!, g.dtype),
+      c.needs[0] ? exec('matmul', [g, batchT(x1(c))], [], c.shapes[0]!, g.dtype) : null,
+      c.needs[1] ? exec('matmul', [batchT(x0(c)), g], [], c.shapes[1]!, g.dtype) : null,
     ],
   },
   gather: {

@@ -92,7 +92,25 @@ export interface Conv2dParams {
   groups: number;
 }
 
+/** Hyper-parameters of one Adam/AdamW step (`step` counts from 1; amsgrad is never fused). */
+export interface AdamStepParams {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW: decay the parameter directly instead of adding weightDecay·p to the gradient. */
+  decoupled: boolean;
+  maximize: boolean;
+  step: number;
+}
+
 export interface Overrides<B> {
+  /**
+   * One fused Adam/AdamW update over contiguous, same-dtype param, grad, first and second
+   * moments; returns the new [param, expAvg, expAvgSq] buffers (the inputs are not written).
+   */
+  adamStep?: (p: KView<B>, grad: KView<B>, m: KView<B>, v: KView<B>, params: AdamStepParams) => [B, B, B];
   /** x [N,C,H,W], weight [O,C/groups,kH,kW], bias [O] or null → [N,O,OH,OW], contiguous, same dtype. */
   conv2d?: (x: KView<B>, weight: KView<B>, bias: KView<B> | null, p: Conv2dParams) => B;
   /** Softmax along `axis` of a float tensor. */

@@ -1,10 +1,21 @@
 /** Activation functions, composed from primitives (their gradients come from autograd). */
 import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
-import { where } from './elementwise.js';
+import { maximum, where } from './elementwise.js';
+import { noGrad } from '../autograd/mode.js';
+import { record } from '../autograd/record.js';
+import type { GradRule } from '../autograd/node.js';
+
+// relu is a composite with a closed-form gradient: one `maximum` pass forward, and a rule that
+// reads only the output (torch's convention: zero gradient at 0, where `maximum` would split it).
+const reluRule: GradRule<never> = { saves: ['out'], grad: (g, c) => [where(c.out!.gt(0), g, 0)] };
 
 /** max(x, 0); NaN propagates and the gradient at 0 is 0, as in torch. */
-export const relu = (x: Tensor) => tidy(() => where(x.le(0), 0, x).to(x.dtype));
+export function relu(x: Tensor): Tensor {
+  const out = noGrad(() => maximum(x, 0));
+  record('relu', reluRule, [x], out, undefined);
+  return out;
+}
 
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01) =>
   tidy(() => where(x.gt(0), x, x.mul(negativeSlope)));

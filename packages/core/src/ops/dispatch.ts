@@ -79,6 +79,42 @@ export function execKernel(
   return launch(backend, name, kernel as (...a: unknown[]) => unknown, rule, inputs, args, outShape, outDtype, gradParams);
 }
 
+/**
+ * Kernel views of `inputs`; with `contiguousOnly`, strided ones are first copied (into `temps`,
+ * which the caller frees once the kernel is queued) by the backend's contiguous kernel, which
+ * accepts any strides whatever caps.strided says.
+ */
+function viewsFor(backend: Backend, inputs: readonly Tensor[], contiguousOnly: boolean, temps: Tensor[]): KView<unknown>[] {
+  return inputs.map((t) => {
+    if (!contiguousOnly || isContiguous(t.shape, t.strides)) return kview(t);
+    const c = wrap(backend, backend.kernels.contiguous(kview(t)), t.shape, t.dtype);
+    temps.push(c);
+    return kview(c);
+  });
+}
+
+/**
+ * Run a fused multi-output override on contiguous inputs, without autograd (optimizer updates
+ * run under noGrad). Outputs have the shape and dtype of the first input.
+ */
+export function execFused(
+  name: string,
+  inputs: readonly Tensor[],
+  call: (views: KView<unknown>[]) => unknown[],
+): Tensor[] {
+  const backend = deviceOf(name, inputs);
+  const temps: Tensor[] = [];
+  try {
+    const bufs = call(viewsFor(backend, inputs, true, temps));
+    return bufs.map((b) => wrap(backend, b, inputs[0]!.shape, inputs[0]!.dtype));
+  } catch (e) {
+    if (e instanceof FlintError) throw e;
+    throw new BackendError(`${name}: backend '${backend.name}' failed on ${inputs.map(fmt).join(', ')}: ${(e as Error).message}`);
+  } finally {
+    for (const c of temps) c.dispose();
+  }
+}
+
 function launch(
   backend: Backend,
   name: string,
@@ -92,15 +128,8 @@ function launch(
 ): Tensor {
   if (!backend.caps.dtypes.includes(outDtype))
     throw new BackendError(`${name}: device '${backend.name}' does not support dtype ${outDtype} (supports ${backend.caps.dtypes.join(', ')})`);
-  // Backends that cannot read strided inputs get contiguous copies, freed once the kernel is queued.
   const temps: Tensor[] = [];
-  const views = inputs.map((t) => {
-    if (backend.caps.strided || isContiguous(t.shape, t.strides)) return kview(t);
-    // The contiguous kernel accepts any strides, whatever caps.strided says.
-    const c = wrap(backend, backend.kernels.contiguous(kview(t)), t.shape, t.dtype);
-    temps.push(c);
-    return kview(c);
-  });
+  const views = viewsFor(backend, inputs, !backend.caps.strided, temps);
   let buf: unknown;
   try {
     buf = kernel(...views, ...args);

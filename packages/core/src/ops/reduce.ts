@@ -200,6 +200,8 @@ export const logSoftmax = (x: Tensor, dim: number) => softmaxLike('logSoftmax', 
 export const decomposed = {
   softmax: (x: Tensor, dim: number) => withoutOverrides(() => softmax(x, dim)),
   logSoftmax: (x: Tensor, dim: number) => withoutOverrides(() => logSoftmax(x, dim)),
+  /** Run `fn` with every backend override switched off (composites only). */
+  run: <T>(fn: () => T): T => withoutOverrides(fn),
 };
 let overridesOff = 0;
 function withoutOverrides<T>(fn: () => T): T {

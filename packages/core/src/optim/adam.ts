@@ -2,6 +2,8 @@
 import type { Tensor } from '../tensor.js';
 import { keep } from '../scope.js';
 import { zerosLike } from '../ops/creation.js';
+import { execFused } from '../ops/dispatch.js';
+import { overridesEnabled } from '../ops/reduce.js';
 import { need } from './errors.js';
 import { Optimizer, inUnit, nonNegative, type ParamGroup, type Params } from './optimizer.js';
 
@@ -43,6 +45,7 @@ export function adamUpdate(
   g: ParamGroup<AdamOptions>,
   decoupled = false,
 ): void {
+  if (!g.amsgrad && fusedAdam(p, grad, s, g, decoupled)) return;
   let d = g.maximize ? grad.neg() : grad;
   s.step += 1;
   if (decoupled) p.mul_(1 - g.lr * g.weightDecay);
@@ -62,6 +65,31 @@ export function adamUpdate(
     .div(Math.sqrt(1 - beta2 ** s.step))
     .add(g.eps);
   p.sub_(s.expAvg.div(denom).mul(stepSize));
+}
+
+/** The backend's fused `adamStep`, when it has one and the dtypes agree; false otherwise. */
+function fusedAdam(p: Tensor, grad: Tensor, s: AdamState, g: ParamGroup<AdamOptions>, decoupled: boolean): boolean {
+  const kernel = overridesEnabled() ? p.storage.backend.overrides?.adamStep : undefined;
+  if (!kernel || grad.dtype !== p.dtype || grad.device !== p.device) return false;
+  const params = {
+    lr: g.lr,
+    beta1: g.betas[0],
+    beta2: g.betas[1],
+    eps: g.eps,
+    weightDecay: g.weightDecay,
+    decoupled,
+    maximize: g.maximize,
+    step: s.step + 1,
+  };
+  const [np, nm, nv] = execFused('adamStep', [p, grad, s.expAvg, s.expAvgSq], (v) =>
+    kernel(v[0]!, v[1]!, v[2]!, v[3]!, params),
+  );
+  s.step += 1;
+  for (const [dst, src] of [[p, np], [s.expAvg, nm], [s.expAvgSq, nv]] as const) {
+    dst.copy_(src!);
+    src!.dispose();
+  }
+  return true;
 }
 
 function validateAdam(g: ParamGroup<AdamOptions>, where: string): void {

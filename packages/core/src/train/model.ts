@@ -110,7 +110,7 @@ export class Model {
    * const history = await model.fit(x, y, { epochs: 5, batchSize: 32, validationSplit: 0.1 });
    */
   async fit(x: Tensor | Batches, y?: Tensor | FitOptions, options?: FitOptions): Promise<History> {
-    const c = this.need('fit');
+    this.need('fit'); // fail before touching the data
     const opts = (isTensorLike(x) ? options : (y as FitOptions | undefined)) ?? {};
     const { train, val, owned } = splitData(x, isTensorLike(x) ? (y as Tensor) : undefined, opts);
     try {

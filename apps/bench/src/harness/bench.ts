@@ -1,0 +1,111 @@
+/** One benchmark run: load the adapters, run the workloads interleaved, judge the targets. */
+import os from 'node:os';
+import { targets, workloads, type Mode } from '../workloads.js';
+import { fmtRatio, fmtThroughput, fmtValue } from '../report/format.js';
+import { machineInfo } from './machine.js';
+import { POLICIES, initAdapters, runWorkload, type Log, type Rates } from './run.js';
+import { speedup } from './stats.js';
+import type {
+  Adapter,
+  AdapterRecord,
+  BenchReport,
+  Policy,
+  Target,
+  WorkloadResult,
+} from './types.js';
+
+export interface BenchOptions {
+  mode: Mode;
+  adapters: Adapter[];
+  /** Run only workloads whose id starts with one of these. */
+  only?: string[];
+  policy?: Policy;
+  log?: Log;
+}
+
+function logAdapters(records: readonly AdapterRecord[], log: Log): void {
+  for (const r of records) {
+    const what = r.skip
+      ? `skipped: ${r.skip}`
+      : `${r.info!.version}, ${r.info!.threads} thread(s)${r.info!.notes?.length ? `; ${r.info!.notes.join('; ')}` : ''}`;
+    log(`  ${r.id.padEnd(12)} ${what}`);
+  }
+}
+
+function logResult(r: WorkloadResult, seconds: number, log: Log): void {
+  log(
+    `${r.workload.title}${r.bestPeer ? `  (best peer: ${r.bestPeer})` : ''}  [${seconds.toFixed(1)} s]`,
+  );
+  for (const c of r.cells) {
+    if (!c.stats) {
+      log(`  ${c.adapter.padEnd(12)} skipped: ${c.skip ?? 'no samples'}`);
+      continue;
+    }
+    const m = r.workload.metric;
+    const s = c.stats;
+    const range = `[${fmtValue(m, s.min)} … ${fmtValue(m, s.max)}] n=${s.reps}`;
+    const tp = fmtThroughput(r.workload, c.throughput);
+    const vs = c.vsBestPeer !== undefined ? `${fmtRatio(c.vsBestPeer)} best peer` : '';
+    log(
+      `  ${c.adapter.padEnd(12)} ${fmtValue(m, s.median).padStart(9)}  ${range.padEnd(30)} ${tp.padEnd(16)} ${vs}`,
+    );
+  }
+}
+
+/** Targets are judged on full runs only: quick sizes are far too small to mean anything. */
+export function judge(list: Target[], results: readonly WorkloadResult[], mode: Mode): Target[] {
+  return list.map((t) => {
+    const r = results.find((x) => x.workload.id === t.workload);
+    const measured = speedup(r, t.against, t.adapter);
+    const measuredMin = speedup(r, t.against, t.adapter, 'min');
+    if (measured !== undefined && mode === 'quick')
+      return { ...t, measured, measuredMin, note: 'quick mode: not judged' };
+    if (measured !== undefined) return { ...t, measured, measuredMin, pass: measured >= t.factor };
+    const why = r?.cells.filter((c) => !c.stats && c.skip).map((c) => `${c.adapter}: ${c.skip}`);
+    return { ...t, note: why?.length ? why.join('; ') : 'workload not run' };
+  });
+}
+
+function verdict(t: Target): string {
+  if (t.measured === undefined) return `not measured (${t.note})`;
+  const min = t.measuredMin !== undefined ? ` (min/min ${fmtRatio(t.measuredMin)})` : '';
+  return `${fmtRatio(t.measured)}${min} ${t.pass === undefined ? `(${t.note})` : t.pass ? 'PASS' : 'FAIL'}`;
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchReport> {
+  const log = o.log ?? (() => {});
+  const t0 = performance.now();
+  const load = os.loadavg();
+  const date = new Date().toISOString();
+  log(`flint bench (${o.mode}): loading adapters`);
+  const records = await initAdapters(o.adapters);
+  logAdapters(records, log);
+  log(`adapters ready in ${((performance.now() - t0) / 1e3).toFixed(1)} s`);
+  const policy = o.policy ?? POLICIES[o.mode];
+  const results: WorkloadResult[] = [];
+  const rates: Rates = new Map();
+  try {
+    for (const w of workloads(o.mode)) {
+      if (o.only && !o.only.some((p) => w.id.startsWith(p))) continue;
+      const t = performance.now();
+      const r = await runWorkload(w, o.adapters, records, policy, rates);
+      results.push(r);
+      logResult(r, (performance.now() - t) / 1e3, log);
+    }
+  } finally {
+    await Promise.all(o.adapters.map((a) => a.close().catch(() => {})));
+  }
+  const judged = judge(targets(o.mode), results, o.mode);
+  for (const t of judged)
+    log(`target ${t.adapter} ≥ ${t.factor}× ${t.against} on ${t.title}: ${verdict(t)}`);
+  return {
+    mode: o.mode,
+    policy,
+    date,
+    durationS: (performance.now() - t0) / 1e3,
+    machine: machineInfo(load),
+    adapters: records,
+    results,
+    targets: judged,
+  };
+}

@@ -1,0 +1,43 @@
+/** What each workload is and how repetitions are chosen: the fine print of the page. */
+import type { BenchReport } from '../harness/types.js';
+
+const WORKLOADS = [
+  '**matmul n²** — fp32 `A·B`, both n×n, a fresh output each repetition; 2n³ FLOPs.',
+  '**element-wise** — 1024×1024 fp32 (1M elements): `add` of two tensors, `exp`, and ' +
+    '`relu(x·w+b)` with `w` and `b` one row broadcast over `x` (a chain a fusing compiler ' +
+    'would fuse; eager libraries run three ops).',
+  '**sum / softmax rows** — 1024×1024, reduced along the last axis.',
+  '**conv2d** — batch 64, 28×28, 3×3 kernel, stride 1, padding 1, no bias, in each ' +
+    'library’s own layout (NCHW for PyTorch and onnxruntime, NHWC for tfjs). *fwd+bwd* is ' +
+    'forward, sum, and the gradients for both input and weight, counted as 3× the forward FLOPs.',
+  '**MLP step** — 784-128-64-10 with ReLU, mean softmax cross-entropy and one Adam step ' +
+    '(lr 1e-3), loss read back; 6·batch·Σ(in·out) FLOPs. Flint writes it with plain tensor ops ' +
+    '(weights as leaves, logSoftmax + gather, Adam as tensor arithmetic) until `fl.nn` and ' +
+    '`fl.optim` land.',
+  '**CNN step** — conv 1→32, ReLU, 2×2 max-pool, conv 32→64, ReLU, max-pool, dense 3136→128, ' +
+    'ReLU, dense 128→10, batch 64, Adam.',
+  '**LSTM step** — one layer, input 128, hidden 128, batch 32, sequence 32, a linear head on ' +
+    'the last hidden state, cross-entropy, Adam. PyTorch uses `nn.LSTM`; Flint and tfjs write ' +
+    'the cell with tensor ops (one input matmul for all steps, one recurrent matmul per step).',
+  '**tiny adds** — 1000 dependent adds of 4-element tensors: per-op overhead, not arithmetic ' +
+    '(onnxruntime: one `session.run` per add).',
+  '**peak memory** — the peak of live tensor bytes during one MLP step (batch 64), parameters, ' +
+    'optimizer state, batch, activations and gradients included. Flint: exact at op ' +
+    'granularity (a probe backend records live bytes at every free); tfjs: `tf.profile`’s ' +
+    'peak; PyTorch: its live tensors before the step plus the profiler’s per-op allocation peak.',
+];
+
+export function notes(rep: BenchReport): string {
+  const p = rep.policy;
+  const s = (ms: number) => `${ms / 1e3} s`;
+  const policy = !p
+    ? ''
+    : rep.mode === 'quick'
+      ? `Quick mode: ${p.warmup} warm-up run and ${p.minReps} repetitions each.`
+      : `Each adapter gets ${p.warmup} warm-up runs, then enough repetitions to fill about ` +
+        `${s(p.budgetMs)} (${p.minReps} to ${p.maxReps}). A first run over ${s(p.slowMs)} gets ` +
+        `${p.slowReps} repetitions; one over ${s(p.coldOnlyMs)} is kept as the only sample. An ` +
+        `adapter whose FLOP rate on a smaller related workload (same family; conv2d backward ` +
+        `for the CNN) predicts more than ${s(p.maxPredictedMs)} a run is skipped with that reason.`;
+  return [...WORKLOADS.map((w) => `- ${w}`), '', policy].join('\n');
+}

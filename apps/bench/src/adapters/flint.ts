@@ -1,7 +1,7 @@
 /**
  * Flint through its public API, on any backend: `flintAdapter({ id, create })` is the whole cost
- * of benchmarking a new backend (gpu.js, native, CUDA). Workloads Flint has no op for yet are
- * listed with the reason, so adding one is one function in this table.
+ * of benchmarking a new backend (gpu.js, native, CUDA). Every workload is one function in the
+ * table below; the training steps live in flint-train.ts.
  */
 import { createRequire } from 'node:module';
 import * as fl from '@flint/core';
@@ -10,11 +10,12 @@ import {
   Skip,
   type Adapter,
   type AdapterInfo,
+  type ConvSpec,
   type Impl,
   type Runner,
   type Spec,
 } from '../harness/types.js';
-import { lstmModel, mlpModel, type Model } from './flint-train.js';
+import { cnnModel, lstmModel, mlpModel, type Model } from './flint-train.js';
 
 export interface FlintTarget<B = unknown> {
   id: string;
@@ -24,10 +25,6 @@ export interface FlintTarget<B = unknown> {
   /** Extra lines for the adapter info (e.g. the gpu.js mode). */
   notes?: string[];
 }
-
-const notYet = (what: string) => (): never => {
-  throw new Skip(`not implemented in Flint yet (${what})`);
-};
 
 /** Runs `fn` with `device` as the default device, so creation ops land on it. */
 function on<T>(device: string, fn: () => T): T {
@@ -54,20 +51,37 @@ function runner(device: string, body: () => void, dispose: () => void): Runner {
   };
 }
 
-/** Inputs that outlive the tidy scopes of the timed bodies. */
-function inputs(device: string, shapes: (readonly number[])[]): fl.Tensor[] {
-  return on(device, () => shapes.map((s) => fl.keep(fl.randn(s))));
+/** Inputs that outlive the tidy scopes of the timed bodies (leaves that require grad, if asked). */
+function inputs(device: string, shapes: (readonly number[])[], grad = false): fl.Tensor[] {
+  return on(device, () => shapes.map((s) => fl.keep(fl.randn(s)).requiresGrad_(grad)));
 }
 
 function ops(device: string): Impl {
-  const simple = (shapes: (readonly number[])[], f: (...t: fl.Tensor[]) => unknown): Runner => {
-    const xs = inputs(device, shapes);
+  const simple = (
+    shapes: (readonly number[])[],
+    f: (...t: fl.Tensor[]) => unknown,
+    grad = false,
+  ): Runner => {
+    const xs = inputs(device, shapes, grad);
     return runner(
       device,
       () => fl.tidy(() => void f(...xs)),
       () => xs.forEach((x) => x.dispose()),
     );
   };
+  /** NCHW input and OIHW weight, as torch.nn.functional.conv2d takes them; padding 1, no bias. */
+  const conv = (c: ConvSpec, backward: boolean): Runner =>
+    simple(
+      [
+        [c.batch, c.cin, c.size, c.size],
+        [c.cout, c.cin, c.k, c.k],
+      ],
+      (x, w) => {
+        const y = fl.nn.F.conv2d(x!, w!, null, { padding: 1 });
+        return backward ? fl.grad(y.sum(), [x!, w!]) : y;
+      },
+      backward,
+    );
   const model = (m: Model): Runner =>
     runner(
       device,
@@ -103,9 +117,9 @@ function ops(device: string): Impl {
       }),
     mlpStep: (s) => model(on(device, () => mlpModel(s.batch, s.sizes))),
     lstmStep: (s) => model(on(device, () => lstmModel(s))),
-    conv2dForward: notYet('no conv2d'),
-    conv2dBackward: notYet('no conv2d'),
-    cnnStep: notYet('no conv2d / pooling'),
+    conv2dForward: (c) => conv(c, false),
+    conv2dBackward: (c) => conv(c, true),
+    cnnStep: (s) => model(on(device, () => cnnModel(s))),
   };
 }
 

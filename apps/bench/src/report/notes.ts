@@ -8,17 +8,19 @@ const WORKLOADS = [
     'would fuse; eager libraries run three ops).',
   '**sum / softmax rows** — 1024×1024, reduced along the last axis.',
   '**conv2d** — batch 64, 28×28, 3×3 kernel, stride 1, padding 1, no bias, in each ' +
-    'library’s own layout (NCHW for PyTorch and onnxruntime, NHWC for tfjs). *fwd+bwd* is ' +
+    'library’s own layout (NCHW for Flint, PyTorch and onnxruntime, NHWC for tfjs). *fwd+bwd* is ' +
     'forward, sum, and the gradients for both input and weight, counted as 3× the forward FLOPs.',
   '**MLP step** — 784-128-64-10 with ReLU, mean softmax cross-entropy and one Adam step ' +
-    '(lr 1e-3), loss read back; 6·batch·Σ(in·out) FLOPs. Flint writes it with plain tensor ops ' +
-    '(weights as leaves, logSoftmax + gather, Adam as tensor arithmetic) until `fl.nn` and ' +
-    '`fl.optim` land.',
+    '(lr 1e-3), loss read back; 6·batch·Σ(in·out) FLOPs. Each library’s own API: Flint ' +
+    '`nn.Sequential` + `nn.F.crossEntropy` + `optim.Adam` (zeroGrad, forward, backward, step in ' +
+    'one `fl.tidy`), PyTorch the same in `torch.nn`, tfjs variables + `train.adam().minimize`.',
   '**CNN step** — conv 1→32, ReLU, 2×2 max-pool, conv 32→64, ReLU, max-pool, dense 3136→128, ' +
-    'ReLU, dense 128→10, batch 64, Adam.',
+    'ReLU, dense 128→10, batch 64, cross-entropy, Adam (Flint and PyTorch: `nn.Sequential` of ' +
+    'their `Conv2d`/`MaxPool2d`/`Linear` layers, NCHW; tfjs: NHWC).',
   '**LSTM step** — one layer, input 128, hidden 128, batch 32, sequence 32, a linear head on ' +
-    'the last hidden state, cross-entropy, Adam. PyTorch uses `nn.LSTM`; Flint and tfjs write ' +
-    'the cell with tensor ops (one input matmul for all steps, one recurrent matmul per step).',
+    'the last hidden state, cross-entropy, Adam. Flint and PyTorch use their `nn.LSTM` (two ' +
+    'bias vectors); tfjs writes the same cell with tensor ops and one bias (one input matmul ' +
+    'for all steps, one recurrent matmul per step).',
   '**tiny adds** — 1000 dependent adds of 4-element tensors: per-op overhead, not arithmetic ' +
     '(onnxruntime: one `session.run` per add).',
   '**peak memory** — the peak of live tensor bytes during one MLP step (batch 64), parameters, ' +

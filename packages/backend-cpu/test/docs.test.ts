@@ -21,14 +21,19 @@ const rows: Row[] = doc
   .filter((l) => /^\| [a-zA-Z]+ \| `/.test(l))
   .map((l) => {
     const cells = l.split('|').map((c) => c.trim());
-    return { kind: cells[1]!, prims: cells[2]!.replace(/`/g, '').split(/\s+/), file: cells[4]!.replace(/`/g, '') };
+    return {
+      kind: cells[1]!,
+      prims: cells[2]!.replace(/`/g, '').split(/\s+/),
+      file: cells[4]!.replace(/`/g, ''),
+    };
   });
 
 describe('docs/backends/writing-a-backend.md', () => {
   it('lists every primitive once, under its kind', () => {
     const listed = rows.flatMap((r) => r.prims);
     expect([...listed].sort()).toEqual([...PRIM_NAMES].sort());
-    for (const r of rows) for (const p of r.prims) expect(PRIMS[p as keyof typeof PRIMS].kind).toBe(r.kind);
+    for (const r of rows)
+      for (const p of r.prims) expect(PRIMS[p as keyof typeof PRIMS].kind).toBe(r.kind);
   });
 
   it('names the CPU kernel file of each primitive, and the CPU backend has each kernel', () => {
@@ -36,14 +41,28 @@ describe('docs/backends/writing-a-backend.md', () => {
     for (const r of rows) {
       const path = root(`packages/backend-cpu/src/${r.file}`);
       expect(existsSync(path), r.file).toBe(true);
-      for (const p of r.prims) expect(typeof cpu.kernels[p as keyof typeof cpu.kernels]).toBe('function');
+      for (const p of r.prims)
+        expect(typeof cpu.kernels[p as keyof typeof cpu.kernels]).toBe('function');
     }
     cpu.dispose();
   });
 
   it('describes the members the CPU backend actually has', () => {
     const cpu = cpuBackend({ name: 'cpu-docs-test2' });
-    const members = ['name', 'caps', 'alloc', 'free', 'write', 'read', 'readSync', 'kernels', 'overrides', 'sync', 'stats', 'dispose'];
+    const members = [
+      'name',
+      'caps',
+      'alloc',
+      'free',
+      'write',
+      'read',
+      'readSync',
+      'kernels',
+      'overrides',
+      'sync',
+      'stats',
+      'dispose',
+    ];
     for (const m of members) {
       expect(doc).toContain(`${m}`);
       expect(cpu).toHaveProperty(m);

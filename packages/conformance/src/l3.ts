@@ -136,8 +136,13 @@ function adamCase(dtype: DType, variant: 'adam' | 'adamw' | 'maximize'): Case {
       const train = (): number[] =>
         fl.tidy(() => {
           const p = fl.keep(flatTensor(init, [4, 6], dtype).requiresGrad_());
-          const opts = { lr: 0.01, weightDecay: variant === 'adam' ? 0 : 0.1, maximize: variant === 'maximize' };
-          const opt = variant === 'adamw' ? new fl.optim.AdamW([p], opts) : new fl.optim.Adam([p], opts);
+          const opts = {
+            lr: 0.01,
+            weightDecay: variant === 'adam' ? 0 : 0.1,
+            maximize: variant === 'maximize',
+          };
+          const opt =
+            variant === 'adamw' ? new fl.optim.AdamW([p], opts) : new fl.optim.Adam([p], opts);
           for (const g of grads) {
             p.grad?.dispose();
             p.grad = fl.keep(flatTensor(g, [4, 6], dtype));
@@ -151,16 +156,22 @@ function adamCase(dtype: DType, variant: 'adam' | 'adamw' | 'maximize'): Case {
         });
       const fused = train();
       const composite = fl.decomposed.run(train);
-      assertClose(fused, composite, { tol: ctx.tol(dtype), what: `fused adamStep (${variant}) vs the composite update` });
+      assertClose(fused, composite, {
+        tol: ctx.tol(dtype),
+        what: `fused adamStep (${variant}) vs the composite update`,
+      });
     },
   };
 }
 
 /** Optimizer state tensors are kept (they outlive steps); free them so the leak check holds. */
 function disposeState(opt: { readonly state: Map<fl.Tensor, object> }): void {
-  for (const s of opt.state.values()) for (const v of Object.values(s)) if (v instanceof fl.Tensor) v.dispose();
+  for (const s of opt.state.values())
+    for (const v of Object.values(s)) if (v instanceof fl.Tensor) v.dispose();
 }
 
 export function l3OptimizerCases(): Case[] {
-  return (['float32', 'float64'] as const).flatMap((d) => (['adam', 'adamw', 'maximize'] as const).map((v) => adamCase(d, v)));
+  return (['float32', 'float64'] as const).flatMap((d) =>
+    (['adam', 'adamw', 'maximize'] as const).map((v) => adamCase(d, v)),
+  );
 }

@@ -14,7 +14,9 @@ let defaultDevice: string | null = null;
 export function use<B>(backend: Backend<B>): string {
   const existing = devices.get(backend.name);
   if (existing && existing !== backend)
-    throw new DeviceError(`use: a different backend is already registered as device '${backend.name}'`);
+    throw new DeviceError(
+      `use: a different backend is already registered as device '${backend.name}'`,
+    );
   devices.set(backend.name, backend as Backend);
   defaultDevice = backend.name;
   return backend.name;
@@ -45,7 +47,9 @@ export function getBackend(name?: string): Backend {
   const dev = name ?? getDefaultDevice();
   const b = devices.get(dev);
   if (!b)
-    throw new DeviceError(`unknown device '${dev}': registered devices are [${[...devices.keys()].join(', ')}]`);
+    throw new DeviceError(
+      `unknown device '${dev}': registered devices are [${[...devices.keys()].join(', ')}]`,
+    );
   return b;
 }
 

@@ -69,7 +69,11 @@ export function resultType(
   zeroDims: readonly DType[] = [],
   scalars: readonly (number | boolean)[] = [],
 ): DType {
-  const groups: DType[][] = [dims.slice(), zeroDims.slice(), scalars.map((s) => DEFAULT_OF[scalarCategory(s)])];
+  const groups: DType[][] = [
+    dims.slice(),
+    zeroDims.slice(),
+    scalars.map((s) => DEFAULT_OF[scalarCategory(s)]),
+  ];
   let cat: Category = 0;
   for (const g of groups) for (const d of g) if (category(d) > cat) cat = category(d);
   for (const g of groups) {

@@ -44,9 +44,13 @@ export function formatTensor(t: Tensor): string {
   const rec = (dim: number, base: number): string => {
     if (dim === t.ndim) return strs[base]!.padStart(width);
     const n = t.shape[dim]!;
-    const idx = summarise && n > 2 * EDGE ? [...range(0, EDGE), -1, ...range(n - EDGE, n)] : range(0, n);
+    const idx =
+      summarise && n > 2 * EDGE ? [...range(0, EDGE), -1, ...range(n - EDGE, n)] : range(0, n);
     const parts = idx.map((i) => (i < 0 ? '...' : rec(dim + 1, base + i * strides[dim]!)));
-    const sep = dim === t.ndim - 1 ? ', ' : ',' + '\n'.repeat(t.ndim - dim - 1) + ' '.repeat(indent + dim + 1);
+    const sep =
+      dim === t.ndim - 1
+        ? ', '
+        : ',' + '\n'.repeat(t.ndim - dim - 1) + ' '.repeat(indent + dim + 1);
     return `[${parts.join(sep)}]`;
   };
   const body = t.ndim === 0 ? strs[0]! : rec(0, 0);

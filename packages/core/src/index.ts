@@ -13,7 +13,16 @@ export type { Scalar, Operand, NestedArray, DimArg, ReduceOptions, VarOptions } 
 export type { DType, TypedArray } from './dtype.js';
 export { DTYPES, resultType } from './dtype.js';
 export * from './errors.js';
-export { use, register, setDefaultDevice, getDefaultDevice, getBackend, listDevices, removeBackend, memory } from './device.js';
+export {
+  use,
+  register,
+  setDefaultDevice,
+  getDefaultDevice,
+  getBackend,
+  listDevices,
+  removeBackend,
+  memory,
+} from './device.js';
 export type { MemoryInfo } from './device.js';
 export { tidy, keep } from './scope.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/mode.js';
@@ -37,18 +46,87 @@ export {
 } from './ops/creation.js';
 export type { CreateOptions } from './ops/creation.js';
 export {
-  neg, abs, sign, exp, expm1, log, log1p, log2, sqrt, rsqrt, square, reciprocal, sin, cos, tanh, sigmoid, erf,
-  floor, ceil, round, trunc, clamp, add, sub, mul, div, remainder, pow, maximum, minimum,
-  eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalNot, isnan, isfinite, nanToNum, where,
+  neg,
+  abs,
+  sign,
+  exp,
+  expm1,
+  log,
+  log1p,
+  log2,
+  sqrt,
+  rsqrt,
+  square,
+  reciprocal,
+  sin,
+  cos,
+  tanh,
+  sigmoid,
+  erf,
+  floor,
+  ceil,
+  round,
+  trunc,
+  clamp,
+  add,
+  sub,
+  mul,
+  div,
+  remainder,
+  pow,
+  maximum,
+  minimum,
+  eq,
+  ne,
+  lt,
+  le,
+  gt,
+  ge,
+  logicalAnd,
+  logicalOr,
+  logicalNot,
+  isnan,
+  isfinite,
+  nanToNum,
+  where,
 } from './ops/elementwise.js';
 export { relu, leakyRelu, elu, gelu, silu, softplus } from './ops/activation.js';
 export {
-  sum, mean, prod, amax, amin, argmax, argmin, variance as var, std, logsumexp, all, any, norm, cumsum,
-  softmax, logSoftmax, maxOf as max, minOf as min,
+  sum,
+  mean,
+  prod,
+  amax,
+  amin,
+  argmax,
+  argmin,
+  variance as var,
+  std,
+  logsumexp,
+  all,
+  any,
+  norm,
+  cumsum,
+  softmax,
+  logSoftmax,
+  maxOf as max,
+  minOf as min,
 } from './ops/reduce.js';
 export type { ValuesIndices } from './ops/reduce.js';
 export {
-  reshape, view, flatten, unsqueeze, squeeze, permute, transpose, expand, narrow, slice, flip, contiguous, clone, detach,
+  reshape,
+  view,
+  flatten,
+  unsqueeze,
+  squeeze,
+  permute,
+  transpose,
+  expand,
+  narrow,
+  slice,
+  flip,
+  contiguous,
+  clone,
+  detach,
 } from './ops/views.js';
 export type { IndexSpec } from './ops/views.js';
 export { cat, stack, split, chunk, pad, repeat, tile, tril, triu } from './ops/shape.js';
@@ -65,4 +143,12 @@ export { save, load } from './io/files.js';
 export * as data from './data/index.js';
 export * as metrics from './data/metrics.js';
 export { Model, EarlyStopping, ModelCheckpoint } from './train/index.js';
-export type { CompileOptions, FitOptions, History, Callback, Logs, LossFn, MetricFn } from './train/index.js';
+export type {
+  CompileOptions,
+  FitOptions,
+  History,
+  Callback,
+  Logs,
+  LossFn,
+  MetricFn,
+} from './train/index.js';

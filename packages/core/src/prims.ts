@@ -19,7 +19,11 @@ export function acceptsDType(set: DTypeSet, d: DType): boolean {
 }
 
 type Unary = { kind: 'unary'; dtypes: DTypeSet; ref: (x: number, dtype: DType) => number };
-type Binary = { kind: 'binary'; dtypes: DTypeSet; ref: (a: number, b: number, dtype: DType) => number };
+type Binary = {
+  kind: 'binary';
+  dtypes: DTypeSet;
+  ref: (a: number, b: number, dtype: DType) => number;
+};
 type Compare = { kind: 'compare'; ref: (a: number, b: number) => boolean };
 
 /** Round half to even, as torch.round does. */
@@ -92,7 +96,11 @@ export const PRIMS = {
   // ---- element-wise unary: output dtype = input dtype ----
   neg: { kind: 'unary', dtypes: 'numeric', ref: (x, d) => int(-x, d) },
   abs: { kind: 'unary', dtypes: 'numeric', ref: (x, d) => int(Math.abs(x), d) },
-  sign: { kind: 'unary', dtypes: 'numeric', ref: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : x) },
+  sign: {
+    kind: 'unary',
+    dtypes: 'numeric',
+    ref: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : x),
+  },
   exp: { kind: 'unary', dtypes: 'float', ref: Math.exp },
   expm1: { kind: 'unary', dtypes: 'float', ref: Math.expm1 },
   log: { kind: 'unary', dtypes: 'float', ref: Math.log },
@@ -101,7 +109,11 @@ export const PRIMS = {
   sin: { kind: 'unary', dtypes: 'float', ref: Math.sin },
   cos: { kind: 'unary', dtypes: 'float', ref: Math.cos },
   tanh: { kind: 'unary', dtypes: 'float', ref: Math.tanh },
-  sigmoid: { kind: 'unary', dtypes: 'float', ref: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))) },
+  sigmoid: {
+    kind: 'unary',
+    dtypes: 'float',
+    ref: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
+  },
   erf: { kind: 'unary', dtypes: 'float', ref: erf },
   floor: { kind: 'unary', dtypes: 'float', ref: Math.floor },
   ceil: { kind: 'unary', dtypes: 'float', ref: Math.ceil },
@@ -111,10 +123,18 @@ export const PRIMS = {
   // ---- element-wise binary: both inputs and the output share one dtype ----
   add: { kind: 'binary', dtypes: 'numeric', ref: (a, b, d) => int(a + b, d) },
   sub: { kind: 'binary', dtypes: 'numeric', ref: (a, b, d) => int(a - b, d) },
-  mul: { kind: 'binary', dtypes: 'numeric', ref: (a, b, d) => (d === 'int32' ? Math.imul(a, b) : a * b) },
+  mul: {
+    kind: 'binary',
+    dtypes: 'numeric',
+    ref: (a, b, d) => (d === 'int32' ? Math.imul(a, b) : a * b),
+  },
   div: { kind: 'binary', dtypes: 'float', ref: (a, b) => a / b },
   remainder: { kind: 'binary', dtypes: 'numeric', ref: remainder },
-  pow: { kind: 'binary', dtypes: 'numeric', ref: (a, b, d) => (d === 'int32' ? intPow(a, b) : floatPow(a, b)) },
+  pow: {
+    kind: 'binary',
+    dtypes: 'numeric',
+    ref: (a, b, d) => (d === 'int32' ? intPow(a, b) : floatPow(a, b)),
+  },
   maximum: { kind: 'binary', dtypes: 'numeric', ref: nanMax },
   minimum: { kind: 'binary', dtypes: 'numeric', ref: nanMin },
   logicalAnd: { kind: 'binary', dtypes: 'all', ref: (a, b) => (a !== 0 && b !== 0 ? 1 : 0) },

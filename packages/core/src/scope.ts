@@ -14,7 +14,8 @@ export function track(t: Tensor): void {
   if (top) top.push(t);
 }
 
-export type TensorContainer = Tensor | readonly TensorContainer[] | { readonly [k: string]: TensorContainer } | unknown;
+export type TensorContainer =
+  Tensor | readonly TensorContainer[] | { readonly [k: string]: TensorContainer } | unknown;
 
 function collect(x: unknown, out: Set<Tensor>, depth = 0): void {
   if (x === null || typeof x !== 'object' || depth > 8) return;

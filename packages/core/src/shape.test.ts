@@ -7,7 +7,9 @@ describe('shape helpers', () => {
     expect(broadcastShapes('op', [3, 1], [4])).toEqual([3, 4]);
     expect(broadcastShapes('op', [], [2, 3])).toEqual([2, 3]);
     expect(broadcastShapes('op', [0, 1], [1, 5])).toEqual([0, 5]);
-    expect(() => broadcastShapes('add', [2, 3], [4, 5])).toThrow(/add: shapes \[2,3\] and \[4,5\] cannot be broadcast/);
+    expect(() => broadcastShapes('add', [2, 3], [4, 5])).toThrow(
+      /add: shapes \[2,3\] and \[4,5\] cannot be broadcast/,
+    );
   });
   it('normalises negative dims and rejects out-of-range ones', () => {
     expect(normDim('op', -1, 3)).toBe(2);

@@ -50,24 +50,33 @@ export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): n
 export function normDim(op: string, dim: number, rank: number): number {
   const r = Math.max(rank, 1);
   if (!Number.isInteger(dim) || dim < -r || dim >= r)
-    throw new ShapeError(`${op}: dim ${dim} is out of range for a tensor of rank ${rank} (valid: ${-r} to ${r - 1})`);
+    throw new ShapeError(
+      `${op}: dim ${dim} is out of range for a tensor of rank ${rank} (valid: ${-r} to ${r - 1})`,
+    );
   return dim < 0 ? dim + r : dim;
 }
 
 /** Normalise, sort and de-duplicate a list of dims (undefined → all dims). */
-export function normDims(op: string, dims: number | readonly number[] | undefined | null, rank: number): number[] {
+export function normDims(
+  op: string,
+  dims: number | readonly number[] | undefined | null,
+  rank: number,
+): number[] {
   if (dims === undefined || dims === null) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof dims === 'number' ? [dims] : dims;
   const out = list.map((d) => (rank === 0 ? (normDim(op, d, 0), 0) : normDim(op, d, rank)));
   const uniq = [...new Set(out)].sort((a, b) => a - b);
-  if (uniq.length !== out.length) throw new ShapeError(`${op}: dim ${JSON.stringify(list)} repeats a dimension`);
+  if (uniq.length !== out.length)
+    throw new ShapeError(`${op}: dim ${JSON.stringify(list)} repeats a dimension`);
   return rank === 0 ? [] : uniq;
 }
 
 export function checkShape(op: string, shape: readonly number[]): number[] {
   for (const d of shape)
     if (!Number.isInteger(d) || d < 0)
-      throw new ShapeError(`${op}: invalid shape ${fmtShape(shape)}: sizes must be non-negative integers`);
+      throw new ShapeError(
+        `${op}: invalid shape ${fmtShape(shape)}: sizes must be non-negative integers`,
+      );
   return shape.slice();
 }
 

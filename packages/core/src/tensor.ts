@@ -71,7 +71,13 @@ export class Tensor {
   grad: Tensor | null = null;
 
   /** @internal Use fl.tensor() and friends. */
-  constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, internal = false) {
+  constructor(
+    storage: Storage,
+    shape: readonly number[],
+    strides: readonly number[],
+    offset: number,
+    internal = false,
+  ) {
     this.held = { storage, node: null };
     this.shape = shape;
     this._strides = strides;
@@ -100,12 +106,20 @@ export class Tensor {
   _assign(src: Tensor, op: string): this {
     const h = this.held;
     if (!h) throw new DisposedTensorError(`${op}: tensor ${fmt(this)} was used after dispose()`);
-    if (src.dtype !== this.dtype || src.shape.length !== this.shape.length || src.shape.some((d, i) => d !== this.shape[i]))
+    if (
+      src.dtype !== this.dtype ||
+      src.shape.length !== this.shape.length ||
+      src.shape.some((d, i) => d !== this.shape[i])
+    )
       throw new ShapeError(`${op}: cannot write ${fmt(src)} into ${fmt(this)} in place`);
     if (this.requiresGrad && this.gradFn === null && isGradEnabled())
-      throw new GradError(`${op}: a leaf tensor that requires grad cannot be modified in place outside fl.noGrad()`);
+      throw new GradError(
+        `${op}: a leaf tensor that requires grad cannot be modified in place outside fl.noGrad()`,
+      );
     if (src.storage.backend !== h.storage.backend && op !== 'to')
-      throw new DeviceError(`${op}: cannot write a tensor on '${src.device}' into one on '${this.device}'`);
+      throw new DeviceError(
+        `${op}: cannot write a tensor on '${src.device}' into one on '${this.device}'`,
+      );
     const storage = src.storage.retain();
     if (storage.backend !== h.storage.backend) {
       countTensor(h.storage.backend.name, -1);
@@ -210,8 +224,13 @@ export class Tensor {
   }
   requiresGrad_(on = true): this {
     if (on && this.dtype !== 'float32' && this.dtype !== 'float64')
-      throw new GradError(`requiresGrad_: only float tensors can require gradients, got ${this.dtype}`);
-    if (!on && this.gradFn) throw new GradError('requiresGrad_(false): only leaf tensors can stop requiring grad; use detach()');
+      throw new GradError(
+        `requiresGrad_: only float tensors can require gradients, got ${this.dtype}`,
+      );
+    if (!on && this.gradFn)
+      throw new GradError(
+        'requiresGrad_(false): only leaf tensors can stop requiring grad; use detach()',
+      );
     this.requiresGrad = on;
     return this;
   }
@@ -221,11 +240,21 @@ export class Tensor {
   to(target: DType | string): Tensor {
     return isDType(target) ? cv.cast(this, target) : cv.toDevice(this, target);
   }
-  float(): Tensor { return cv.cast(this, 'float32'); }
-  double(): Tensor { return cv.cast(this, 'float64'); }
-  int(): Tensor { return cv.cast(this, 'int32'); }
-  bool(): Tensor { return cv.cast(this, 'bool'); }
-  clone(): Tensor { return vw.clone(this); }
+  float(): Tensor {
+    return cv.cast(this, 'float32');
+  }
+  double(): Tensor {
+    return cv.cast(this, 'float64');
+  }
+  int(): Tensor {
+    return cv.cast(this, 'int32');
+  }
+  bool(): Tensor {
+    return cv.cast(this, 'bool');
+  }
+  clone(): Tensor {
+    return vw.clone(this);
+  }
 
   // ---- in place (PyTorch's trailing underscore); each returns `this` ----
   private inPlace(op: string, f: () => Tensor): this {
@@ -236,139 +265,363 @@ export class Tensor {
       r.dispose();
     }
   }
-  copy_(src: Tensor): this { return this.inPlace('copy_', () => cv.cast(src, this.dtype).expand(this.shape).contiguous()); }
-  fill_(value: number): this { return this.inPlace('fill_', () => cr.full(this.shape, value, { dtype: this.dtype, device: this.device })); }
-  zero_(): this { return this.fill_(0); }
-  add_(other: Operand): this { return this.inPlace('add_', () => cv.cast(ew.add(this, other), this.dtype)); }
-  sub_(other: Operand): this { return this.inPlace('sub_', () => cv.cast(ew.sub(this, other), this.dtype)); }
-  mul_(other: Operand): this { return this.inPlace('mul_', () => cv.cast(ew.mul(this, other), this.dtype)); }
-  div_(other: Operand): this { return this.inPlace('div_', () => cv.cast(ew.div(this, other), this.dtype)); }
-  clamp_(min?: Operand | null, max?: Operand | null): this { return this.inPlace('clamp_', () => cv.cast(ew.clamp(this, min, max), this.dtype)); }
+  copy_(src: Tensor): this {
+    return this.inPlace('copy_', () => cv.cast(src, this.dtype).expand(this.shape).contiguous());
+  }
+  fill_(value: number): this {
+    return this.inPlace('fill_', () =>
+      cr.full(this.shape, value, { dtype: this.dtype, device: this.device }),
+    );
+  }
+  zero_(): this {
+    return this.fill_(0);
+  }
+  add_(other: Operand): this {
+    return this.inPlace('add_', () => cv.cast(ew.add(this, other), this.dtype));
+  }
+  sub_(other: Operand): this {
+    return this.inPlace('sub_', () => cv.cast(ew.sub(this, other), this.dtype));
+  }
+  mul_(other: Operand): this {
+    return this.inPlace('mul_', () => cv.cast(ew.mul(this, other), this.dtype));
+  }
+  div_(other: Operand): this {
+    return this.inPlace('div_', () => cv.cast(ew.div(this, other), this.dtype));
+  }
+  clamp_(min?: Operand | null, max?: Operand | null): this {
+    return this.inPlace('clamp_', () => cv.cast(ew.clamp(this, min, max), this.dtype));
+  }
   /** Fill with samples from N(mean, std²). */
-  normal_(mean = 0, std = 1): this { return this.inPlace('normal_', () => cr.randn(this.shape, { dtype: this.dtype, device: this.device }).mul(std).add(mean)); }
+  normal_(mean = 0, std = 1): this {
+    return this.inPlace('normal_', () =>
+      cr.randn(this.shape, { dtype: this.dtype, device: this.device }).mul(std).add(mean),
+    );
+  }
   /** Fill with samples from U[low, high). */
-  uniform_(low = 0, high = 1): this { return this.inPlace('uniform_', () => cr.rand(this.shape, { dtype: this.dtype, device: this.device }).mul(high - low).add(low)); }
+  uniform_(low = 0, high = 1): this {
+    return this.inPlace('uniform_', () =>
+      cr
+        .rand(this.shape, { dtype: this.dtype, device: this.device })
+        .mul(high - low)
+        .add(low),
+    );
+  }
 
   // ---- element-wise ----
-  neg(): Tensor { return ew.neg(this); }
-  abs(): Tensor { return ew.abs(this); }
-  sign(): Tensor { return ew.sign(this); }
-  exp(): Tensor { return ew.exp(this); }
-  expm1(): Tensor { return ew.expm1(this); }
-  log(): Tensor { return ew.log(this); }
-  log1p(): Tensor { return ew.log1p(this); }
-  log2(): Tensor { return ew.log2(this); }
-  sqrt(): Tensor { return ew.sqrt(this); }
-  rsqrt(): Tensor { return ew.rsqrt(this); }
-  square(): Tensor { return ew.square(this); }
-  reciprocal(): Tensor { return ew.reciprocal(this); }
-  sin(): Tensor { return ew.sin(this); }
-  cos(): Tensor { return ew.cos(this); }
-  tanh(): Tensor { return ew.tanh(this); }
-  sigmoid(): Tensor { return ew.sigmoid(this); }
-  erf(): Tensor { return ew.erf(this); }
-  floor(): Tensor { return ew.floor(this); }
-  ceil(): Tensor { return ew.ceil(this); }
-  round(): Tensor { return ew.round(this); }
-  trunc(): Tensor { return ew.trunc(this); }
-  relu(): Tensor { return act.relu(this); }
-  leakyRelu(negativeSlope = 0.01): Tensor { return act.leakyRelu(this, negativeSlope); }
-  elu(alpha = 1): Tensor { return act.elu(this, alpha); }
-  gelu(approximate: 'none' | 'tanh' = 'none'): Tensor { return act.gelu(this, approximate); }
-  silu(): Tensor { return act.silu(this); }
-  softplus(beta = 1, threshold = 20): Tensor { return act.softplus(this, beta, threshold); }
-  clamp(min?: Operand | null, max?: Operand | null): Tensor { return ew.clamp(this, min, max); }
-  add(other: Operand): Tensor { return ew.add(this, other); }
-  sub(other: Operand): Tensor { return ew.sub(this, other); }
-  mul(other: Operand): Tensor { return ew.mul(this, other); }
-  div(other: Operand): Tensor { return ew.div(this, other); }
-  remainder(other: Operand): Tensor { return ew.remainder(this, other); }
-  pow(exponent: Operand): Tensor { return ew.pow(this, exponent); }
-  maximum(other: Operand): Tensor { return ew.maximum(this, other); }
-  minimum(other: Operand): Tensor { return ew.minimum(this, other); }
-  eq(other: Operand): Tensor { return ew.eq(this, other); }
-  ne(other: Operand): Tensor { return ew.ne(this, other); }
-  lt(other: Operand): Tensor { return ew.lt(this, other); }
-  le(other: Operand): Tensor { return ew.le(this, other); }
-  gt(other: Operand): Tensor { return ew.gt(this, other); }
-  ge(other: Operand): Tensor { return ew.ge(this, other); }
-  logicalAnd(other: Operand): Tensor { return ew.logicalAnd(this, other); }
-  logicalOr(other: Operand): Tensor { return ew.logicalOr(this, other); }
-  logicalNot(): Tensor { return ew.logicalNot(this); }
-  isnan(): Tensor { return ew.isnan(this); }
-  isfinite(): Tensor { return ew.isfinite(this); }
-  nanToNum(nan = 0, posinf?: number, neginf?: number): Tensor { return ew.nanToNum(this, nan, posinf, neginf); }
+  neg(): Tensor {
+    return ew.neg(this);
+  }
+  abs(): Tensor {
+    return ew.abs(this);
+  }
+  sign(): Tensor {
+    return ew.sign(this);
+  }
+  exp(): Tensor {
+    return ew.exp(this);
+  }
+  expm1(): Tensor {
+    return ew.expm1(this);
+  }
+  log(): Tensor {
+    return ew.log(this);
+  }
+  log1p(): Tensor {
+    return ew.log1p(this);
+  }
+  log2(): Tensor {
+    return ew.log2(this);
+  }
+  sqrt(): Tensor {
+    return ew.sqrt(this);
+  }
+  rsqrt(): Tensor {
+    return ew.rsqrt(this);
+  }
+  square(): Tensor {
+    return ew.square(this);
+  }
+  reciprocal(): Tensor {
+    return ew.reciprocal(this);
+  }
+  sin(): Tensor {
+    return ew.sin(this);
+  }
+  cos(): Tensor {
+    return ew.cos(this);
+  }
+  tanh(): Tensor {
+    return ew.tanh(this);
+  }
+  sigmoid(): Tensor {
+    return ew.sigmoid(this);
+  }
+  erf(): Tensor {
+    return ew.erf(this);
+  }
+  floor(): Tensor {
+    return ew.floor(this);
+  }
+  ceil(): Tensor {
+    return ew.ceil(this);
+  }
+  round(): Tensor {
+    return ew.round(this);
+  }
+  trunc(): Tensor {
+    return ew.trunc(this);
+  }
+  relu(): Tensor {
+    return act.relu(this);
+  }
+  leakyRelu(negativeSlope = 0.01): Tensor {
+    return act.leakyRelu(this, negativeSlope);
+  }
+  elu(alpha = 1): Tensor {
+    return act.elu(this, alpha);
+  }
+  gelu(approximate: 'none' | 'tanh' = 'none'): Tensor {
+    return act.gelu(this, approximate);
+  }
+  silu(): Tensor {
+    return act.silu(this);
+  }
+  softplus(beta = 1, threshold = 20): Tensor {
+    return act.softplus(this, beta, threshold);
+  }
+  clamp(min?: Operand | null, max?: Operand | null): Tensor {
+    return ew.clamp(this, min, max);
+  }
+  add(other: Operand): Tensor {
+    return ew.add(this, other);
+  }
+  sub(other: Operand): Tensor {
+    return ew.sub(this, other);
+  }
+  mul(other: Operand): Tensor {
+    return ew.mul(this, other);
+  }
+  div(other: Operand): Tensor {
+    return ew.div(this, other);
+  }
+  remainder(other: Operand): Tensor {
+    return ew.remainder(this, other);
+  }
+  pow(exponent: Operand): Tensor {
+    return ew.pow(this, exponent);
+  }
+  maximum(other: Operand): Tensor {
+    return ew.maximum(this, other);
+  }
+  minimum(other: Operand): Tensor {
+    return ew.minimum(this, other);
+  }
+  eq(other: Operand): Tensor {
+    return ew.eq(this, other);
+  }
+  ne(other: Operand): Tensor {
+    return ew.ne(this, other);
+  }
+  lt(other: Operand): Tensor {
+    return ew.lt(this, other);
+  }
+  le(other: Operand): Tensor {
+    return ew.le(this, other);
+  }
+  gt(other: Operand): Tensor {
+    return ew.gt(this, other);
+  }
+  ge(other: Operand): Tensor {
+    return ew.ge(this, other);
+  }
+  logicalAnd(other: Operand): Tensor {
+    return ew.logicalAnd(this, other);
+  }
+  logicalOr(other: Operand): Tensor {
+    return ew.logicalOr(this, other);
+  }
+  logicalNot(): Tensor {
+    return ew.logicalNot(this);
+  }
+  isnan(): Tensor {
+    return ew.isnan(this);
+  }
+  isfinite(): Tensor {
+    return ew.isfinite(this);
+  }
+  nanToNum(nan = 0, posinf?: number, neginf?: number): Tensor {
+    return ew.nanToNum(this, nan, posinf, neginf);
+  }
   /** `x.where(cond, y)` is `where(cond, x, y)`, as in PyTorch. */
-  where(cond: Tensor, other: Operand): Tensor { return ew.where(cond, this, other); }
+  where(cond: Tensor, other: Operand): Tensor {
+    return ew.where(cond, this, other);
+  }
 
   // ---- reductions ----
-  sum(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor { return red.sum(this, dim, keepdim); }
-  mean(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor { return red.mean(this, dim, keepdim); }
-  prod(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor { return red.prod(this, dim, keepdim); }
+  sum(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
+    return red.sum(this, dim, keepdim);
+  }
+  mean(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
+    return red.mean(this, dim, keepdim);
+  }
+  prod(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
+    return red.prod(this, dim, keepdim);
+  }
   max(): Tensor;
   max(other: Tensor): Tensor;
-  max(dim: number | ReduceOptions & { dim: number }, keepdim?: boolean): red.ValuesIndices;
+  max(dim: number | (ReduceOptions & { dim: number }), keepdim?: boolean): red.ValuesIndices;
   max(dim?: number | Tensor | ReduceOptions, keepdim?: boolean): Tensor | red.ValuesIndices {
     return red.maxOf(this, dim, keepdim);
   }
   min(): Tensor;
   min(other: Tensor): Tensor;
-  min(dim: number | ReduceOptions & { dim: number }, keepdim?: boolean): red.ValuesIndices;
+  min(dim: number | (ReduceOptions & { dim: number }), keepdim?: boolean): red.ValuesIndices;
   min(dim?: number | Tensor | ReduceOptions, keepdim?: boolean): Tensor | red.ValuesIndices {
     return red.minOf(this, dim, keepdim);
   }
-  amax(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor { return red.amax(this, dim, keepdim); }
-  amin(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor { return red.amin(this, dim, keepdim); }
-  argmax(dim?: number | ReduceOptions, keepdim?: boolean): Tensor { return red.argmax(this, dim, keepdim); }
-  argmin(dim?: number | ReduceOptions, keepdim?: boolean): Tensor { return red.argmin(this, dim, keepdim); }
-  var(dim?: DimArg | VarOptions, keepdim?: boolean): Tensor { return red.variance(this, dim, keepdim); }
-  std(dim?: DimArg | VarOptions, keepdim?: boolean): Tensor { return red.std(this, dim, keepdim); }
-  logsumexp(dim: DimArg, keepdim = false): Tensor { return red.logsumexp(this, dim, keepdim); }
-  all(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor { return red.all(this, dim, keepdim); }
-  any(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor { return red.any(this, dim, keepdim); }
-  norm(p: number = 2, dim?: DimArg, keepdim = false): Tensor { return red.norm(this, p, dim, keepdim); }
-  cumsum(dim: number): Tensor { return red.cumsum(this, dim); }
-  softmax(dim: number): Tensor { return red.softmax(this, dim); }
-  logSoftmax(dim: number): Tensor { return red.logSoftmax(this, dim); }
+  amax(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
+    return red.amax(this, dim, keepdim);
+  }
+  amin(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
+    return red.amin(this, dim, keepdim);
+  }
+  argmax(dim?: number | ReduceOptions, keepdim?: boolean): Tensor {
+    return red.argmax(this, dim, keepdim);
+  }
+  argmin(dim?: number | ReduceOptions, keepdim?: boolean): Tensor {
+    return red.argmin(this, dim, keepdim);
+  }
+  var(dim?: DimArg | VarOptions, keepdim?: boolean): Tensor {
+    return red.variance(this, dim, keepdim);
+  }
+  std(dim?: DimArg | VarOptions, keepdim?: boolean): Tensor {
+    return red.std(this, dim, keepdim);
+  }
+  logsumexp(dim: DimArg, keepdim = false): Tensor {
+    return red.logsumexp(this, dim, keepdim);
+  }
+  all(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
+    return red.all(this, dim, keepdim);
+  }
+  any(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
+    return red.any(this, dim, keepdim);
+  }
+  norm(p: number = 2, dim?: DimArg, keepdim = false): Tensor {
+    return red.norm(this, p, dim, keepdim);
+  }
+  cumsum(dim: number): Tensor {
+    return red.cumsum(this, dim);
+  }
+  softmax(dim: number): Tensor {
+    return red.softmax(this, dim);
+  }
+  logSoftmax(dim: number): Tensor {
+    return red.logSoftmax(this, dim);
+  }
 
   // ---- views ----
-  reshape(...shape: (number | readonly number[])[]): Tensor { return vw.reshape(this, vw.shapeArgs(shape)); }
-  view(...shape: (number | readonly number[])[]): Tensor { return vw.view(this, vw.shapeArgs(shape)); }
-  flatten(startDim = 0, endDim = -1): Tensor { return vw.flatten(this, startDim, endDim); }
-  unsqueeze(dim: number): Tensor { return vw.unsqueeze(this, dim); }
-  squeeze(dim?: number | readonly number[]): Tensor { return vw.squeeze(this, dim); }
-  permute(...dims: (number | readonly number[])[]): Tensor { return vw.permute(this, vw.shapeArgs(dims)); }
-  transpose(dim0: number, dim1: number): Tensor { return vw.transpose(this, dim0, dim1); }
+  reshape(...shape: (number | readonly number[])[]): Tensor {
+    return vw.reshape(this, vw.shapeArgs(shape));
+  }
+  view(...shape: (number | readonly number[])[]): Tensor {
+    return vw.view(this, vw.shapeArgs(shape));
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return vw.flatten(this, startDim, endDim);
+  }
+  unsqueeze(dim: number): Tensor {
+    return vw.unsqueeze(this, dim);
+  }
+  squeeze(dim?: number | readonly number[]): Tensor {
+    return vw.squeeze(this, dim);
+  }
+  permute(...dims: (number | readonly number[])[]): Tensor {
+    return vw.permute(this, vw.shapeArgs(dims));
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return vw.transpose(this, dim0, dim1);
+  }
   /** Reverses all dimensions (the matrix transpose for 2-D tensors). */
-  get T(): Tensor { return vw.permute(this, this.shape.map((_, i) => this.shape.length - 1 - i)); }
-  expand(...sizes: (number | readonly number[])[]): Tensor { return vw.expand(this, vw.shapeArgs(sizes)); }
-  expandAs(other: Tensor): Tensor { return vw.expand(this, other.shape); }
-  broadcastTo(shape: readonly number[]): Tensor { return vw.expand(this, shape); }
-  narrow(dim: number, start: number, length: number): Tensor { return vw.narrow(this, dim, start, length); }
-  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor { return vw.slice(this, dim, start, end, step); }
-  flip(dims: number | readonly number[]): Tensor { return vw.flip(this, dims); }
-  contiguous(): Tensor { return vw.contiguous(this); }
+  get T(): Tensor {
+    return vw.permute(
+      this,
+      this.shape.map((_, i) => this.shape.length - 1 - i),
+    );
+  }
+  expand(...sizes: (number | readonly number[])[]): Tensor {
+    return vw.expand(this, vw.shapeArgs(sizes));
+  }
+  expandAs(other: Tensor): Tensor {
+    return vw.expand(this, other.shape);
+  }
+  broadcastTo(shape: readonly number[]): Tensor {
+    return vw.expand(this, shape);
+  }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return vw.narrow(this, dim, start, length);
+  }
+  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
+    return vw.slice(this, dim, start, end, step);
+  }
+  flip(dims: number | readonly number[]): Tensor {
+    return vw.flip(this, dims);
+  }
+  contiguous(): Tensor {
+    return vw.contiguous(this);
+  }
   /** NumPy-style basic indexing: ints, 'start:stop:step' strings, null (new axis), '...'. */
-  index(...specs: IndexSpec[]): Tensor { return vw.index(this, specs); }
+  index(...specs: IndexSpec[]): Tensor {
+    return vw.index(this, specs);
+  }
 
   // ---- shape and indexing ----
-  split(sizeOrSections: number | readonly number[], dim = 0): Tensor[] { return sh.split(this, sizeOrSections, dim); }
-  chunk(chunks: number, dim = 0): Tensor[] { return sh.chunk(this, chunks, dim); }
-  pad(pad: readonly number[], mode: sh.PadMode = 'constant', value = 0): Tensor { return sh.pad(this, pad, mode, value); }
-  repeat(...sizes: (number | readonly number[])[]): Tensor { return sh.repeat(this, vw.shapeArgs(sizes)); }
-  tile(dims: readonly number[]): Tensor { return sh.tile(this, dims); }
-  tril(diagonal = 0): Tensor { return sh.tril(this, diagonal); }
-  triu(diagonal = 0): Tensor { return sh.triu(this, diagonal); }
-  gather(dim: number, index: Tensor): Tensor { return ix.gather(this, dim, index); }
-  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return ix.scatterAdd(this, dim, index, src); }
-  indexSelect(dim: number, index: Tensor | readonly number[]): Tensor { return ix.indexSelect(this, dim, index); }
-  maskedFill(mask: Tensor, value: Operand): Tensor { return ix.maskedFill(this, mask, value); }
+  split(sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+    return sh.split(this, sizeOrSections, dim);
+  }
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return sh.chunk(this, chunks, dim);
+  }
+  pad(pad: readonly number[], mode: sh.PadMode = 'constant', value = 0): Tensor {
+    return sh.pad(this, pad, mode, value);
+  }
+  repeat(...sizes: (number | readonly number[])[]): Tensor {
+    return sh.repeat(this, vw.shapeArgs(sizes));
+  }
+  tile(dims: readonly number[]): Tensor {
+    return sh.tile(this, dims);
+  }
+  tril(diagonal = 0): Tensor {
+    return sh.tril(this, diagonal);
+  }
+  triu(diagonal = 0): Tensor {
+    return sh.triu(this, diagonal);
+  }
+  gather(dim: number, index: Tensor): Tensor {
+    return ix.gather(this, dim, index);
+  }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return ix.scatterAdd(this, dim, index, src);
+  }
+  indexSelect(dim: number, index: Tensor | readonly number[]): Tensor {
+    return ix.indexSelect(this, dim, index);
+  }
+  maskedFill(mask: Tensor, value: Operand): Tensor {
+    return ix.maskedFill(this, mask, value);
+  }
 
   // ---- linear algebra ----
-  matmul(other: Tensor): Tensor { return la.matmul(this, other); }
-  bmm(other: Tensor): Tensor { return la.bmm(this, other); }
-  outer(other: Tensor): Tensor { return la.outer(this, other); }
-  dot(other: Tensor): Tensor { return la.dot(this, other); }
+  matmul(other: Tensor): Tensor {
+    return la.matmul(this, other);
+  }
+  bmm(other: Tensor): Tensor {
+    return la.bmm(this, other);
+  }
+  outer(other: Tensor): Tensor {
+    return la.outer(this, other);
+  }
+  dot(other: Tensor): Tensor {
+    return la.dot(this, other);
+  }
 }
 
 export function fmt(t: Tensor): string {

@@ -6,13 +6,22 @@ const backend = cpuBackend({ name: 'cpu-autograd-test' });
 beforeAll(() => fl.use(backend));
 afterAll(() => fl.removeBackend(backend.name));
 
-const f64 = (data: fl.NestedArray, requiresGrad = true) => fl.tensor(data, { dtype: 'float64', requiresGrad });
+const f64 = (data: fl.NestedArray, requiresGrad = true) =>
+  fl.tensor(data, { dtype: 'float64', requiresGrad });
 const arr = (t: fl.Tensor | null) => t!.toArray() as number[];
 
 describe('autograd', () => {
   it('computes the issue example like PyTorch', () => {
-    const w = f64([[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]]);
-    const loss = fl.tensor([[1, 2, 3]], { dtype: 'float64' }).matmul(w).tanh().sum();
+    const w = f64([
+      [0.1, 0.2],
+      [0.3, -0.4],
+      [0.5, 0.6],
+    ]);
+    const loss = fl
+      .tensor([[1, 2, 3]], { dtype: 'float64' })
+      .matmul(w)
+      .tanh()
+      .sum();
     loss.backward();
     const d = [1 - Math.tanh(2.2) ** 2, 1 - Math.tanh(1.2) ** 2];
     expect(loss.item()).toBeCloseTo(Math.tanh(2.2) + Math.tanh(1.2), 12);
@@ -22,7 +31,14 @@ describe('autograd', () => {
 
   it('accumulates into .grad across backward calls and sums broadcast gradients', () => {
     const b = f64([1, 2]);
-    const x = fl.tensor([[1, 1], [1, 1], [1, 1]], { dtype: 'float64' });
+    const x = fl.tensor(
+      [
+        [1, 1],
+        [1, 1],
+        [1, 1],
+      ],
+      { dtype: 'float64' },
+    );
     x.add(b).sum().backward();
     expect(arr(b.grad)).toEqual([3, 3]);
     x.mul(b).sum().backward();
@@ -109,9 +125,27 @@ describe('autograd', () => {
   });
 
   it('differentiates through views: slice with step, flip, permute, expand, index', () => {
-    const x = f64([[1, 2, 3, 4], [5, 6, 7, 8]]);
-    x.slice(1, 1, null, 2).flip(0).T.mul(fl.tensor([[1, 2], [3, 4]], { dtype: 'float64' })).sum().backward();
-    expect(x.grad!.toArray()).toEqual([[0, 2, 0, 4], [0, 1, 0, 3]]);
+    const x = f64([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+    ]);
+    x.slice(1, 1, null, 2)
+      .flip(0)
+      .T.mul(
+        fl.tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { dtype: 'float64' },
+        ),
+      )
+      .sum()
+      .backward();
+    expect(x.grad!.toArray()).toEqual([
+      [0, 2, 0, 4],
+      [0, 1, 0, 3],
+    ]);
     const y = f64([1, 2]);
     y.unsqueeze(0).expand([3, 2]).index('...', 1).sum().backward();
     expect(arr(y.grad)).toEqual([0, 3]);
@@ -120,7 +154,10 @@ describe('autograd', () => {
   it('differentiates through cat, stack, pad modes, gather and indexSelect', () => {
     const a = f64([1, 2, 3]);
     const b = f64([4]);
-    fl.cat([a, b]).mul(fl.tensor([1, 2, 3, 4], { dtype: 'float64' })).sum().backward();
+    fl.cat([a, b])
+      .mul(fl.tensor([1, 2, 3, 4], { dtype: 'float64' }))
+      .sum()
+      .backward();
     expect(arr(a.grad)).toEqual([1, 2, 3]);
     expect(arr(b.grad)).toEqual([4]);
     const r = f64([[1, 2, 3]]);

@@ -8,14 +8,23 @@ afterAll(() => fl.removeBackend(backend.name));
 
 describe('toString', () => {
   it('prints values like PyTorch, then shape, dtype and device', () => {
-    expect(fl.tensor([[1, 2], [3, 4]]).toString()).toBe(
+    expect(
+      fl
+        .tensor([
+          [1, 2],
+          [3, 4],
+        ])
+        .toString(),
+    ).toBe(
       'tensor([[1., 2.],\n        [3., 4.]], shape=[2, 2], dtype=float32, device=cpu-format-test)',
     );
     expect(fl.tensor([1.5, -2.25], { dtype: 'float64' }).toString()).toBe(
       'tensor([ 1.5000, -2.2500], shape=[2], dtype=float64, device=cpu-format-test)',
     );
     expect(fl.tensor([true, false]).toString()).toContain('[ True, False]');
-    expect(fl.tensor(7, { dtype: 'int32' }).toString()).toBe('tensor(7, shape=[], dtype=int32, device=cpu-format-test)');
+    expect(fl.tensor(7, { dtype: 'int32' }).toString()).toBe(
+      'tensor(7, shape=[], dtype=int32, device=cpu-format-test)',
+    );
     expect(fl.tensor([NaN, Infinity, 1]).toString()).toContain('[nan, inf,  1.]');
   });
   it('summarises large tensors', () => {

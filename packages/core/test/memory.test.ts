@@ -59,7 +59,11 @@ describe('memory', () => {
     const base = fl.tidy(() => fl.arange(6).reshape([2, 3]));
     const v = base.T;
     base.dispose();
-    expect(v.toArray()).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(v.toArray()).toEqual([
+      [0, 3],
+      [1, 4],
+      [2, 5],
+    ]);
     v.dispose();
     expect(backend.stats().buffers).toBe(start);
   });

@@ -18,7 +18,10 @@ interface Case {
 const fx = loadFixture<{ cases: Case[] }>('nn-loss.json');
 
 type LossFn = (input: fl.Tensor, target: fl.Tensor, opts: object) => fl.Tensor;
-const FORMS: Record<string, [LossFn, new (opts: object) => { forward(i: fl.Tensor, t: fl.Tensor): fl.Tensor }]> = {
+const FORMS: Record<
+  string,
+  [LossFn, new (opts: object) => { forward(i: fl.Tensor, t: fl.Tensor): fl.Tensor }]
+> = {
   mseLoss: [L.mseLoss, L.MSELoss],
   l1Loss: [L.l1Loss, L.L1Loss],
   smoothL1Loss: [L.smoothL1Loss, L.SmoothL1Loss],
@@ -59,14 +62,21 @@ describe('loss modules match PyTorch', () => {
   });
 });
 
-const f64 = (d: fl.NestedArray, requiresGrad = false) => fl.tensor(d, { dtype: 'float64', requiresGrad });
+const f64 = (d: fl.NestedArray, requiresGrad = false) =>
+  fl.tensor(d, { dtype: 'float64', requiresGrad });
 /** Values with −0 read as 0 (toEqual tells them apart). */
 const values = (t: fl.Tensor) => Array.from(t.dataSync(), (v) => v + 0);
 const i32 = (d: fl.NestedArray) => fl.tensor(d, { dtype: 'int32' });
 
 describe('loss numerics', () => {
   it('cross-entropy stays finite for huge logits (log-sum-exp)', () => {
-    const x = f64([[1e4, 0, -1e4], [-5e3, 5e3, 0]], true);
+    const x = f64(
+      [
+        [1e4, 0, -1e4],
+        [-5e3, 5e3, 0],
+      ],
+      true,
+    );
     const loss = L.crossEntropy(x, i32([2, 1]), { reduction: 'none' });
     expect(values(loss)).toEqual([2e4, 0]);
     loss.sum().backward();
@@ -82,7 +92,9 @@ describe('loss numerics', () => {
   });
 
   it('BCE clamps log(0) at −100 like torch', () => {
-    expect(L.binaryCrossEntropy(f64([0, 1]), f64([1, 0]), { reduction: 'none' }).toArray()).toEqual([100, 100]);
+    expect(L.binaryCrossEntropy(f64([0, 1]), f64([1, 0]), { reduction: 'none' }).toArray()).toEqual(
+      [100, 100],
+    );
   });
 
   it("a 'mean' with every target ignored is NaN, as in torch", () => {
@@ -90,8 +102,12 @@ describe('loss numerics', () => {
   });
 
   it('keeps class weights and pos_weight as buffers under torch keys', () => {
-    expect(Object.keys(new L.CrossEntropyLoss({ weight: f64([1, 2]) }).stateDict())).toEqual(['weight']);
-    expect(Object.keys(new L.BCEWithLogitsLoss({ weight: f64([1]), posWeight: f64([2]) }).stateDict())).toEqual(['weight', 'pos_weight']);
+    expect(Object.keys(new L.CrossEntropyLoss({ weight: f64([1, 2]) }).stateDict())).toEqual([
+      'weight',
+    ]);
+    expect(
+      Object.keys(new L.BCEWithLogitsLoss({ weight: f64([1]), posWeight: f64([2]) }).stateDict()),
+    ).toEqual(['weight', 'pos_weight']);
     expect(Object.keys(new L.MSELoss().stateDict())).toEqual([]);
   });
 
@@ -125,13 +141,25 @@ describe('loss errors', () => {
     expect(() => L.crossEntropy(fl.zeros([4, 3, 2]), i32([0, 1, 2, 0]))).toThrow(
       'crossEntropy: expected target of shape [4,2] for input [4,3,2] (the input without its class dimension 1), got [4]',
     );
-    expect(() => L.crossEntropy(fl.zeros([4, 3]), fl.zeros([4, 2]))).toThrow('crossEntropy: target shape [4,2] must match input shape [4,3]');
+    expect(() => L.crossEntropy(fl.zeros([4, 3]), fl.zeros([4, 2]))).toThrow(
+      'crossEntropy: target shape [4,2] must match input shape [4,3]',
+    );
     expect(() => L.crossEntropy(fl.zeros([2, 3]), fl.tensor([true, false]))).toThrow(fl.DTypeError);
-    expect(() => new L.NLLLoss().forward(fl.zeros([2, 3]), fl.zeros([2]))).toThrow(/NLLLoss: class-index target must be int32, got float32/);
-    expect(() => new L.MSELoss().forward(fl.zeros([2, 3]), fl.zeros([3, 2]))).toThrow(fl.ShapeError);
-    expect(() => new L.MSELoss().forward(fl.zeros([2, 3]), fl.zeros([3, 2]))).toThrow('MSELoss: target shape [3,2] must match input shape [2,3]');
-    expect(() => new L.L1Loss().forward(fl.zeros([2], { dtype: 'int32' }), fl.zeros([2]))).toThrow(fl.DTypeError);
-    expect(() => new L.BCEWithLogitsLoss().forward(fl.zeros([2, 3]), fl.zeros([2]))).toThrow(/BCEWithLogitsLoss: target shape \[2\] must match/);
+    expect(() => new L.NLLLoss().forward(fl.zeros([2, 3]), fl.zeros([2]))).toThrow(
+      /NLLLoss: class-index target must be int32, got float32/,
+    );
+    expect(() => new L.MSELoss().forward(fl.zeros([2, 3]), fl.zeros([3, 2]))).toThrow(
+      fl.ShapeError,
+    );
+    expect(() => new L.MSELoss().forward(fl.zeros([2, 3]), fl.zeros([3, 2]))).toThrow(
+      'MSELoss: target shape [3,2] must match input shape [2,3]',
+    );
+    expect(() => new L.L1Loss().forward(fl.zeros([2], { dtype: 'int32' }), fl.zeros([2]))).toThrow(
+      fl.DTypeError,
+    );
+    expect(() => new L.BCEWithLogitsLoss().forward(fl.zeros([2, 3]), fl.zeros([2]))).toThrow(
+      /BCEWithLogitsLoss: target shape \[2\] must match/,
+    );
     expect(() => new L.KLDivLoss().forward(fl.zeros([2, 3]), fl.zeros([2]))).toThrow(fl.ShapeError);
   });
 
@@ -139,14 +167,24 @@ describe('loss errors', () => {
     expect(() => L.crossEntropy(fl.zeros([2, 3]), i32([0, 1]), { weight: fl.ones([4]) })).toThrow(
       'crossEntropy: weight must have shape [3] (one entry per class), got [4]',
     );
-    expect(() => L.binaryCrossEntropyWithLogits(fl.zeros([2, 3]), fl.zeros([2, 3]), { posWeight: fl.ones([2]) })).toThrow(
+    expect(() =>
+      L.binaryCrossEntropyWithLogits(fl.zeros([2, 3]), fl.zeros([2, 3]), {
+        posWeight: fl.ones([2]),
+      }),
+    ).toThrow(
       'binaryCrossEntropyWithLogits: posWeight of shape [2] cannot be broadcast to input shape [2,3]',
     );
-    expect(() => new L.BCELoss().forward(fl.tensor([0.5, 1.5]), fl.zeros([2]))).toThrow(/BCELoss: every input element must be a probability in \[0, 1\]/);
+    expect(() => new L.BCELoss().forward(fl.tensor([0.5, 1.5]), fl.zeros([2]))).toThrow(
+      /BCELoss: every input element must be a probability in \[0, 1\]/,
+    );
     expect(() => L.mseLoss(fl.zeros([2]), fl.zeros([2]), { reduction: 'avg' as 'mean' })).toThrow(
       "mseLoss: reduction must be one of 'none', 'mean', 'sum', got 'avg'",
     );
-    expect(() => L.crossEntropy(fl.zeros([2, 3]), i32([0, 1]), { labelSmoothing: 1.5 })).toThrow(/labelSmoothing must be in \[0, 1\], got 1.5/);
-    expect(() => L.huberLoss(fl.zeros([2]), fl.zeros([2]), { delta: 0 })).toThrow(/huberLoss: delta must be positive/);
+    expect(() => L.crossEntropy(fl.zeros([2, 3]), i32([0, 1]), { labelSmoothing: 1.5 })).toThrow(
+      /labelSmoothing must be in \[0, 1\], got 1.5/,
+    );
+    expect(() => L.huberLoss(fl.zeros([2]), fl.zeros([2]), { delta: 0 })).toThrow(
+      /huberLoss: delta must be positive/,
+    );
   });
 });

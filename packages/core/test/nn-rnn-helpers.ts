@@ -18,16 +18,33 @@ export function loadFixture<T>(name: string): T {
 }
 
 export function tensorOf(e: Enc, requiresGrad = false): fl.Tensor {
-  const data = e.dtype === 'float64' ? Float64Array.from(e.data) : e.dtype === 'int32' ? Int32Array.from(e.data) : Uint8Array.from(e.data);
-  return fl.tensor(data, { shape: e.shape, dtype: e.dtype, requiresGrad: requiresGrad && e.dtype === 'float64' });
+  const data =
+    e.dtype === 'float64'
+      ? Float64Array.from(e.data)
+      : e.dtype === 'int32'
+        ? Int32Array.from(e.data)
+        : Uint8Array.from(e.data);
+  return fl.tensor(data, {
+    shape: e.shape,
+    dtype: e.dtype,
+    requiresGrad: requiresGrad && e.dtype === 'float64',
+  });
 }
 
-export function tensorsOf(encs: Record<string, Enc>, requiresGrad = false): Record<string, fl.Tensor> {
+export function tensorsOf(
+  encs: Record<string, Enc>,
+  requiresGrad = false,
+): Record<string, fl.Tensor> {
   return Object.fromEntries(Object.entries(encs).map(([k, e]) => [k, tensorOf(e, requiresGrad)]));
 }
 
 /** |actual − expected| ≤ tol·(1 + |expected|) everywhere, with matching shape. */
-export function expectClose(actual: fl.Tensor | null | undefined, expected: Enc, label: string, tol = 1e-10): void {
+export function expectClose(
+  actual: fl.Tensor | null | undefined,
+  expected: Enc,
+  label: string,
+  tol = 1e-10,
+): void {
   expect(actual, `${label}: missing`).toBeTruthy();
   expect([...actual!.shape], `${label}: shape`).toEqual(expected.shape);
   const got = actual!.dataSync();
@@ -37,7 +54,10 @@ export function expectClose(actual: fl.Tensor | null | undefined, expected: Enc,
     const err = Math.abs(got[i]! - e) / (1 + Math.abs(e));
     if (!(err <= worst)) [worst, at] = [err, i];
   });
-  expect(worst, `${label}: worst relative error at flat index ${at} (got ${got[at]}, want ${expected.data[at]})`).toBeLessThanOrEqual(tol);
+  expect(
+    worst,
+    `${label}: worst relative error at flat index ${at} (got ${got[at]}, want ${expected.data[at]})`,
+  ).toBeLessThanOrEqual(tol);
 }
 
 /** Σ_i Σ(out_i · R_i): the scalar whose gradients the fixtures store. */

@@ -3,7 +3,15 @@ import * as fl from '@flint/core';
 import { cpuBackend } from '@flint/backend-cpu';
 import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell } from '../src/nn/recurrent/index.js';
 import type { Module } from '../src/nn/module.js';
-import { type Enc, disposeAll, expectClose, loadFixture, tensorOf, tensorsOf, weightedSum } from './nn-rnn-helpers.js';
+import {
+  type Enc,
+  disposeAll,
+  expectClose,
+  loadFixture,
+  tensorOf,
+  tensorsOf,
+  weightedSum,
+} from './nn-rnn-helpers.js';
 
 const backend = cpuBackend({ name: 'cpu-rnn-test' });
 beforeAll(() => fl.use(backend));
@@ -59,8 +67,10 @@ function check(c: Case): void {
   const outs = run(c, m, inputs);
   Object.entries(c.outputs).forEach(([k, e], i) => expectClose(outs[i], e, `${c.id} ${k}`));
   weightedSum(outs, c.weights).backward();
-  for (const [k, e] of Object.entries(c.grads.inputs)) expectClose(inputs[k]!.grad, e, `${c.id} d/d${k}`);
-  for (const [k, p] of m.namedParameters()) expectClose(p.grad, c.grads.params[k]!, `${c.id} d/d${k}`);
+  for (const [k, e] of Object.entries(c.grads.inputs))
+    expectClose(inputs[k]!.grad, e, `${c.id} d/d${k}`);
+  for (const [k, p] of m.namedParameters())
+    expectClose(p.grad, c.grads.params[k]!, `${c.id} d/d${k}`);
 }
 
 describe('recurrent layers match PyTorch (float64 forward and gradients)', () => {
@@ -85,12 +95,19 @@ describe('recurrent parameters', () => {
       'weight_ih_l1_reverse:20x10',
       'weight_hh_l1_reverse:20x5',
     ]);
-    expect(Object.keys(new GRUCell(2, 3).stateDict())).toEqual(['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh']);
+    expect(Object.keys(new GRUCell(2, 3).stateDict())).toEqual([
+      'weight_ih',
+      'weight_hh',
+      'bias_ih',
+      'bias_hh',
+    ]);
     expect(new GRU(4, 6).numParameters()).toBe(3 * 6 * (4 + 6 + 2));
   });
 
   it('print like torch modules', () => {
-    expect(new LSTM(10, 20, { numLayers: 2, batchFirst: true }).toString()).toBe('LSTM(10, 20, numLayers=2, batchFirst=true)');
+    expect(new LSTM(10, 20, { numLayers: 2, batchFirst: true }).toString()).toBe(
+      'LSTM(10, 20, numLayers=2, batchFirst=true)',
+    );
     expect(new GRUCell(3, 4, { bias: false }).toString()).toBe('GRUCell(3, 4, bias=false)');
   });
 
@@ -138,7 +155,9 @@ describe('recurrent behaviour', () => {
     const rnn = new RNN(3, 4, { dtype: 'float64' });
     const cell = new RNNCell(3, 4, { dtype: 'float64' });
     const sd = rnn.stateDict();
-    cell.loadStateDict(Object.fromEntries(Object.entries(sd).map(([k, v]) => [k.replace('_l0', ''), v])));
+    cell.loadStateDict(
+      Object.fromEntries(Object.entries(sd).map(([k, v]) => [k.replace('_l0', ''), v])),
+    );
     fl.tidy(() => {
       const x = fl.randn([4, 2, 3], { dtype: 'float64' });
       let h = fl.zeros([2, 4], { dtype: 'float64' });
@@ -171,23 +190,37 @@ describe('recurrent errors', () => {
   beforeAll(() => void (lstm = new LSTM(3, 4, { numLayers: 2 })));
   it('names the layer, the expected and the actual input shape', () => {
     expect(() => lstm.forward(fl.zeros([5, 2, 7]))).toThrow(fl.ShapeError);
-    expect(() => lstm.forward(fl.zeros([5, 2, 7]))).toThrow('LSTM: expected input of shape [seq, batch, 3] or unbatched [seq, 3] with no empty dims, got [5,2,7]');
-    expect(() => new GRU(3, 4, { batchFirst: true }).forward(fl.zeros([2, 5, 3, 1]))).toThrow(/GRU: expected input of shape \[batch, seq, 3\].*got \[2,5,3,1\]/);
+    expect(() => lstm.forward(fl.zeros([5, 2, 7]))).toThrow(
+      'LSTM: expected input of shape [seq, batch, 3] or unbatched [seq, 3] with no empty dims, got [5,2,7]',
+    );
+    expect(() => new GRU(3, 4, { batchFirst: true }).forward(fl.zeros([2, 5, 3, 1]))).toThrow(
+      /GRU: expected input of shape \[batch, seq, 3\].*got \[2,5,3,1\]/,
+    );
   });
   it('checks the initial state against numLayers × directions', () => {
     const h = fl.zeros([1, 2, 4]);
-    expect(() => lstm.forward(fl.zeros([5, 2, 3]), [h, h])).toThrow('LSTM: expected h0 of shape [2,2,4] for input [5,2,3], got [1,2,4]');
-    expect(() => new RNN(3, 4).forward(fl.zeros([5, 2, 3]), fl.zeros([1, 3, 4]))).toThrow(/RNN: expected h0 of shape \[1,2,4\]/);
+    expect(() => lstm.forward(fl.zeros([5, 2, 3]), [h, h])).toThrow(
+      'LSTM: expected h0 of shape [2,2,4] for input [5,2,3], got [1,2,4]',
+    );
+    expect(() => new RNN(3, 4).forward(fl.zeros([5, 2, 3]), fl.zeros([1, 3, 4]))).toThrow(
+      /RNN: expected h0 of shape \[1,2,4\]/,
+    );
   });
   it('rejects a dtype that differs from the parameters', () => {
     expect(() => lstm.forward(fl.zeros([5, 2, 3], { dtype: 'float64' }))).toThrow(fl.DTypeError);
     expect(() => new LSTM(3, 4, { dtype: 'int32' })).toThrow(fl.DTypeError);
   });
   it('checks cells and constructor arguments', () => {
-    expect(() => new LSTMCell(3, 4).forward(fl.zeros([2, 5]))).toThrow('LSTMCell: expected input of shape [batch, 3] or [3], got [2,5]');
-    expect(() => new GRUCell(3, 4).forward(fl.zeros([2, 3]), fl.zeros([2, 5]))).toThrow('GRUCell: expected hx of shape [2,4] for input [2,3], got [2,5]');
+    expect(() => new LSTMCell(3, 4).forward(fl.zeros([2, 5]))).toThrow(
+      'LSTMCell: expected input of shape [batch, 3] or [3], got [2,5]',
+    );
+    expect(() => new GRUCell(3, 4).forward(fl.zeros([2, 3]), fl.zeros([2, 5]))).toThrow(
+      'GRUCell: expected hx of shape [2,4] for input [2,3], got [2,5]',
+    );
     expect(() => new RNN(3, 0)).toThrow(/RNN: hiddenSize must be a positive integer, got 0/);
-    expect(() => new RNN(3, 4, { nonlinearity: 'sigmoid' as 'tanh' })).toThrow(/unknown nonlinearity 'sigmoid'/);
+    expect(() => new RNN(3, 4, { nonlinearity: 'sigmoid' as 'tanh' })).toThrow(
+      /unknown nonlinearity 'sigmoid'/,
+    );
     expect(() => new GRU(3, 4, { dropout: 1.5 })).toThrow(/dropout must be in \[0, 1\]/);
   });
 });

@@ -14,7 +14,11 @@ function blobs(n: number): [fl.Tensor, fl.Tensor] {
   return fl.tidy(() => {
     fl.manualSeed(7);
     const y = fl.randint(0, 3, [n]);
-    const centers = fl.tensor([[2, 0], [-2, 1], [0, -2]]);
+    const centers = fl.tensor([
+      [2, 0],
+      [-2, 1],
+      [0, -2],
+    ]);
     const x = centers.indexSelect(0, y).add(fl.randn([n, 2]).mul(0.5));
     return [x, y];
   });
@@ -29,9 +33,19 @@ describe('Model (Keras style)', () => {
   it('fits, evaluates and predicts, with history and validation split', async () => {
     const [x, y] = blobs(300);
     const model = new fl.Model(mlp());
-    model.compile({ optimizer: (p) => new fl.optim.Adam(p, { lr: 0.05 }), loss: 'crossEntropy', metrics: ['accuracy'] });
+    model.compile({
+      optimizer: (p) => new fl.optim.Adam(p, { lr: 0.05 }),
+      loss: 'crossEntropy',
+      metrics: ['accuracy'],
+    });
     const before = fl.memory().tensors;
-    const h = await model.fit(x, y, { epochs: 8, batchSize: 32, validationSplit: 0.2, seed: 1, verbose: 0 });
+    const h = await model.fit(x, y, {
+      epochs: 8,
+      batchSize: 32,
+      validationSplit: 0.2,
+      seed: 1,
+      verbose: 0,
+    });
     // What stays: Adam's two moments and the last step's gradient for each of the 4 parameters.
     expect(fl.memory().tensors).toBe(before + 4 * 3);
     expect(h.epoch).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
@@ -50,7 +64,8 @@ describe('Model (Keras style)', () => {
     const run = async () => {
       const model = new fl.Model(mlp());
       model.compile({ optimizer: (p) => new fl.optim.SGD(p, { lr: 0.1 }), loss: 'crossEntropy' });
-      return (await model.fit(x, y, { epochs: 3, batchSize: 16, seed: 3, verbose: 0 })).history.loss;
+      return (await model.fit(x, y, { epochs: 3, batchSize: 16, seed: 3, verbose: 0 })).history
+        .loss;
     };
     expect(await run()).toEqual(await run());
   });
@@ -63,7 +78,13 @@ describe('Model (Keras style)', () => {
       model.compile({ optimizer: (p) => new fl.optim.SGD(p, { lr: 0 }), loss: 'crossEntropy' });
       const stop = new fl.EarlyStopping({ monitor: 'loss', patience: 1, minDelta: 1e-3 });
       const ckpt = new fl.ModelCheckpoint({ path: join(dir, 'epoch-{epoch}.safetensors') });
-      const h = await model.fit(x, y, { epochs: 10, batchSize: 60, shuffle: false, callbacks: [stop, ckpt], verbose: 0 });
+      const h = await model.fit(x, y, {
+        epochs: 10,
+        batchSize: 60,
+        shuffle: false,
+        callbacks: [stop, ckpt],
+        verbose: 0,
+      });
       expect(h.epoch.length).toBe(2); // lr 0: no improvement after the first epoch
       expect(stop.stoppedEpoch).toBe(1);
       expect(ckpt.saved.map((p) => existsSync(p))).toEqual([true, true]);
@@ -77,8 +98,12 @@ describe('Model (Keras style)', () => {
 
   it('reports typed errors for misuse', async () => {
     const model = new fl.Model(mlp());
-    await expect(model.fit(fl.zeros([4, 2]), fl.zeros([4], { dtype: 'int32' }))).rejects.toThrow(/compile/);
+    await expect(model.fit(fl.zeros([4, 2]), fl.zeros([4], { dtype: 'int32' }))).rejects.toThrow(
+      /compile/,
+    );
     model.compile({ optimizer: (p) => new fl.optim.SGD(p, { lr: 0.1 }), loss: 'crossEntropy' });
-    await expect(model.fit(fl.zeros([4, 2]), fl.zeros([5], { dtype: 'int32' }), { verbose: 0 })).rejects.toThrow(fl.ShapeError);
+    await expect(
+      model.fit(fl.zeros([4, 2]), fl.zeros([5], { dtype: 'int32' }), { verbose: 0 }),
+    ).rejects.toThrow(fl.ShapeError);
   });
 });

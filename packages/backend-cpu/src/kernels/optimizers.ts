@@ -8,8 +8,16 @@ import type { AdamStepParams, TypedArray } from '@flint/core/backend';
 import type { Alloc, View } from '../types.js';
 
 /** Inputs arrive contiguous (core copies strided ones), possibly at an offset. */
-export function adamStep(alloc: Alloc, p: View, grad: View, m: View, v: View, o: AdamStepParams): [TypedArray, TypedArray, TypedArray] {
-  if (p.dtype !== 'float32' && p.dtype !== 'float64') throw new BackendError(`cpu: adamStep needs float parameters, got ${p.dtype}`);
+export function adamStep(
+  alloc: Alloc,
+  p: View,
+  grad: View,
+  m: View,
+  v: View,
+  o: AdamStepParams,
+): [TypedArray, TypedArray, TypedArray] {
+  if (p.dtype !== 'float32' && p.dtype !== 'float64')
+    throw new BackendError(`cpu: adamStep needs float parameters, got ${p.dtype}`);
   const n = sizeOf(p.shape);
   const P = alloc(p.dtype, n);
   const M = alloc(p.dtype, n);

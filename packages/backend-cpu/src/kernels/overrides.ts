@@ -50,7 +50,9 @@ function fused(alloc: Alloc, x: View, axis: number, log: boolean): TypedArray {
   return out;
 }
 
-export function overrideKernels(alloc: Alloc): Required<Pick<Overrides<TypedArray>, 'softmax' | 'logSoftmax' | 'adamStep'>> {
+export function overrideKernels(
+  alloc: Alloc,
+): Required<Pick<Overrides<TypedArray>, 'softmax' | 'logSoftmax' | 'adamStep'>> {
   return {
     softmax: (x, axis) => fused(alloc, x, axis, false),
     logSoftmax: (x, axis) => fused(alloc, x, axis, true),

@@ -285,9 +285,12 @@ const randomCases: Case[] = [
     const got = fl.rand([16]).dataSync();
     const want = Float32Array.from({ length: 16 }, (_, i) => {
       const w = randomWord([42, 0], i);
-      return ((w % 2 ** 24) + 2 ** 24) % 2 ** 24 * 2 ** -24;
+      return (((w % 2 ** 24) + 2 ** 24) % 2 ** 24) * 2 ** -24;
     });
-    assertClose(got, want, { tol: EXACT, what: 'rand after manualSeed(42) vs the Threefry reference' });
+    assertClose(got, want, {
+      tol: EXACT,
+      what: 'rand after manualSeed(42) vs the Threefry reference',
+    });
   }),
   api('random/rand', 'rand', () => {
     fl.manualSeed(7);

@@ -49,30 +49,45 @@ function topoOrder(roots: readonly Node[]): Node[] {
   return order.reverse(); // outputs first
 }
 
-function seedGrads(op: string, outputs: readonly Tensor[], given: readonly Tensor[] | undefined): Tensor[] {
+function seedGrads(
+  op: string,
+  outputs: readonly Tensor[],
+  given: readonly Tensor[] | undefined,
+): Tensor[] {
   return outputs.map((o, i) => {
     const g = given?.[i];
     if (g) {
       if (!shapesEqual(g.shape, o.shape))
-        throw new ShapeError(`${op}: gradient shape ${fmtShape(g.shape)} does not match output shape ${fmtShape(o.shape)}`);
+        throw new ShapeError(
+          `${op}: gradient shape ${fmtShape(g.shape)} does not match output shape ${fmtShape(o.shape)}`,
+        );
       return g;
     }
     if (o.size !== 1)
-      throw new GradError(`${op}: grad can be implicitly created only for scalar outputs; output has shape ${fmtShape(o.shape)}, pass a gradient`);
+      throw new GradError(
+        `${op}: grad can be implicitly created only for scalar outputs; output has shape ${fmtShape(o.shape)}, pass a gradient`,
+      );
     return onesLike(o);
   });
 }
 
 type Sink = (leaf: Tensor, g: Tensor) => void;
 
-function run(outputs: readonly Tensor[], seeds: Tensor[], opts: BackwardOptions, sink: Sink, capture?: Map<Node, Tensor | null>): void {
+function run(
+  outputs: readonly Tensor[],
+  seeds: Tensor[],
+  opts: BackwardOptions,
+  sink: Sink,
+  capture?: Map<Node, Tensor | null>,
+): void {
   const grads = new Map<Node, Tensor>();
   const add = (n: Node, g: Tensor) => {
     const prev = grads.get(n);
     grads.set(n, prev ? prev.add(g) : g);
   };
   outputs.forEach((o, i) => {
-    if (!o.requiresGrad) throw new GradError('backward: tensor does not require grad and has no gradFn');
+    if (!o.requiresGrad)
+      throw new GradError('backward: tensor does not require grad and has no gradFn');
     if (o.gradFn) add(o.gradFn, seeds[i]!);
     else sink(o, seeds[i]!);
   });
@@ -82,7 +97,9 @@ function run(outputs: readonly Tensor[], seeds: Tensor[], opts: BackwardOptions,
     if (!g) continue;
     if (capture?.has(node)) capture.set(node, g);
     if (node.freed)
-      throw new GradError(`backward: trying to backward through the graph a second time (at '${node.name}'); pass { retainGraph: true } the first time`);
+      throw new GradError(
+        `backward: trying to backward through the graph a second time (at '${node.name}'); pass { retainGraph: true } the first time`,
+      );
     const savedOut = node.ctx.out;
     if (opts.createGraph && savedOut) savedOut._setGradFn(node);
     const inGrads = node.rule.grad(g, node.ctx as never);
@@ -91,7 +108,9 @@ function run(outputs: readonly Tensor[], seeds: Tensor[], opts: BackwardOptions,
       const gi = inGrads[i];
       if (!e || !gi) return;
       if (!shapesEqual(gi.shape, node.ctx.shapes[i]!))
-        throw new GradError(`internal: gradient of '${node.name}' input ${i} has shape ${fmtShape(gi.shape)}, expected ${fmtShape(node.ctx.shapes[i]!)}`);
+        throw new GradError(
+          `internal: gradient of '${node.name}' input ${i} has shape ${fmtShape(gi.shape)}, expected ${fmtShape(node.ctx.shapes[i]!)}`,
+        );
       if (e.node) add(e.node, gi);
       else sink(e.leaf, gi);
     });
@@ -105,7 +124,11 @@ function withMode(createGraph: boolean | undefined, fn: () => void): void {
 }
 
 /** Accumulate d(outputs)/d(leaf) into every leaf's `.grad`. */
-export function backward(outputs: readonly Tensor[], gradOutputs?: readonly Tensor[], opts: BackwardOptions = {}): void {
+export function backward(
+  outputs: readonly Tensor[],
+  gradOutputs?: readonly Tensor[],
+  opts: BackwardOptions = {},
+): void {
   withMode(opts.createGraph, () => {
     const seeds = seedGrads('backward', outputs, gradOutputs);
     run(outputs, seeds, opts, (leaf, g) => {
@@ -124,7 +147,11 @@ export function backward(outputs: readonly Tensor[], gradOutputs?: readonly Tens
  * @example
  * const [dx] = fl.grad([x.mul(x).sum()], [x]); // 2x
  */
-export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], opts: GradOptions = {}): Tensor[] {
+export function grad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  opts: GradOptions = {},
+): Tensor[] {
   const outs = Array.isArray(outputs) ? (outputs as Tensor[]) : [outputs as Tensor];
   const ins = Array.isArray(inputs) ? (inputs as Tensor[]) : [inputs as Tensor];
   const leafGrads = new Map<Tensor, Tensor>();
@@ -133,10 +160,16 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
   let results: Tensor[] = [];
   withMode(opts.createGraph, () => {
     const seeds = seedGrads('grad', outs, opts.gradOutputs);
-    run(outs, seeds, opts, (leaf, g) => {
-      const prev = leafGrads.get(leaf);
-      leafGrads.set(leaf, prev ? prev.add(g) : g);
-    }, capture);
+    run(
+      outs,
+      seeds,
+      opts,
+      (leaf, g) => {
+        const prev = leafGrads.get(leaf);
+        leafGrads.set(leaf, prev ? prev.add(g) : g);
+      },
+      capture,
+    );
     const found = ins.map((t) => (t.gradFn ? capture.get(t.gradFn) : leafGrads.get(t)));
     const unused = found.findIndex((g) => !g);
     if (unused >= 0 && !opts.allowUnused)

@@ -27,7 +27,9 @@ export interface GradRule<P = unknown> {
   grad(g: Tensor, ctx: GradCtx<P>): readonly (Tensor | null | undefined)[];
 }
 
-export type Edge = { readonly node: Node; readonly leaf?: undefined } | { readonly leaf: Tensor; readonly node?: undefined };
+export type Edge =
+  | { readonly node: Node; readonly leaf?: undefined }
+  | { readonly leaf: Tensor; readonly node?: undefined };
 
 export class Node {
   private refs = 0;

@@ -34,7 +34,9 @@ function unreduce(t: Tensor, shape: readonly number[], axes: readonly number[]):
 function extremumGrad(g: Tensor, c: GradCtx<{ axes: number[] }>): Tensor[] {
   const { axes } = c.params;
   const shape = c.shapes[0]!;
-  const mask = x0(c).eq(unreduce(out(c), shape, axes)).to(g.dtype);
+  const mask = x0(c)
+    .eq(unreduce(out(c), shape, axes))
+    .to(g.dtype);
   const count = mask.sum(axes, true);
   return [unreduce(g, shape, axes).mul(mask).div(count)];
 }
@@ -69,7 +71,18 @@ export const GRADS: Rules = {
   cos: { saves: [0], grad: (g, c) => [g.mul(x0(c).sin()).neg()] },
   tanh: { saves: ['out'], grad: (g, c) => [g.mul(out(c).square().neg().add(1))] },
   sigmoid: { saves: ['out'], grad: (g, c) => [g.mul(out(c)).mul(out(c).neg().add(1))] },
-  erf: { saves: [0], grad: (g, c) => [g.mul(x0(c).square().neg().exp().mul(2 / Math.sqrt(Math.PI)))] },
+  erf: {
+    saves: [0],
+    grad: (g, c) => [
+      g.mul(
+        x0(c)
+          .square()
+          .neg()
+          .exp()
+          .mul(2 / Math.sqrt(Math.PI)),
+      ),
+    ],
+  },
   floor: { grad: zero },
   ceil: { grad: zero },
   round: { grad: zero },
@@ -77,10 +90,16 @@ export const GRADS: Rules = {
 
   add: { grad: (g) => [g, g] },
   sub: { grad: (g) => [g, g.neg()] },
-  mul: { saves: [0, 1], grad: (g, c) => [c.needs[0] ? g.mul(x1(c)) : null, c.needs[1] ? g.mul(x0(c)) : null] },
+  mul: {
+    saves: [0, 1],
+    grad: (g, c) => [c.needs[0] ? g.mul(x1(c)) : null, c.needs[1] ? g.mul(x0(c)) : null],
+  },
   div: {
     saves: [0, 1],
-    grad: (g, c) => [c.needs[0] ? g.div(x1(c)) : null, c.needs[1] ? g.mul(x0(c)).div(x1(c).square()).neg() : null],
+    grad: (g, c) => [
+      c.needs[0] ? g.div(x1(c)) : null,
+      c.needs[1] ? g.mul(x0(c)).div(x1(c).square()).neg() : null,
+    ],
   },
   remainder: { saves: [0, 1], grad: (g, c) => [g, g.mul(x0(c).div(x1(c)).floor()).neg()] },
   pow: {
@@ -98,7 +117,10 @@ export const GRADS: Rules = {
     grad: (g, c) => {
       const [a, b] = [x0(c), x1(c)];
       const half = g.mul(0.5);
-      return [where(a.eq(b), half, where(a.lt(b), 0, g)), where(a.eq(b), half, where(a.gt(b), 0, g))];
+      return [
+        where(a.eq(b), half, where(a.lt(b), 0, g)),
+        where(a.eq(b), half, where(a.gt(b), 0, g)),
+      ];
     },
   },
   minimum: {
@@ -106,7 +128,10 @@ export const GRADS: Rules = {
     grad: (g, c) => {
       const [a, b] = [x0(c), x1(c)];
       const half = g.mul(0.5);
-      return [where(a.eq(b), half, where(a.gt(b), 0, g)), where(a.eq(b), half, where(a.lt(b), 0, g))];
+      return [
+        where(a.eq(b), half, where(a.gt(b), 0, g)),
+        where(a.eq(b), half, where(a.lt(b), 0, g)),
+      ];
     },
   },
   logicalAnd: null,
@@ -120,7 +145,9 @@ export const GRADS: Rules = {
 
   where: { saves: [0], grad: (g, c) => [null, where(x0(c), g, 0), where(x0(c), 0, g)] },
   cast: {
-    grad: (g, c) => [c.dtypes[0] === 'float32' || c.dtypes[0] === 'float64' ? g.to(c.dtypes[0]) : null],
+    grad: (g, c) => [
+      c.dtypes[0] === 'float32' || c.dtypes[0] === 'float64' ? g.to(c.dtypes[0]) : null,
+    ],
   },
   contiguous: { grad: (g) => [g] },
   fill: null,
@@ -137,7 +164,11 @@ export const GRADS: Rules = {
   min: { saves: [0, 'out'], grad: extremumGrad },
   argmax: null,
   argmin: null,
-  cumsum: { grad: (g, c: GradCtx<{ axis: number }>) => [g.flip(c.params.axis).cumsum(c.params.axis).flip(c.params.axis)] },
+  cumsum: {
+    grad: (g, c: GradCtx<{ axis: number }>) => [
+      g.flip(c.params.axis).cumsum(c.params.axis).flip(c.params.axis),
+    ],
+  },
   matmul: {
     saves: [0, 1],
     grad: (g, c) => [
@@ -149,7 +180,12 @@ export const GRADS: Rules = {
     saves: [1],
     grad: (g, c: GradCtx<{ axis: number }>) => {
       const z = zeros(c.shapes[0]!, { dtype: g.dtype, device: g.device });
-      return [exec('scatterAdd', [z, x1(c), g], [c.params.axis], c.shapes[0]!, g.dtype, { gradParams: c.params }), null];
+      return [
+        exec('scatterAdd', [z, x1(c), g], [c.params.axis], c.shapes[0]!, g.dtype, {
+          gradParams: c.params,
+        }),
+        null,
+      ];
     },
   },
   scatterAdd: {

@@ -3,7 +3,18 @@
  * with its reference functions, dtype helpers and the shared Threefry generator.
  */
 export type * from './types.js';
-export { PRIMS, PRIM_NAMES, namesOfKind, acceptsDType, reduceDType, roundHalfEven, erf, floatPow, remainder, intPow } from '../prims.js';
+export {
+  PRIMS,
+  PRIM_NAMES,
+  namesOfKind,
+  acceptsDType,
+  reduceDType,
+  roundHalfEven,
+  erf,
+  floatPow,
+  remainder,
+  intPow,
+} from '../prims.js';
 export type { DTypeSet } from '../prims.js';
 export { BYTES, DTYPES, typedArrayFor, isFloat, coerce } from '../dtype.js';
 export type { DType, TypedArray } from '../dtype.js';

@@ -110,7 +110,13 @@ export interface Overrides<B> {
    * One fused Adam/AdamW update over contiguous, same-dtype param, grad, first and second
    * moments; returns the new [param, expAvg, expAvgSq] buffers (the inputs are not written).
    */
-  adamStep?: (p: KView<B>, grad: KView<B>, m: KView<B>, v: KView<B>, params: AdamStepParams) => [B, B, B];
+  adamStep?: (
+    p: KView<B>,
+    grad: KView<B>,
+    m: KView<B>,
+    v: KView<B>,
+    params: AdamStepParams,
+  ) => [B, B, B];
   /** x [N,C,H,W], weight [O,C/groups,kH,kW], bias [O] or null → [N,O,OH,OW], contiguous, same dtype. */
   conv2d?: (x: KView<B>, weight: KView<B>, bias: KView<B> | null, p: Conv2dParams) => B;
   /** Softmax along `axis` of a float tensor. */

@@ -27,7 +27,17 @@ export type {
   TransformerEncoderLayerForwardOptions,
   TransformerActivation,
 } from './attention/index.js';
-export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from './losses/index.js';
+export {
+  MSELoss,
+  L1Loss,
+  SmoothL1Loss,
+  HuberLoss,
+  CrossEntropyLoss,
+  NLLLoss,
+  BCELoss,
+  BCEWithLogitsLoss,
+  KLDivLoss,
+} from './losses/index.js';
 export type {
   Reduction,
   LossOptions,

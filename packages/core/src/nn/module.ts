@@ -103,7 +103,8 @@ export abstract class Module {
   /** This module and all descendants, depth first. */
   namedModules(prefix = ''): [string, Module][] {
     const out: [string, Module][] = [[prefix, this]];
-    for (const [k, m] of this.namedChildren()) out.push(...m.namedModules(prefix ? `${prefix}.${k}` : k));
+    for (const [k, m] of this.namedChildren())
+      out.push(...m.namedModules(prefix ? `${prefix}.${k}` : k));
     return out;
   }
   modules(): Module[] {
@@ -177,7 +178,8 @@ export abstract class Module {
   private stateEntries(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [path, m] of this.namedModules())
-      for (const [k, t] of [...m.ownParams(), ...m.ownBuffers()]) out.push([path ? `${path}.${k}` : k, t]);
+      for (const [k, t] of [...m.ownParams(), ...m.ownBuffers()])
+        out.push([path ? `${path}.${k}` : k, t]);
     return out;
   }
 
@@ -202,7 +204,9 @@ export abstract class Module {
       const src = sd[k];
       if (!src) continue;
       if (src.shape.length !== t.shape.length || src.shape.some((d, i) => d !== t.shape[i]))
-        throw new ShapeError(`loadStateDict: size mismatch for ${k}: checkpoint has ${fmtShape(src.shape)}, model has ${fmtShape(t.shape)}`);
+        throw new ShapeError(
+          `loadStateDict: size mismatch for ${k}: checkpoint has ${fmtShape(src.shape)}, model has ${fmtShape(t.shape)}`,
+        );
     }
     noGrad(() => {
       for (const [k, t] of own) if (sd[k]) tidy(() => void t.copy_(toDevice(sd[k]!, t.device)));

@@ -65,7 +65,9 @@ export function toArray(x: Tensor): NestedArray {
 export function item(x: Tensor): number {
   live('item', x);
   if (sizeOf(x.shape) !== 1)
-    throw new ShapeError(`item: only one-element tensors can be converted to a number, got shape ${fmtShape(x.shape)}`);
+    throw new ShapeError(
+      `item: only one-element tensors can be converted to a number, got shape ${fmtShape(x.shape)}`,
+    );
   return dataSync(x)[0]!;
 }
 

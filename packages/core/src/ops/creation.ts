@@ -21,11 +21,21 @@ function finish(t: Tensor, opts: CreateOptions): Tensor {
 }
 
 /** @internal Copy host data into a new tensor on `device`. */
-export function upload(data: TypedArray, shape: readonly number[], dtype: DType, device?: string): Tensor {
+export function upload(
+  data: TypedArray,
+  shape: readonly number[],
+  dtype: DType,
+  device?: string,
+): Tensor {
   const backend = getBackend(device);
   const buf = backend.alloc(dtype, data.length);
   backend.write(buf, data);
-  return new Tensor(new Storage(backend, buf, dtype, data.length), shape.slice(), contiguousStrides(shape), 0);
+  return new Tensor(
+    new Storage(backend, buf, dtype, data.length),
+    shape.slice(),
+    contiguousStrides(shape),
+    0,
+  );
 }
 
 function inferShape(data: NestedArray): number[] {
@@ -41,15 +51,20 @@ function inferShape(data: NestedArray): number[] {
 
 function flatten(data: NestedArray, shape: readonly number[], out: number[], depth = 0): void {
   if (depth === shape.length) {
-    if (Array.isArray(data)) throw new ShapeError(`tensor: ragged nested array, expected shape ${fmtShape(shape)}`);
+    if (Array.isArray(data))
+      throw new ShapeError(`tensor: ragged nested array, expected shape ${fmtShape(shape)}`);
     const v = data as number | boolean;
     if (typeof v !== 'number' && typeof v !== 'boolean')
-      throw new DTypeError(`tensor: unsupported element ${String(v)} (expected numbers or booleans)`);
+      throw new DTypeError(
+        `tensor: unsupported element ${String(v)} (expected numbers or booleans)`,
+      );
     out.push(typeof v === 'boolean' ? (v ? 1 : 0) : v);
     return;
   }
   if (!Array.isArray(data) || data.length !== shape[depth])
-    throw new ShapeError(`tensor: ragged nested array at depth ${depth}, expected shape ${fmtShape(shape)}`);
+    throw new ShapeError(
+      `tensor: ragged nested array at depth ${depth}, expected shape ${fmtShape(shape)}`,
+    );
   for (const d of data as readonly NestedArray[]) flatten(d, shape, out, depth + 1);
 }
 
@@ -66,9 +81,14 @@ function dtypeOfArray(a: TypedArray): DType {
  * @example
  * const x = fl.tensor([[1, 2], [3, 4]]); // shape [2, 2], float32
  */
-export function tensor(data: NestedArray | TypedArray, opts: CreateOptions & { shape?: readonly number[] } = {}): Tensor {
+export function tensor(
+  data: NestedArray | TypedArray,
+  opts: CreateOptions & { shape?: readonly number[] } = {},
+): Tensor {
   if (opts.dtype !== undefined && !isDType(opts.dtype))
-    throw new DTypeError(`tensor: unknown dtype '${String(opts.dtype)}' (valid: float32, float64, int32, bool)`);
+    throw new DTypeError(
+      `tensor: unknown dtype '${String(opts.dtype)}' (valid: float32, float64, int32, bool)`,
+    );
   if (ArrayBuffer.isView(data)) {
     const shape = checkShape('tensor', opts.shape ?? [data.length]);
     if (sizeOf(shape) !== data.length)
@@ -85,7 +105,11 @@ export function tensor(data: NestedArray | TypedArray, opts: CreateOptions & { s
   const dtype = opts.dtype ?? (isBool ? 'bool' : 'float32');
   const arr = typedArrayFor(dtype, flat.length);
   for (let i = 0; i < flat.length; i++) arr[i] = coerce(flat[i]!, dtype);
-  if (opts.shape) return finish(tidy(() => upload(arr, shape, dtype, opts.device).reshape(opts.shape!)), opts);
+  if (opts.shape)
+    return finish(
+      tidy(() => upload(arr, shape, dtype, opts.device).reshape(opts.shape!)),
+      opts,
+    );
   return finish(upload(arr, shape, dtype, opts.device), opts);
 }
 
@@ -106,7 +130,10 @@ function fillAs(op: string, shape: ShapeArg, value: number | boolean, opts: Crea
   const sh = shapeOf(op, shape);
   const dtype = opts.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   const v = coerce(Number(value), dtype);
-  return finish(noGrad(() => exec('fill', [], [sh, dtype, v], sh, dtype, { device: opts.device })), opts);
+  return finish(
+    noGrad(() => exec('fill', [], [sh, dtype, v], sh, dtype, { device: opts.device })),
+    opts,
+  );
 }
 export function zeros(shape: ShapeArg, opts: CreateOptions = {}): Tensor {
   return fillAs('zeros', shape, 0, opts);
@@ -132,7 +159,8 @@ export function onesLike(t: Tensor, opts: LikeOptions = {}): Tensor {
  */
 export function arange(start: number, end?: number, step = 1, opts: CreateOptions = {}): Tensor {
   if (end === undefined) [start, end] = [0, start];
-  if (step === 0 || !Number.isFinite(step)) throw new ShapeError(`arange: step must be non-zero and finite, got ${step}`);
+  if (step === 0 || !Number.isFinite(step))
+    throw new ShapeError(`arange: step must be non-zero and finite, got ${step}`);
   const n = Math.max(0, Math.ceil((end - start) / step));
   const dtype = opts.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int32' : 'float32');
   const arr = typedArrayFor(dtype, n);
@@ -140,13 +168,20 @@ export function arange(start: number, end?: number, step = 1, opts: CreateOption
   return finish(upload(arr, [n], dtype, opts.device), opts);
 }
 
-export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new ShapeError(`linspace: steps must be a non-negative integer, got ${steps}`);
+export function linspace(
+  start: number,
+  end: number,
+  steps: number,
+  opts: CreateOptions = {},
+): Tensor {
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new ShapeError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const dtype = opts.dtype ?? 'float32';
   const arr = typedArrayFor(dtype, steps);
   const d = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Fill from both ends, as torch does, so the last value is exactly `end`.
-  for (let i = 0; i < steps; i++) arr[i] = coerce(i < steps / 2 ? start + i * d : end - (steps - 1 - i) * d, dtype);
+  for (let i = 0; i < steps; i++)
+    arr[i] = coerce(i < steps / 2 ? start + i * d : end - (steps - 1 - i) * d, dtype);
   return finish(upload(arr, [steps], dtype, opts.device), opts);
 }
 
@@ -163,7 +198,8 @@ const rng = { key: [0, 0] as [number, number], offset: 0 };
 
 /** Seed the global generator; the same seed gives the same numbers on every backend. */
 export function manualSeed(seed: number): void {
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new ShapeError(`manualSeed: seed must be a non-negative safe integer, got ${seed}`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new ShapeError(`manualSeed: seed must be a non-negative safe integer, got ${seed}`);
   rng.key = [seed % 4294967296, Math.floor(seed / 4294967296)];
   rng.offset = 0;
 }
@@ -179,7 +215,11 @@ function uniform(shape: number[], dtype: DType, device?: string): Tensor {
   const hi = bits(shape, device).remainder(1 << 24);
   if (dtype !== 'float64') return hi.to('float32').mul(2 ** -24);
   const lo = bits(shape, device).remainder(1 << 24);
-  return hi.to('float64').mul(2 ** 24).add(lo.to('float64')).mul(2 ** -48);
+  return hi
+    .to('float64')
+    .mul(2 ** 24)
+    .add(lo.to('float64'))
+    .mul(2 ** -48);
 }
 
 function floatOpt(op: string, opts: CreateOptions): DType {
@@ -190,28 +230,50 @@ function floatOpt(op: string, opts: CreateOptions): DType {
 
 export function rand(shape: ShapeArg, opts: CreateOptions = {}): Tensor {
   const dtype = floatOpt('rand', opts);
-  return finish(noGrad(() => tidy(() => uniform(shapeOf('rand', shape), dtype, opts.device))), opts);
+  return finish(
+    noGrad(() => tidy(() => uniform(shapeOf('rand', shape), dtype, opts.device))),
+    opts,
+  );
 }
 
 /** Standard normal samples (Box–Muller over two uniform draws). */
 export function randn(shape: ShapeArg, opts: CreateOptions = {}): Tensor {
   const dtype = floatOpt('randn', opts);
   const sh = shapeOf('randn', shape);
-  const t = noGrad(() => tidy(() => {
-    const u1 = uniform(sh, dtype, opts.device);
-    const u2 = uniform(sh, dtype, opts.device);
-    return u1.neg().add(1).log().mul(-2).sqrt().mul(u2.mul(2 * Math.PI).cos());
-  }));
+  const t = noGrad(() =>
+    tidy(() => {
+      const u1 = uniform(sh, dtype, opts.device);
+      const u2 = uniform(sh, dtype, opts.device);
+      return u1
+        .neg()
+        .add(1)
+        .log()
+        .mul(-2)
+        .sqrt()
+        .mul(u2.mul(2 * Math.PI).cos());
+    }),
+  );
   return finish(t, opts);
 }
 
 /** Integers uniform in [low, high). */
-export function randint(low: number, high: number, shape: ShapeArg, opts: CreateOptions = {}): Tensor {
+export function randint(
+  low: number,
+  high: number,
+  shape: ShapeArg,
+  opts: CreateOptions = {},
+): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low)
     throw new ShapeError(`randint: need integers low < high, got low=${low}, high=${high}`);
   const sh = shapeOf('randint', shape);
   const t = noGrad(() =>
-    tidy(() => uniform(sh, 'float64', opts.device).mul(high - low).floor().add(low).to(opts.dtype ?? 'int32')),
+    tidy(() =>
+      uniform(sh, 'float64', opts.device)
+        .mul(high - low)
+        .floor()
+        .add(low)
+        .to(opts.dtype ?? 'int32'),
+    ),
   );
   return finish(t, opts);
 }

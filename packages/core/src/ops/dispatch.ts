@@ -30,17 +30,36 @@ export function deviceOf(op: string, inputs: readonly Tensor[]): Backend {
 
 /** Throws DisposedTensorError naming `op` when `t` was disposed. */
 export function live(op: string, t: Tensor): Tensor {
-  if (t.disposed) throw new DisposedTensorError(`${op}: a ${t.dtype} tensor of shape ${fmtShape(t.shape)} was used after dispose()`);
+  if (t.disposed)
+    throw new DisposedTensorError(
+      `${op}: a ${t.dtype} tensor of shape ${fmtShape(t.shape)} was used after dispose()`,
+    );
   return t;
 }
 
 function kview(t: Tensor): KView<unknown> {
-  return { buf: t.storage.buf, dtype: t.dtype, shape: t.shape, strides: t.strides, offset: t.offset };
+  return {
+    buf: t.storage.buf,
+    dtype: t.dtype,
+    shape: t.shape,
+    strides: t.strides,
+    offset: t.offset,
+  };
 }
 
 /** Wrap a fresh kernel result as a contiguous tensor. */
-export function wrap(backend: Backend, buf: unknown, shape: readonly number[], dtype: DType): Tensor {
-  return new Tensor(new Storage(backend, buf, dtype, sizeOf(shape)), shape.slice(), contiguousStrides(shape), 0);
+export function wrap(
+  backend: Backend,
+  buf: unknown,
+  shape: readonly number[],
+  dtype: DType,
+): Tensor {
+  return new Tensor(
+    new Storage(backend, buf, dtype, sizeOf(shape)),
+    shape.slice(),
+    contiguousStrides(shape),
+    0,
+  );
 }
 
 export interface ExecOptions {
@@ -61,7 +80,17 @@ export function exec(
 ): Tensor {
   const backend = inputs.length > 0 ? deviceOf(name, inputs) : getBackend(opts.device);
   const kernel = backend.kernels[name] as (...a: unknown[]) => unknown;
-  return launch(backend, name, kernel, GRADS[name], inputs, args, outShape, outDtype, opts.gradParams);
+  return launch(
+    backend,
+    name,
+    kernel,
+    GRADS[name],
+    inputs,
+    args,
+    outShape,
+    outDtype,
+    opts.gradParams,
+  );
 }
 
 /** Run a backend's fused override `name` (a composite) with the composite's closed-form gradient. */
@@ -76,7 +105,17 @@ export function execKernel(
   gradParams?: unknown,
 ): Tensor {
   const backend = deviceOf(name, inputs);
-  return launch(backend, name, kernel as (...a: unknown[]) => unknown, rule, inputs, args, outShape, outDtype, gradParams);
+  return launch(
+    backend,
+    name,
+    kernel as (...a: unknown[]) => unknown,
+    rule,
+    inputs,
+    args,
+    outShape,
+    outDtype,
+    gradParams,
+  );
 }
 
 /**
@@ -84,7 +123,12 @@ export function execKernel(
  * which the caller frees once the kernel is queued) by the backend's contiguous kernel, which
  * accepts any strides whatever caps.strided says.
  */
-function viewsFor(backend: Backend, inputs: readonly Tensor[], contiguousOnly: boolean, temps: Tensor[]): KView<unknown>[] {
+function viewsFor(
+  backend: Backend,
+  inputs: readonly Tensor[],
+  contiguousOnly: boolean,
+  temps: Tensor[],
+): KView<unknown>[] {
   return inputs.map((t) => {
     if (!contiguousOnly || isContiguous(t.shape, t.strides)) return kview(t);
     const c = wrap(backend, backend.kernels.contiguous(kview(t)), t.shape, t.dtype);
@@ -109,7 +153,9 @@ export function execFused(
     return bufs.map((b) => wrap(backend, b, inputs[0]!.shape, inputs[0]!.dtype));
   } catch (e) {
     if (e instanceof FlintError) throw e;
-    throw new BackendError(`${name}: backend '${backend.name}' failed on ${inputs.map(fmt).join(', ')}: ${(e as Error).message}`);
+    throw new BackendError(
+      `${name}: backend '${backend.name}' failed on ${inputs.map(fmt).join(', ')}: ${(e as Error).message}`,
+    );
   } finally {
     for (const c of temps) c.dispose();
   }
@@ -127,7 +173,9 @@ function launch(
   gradParams: unknown,
 ): Tensor {
   if (!backend.caps.dtypes.includes(outDtype))
-    throw new BackendError(`${name}: device '${backend.name}' does not support dtype ${outDtype} (supports ${backend.caps.dtypes.join(', ')})`);
+    throw new BackendError(
+      `${name}: device '${backend.name}' does not support dtype ${outDtype} (supports ${backend.caps.dtypes.join(', ')})`,
+    );
   const temps: Tensor[] = [];
   const views = viewsFor(backend, inputs, !backend.caps.strided, temps);
   let buf: unknown;
@@ -135,7 +183,9 @@ function launch(
     buf = kernel(...views, ...args);
   } catch (e) {
     if (e instanceof FlintError) throw e;
-    throw new BackendError(`${name}: backend '${backend.name}' failed on ${inputs.map(fmt).join(', ')}: ${(e as Error).message}`);
+    throw new BackendError(
+      `${name}: backend '${backend.name}' failed on ${inputs.map(fmt).join(', ')}: ${(e as Error).message}`,
+    );
   } finally {
     for (const c of temps) c.dispose();
   }

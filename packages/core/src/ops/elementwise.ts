@@ -5,7 +5,13 @@
  */
 import { type DType, floatType, isFloat, resultType } from '../dtype.js';
 import { DTypeError } from '../errors.js';
-import { PRIMS, acceptsDType, type BinaryPrim, type ComparePrim, type UnaryPrim } from '../prims.js';
+import {
+  PRIMS,
+  acceptsDType,
+  type BinaryPrim,
+  type ComparePrim,
+  type UnaryPrim,
+} from '../prims.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor, type Operand } from '../tensor.js';
 import { tidy } from '../scope.js';
@@ -33,7 +39,11 @@ export function promote(operands: readonly Operand[]): DType {
 }
 
 /** Turn operands into tensors of `dtype` broadcast to one shape, on the first tensor's device. */
-export function align(op: string, operands: readonly Operand[], dtype: DType | readonly DType[]): Tensor[] {
+export function align(
+  op: string,
+  operands: readonly Operand[],
+  dtype: DType | readonly DType[],
+): Tensor[] {
   for (const o of operands) if (o instanceof Tensor) live(op, o);
   const device = (operands.find((o) => o instanceof Tensor) as Tensor).device;
   const dt = (i: number) => (typeof dtype === 'string' ? dtype : dtype[i]!);
@@ -56,7 +66,9 @@ const BOOL_RESULT: Partial<Record<BinaryPrim, 'bool' | 'error'>> = {
 };
 
 function boolError(op: string): DTypeError {
-  return new DTypeError(`${op}: not supported on bool tensors; convert with .int() or use logicalNot/logicalXor-style ops`);
+  return new DTypeError(
+    `${op}: not supported on bool tensors; convert with .int() or use logicalNot/logicalXor-style ops`,
+  );
 }
 
 export function unary(name: UnaryPrim, x: Tensor): Tensor {
@@ -72,13 +84,20 @@ export function unary(name: UnaryPrim, x: Tensor): Tensor {
 
 /** Fast path: two tensors that already agree in dtype and shape need no casts or expands. */
 function agree(a: Operand, b: Operand, dtype: DType): a is Tensor {
-  return a instanceof Tensor && b instanceof Tensor && a.dtype === dtype && b.dtype === dtype && shapesEqual(a.shape, b.shape);
+  return (
+    a instanceof Tensor &&
+    b instanceof Tensor &&
+    a.dtype === dtype &&
+    b.dtype === dtype &&
+    shapesEqual(a.shape, b.shape)
+  );
 }
 
 export function binary(name: BinaryPrim, a: Operand, b: Operand): Tensor {
   const promoted = promote([a, b]);
   if (promoted === 'bool' && BOOL_RESULT[name] === 'error') throw boolError(name);
-  if (promoted === 'bool' && BOOL_RESULT[name] === 'bool') return tidy(() => cast(binaryIn(name, a, b, 'int32'), 'bool'));
+  if (promoted === 'bool' && BOOL_RESULT[name] === 'bool')
+    return tidy(() => cast(binaryIn(name, a, b, 'int32'), 'bool'));
   return binaryIn(name, a, b, computeType(PRIMS[name].dtypes, promoted));
 }
 
@@ -101,7 +120,8 @@ export function compare(name: ComparePrim, a: Operand, b: Operand): Tensor {
 
 /** Pick from `a` where `cond` is true, else from `b` (broadcast; dtypes promoted). */
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
-  if (cond.dtype !== 'bool') throw new DTypeError(`where: condition must be a bool tensor, got ${cond.dtype}`);
+  if (cond.dtype !== 'bool')
+    throw new DTypeError(`where: condition must be a bool tensor, got ${cond.dtype}`);
   const dtype = promote([a, b]);
   return tidy(() => {
     const [c, x, y] = align('where', [cond, a, b], ['bool', dtype, dtype]);
@@ -127,7 +147,9 @@ export const erf = (x: Tensor) => unary('erf', x);
 /** Rounding ops are the identity on integers (torch returns them unchanged). */
 function rounding(name: 'floor' | 'ceil' | 'round' | 'trunc', x: Tensor): Tensor {
   if (x.dtype === 'bool') throw boolError(name);
-  return isFloat(x.dtype) ? unary(name, x) : tidy(() => cast(x, x.dtype === 'bool' ? 'int32' : x.dtype).clone());
+  return isFloat(x.dtype)
+    ? unary(name, x)
+    : tidy(() => cast(x, x.dtype === 'bool' ? 'int32' : x.dtype).clone());
 }
 export const floor = (x: Tensor) => rounding('floor', x);
 export const ceil = (x: Tensor) => rounding('ceil', x);
@@ -157,7 +179,9 @@ export const ge = (a: Operand, b: Operand) => compare('ge', a, b);
 
 function logical(name: 'logicalAnd' | 'logicalOr', a: Operand, b: Operand): Tensor {
   return tidy(() => {
-    const [x, y] = align(name, [a, b], promote([a, b])).map((t) => (t.dtype === 'bool' ? t : t.ne(0)));
+    const [x, y] = align(name, [a, b], promote([a, b])).map((t) =>
+      t.dtype === 'bool' ? t : t.ne(0),
+    );
     return exec(name, [x!, y!], [], x!.shape, 'bool');
   });
 }
@@ -168,7 +192,12 @@ export const isnan = (x: Tensor) => ne(x, x);
 export const isfinite = (x: Tensor) =>
   isFloat(x.dtype) ? tidy(() => x.sub(x).eq(0)) : full(x.shape, true, { device: x.device });
 
-const FLOAT_MAX: Record<DType, number> = { float32: 3.4028234663852886e38, float64: Number.MAX_VALUE, int32: 0, bool: 0 };
+const FLOAT_MAX: Record<DType, number> = {
+  float32: 3.4028234663852886e38,
+  float64: Number.MAX_VALUE,
+  int32: 0,
+  bool: 0,
+};
 
 export function nanToNum(x: Tensor, nan = 0, posinf?: number, neginf?: number): Tensor {
   if (!isFloat(x.dtype)) return x.clone();

@@ -10,7 +10,8 @@ import { arange, tensor } from './creation.js';
 import { where } from './elementwise.js';
 
 function checkIndex(op: string, index: Tensor): void {
-  if (index.dtype !== 'int32') throw new DTypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
+  if (index.dtype !== 'int32')
+    throw new DTypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
 }
 
 /** Every index value must lie in [0, n): checked on the device with two reductions. */
@@ -18,15 +19,21 @@ function checkRange(op: string, index: Tensor, n: number, dim: number): void {
   if (index.size === 0) return;
   const [lo, hi] = noGrad(() => tidy(() => [index.amin().item(), index.amax().item()]));
   if (lo! < 0 || hi! >= n)
-    throw new ShapeError(`${op}: index ${lo! < 0 ? lo : hi} is out of bounds for dimension ${dim} with size ${n} (valid: 0 to ${n - 1})`);
+    throw new ShapeError(
+      `${op}: index ${lo! < 0 ? lo : hi} is out of bounds for dimension ${dim} with size ${n} (valid: 0 to ${n - 1})`,
+    );
 }
 
 function checkAligned(op: string, x: Tensor, index: Tensor, axis: number, what = 'input'): void {
   if (index.ndim !== x.ndim)
-    throw new ShapeError(`${op}: index ${fmtShape(index.shape)} must have the same rank as ${what} ${fmtShape(x.shape)}`);
+    throw new ShapeError(
+      `${op}: index ${fmtShape(index.shape)} must have the same rank as ${what} ${fmtShape(x.shape)}`,
+    );
   index.shape.forEach((d, i) => {
     if (i !== axis && d > x.shape[i]!)
-      throw new ShapeError(`${op}: index ${fmtShape(index.shape)} is larger than ${what} ${fmtShape(x.shape)} at dimension ${i}`);
+      throw new ShapeError(
+        `${op}: index ${fmtShape(index.shape)} is larger than ${what} ${fmtShape(x.shape)} at dimension ${i}`,
+      );
   });
 }
 
@@ -64,9 +71,13 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
 export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly number[]): Tensor {
   const axis = normDim('indexSelect', dim, Math.max(x.ndim, 1));
   return tidy(() => {
-    const idx = index instanceof Tensor ? index : tensor(index as number[], { dtype: 'int32', device: x.device });
+    const idx =
+      index instanceof Tensor
+        ? index
+        : tensor(index as number[], { dtype: 'int32', device: x.device });
     checkIndex('indexSelect', idx);
-    if (idx.ndim > 1) throw new ShapeError(`indexSelect: index must be 1-D, got shape ${fmtShape(idx.shape)}`);
+    if (idx.ndim > 1)
+      throw new ShapeError(`indexSelect: index must be 1-D, got shape ${fmtShape(idx.shape)}`);
     const shape = x.shape.slice();
     shape[axis] = idx.size;
     const view = idx.reshape(x.shape.map((_, i) => (i === axis ? idx.size : 1))).expand(shape);
@@ -76,14 +87,23 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
 
 /** x with `value` where mask is true; keeps x's dtype. */
 export function maskedFill(x: Tensor, mask: Tensor, value: Operand): Tensor {
-  if (mask.dtype !== 'bool') throw new DTypeError(`maskedFill: mask must be a bool tensor, got ${mask.dtype}`);
-  return tidy(() => cast(where(mask, value instanceof Tensor ? cast(value, x.dtype) : value, x), x.dtype));
+  if (mask.dtype !== 'bool')
+    throw new DTypeError(`maskedFill: mask must be a bool tensor, got ${mask.dtype}`);
+  return tidy(() =>
+    cast(where(mask, value instanceof Tensor ? cast(value, x.dtype) : value, x), x.dtype),
+  );
 }
 
 /** One-hot encoding (int32) with numClasses (−1: max + 1) as a new last dim. */
 export function oneHot(index: Tensor, numClasses = -1): Tensor {
   checkIndex('oneHot', index);
-  const n = numClasses < 0 ? (index.size === 0 ? 0 : tidy(() => index.amax().item()) + 1) : numClasses;
+  const n =
+    numClasses < 0 ? (index.size === 0 ? 0 : tidy(() => index.amax().item()) + 1) : numClasses;
   checkRange('oneHot', index, n, index.ndim);
-  return tidy(() => index.unsqueeze(-1).eq(arange(n, undefined, 1, { device: index.device })).to('int32'));
+  return tidy(() =>
+    index
+      .unsqueeze(-1)
+      .eq(arange(n, undefined, 1, { device: index.device }))
+      .to('int32'),
+  );
 }

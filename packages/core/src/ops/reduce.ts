@@ -17,7 +17,10 @@ export interface ValuesIndices {
   indices: Tensor;
 }
 
-function parse(dim: DimArg | ReduceOptions | undefined, keepdim: boolean | undefined): { dim: DimArg; keepdim: boolean } {
+function parse(
+  dim: DimArg | ReduceOptions | undefined,
+  keepdim: boolean | undefined,
+): { dim: DimArg; keepdim: boolean } {
   if (dim !== null && typeof dim === 'object' && !Array.isArray(dim)) {
     const o = dim as ReduceOptions;
     return { dim: o.dim, keepdim: o.keepdim ?? keepdim ?? false };
@@ -26,15 +29,26 @@ function parse(dim: DimArg | ReduceOptions | undefined, keepdim: boolean | undef
 }
 
 function reduced(shape: readonly number[], axes: readonly number[], keepdim: boolean): number[] {
-  return keepdim ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i));
+  return keepdim
+    ? shape.map((d, i) => (axes.includes(i) ? 1 : d))
+    : shape.filter((_, i) => !axes.includes(i));
 }
 
-function reduceWith(prim: ReducePrim, x: Tensor, dim: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
+function reduceWith(
+  prim: ReducePrim,
+  x: Tensor,
+  dim: DimArg | ReduceOptions,
+  keepdim?: boolean,
+): Tensor {
   const p = parse(dim, keepdim);
   const axes = normDims(prim, p.dim, x.ndim);
   if ((prim === 'max' || prim === 'min') && axes.some((a) => x.shape[a] === 0))
-    throw new ShapeError(`${prim}: cannot reduce over an empty dimension of shape ${fmtShape(x.shape)} (no identity); specify a non-empty dim`);
-  const out = exec(prim, [x], [axes], reduced(x.shape, axes, false), reduceDType(prim, x.dtype), { gradParams: { axes } });
+    throw new ShapeError(
+      `${prim}: cannot reduce over an empty dimension of shape ${fmtShape(x.shape)} (no identity); specify a non-empty dim`,
+    );
+  const out = exec(prim, [x], [axes], reduced(x.shape, axes, false), reduceDType(prim, x.dtype), {
+    gradParams: { axes },
+  });
   return p.keepdim ? keepShape(out, x.shape, axes) : out;
 }
 
@@ -44,10 +58,14 @@ function keepShape(out: Tensor, shape: readonly number[], axes: readonly number[
   return r;
 }
 
-export const sum = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) => reduceWith('sum', x, dim, keepdim);
-export const prod = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) => reduceWith('prod', x, dim, keepdim);
-export const amax = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) => reduceWith('max', x, dim, keepdim);
-export const amin = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) => reduceWith('min', x, dim, keepdim);
+export const sum = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) =>
+  reduceWith('sum', x, dim, keepdim);
+export const prod = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) =>
+  reduceWith('prod', x, dim, keepdim);
+export const amax = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) =>
+  reduceWith('max', x, dim, keepdim);
+export const amin = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) =>
+  reduceWith('min', x, dim, keepdim);
 
 function count(x: Tensor, dim: DimArg): number {
   return sizeOf(normDims('mean', dim, x.ndim).map((a) => x.shape[a]!));
@@ -55,23 +73,34 @@ function count(x: Tensor, dim: DimArg): number {
 
 export function mean(x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
   if (!isFloat(x.dtype))
-    throw new DTypeError(`mean: input dtype must be float32 or float64, got ${x.dtype}; convert with .float()`);
+    throw new DTypeError(
+      `mean: input dtype must be float32 or float64, got ${x.dtype}; convert with .float()`,
+    );
   const p = parse(dim, keepdim);
   return tidy(() => sum(x, p.dim, p.keepdim).div(count(x, p.dim)));
 }
 
-function argWith(prim: 'argmax' | 'argmin', x: Tensor, dim?: number | ReduceOptions, keepdim?: boolean): Tensor {
+function argWith(
+  prim: 'argmax' | 'argmin',
+  x: Tensor,
+  dim?: number | ReduceOptions,
+  keepdim?: boolean,
+): Tensor {
   const p = parse(dim as DimArg, keepdim);
   return tidy(() => {
     const src = x.dtype === 'bool' ? cast(x, 'int32') : x;
-    const empty = () => new ShapeError(`${prim}: cannot take the ${prim} over an empty dimension (input shape ${fmtShape(x.shape)})`);
+    const empty = () =>
+      new ShapeError(
+        `${prim}: cannot take the ${prim} over an empty dimension (input shape ${fmtShape(x.shape)})`,
+      );
     if (p.dim === undefined || p.dim === null) {
       if (x.size === 0) throw empty();
       const flat = src.reshape([-1]);
       const r = exec(prim, [flat], [0], [], 'int32');
       return p.keepdim ? r.reshape(x.shape.map(() => 1)) : r;
     }
-    if (typeof p.dim !== 'number') throw new ShapeError(`${prim}: dim must be a single number, got ${JSON.stringify(p.dim)}`);
+    if (typeof p.dim !== 'number')
+      throw new ShapeError(`${prim}: dim must be a single number, got ${JSON.stringify(p.dim)}`);
     const axis = x.ndim === 0 ? (normDim(prim, p.dim, 0), 0) : normDim(prim, p.dim, x.ndim);
     if (x.ndim === 0) return exec(prim, [src.reshape([1])], [0], [], 'int32');
     if (x.shape[axis] === 0) throw empty();
@@ -79,8 +108,10 @@ function argWith(prim: 'argmax' | 'argmin', x: Tensor, dim?: number | ReduceOpti
     return p.keepdim ? r.reshape(reduced(x.shape, [axis], true)) : r;
   });
 }
-export const argmax = (x: Tensor, dim?: number | ReduceOptions, keepdim?: boolean) => argWith('argmax', x, dim, keepdim);
-export const argmin = (x: Tensor, dim?: number | ReduceOptions, keepdim?: boolean) => argWith('argmin', x, dim, keepdim);
+export const argmax = (x: Tensor, dim?: number | ReduceOptions, keepdim?: boolean) =>
+  argWith('argmax', x, dim, keepdim);
+export const argmin = (x: Tensor, dim?: number | ReduceOptions, keepdim?: boolean) =>
+  argWith('argmin', x, dim, keepdim);
 
 /** max/min with a dim return values and (first) indices; the gradient goes to that index, as in torch. */
 function extremum(
@@ -93,34 +124,56 @@ function extremum(
   const p = parse(dim as DimArg, keepdim);
   if (p.dim === undefined || p.dim === null) return reduceWith(prim, x, undefined);
   if (typeof p.dim !== 'number') return reduceWith(prim, x, p.dim, p.keepdim);
-  if (x.ndim === 0) return { values: x.clone(), indices: exec('fill', [], [[], 'int32', 0], [], 'int32', { device: x.device }) };
+  if (x.ndim === 0)
+    return {
+      values: x.clone(),
+      indices: exec('fill', [], [[], 'int32', 0], [], 'int32', { device: x.device }),
+    };
   const axis = normDim(prim, p.dim, x.ndim);
-  if (x.shape[axis] === 0) throw new ShapeError(`${prim}: cannot reduce over empty dimension ${axis} of shape ${fmtShape(x.shape)}`);
+  if (x.shape[axis] === 0)
+    throw new ShapeError(
+      `${prim}: cannot reduce over empty dimension ${axis} of shape ${fmtShape(x.shape)}`,
+    );
   return tidy(() => {
     const indices = argWith(prim === 'max' ? 'argmax' : 'argmin', x, axis, true);
     const values = gather(x, axis, indices);
-    return p.keepdim ? { values, indices } : { values: values.squeeze(axis), indices: indices.squeeze(axis) };
+    return p.keepdim
+      ? { values, indices }
+      : { values: values.squeeze(axis), indices: indices.squeeze(axis) };
   });
 }
-export const maxOf = (x: Tensor, dim?: number | Tensor | ReduceOptions, keepdim?: boolean) => extremum('max', x, dim, keepdim);
-export const minOf = (x: Tensor, dim?: number | Tensor | ReduceOptions, keepdim?: boolean) => extremum('min', x, dim, keepdim);
+export const maxOf = (x: Tensor, dim?: number | Tensor | ReduceOptions, keepdim?: boolean) =>
+  extremum('max', x, dim, keepdim);
+export const minOf = (x: Tensor, dim?: number | Tensor | ReduceOptions, keepdim?: boolean) =>
+  extremum('min', x, dim, keepdim);
 
-function varParse(dim: DimArg | VarOptions | undefined, keepdim?: boolean): { dim: DimArg; keepdim: boolean; correction: number } {
+function varParse(
+  dim: DimArg | VarOptions | undefined,
+  keepdim?: boolean,
+): { dim: DimArg; keepdim: boolean; correction: number } {
   const p = parse(dim, keepdim);
-  const correction = dim !== null && typeof dim === 'object' && !Array.isArray(dim) ? ((dim as VarOptions).correction ?? 1) : 1;
+  const correction =
+    dim !== null && typeof dim === 'object' && !Array.isArray(dim)
+      ? ((dim as VarOptions).correction ?? 1)
+      : 1;
   return { ...p, correction };
 }
 
 /** Variance with Bessel's correction by default (`correction: 0` for the population variance). */
 export function variance(x: Tensor, dim?: DimArg | VarOptions, keepdim?: boolean): Tensor {
-  if (!isFloat(x.dtype)) throw new DTypeError(`var: input dtype must be float32 or float64, got ${x.dtype}`);
+  if (!isFloat(x.dtype))
+    throw new DTypeError(`var: input dtype must be float32 or float64, got ${x.dtype}`);
   const p = varParse(dim, keepdim);
   return tidy(() => {
     const d = x.sub(x.mean(p.dim, true));
-    return d.mul(d).sum(p.dim, p.keepdim).div(Math.max(0, count(x, p.dim) - p.correction));
+    return d
+      .mul(d)
+      .sum(p.dim, p.keepdim)
+      .div(Math.max(0, count(x, p.dim) - p.correction));
   });
 }
-export const std = (x: Tensor, dim?: DimArg | VarOptions, keepdim?: boolean) => tidy(() => variance(x, dim, keepdim).sqrt());
+export const std = (x: Tensor, dim?: DimArg | VarOptions, keepdim?: boolean) =>
+  tidy(() => variance(x, dim, keepdim).sqrt());
 
 /** log Σ exp(x), stable: the (detached) max is subtracted first. */
 export function logsumexp(x: Tensor, dim: DimArg, keepdim = false): Tensor {
@@ -149,7 +202,10 @@ export function norm(x: Tensor, p = 2, dim?: DimArg, keepdim = false): Tensor {
     if (p === 0) return a.ne(0).sum(dim, keepdim).to(a.dtype);
     if (p === 1) return a.sum(dim, keepdim);
     if (p === 2) return a.mul(a).sum(dim, keepdim).sqrt();
-    return a.pow(p).sum(dim, keepdim).pow(1 / p);
+    return a
+      .pow(p)
+      .sum(dim, keepdim)
+      .pow(1 / p);
   });
 }
 

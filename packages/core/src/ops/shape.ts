@@ -36,7 +36,12 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
         `cat: sizes must match except in dimension ${axis}: got ${parts.map((p) => fmtShape(p.shape)).join(', ')}`,
       );
   const dtype = promote(parts);
-  return tidy(() => catTree(parts.map((t) => cast(t, dtype)), axis));
+  return tidy(() =>
+    catTree(
+      parts.map((t) => cast(t, dtype)),
+      axis,
+    ),
+  );
 }
 
 /** Join halves recursively, so k parts cost O(total · log k) instead of O(total · k). */
@@ -51,10 +56,16 @@ function cat2(a: Tensor, b: Tensor, axis: number): Tensor {
   const na = a.shape[axis]!;
   const total = na + b.shape[axis]!;
   const padAxis = (t: Tensor, before: number, after: number) => {
-    const widths = t.shape.map((_, i) => (i === axis ? [before, after] : [0, 0]) as [number, number]);
-    return exec('pad', [t], [widths, 0], withSize(t.shape, axis, total), t.dtype, { gradParams: { widths } });
+    const widths = t.shape.map(
+      (_, i) => (i === axis ? [before, after] : [0, 0]) as [number, number],
+    );
+    return exec('pad', [t], [widths, 0], withSize(t.shape, axis, total), t.dtype, {
+      gradParams: { widths },
+    });
   };
-  const pos = arange(total, undefined, 1, { device: a.device }).reshape(a.shape.map((_, i) => (i === axis ? total : 1)));
+  const pos = arange(total, undefined, 1, { device: a.device }).reshape(
+    a.shape.map((_, i) => (i === axis ? total : 1)),
+  );
   return where(pos.lt(na), padAxis(a, 0, total - na), padAxis(b, na, 0));
 }
 
@@ -69,9 +80,16 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const ref = tensors[0]!;
   for (const t of tensors)
     if (t.shape.length !== ref.shape.length || t.shape.some((d, i) => d !== ref.shape[i]))
-      throw new ShapeError(`stack: expects each tensor to be equal size, got ${tensors.map((p) => fmtShape(p.shape)).join(', ')}`);
+      throw new ShapeError(
+        `stack: expects each tensor to be equal size, got ${tensors.map((p) => fmtShape(p.shape)).join(', ')}`,
+      );
   const axis = normDim('stack', dim, ref.ndim + 1);
-  return tidy(() => cat(tensors.map((t) => t.unsqueeze(axis)), axis));
+  return tidy(() =>
+    cat(
+      tensors.map((t) => t.unsqueeze(axis)),
+      axis,
+    ),
+  );
 }
 
 /** Views of consecutive pieces of `size` (or the given sizes) along dim. */
@@ -88,7 +106,9 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
   } else {
     sizes = sizeOrSections.slice();
     if (sizes.reduce((a, b) => a + b, 0) !== n || sizes.some((s) => s < 0))
-      throw new ShapeError(`split: sizes ${fmtShape(sizes)} must be non-negative and sum to ${n} (dimension ${axis} of ${fmtShape(x.shape)})`);
+      throw new ShapeError(
+        `split: sizes ${fmtShape(sizes)} must be non-negative and sum to ${n} (dimension ${axis} of ${fmtShape(x.shape)})`,
+      );
   }
   let start = 0;
   return sizes.map((s) => {
@@ -99,7 +119,8 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
 }
 
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
-  if (!Number.isInteger(chunks) || chunks <= 0) throw new ShapeError(`chunk: chunks must be a positive integer, got ${chunks}`);
+  if (!Number.isInteger(chunks) || chunks <= 0)
+    throw new ShapeError(`chunk: chunks must be a positive integer, got ${chunks}`);
   const axis = normDim('chunk', dim, x.ndim);
   return split(x, Math.max(1, Math.ceil(x.shape[axis]! / chunks)), axis);
 }
@@ -108,28 +129,55 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
  * Pad with torch's F.pad convention: `pad` lists (before, after) pairs starting from the last dim.
  * Negative constant padding crops.
  */
-export function pad(x: Tensor, padding: readonly number[], mode: PadMode = 'constant', value = 0): Tensor {
-  if (padding.length % 2 !== 0 || padding.length / 2 > x.ndim || padding.some((p) => !Number.isInteger(p)))
-    throw new ShapeError(`pad: padding ${fmtShape(padding)} must hold integer pairs for at most ${x.ndim} dims (input ${fmtShape(x.shape)})`);
+export function pad(
+  x: Tensor,
+  padding: readonly number[],
+  mode: PadMode = 'constant',
+  value = 0,
+): Tensor {
+  if (
+    padding.length % 2 !== 0 ||
+    padding.length / 2 > x.ndim ||
+    padding.some((p) => !Number.isInteger(p))
+  )
+    throw new ShapeError(
+      `pad: padding ${fmtShape(padding)} must hold integer pairs for at most ${x.ndim} dims (input ${fmtShape(x.shape)})`,
+    );
   const widths: [number, number][] = x.shape.map(() => [0, 0]);
-  for (let k = 0; k < padding.length / 2; k++) widths[x.ndim - 1 - k] = [padding[2 * k]!, padding[2 * k + 1]!];
+  for (let k = 0; k < padding.length / 2; k++)
+    widths[x.ndim - 1 - k] = [padding[2 * k]!, padding[2 * k + 1]!];
   if (mode === 'constant') return padConstant(x, widths, value);
   return tidy(() => {
     let r = x;
     widths.forEach(([b, a], axis) => {
       if (b === 0 && a === 0) return;
       const n = x.shape[axis]!;
-      if (b < 0 || a < 0) throw new ShapeError(`pad: ${mode} padding must be non-negative, got ${fmtShape(padding)}`);
+      if (b < 0 || a < 0)
+        throw new ShapeError(`pad: ${mode} padding must be non-negative, got ${fmtShape(padding)}`);
       if (mode === 'reflect' && (b >= n || a >= n))
-        throw new ShapeError(`pad: reflect padding (${b}, ${a}) must be smaller than dimension ${axis} of size ${n} (input ${fmtShape(x.shape)})`);
-      if (n === 0) throw new ShapeError(`pad: cannot ${mode}-pad empty dimension ${axis} of ${fmtShape(x.shape)}`);
-      r = indexSelect(r, axis, tensor(padIndices(n, b, a, mode), { dtype: 'int32', device: x.device }));
+        throw new ShapeError(
+          `pad: reflect padding (${b}, ${a}) must be smaller than dimension ${axis} of size ${n} (input ${fmtShape(x.shape)})`,
+        );
+      if (n === 0)
+        throw new ShapeError(
+          `pad: cannot ${mode}-pad empty dimension ${axis} of ${fmtShape(x.shape)}`,
+        );
+      r = indexSelect(
+        r,
+        axis,
+        tensor(padIndices(n, b, a, mode), { dtype: 'int32', device: x.device }),
+      );
     });
     return r === x ? x.clone() : r;
   });
 }
 
-function padIndices(n: number, before: number, after: number, mode: 'reflect' | 'replicate'): number[] {
+function padIndices(
+  n: number,
+  before: number,
+  after: number,
+  mode: 'reflect' | 'replicate',
+): number[] {
   const idx: number[] = [];
   for (let i = -before; i < n + after; i++) {
     if (mode === 'replicate') idx.push(Math.min(n - 1, Math.max(0, i)));
@@ -143,7 +191,8 @@ function padConstant(x: Tensor, widths: [number, number][], value: number): Tens
     let r = x;
     // Negative widths crop first; the primitive only grows.
     widths.forEach(([b, a], axis) => {
-      if (b < 0 || a < 0) r = r.narrow(axis, Math.max(0, -b), r.shape[axis]! - Math.max(0, -b) - Math.max(0, -a));
+      if (b < 0 || a < 0)
+        r = r.narrow(axis, Math.max(0, -b), r.shape[axis]! - Math.max(0, -b) - Math.max(0, -a));
     });
     const grow: PadWidths = widths.map(([b, a]) => [Math.max(0, b), Math.max(0, a)] as const);
     const shape = r.shape.map((d, i) => d + grow[i]![0] + grow[i]![1]);
@@ -154,7 +203,9 @@ function padConstant(x: Tensor, widths: [number, number][], value: number): Tens
 /** Repeat the whole tensor `sizes[i]` times along each dim (torch.Tensor.repeat). */
 export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
   if (sizes.length < x.ndim)
-    throw new ShapeError(`repeat: number of repeat dims (${sizes.length}) can not be smaller than the tensor rank (${x.ndim})`);
+    throw new ShapeError(
+      `repeat: number of repeat dims (${sizes.length}) can not be smaller than the tensor rank (${x.ndim})`,
+    );
   return tidy(() => {
     const lead = sizes.length - x.ndim;
     const base = x.reshape([...new Array<number>(lead).fill(1), ...x.shape]);
@@ -165,12 +216,14 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
 }
 
 export function tile(x: Tensor, dims: readonly number[]): Tensor {
-  const full = dims.length < x.ndim ? [...new Array<number>(x.ndim - dims.length).fill(1), ...dims] : dims;
+  const full =
+    dims.length < x.ndim ? [...new Array<number>(x.ndim - dims.length).fill(1), ...dims] : dims;
   return repeat(x, full);
 }
 
 function triangle(op: string, x: Tensor, diagonal: number, lower: boolean): Tensor {
-  if (x.ndim < 2) throw new ShapeError(`${op}: input must have at least 2 dimensions, got ${fmtShape(x.shape)}`);
+  if (x.ndim < 2)
+    throw new ShapeError(`${op}: input must have at least 2 dimensions, got ${fmtShape(x.shape)}`);
   const [r, c] = x.shape.slice(-2) as [number, number];
   return tidy(() => {
     const rows = arange(r, undefined, 1, { device: x.device }).reshape([r, 1]);

@@ -29,21 +29,28 @@ const shapeBack: GradRule<never> = { grad: (g, c) => [g.reshape(c.shapes[0]!)] }
 
 /** Accepts `f(2, 3)`, `f([2, 3])`. */
 export function shapeArgs(args: readonly (number | readonly number[])[]): number[] {
-  return args.length === 1 && Array.isArray(args[0]) ? (args[0] as number[]).slice() : (args as number[]).slice();
+  return args.length === 1 && Array.isArray(args[0])
+    ? (args[0] as number[]).slice()
+    : (args as number[]).slice();
 }
 
 function inferShape(op: string, x: Tensor, shape: readonly number[]): number[] {
   const out = shape.slice();
   const free = out.indexOf(-1);
-  if (out.filter((d) => d === -1).length > 1) throw new ShapeError(`${op}: only one dimension can be -1, got ${fmtShape(shape)}`);
+  if (out.filter((d) => d === -1).length > 1)
+    throw new ShapeError(`${op}: only one dimension can be -1, got ${fmtShape(shape)}`);
   const known = sizeOf(out.filter((d) => d !== -1));
   if (free >= 0) {
     if (known === 0 || x.size % known !== 0)
-      throw new ShapeError(`${op}: shape ${fmtShape(shape)} is invalid for input of shape ${fmtShape(x.shape)} (${x.size} elements)`);
+      throw new ShapeError(
+        `${op}: shape ${fmtShape(shape)} is invalid for input of shape ${fmtShape(x.shape)} (${x.size} elements)`,
+      );
     out[free] = x.size / known;
   }
   if (out.some((d) => !Number.isInteger(d) || d < 0) || sizeOf(out) !== x.size)
-    throw new ShapeError(`${op}: shape ${fmtShape(shape)} is invalid for input of shape ${fmtShape(x.shape)} (${x.size} elements)`);
+    throw new ShapeError(
+      `${op}: shape ${fmtShape(shape)} is invalid for input of shape ${fmtShape(x.shape)} (${x.size} elements)`,
+    );
   return out;
 }
 
@@ -62,7 +69,9 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
   const target = inferShape('view', x, shape);
   const strides = x.isContiguous() ? contiguousStrides(target) : viewStridesSafe(x, target);
   if (!strides)
-    throw new ShapeError(`view: shape ${fmtShape(target)} is not compatible with the strides of input ${fmtShape(x.shape)}; use reshape() (which copies)`);
+    throw new ShapeError(
+      `view: shape ${fmtShape(target)} is not compatible with the strides of input ${fmtShape(x.shape)}; use reshape() (which copies)`,
+    );
   return makeView('view', x, target, strides, x.offset, shapeBack);
 }
 
@@ -76,7 +85,7 @@ function viewStridesSafe(x: Tensor, target: readonly number[]): number[] | null 
   const strides = x.strides.filter((_, i) => x.shape[i] !== 1);
   const out = new Array<number>(target.length);
   let ti = target.length - 1;
-  for (let i = shape.length - 1; i >= 0; ) {
+  for (let i = shape.length - 1; i >= 0;) {
     let j = i;
     while (j > 0 && strides[j - 1] === strides[j]! * shape[j]!) j--;
     const runSize = sizeOf(shape.slice(j, i + 1));
@@ -136,10 +145,21 @@ const permuteRule: GradRule<never> = {
 
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (dims.length !== x.ndim)
-    throw new ShapeError(`permute: got ${dims.length} dims ${fmtShape(dims)} for a tensor of rank ${x.ndim} (shape ${fmtShape(x.shape)})`);
+    throw new ShapeError(
+      `permute: got ${dims.length} dims ${fmtShape(dims)} for a tensor of rank ${x.ndim} (shape ${fmtShape(x.shape)})`,
+    );
   const d = dims.map((v) => normDim('permute', v, x.ndim));
-  if (new Set(d).size !== d.length) throw new ShapeError(`permute: dims ${fmtShape(dims)} repeat a dimension`);
-  return makeView('permute', x, d.map((i) => x.shape[i]!), d.map((i) => x.strides[i]!), x.offset, permuteRule, d);
+  if (new Set(d).size !== d.length)
+    throw new ShapeError(`permute: dims ${fmtShape(dims)} repeat a dimension`);
+  return makeView(
+    'permute',
+    x,
+    d.map((i) => x.shape[i]!),
+    d.map((i) => x.strides[i]!),
+    x.offset,
+    permuteRule,
+    d,
+  );
 }
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
@@ -155,7 +175,9 @@ const expandRule: GradRule<never> = {
   grad: (g, c) => {
     const inShape = c.shapes[0]!;
     const lead = g.ndim - inShape.length;
-    const axes = g.shape.map((_, i) => i).filter((i) => i < lead || (inShape[i - lead] === 1 && g.shape[i] !== 1));
+    const axes = g.shape
+      .map((_, i) => i)
+      .filter((i) => i < lead || (inShape[i - lead] === 1 && g.shape[i] !== 1));
     return [axes.length ? g.sum(axes, true).reshape(inShape) : g.reshape(inShape)];
   },
 };
@@ -163,7 +185,9 @@ const expandRule: GradRule<never> = {
 /** Broadcast to `sizes` (−1 keeps a dimension) with zero strides: no copy. */
 export function expand(x: Tensor, sizes: readonly number[]): Tensor {
   if (sizes.length < x.ndim)
-    throw new ShapeError(`expand: target ${fmtShape(sizes)} has fewer dimensions than input ${fmtShape(x.shape)}`);
+    throw new ShapeError(
+      `expand: target ${fmtShape(sizes)} has fewer dimensions than input ${fmtShape(x.shape)}`,
+    );
   const lead = sizes.length - x.ndim;
   const shape: number[] = [];
   const strides: number[] = [];
@@ -171,12 +195,16 @@ export function expand(x: Tensor, sizes: readonly number[]): Tensor {
     const d = i >= lead ? x.shape[i - lead]! : 1;
     const size = s === -1 && i >= lead ? d : s;
     if (size !== d && d !== 1)
-      throw new ShapeError(`expand: cannot expand ${fmtShape(x.shape)} to ${fmtShape(sizes)}: dimension ${i} has size ${d} (must be 1 to expand)`);
-    if (!Number.isInteger(size) || size < 0) throw new ShapeError(`expand: invalid size ${s} in ${fmtShape(sizes)}`);
+      throw new ShapeError(
+        `expand: cannot expand ${fmtShape(x.shape)} to ${fmtShape(sizes)}: dimension ${i} has size ${d} (must be 1 to expand)`,
+      );
+    if (!Number.isInteger(size) || size < 0)
+      throw new ShapeError(`expand: invalid size ${s} in ${fmtShape(sizes)}`);
     shape.push(size);
     strides.push(i < lead || (d === 1 && size !== 1) ? 0 : x.strides[i - lead]!);
   });
-  if (shapesEqual(shape, x.shape)) return makeView('expand', x, shape, x.strides, x.offset, shapeBack);
+  if (shapesEqual(shape, x.shape))
+    return makeView('expand', x, shape, x.strides, x.offset, shapeBack);
   return makeView('expand', x, shape, strides, x.offset, expandRule);
 }
 
@@ -192,7 +220,10 @@ const sliceRule: GradRule<never> = {
     let r = g;
     if (step > 1) {
       // Interleave zeros: [k] → [k, step] → [k*step], then place at `start`.
-      r = r.unsqueeze(dim + 1).pad(padSpec(r.ndim + 1, dim + 1, 0, step - 1)).flatten(dim, dim + 1);
+      r = r
+        .unsqueeze(dim + 1)
+        .pad(padSpec(r.ndim + 1, dim + 1, 0, step - 1))
+        .flatten(dim, dim + 1);
     }
     const len = Math.min(r.shape[dim]!, n - start);
     r = r.narrow(dim, 0, len);
@@ -208,10 +239,19 @@ function padSpec(rank: number, dim: number, before: number, after: number): numb
 }
 
 /** Python-style slice of one dim (negative and out-of-range bounds are clamped; step ≥ 1). */
-export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
+export function slice(
+  x: Tensor,
+  dim: number,
+  start?: number | null,
+  end?: number | null,
+  step = 1,
+): Tensor {
   const d = normDim('slice', dim, x.ndim);
   const n = x.shape[d]!;
-  if (!Number.isInteger(step) || step < 1) throw new ShapeError(`slice: step must be a positive integer, got ${step} (use flip for reversal)`);
+  if (!Number.isInteger(step) || step < 1)
+    throw new ShapeError(
+      `slice: step must be a positive integer, got ${step} (use flip for reversal)`,
+    );
   const clampIdx = (v: number | null | undefined, dflt: number) =>
     v === null || v === undefined ? dflt : Math.min(n, Math.max(0, v < 0 ? v + n : v));
   const s = clampIdx(start, 0);
@@ -221,7 +261,11 @@ export function slice(x: Tensor, dim: number, start?: number | null, end?: numbe
   shape[d] = len;
   const strides = x.strides.slice();
   strides[d] = x.strides[d]! * step;
-  return makeView('slice', x, shape, strides, x.offset + s * x.strides[d]!, sliceRule, { dim: d, start: s, step });
+  return makeView('slice', x, shape, strides, x.offset + s * x.strides[d]!, sliceRule, {
+    dim: d,
+    start: s,
+    step,
+  });
 }
 
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
@@ -229,7 +273,9 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   const n = x.shape[d]!;
   const s = start < 0 ? start + n : start;
   if (s < 0 || length < 0 || s + length > n)
-    throw new ShapeError(`narrow: start ${start} and length ${length} are out of range for dimension ${dim} of size ${n} (shape ${fmtShape(x.shape)})`);
+    throw new ShapeError(
+      `narrow: start ${start} and length ${length} are out of range for dimension ${dim} of size ${n} (shape ${fmtShape(x.shape)})`,
+    );
   return slice(x, d, s, s + length);
 }
 
@@ -270,8 +316,12 @@ export type IndexSpec = number | string | null | readonly [number | null, number
 export function index(x: Tensor, specs: readonly IndexSpec[]): Tensor {
   const consumes = (s: IndexSpec) => s !== null && s !== '...';
   const used = specs.filter(consumes).length;
-  if (used > x.ndim) throw new ShapeError(`index: too many indices (${used}) for a tensor of rank ${x.ndim} (shape ${fmtShape(x.shape)})`);
-  if (specs.filter((s) => s === '...').length > 1) throw new ShapeError("index: only one '...' is allowed");
+  if (used > x.ndim)
+    throw new ShapeError(
+      `index: too many indices (${used}) for a tensor of rank ${x.ndim} (shape ${fmtShape(x.shape)})`,
+    );
+  if (specs.filter((s) => s === '...').length > 1)
+    throw new ShapeError("index: only one '...' is allowed");
   return tidy(() => applyIndex(x, specs, used));
 }
 
@@ -284,7 +334,9 @@ function applyIndex(x: Tensor, specs: readonly IndexSpec[], used: number): Tenso
     else if (typeof s === 'number') {
       const n = r.shape[dim]!;
       if (!Number.isInteger(s) || s < -n || s >= n)
-        throw new ShapeError(`index: index ${s} is out of bounds for dimension ${dim} with size ${n}`);
+        throw new ShapeError(
+          `index: index ${s} is out of bounds for dimension ${dim} with size ${n}`,
+        );
       r = squeeze(narrow(r, dim, s < 0 ? s + n : s, 1), dim);
     } else {
       const [a, b, c] = typeof s === 'string' ? parseSlice(s) : s;
@@ -299,6 +351,8 @@ function parseSlice(s: string): [number | null, number | null, number] {
   const num = (p: string | undefined) => (p === undefined || p.trim() === '' ? null : Number(p));
   const vals = parts.map(num);
   if (parts.length < 2 || parts.length > 3 || vals.some((v) => v !== null && !Number.isInteger(v)))
-    throw new ShapeError(`index: cannot parse slice '${s}' (expected 'start:stop' or 'start:stop:step')`);
+    throw new ShapeError(
+      `index: cannot parse slice '${s}' (expected 'start:stop' or 'start:stop:step')`,
+    );
   return [vals[0]!, vals[1]!, vals[2] ?? 1];
 }

@@ -68,7 +68,13 @@ export function adamUpdate(
 }
 
 /** The backend's fused `adamStep`, when it has one and the dtypes agree; false otherwise. */
-function fusedAdam(p: Tensor, grad: Tensor, s: AdamState, g: ParamGroup<AdamOptions>, decoupled: boolean): boolean {
+function fusedAdam(
+  p: Tensor,
+  grad: Tensor,
+  s: AdamState,
+  g: ParamGroup<AdamOptions>,
+  decoupled: boolean,
+): boolean {
   const kernel = overridesEnabled() ? p.storage.backend.overrides?.adamStep : undefined;
   if (!kernel || grad.dtype !== p.dtype || grad.device !== p.device) return false;
   const params = {
@@ -85,7 +91,11 @@ function fusedAdam(p: Tensor, grad: Tensor, s: AdamState, g: ParamGroup<AdamOpti
     kernel(v[0]!, v[1]!, v[2]!, v[3]!, params),
   );
   s.step += 1;
-  for (const [dst, src] of [[p, np], [s.expAvg, nm], [s.expAvgSq, nv]] as const) {
+  for (const [dst, src] of [
+    [p, np],
+    [s.expAvg, nm],
+    [s.expAvgSq, nv],
+  ] as const) {
     dst.copy_(src!);
     src!.dispose();
   }

@@ -24,14 +24,22 @@ export interface Callback {
 }
 
 type Mode = 'min' | 'max' | 'auto';
-function improves(mode: Mode, monitor: string, value: number, best: number, minDelta: number): boolean {
+function improves(
+  mode: Mode,
+  monitor: string,
+  value: number,
+  best: number,
+  minDelta: number,
+): boolean {
   const m = mode === 'auto' ? (/acc/i.test(monitor) ? 'max' : 'min') : mode;
   return m === 'min' ? value < best - minDelta : value > best + minDelta;
 }
 function monitored(logs: Logs, monitor: string, who: string): number {
   const v = logs[monitor];
   if (v === undefined)
-    throw new ShapeError(`${who}: monitored value '${monitor}' is not in the logs (available: ${Object.keys(logs).join(', ')})`);
+    throw new ShapeError(
+      `${who}: monitored value '${monitor}' is not in the logs (available: ${Object.keys(logs).join(', ')})`,
+    );
   return v;
 }
 
@@ -66,7 +74,10 @@ export class EarlyStopping implements Callback {
   }
   onEpochEnd(epoch: number, logs: Logs, ctx: TrainingContext): void {
     const v = monitored(logs, this.monitor, 'EarlyStopping');
-    if (Number.isNaN(this.best) || improves(this.opts.mode ?? 'auto', this.monitor, v, this.best, this.opts.minDelta ?? 0)) {
+    if (
+      Number.isNaN(this.best) ||
+      improves(this.opts.mode ?? 'auto', this.monitor, v, this.best, this.opts.minDelta ?? 0)
+    ) {
       this.best = v;
       this.wait = 0;
       if (this.opts.restoreBestWeights) this.snapshot(ctx.module);
@@ -111,7 +122,8 @@ export class ModelCheckpoint implements Callback {
     const monitor = this.opts.monitor ?? 'valLoss';
     if (this.opts.saveBestOnly) {
       const v = monitored(logs, monitor, 'ModelCheckpoint');
-      if (!Number.isNaN(this.best) && !improves(this.opts.mode ?? 'auto', monitor, v, this.best, 0)) return;
+      if (!Number.isNaN(this.best) && !improves(this.opts.mode ?? 'auto', monitor, v, this.best, 0))
+        return;
       this.best = v;
     }
     const path = this.opts.path.replace('{epoch}', String(epoch + 1));

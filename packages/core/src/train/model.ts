@@ -63,7 +63,10 @@ const LOSSES: Record<LossName, LossFn> = {
 function lossFn(loss: CompileOptions['loss']): LossFn {
   if (typeof loss === 'string') {
     const f = LOSSES[loss];
-    if (!f) throw new FlintError(`compile: unknown loss '${loss}' (valid: ${Object.keys(LOSSES).join(', ')})`);
+    if (!f)
+      throw new FlintError(
+        `compile: unknown loss '${loss}' (valid: ${Object.keys(LOSSES).join(', ')})`,
+      );
     return f;
   }
   if (typeof loss === 'function') return loss;
@@ -74,7 +77,10 @@ function lossFn(loss: CompileOptions['loss']): LossFn {
 function accuracyMetric(logitThreshold: number): MetricFn {
   return (pred, target) =>
     tidy(() => {
-      const cls = pred.ndim > 1 && pred.shape[pred.ndim - 1]! > 1 ? pred.argmax(-1) : pred.reshape(target.shape).gt(logitThreshold);
+      const cls =
+        pred.ndim > 1 && pred.shape[pred.ndim - 1]! > 1
+          ? pred.argmax(-1)
+          : pred.reshape(target.shape).gt(logitThreshold);
       return cls.eq(target.reshape(cls.shape).to(cls.dtype)).float().mean().item();
     });
 }
@@ -90,7 +96,10 @@ export class Model {
   constructor(readonly module: Module) {}
 
   compile(opts: CompileOptions): this {
-    const optimizer = opts.optimizer instanceof Optimizer ? opts.optimizer : opts.optimizer(this.module.parameters());
+    const optimizer =
+      opts.optimizer instanceof Optimizer
+        ? opts.optimizer
+        : opts.optimizer(this.module.parameters());
     const threshold = opts.loss === 'bce' ? 0.5 : 0;
     const metrics = (opts.metrics ?? []).map((m, i): [string, MetricFn] =>
       m === 'accuracy' ? ['accuracy', accuracyMetric(threshold)] : [m.name || `metric${i}`, m],
@@ -120,7 +129,11 @@ export class Model {
     }
   }
 
-  private async fitLoop(train: Batches, val: Batches | readonly [Tensor, Tensor] | undefined, opts: FitOptions): Promise<History> {
+  private async fitLoop(
+    train: Batches,
+    val: Batches | readonly [Tensor, Tensor] | undefined,
+    opts: FitOptions,
+  ): Promise<History> {
     const c = this.need('fit');
     const ctx: TrainingContext = { module: this.module, stopTraining: false };
     const callbacks = opts.callbacks ?? [];
@@ -130,7 +143,9 @@ export class Model {
     for (let epoch = 0; epoch < (opts.epochs ?? 1) && !ctx.stopTraining; epoch++) {
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
       const logs = await this.trainEpoch(c, train, epoch, opts, progress, callbacks, ctx);
-      if (val) for (const [k, v] of Object.entries(this.evaluate(val))) logs[`val${k[0]!.toUpperCase()}${k.slice(1)}`] = v;
+      if (val)
+        for (const [k, v] of Object.entries(this.evaluate(val)))
+          logs[`val${k[0]!.toUpperCase()}${k.slice(1)}`] = v;
       history.epoch.push(epoch);
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
       for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs, ctx);
@@ -161,7 +176,12 @@ export class Model {
         const loss = c.loss(pred, yb);
         loss.backward();
         c.optimizer.step();
-        return this.batchLogs(c, loss, noGrad(() => pred.detach()), yb);
+        return this.batchLogs(
+          c,
+          loss,
+          noGrad(() => pred.detach()),
+          yb,
+        );
       });
       acc.add(logs, xb.shape[0] ?? 1);
       for (const cb of callbacks) await cb.onBatchEnd?.(b, logs, ctx);
@@ -178,7 +198,11 @@ export class Model {
   }
 
   /** Mean loss and metrics over (x, y) or batches, in eval mode without gradients. */
-  evaluate(x: Tensor | Batches | readonly [Tensor, Tensor], y?: Tensor, opts: { batchSize?: number } = {}): Logs {
+  evaluate(
+    x: Tensor | Batches | readonly [Tensor, Tensor],
+    y?: Tensor,
+    opts: { batchSize?: number } = {},
+  ): Logs {
     const c = this.need('evaluate');
     const data = toBatches(x, y, opts.batchSize ?? 32);
     this.module.eval();
@@ -203,7 +227,8 @@ export class Model {
     return noGrad(() =>
       tidy(() => {
         const outs: Tensor[] = [];
-        for (let s = 0; s < x.shape[0]!; s += bs) outs.push(this.module.forward(x.narrow(0, s, Math.min(bs, x.shape[0]! - s))) as Tensor);
+        for (let s = 0; s < x.shape[0]!; s += bs)
+          outs.push(this.module.forward(x.narrow(0, s, Math.min(bs, x.shape[0]! - s))) as Tensor);
         return outs.length === 1 ? outs[0]! : cat(outs, 0);
       }),
     );
@@ -218,7 +243,9 @@ class Accumulator {
     for (const [k, v] of Object.entries(logs)) this.sums[k] = (this.sums[k] ?? 0) + v * n;
   }
   mean(): Logs {
-    return Object.fromEntries(Object.entries(this.sums).map(([k, v]) => [k, v / Math.max(1, this.count)]));
+    return Object.fromEntries(
+      Object.entries(this.sums).map(([k, v]) => [k, v / Math.max(1, this.count)]),
+    );
   }
 }
 
@@ -232,12 +259,21 @@ function batchCount(data: Batches): number {
 }
 
 /** Batches over tensors that dispose each batch after the step that used it. */
-function toBatches(x: Tensor | Batches | readonly [Tensor, Tensor], y: Tensor | undefined, batchSize: number, shuffle = false, seed?: number): Batches {
-  if (Array.isArray(x) && x.length === 2 && isTensorLike(x[0])) return toBatches(x[0], x[1] as Tensor, batchSize);
+function toBatches(
+  x: Tensor | Batches | readonly [Tensor, Tensor],
+  y: Tensor | undefined,
+  batchSize: number,
+  shuffle = false,
+  seed?: number,
+): Batches {
+  if (Array.isArray(x) && x.length === 2 && isTensorLike(x[0]))
+    return toBatches(x[0], x[1] as Tensor, batchSize);
   if (!isTensorLike(x)) return x as Batches;
   if (!y) throw new ShapeError('fit: targets y are required when x is a tensor');
   if (x.shape[0] !== y.shape[0])
-    throw new ShapeError(`fit: x ${fmtShape(x.shape)} and y ${fmtShape(y.shape)} have different numbers of samples`);
+    throw new ShapeError(
+      `fit: x ${fmtShape(x.shape)} and y ${fmtShape(y.shape)} have different numbers of samples`,
+    );
   return disposing(new DataLoader(new TensorDataset(x, y), { batchSize, shuffle, seed }));
 }
 
@@ -272,10 +308,21 @@ function splitData(x: Tensor | Batches, y: Tensor | undefined, opts: FitOptions)
     if (!(f > 0 && f < 1)) throw new ShapeError(`fit: validationSplit must be in (0, 1), got ${f}`);
     const n = x.shape[0]!;
     const nTrain = Math.floor(n * (1 - f));
-    const val: [Tensor, Tensor] = [x.narrow(0, nTrain, n - nTrain), y.narrow(0, nTrain, n - nTrain)];
+    const val: [Tensor, Tensor] = [
+      x.narrow(0, nTrain, n - nTrain),
+      y.narrow(0, nTrain, n - nTrain),
+    ];
     const tx = x.narrow(0, 0, nTrain);
     const ty = y.narrow(0, 0, nTrain);
-    return { train: toBatches(tx, ty, bs, opts.shuffle ?? true, opts.seed), val, owned: [...val, tx, ty] };
+    return {
+      train: toBatches(tx, ty, bs, opts.shuffle ?? true, opts.seed),
+      val,
+      owned: [...val, tx, ty],
+    };
   }
-  return { train: toBatches(x, y, bs, opts.shuffle ?? true, opts.seed), val: opts.validationData as Batches | undefined, owned: [] };
+  return {
+    train: toBatches(x, y, bs, opts.shuffle ?? true, opts.seed),
+    val: opts.validationData as Batches | undefined,
+    owned: [],
+  };
 }

@@ -4,4 +4,8 @@ export type { ScaledDotProductAttentionOptions } from './sdpa.js';
 export { MultiheadAttention } from './multihead.js';
 export type { MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from './multihead.js';
 export { TransformerEncoderLayer } from './transformer.js';
-export type { TransformerEncoderLayerOptions, TransformerEncoderLayerForwardOptions, TransformerActivation } from './transformer.js';
+export type {
+  TransformerEncoderLayerOptions,
+  TransformerEncoderLayerForwardOptions,
+  TransformerActivation,
+} from './transformer.js';

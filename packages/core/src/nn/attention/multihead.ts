@@ -60,21 +60,36 @@ export class MultiheadAttention extends Module {
 
   constructor(embedDim: number, numHeads: number, opts: MultiheadAttentionOptions = {}) {
     super();
-    if (!Number.isInteger(embedDim) || !Number.isInteger(numHeads) || embedDim <= 0 || numHeads <= 0 || embedDim % numHeads !== 0)
-      throw new ShapeError(`MultiheadAttention: embedDim (${embedDim}) must be a positive multiple of numHeads (${numHeads})`);
+    if (
+      !Number.isInteger(embedDim) ||
+      !Number.isInteger(numHeads) ||
+      embedDim <= 0 ||
+      numHeads <= 0 ||
+      embedDim % numHeads !== 0
+    )
+      throw new ShapeError(
+        `MultiheadAttention: embedDim (${embedDim}) must be a positive multiple of numHeads (${numHeads})`,
+      );
     if (opts.dtype !== undefined && !isFloat(opts.dtype))
-      throw new DTypeError(`MultiheadAttention: parameters must be float32 or float64, got dtype ${opts.dtype}`);
+      throw new DTypeError(
+        `MultiheadAttention: parameters must be float32 or float64, got dtype ${opts.dtype}`,
+      );
     this.embedDim = embedDim;
     this.numHeads = numHeads;
     this.headDim = embedDim / numHeads;
     this.batchFirst = opts.batchFirst ?? false;
     this.dropout = opts.dropout ?? 0;
-    if (!(this.dropout >= 0 && this.dropout <= 1)) throw new FlintError(`MultiheadAttention: dropout must be in [0, 1], got ${this.dropout}`);
+    if (!(this.dropout >= 0 && this.dropout <= 1))
+      throw new FlintError(`MultiheadAttention: dropout must be in [0, 1], got ${this.dropout}`);
     const bias = opts.bias ?? true;
-    const make = (shape: number[]) => zeros(shape, { dtype: opts.dtype ?? 'float32', device: opts.device });
+    const make = (shape: number[]) =>
+      zeros(shape, { dtype: opts.dtype ?? 'float32', device: opts.device });
     const inW = this.registerParameter('in_proj_weight', make([3 * embedDim, embedDim]))!;
     const inB = bias ? this.registerParameter('in_proj_bias', make([3 * embedDim])) : null;
-    const out = this.addModule('out_proj', new Linear(embedDim, embedDim, { bias, dtype: opts.dtype, device: opts.device })) as Linear;
+    const out = this.addModule(
+      'out_proj',
+      new Linear(embedDim, embedDim, { bias, dtype: opts.dtype, device: opts.device }),
+    ) as Linear;
     this.p = { inW, inB, out };
     this.resetParameters();
   }
@@ -92,15 +107,33 @@ export class MultiheadAttention extends Module {
   }
 
   /** Attend from `query` [L, N, E] to `key`/`value` [S, N, E] (batchFirst: [N, L, E]; unbatched: [L, E]). */
-  forward(query: Tensor, key: Tensor, value: Tensor, opts: MultiheadAttentionForwardOptions = {}): [Tensor, Tensor | null] {
+  forward(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    opts: MultiheadAttentionForwardOptions = {},
+  ): [Tensor, Tensor | null] {
     const d = this.check(query, key, value, opts);
     return tidy(() => {
-      const toSeqFirst = (t: Tensor) => (!d.batched ? t.unsqueeze(1) : this.batchFirst ? t.transpose(0, 1) : t);
-      const [q, k, v] = this.project(toSeqFirst(query), key === query ? null : toSeqFirst(key), value === key ? null : toSeqFirst(value));
-      const heads = (t: Tensor, n: number) => t.reshape([n, d.N * this.numHeads, this.headDim]).transpose(0, 1);
+      const toSeqFirst = (t: Tensor) =>
+        !d.batched ? t.unsqueeze(1) : this.batchFirst ? t.transpose(0, 1) : t;
+      const [q, k, v] = this.project(
+        toSeqFirst(query),
+        key === query ? null : toSeqFirst(key),
+        value === key ? null : toSeqFirst(value),
+      );
+      const heads = (t: Tensor, n: number) =>
+        t.reshape([n, d.N * this.numHeads, this.headDim]).transpose(0, 1);
       const bias = this.bias(opts, d, query.dtype);
       const p = this.training ? this.dropout : 0;
-      const { out, weights } = attend(heads(q, d.L), heads(k, d.S), heads(v, d.S), bias, 1 / Math.sqrt(this.headDim), p);
+      const { out, weights } = attend(
+        heads(q, d.L),
+        heads(k, d.S),
+        heads(v, d.S),
+        bias,
+        1 / Math.sqrt(this.headDim),
+        p,
+      );
       let y = this.p.out.forward(out.transpose(0, 1).reshape([d.L, d.N, this.embedDim]));
       y = !d.batched ? y.squeeze(1) : this.batchFirst ? y.transpose(0, 1) : y;
       if (opts.needWeights === false) return [y, null];
@@ -125,32 +158,54 @@ export class MultiheadAttention extends Module {
   }
 
   /** attnMask and keyPaddingMask as one additive bias broadcastable to [N·H, L, S]. */
-  private bias(opts: MultiheadAttentionForwardOptions, d: Dims, dtype: Tensor['dtype']): Tensor | null {
+  private bias(
+    opts: MultiheadAttentionForwardOptions,
+    d: Dims,
+    dtype: Tensor['dtype'],
+  ): Tensor | null {
     let bias: Tensor | null = null;
     if (opts.attnMask) bias = additive(opts.attnMask, true, dtype);
     if (opts.keyPaddingMask) {
-      const kpm = additive(opts.keyPaddingMask, true, dtype).reshape([d.N, 1, 1, d.S]).expand([d.N, this.numHeads, 1, d.S]);
+      const kpm = additive(opts.keyPaddingMask, true, dtype)
+        .reshape([d.N, 1, 1, d.S])
+        .expand([d.N, this.numHeads, 1, d.S]);
       const flat = kpm.reshape([d.N * this.numHeads, 1, d.S]);
       bias = bias ? bias.add(flat) : flat;
     }
     return bias;
   }
 
-  private check(query: Tensor, key: Tensor, value: Tensor, opts: MultiheadAttentionForwardOptions): Dims {
+  private check(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    opts: MultiheadAttentionForwardOptions,
+  ): Dims {
     const op = 'MultiheadAttention';
     const E = this.embedDim;
     const layout = this.batchFirst ? `[batch, seq, ${E}]` : `[seq, batch, ${E}]`;
     const dtype = this.p.inW.dtype;
-    for (const [name, t] of [['query', query], ['key', key], ['value', value]] as const) {
+    for (const [name, t] of [
+      ['query', query],
+      ['key', key],
+      ['value', value],
+    ] as const) {
       if ((t.ndim !== 2 && t.ndim !== 3) || t.shape[t.ndim - 1] !== E || t.ndim !== query.ndim)
-        throw new ShapeError(`${op}: expected ${name} of shape ${layout} (or unbatched [seq, ${E}]), got ${fmtShape(t.shape)}`);
-      if (t.dtype !== dtype) throw new DTypeError(`${op}: ${name} dtype ${t.dtype} does not match the parameters' dtype ${dtype}`);
+        throw new ShapeError(
+          `${op}: expected ${name} of shape ${layout} (or unbatched [seq, ${E}]), got ${fmtShape(t.shape)}`,
+        );
+      if (t.dtype !== dtype)
+        throw new DTypeError(
+          `${op}: ${name} dtype ${t.dtype} does not match the parameters' dtype ${dtype}`,
+        );
     }
     const batched = query.ndim === 3;
     const [seqDim, batchDim] = !batched ? [0, -1] : this.batchFirst ? [1, 0] : [0, 1];
     const N = batched ? query.shape[batchDim]! : 1;
     if (!shapesEqual(key.shape, value.shape) || (batched && key.shape[batchDim] !== N))
-      throw new ShapeError(`${op}: key ${fmtShape(key.shape)} and value ${fmtShape(value.shape)} must have the same shape, with query's batch size ${N}`);
+      throw new ShapeError(
+        `${op}: key ${fmtShape(key.shape)} and value ${fmtShape(value.shape)} must have the same shape, with query's batch size ${N}`,
+      );
     const d = { L: query.shape[seqDim]!, S: key.shape[seqDim]!, N, batched };
     this.checkMasks(opts, d);
     return d;
@@ -161,15 +216,21 @@ export class MultiheadAttention extends Module {
     const { attnMask, keyPaddingMask } = opts;
     if (attnMask) {
       checkMaskDType(op, 'attnMask', attnMask);
-      const ok = shapesEqual(attnMask.shape, [L, S]) || shapesEqual(attnMask.shape, [N * this.numHeads, L, S]);
+      const ok =
+        shapesEqual(attnMask.shape, [L, S]) ||
+        shapesEqual(attnMask.shape, [N * this.numHeads, L, S]);
       if (!ok)
-        throw new ShapeError(`${op}: expected attnMask of shape ${fmtShape([L, S])} or ${fmtShape([N * this.numHeads, L, S])}, got ${fmtShape(attnMask.shape)}`);
+        throw new ShapeError(
+          `${op}: expected attnMask of shape ${fmtShape([L, S])} or ${fmtShape([N * this.numHeads, L, S])}, got ${fmtShape(attnMask.shape)}`,
+        );
     }
     if (keyPaddingMask) {
       checkMaskDType(op, 'keyPaddingMask', keyPaddingMask);
       const want = batched ? [N, S] : [S];
       if (!shapesEqual(keyPaddingMask.shape, want))
-        throw new ShapeError(`${op}: expected keyPaddingMask of shape ${fmtShape(want)}, got ${fmtShape(keyPaddingMask.shape)}`);
+        throw new ShapeError(
+          `${op}: expected keyPaddingMask of shape ${fmtShape(want)}, got ${fmtShape(keyPaddingMask.shape)}`,
+        );
     }
   }
 

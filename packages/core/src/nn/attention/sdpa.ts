@@ -28,7 +28,11 @@ export interface ScaledDotProductAttentionOptions {
 
 /** [L, S] bool, true above the diagonal: the positions a causal query must not see. */
 export function causalBlocked(L: number, S: number, device: string): Tensor {
-  return tidy(() => arange(S, undefined, 1, { device }).unsqueeze(0).gt(arange(L, undefined, 1, { device }).unsqueeze(1)));
+  return tidy(() =>
+    arange(S, undefined, 1, { device })
+      .unsqueeze(0)
+      .gt(arange(L, undefined, 1, { device }).unsqueeze(1)),
+  );
 }
 
 /** A mask as an additive bias: `blocked` bool → −∞ / 0, float → itself (cast to `dtype`). */
@@ -46,7 +50,14 @@ export function checkMaskDType(op: string, what: string, mask: Tensor): void {
  * The attention core: q [..., L, E] (already scaled or not, see `scale`), k [..., S, E],
  * v [..., S, Ev], optional additive bias. Returns the output and the (post-dropout) weights.
  */
-export function attend(q: Tensor, k: Tensor, v: Tensor, bias: Tensor | null, scale: number, dropoutP: number): { out: Tensor; weights: Tensor } {
+export function attend(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  bias: Tensor | null,
+  scale: number,
+  dropoutP: number,
+): { out: Tensor; weights: Tensor } {
   let scores = q.matmul(k.transpose(-2, -1)).mul(scale);
   if (bias) scores = scores.add(bias);
   let weights = scores.softmax(-1);
@@ -56,9 +67,17 @@ export function attend(q: Tensor, k: Tensor, v: Tensor, bias: Tensor | null, sca
 
 function checkSdpa(q: Tensor, k: Tensor, v: Tensor, o: ScaledDotProductAttentionOptions): void {
   const op = 'scaledDotProductAttention';
-  for (const [name, t] of [['query', q], ['key', k], ['value', v]] as const) {
-    if (t.ndim < 2) throw new ShapeError(`${op}: ${name} must have shape [..., seq, features], got ${fmtShape(t.shape)}`);
-    if (!isFloat(t.dtype)) throw new DTypeError(`${op}: ${name} must be float32 or float64, got ${t.dtype}`);
+  for (const [name, t] of [
+    ['query', q],
+    ['key', k],
+    ['value', v],
+  ] as const) {
+    if (t.ndim < 2)
+      throw new ShapeError(
+        `${op}: ${name} must have shape [..., seq, features], got ${fmtShape(t.shape)}`,
+      );
+    if (!isFloat(t.dtype))
+      throw new DTypeError(`${op}: ${name} must be float32 or float64, got ${t.dtype}`);
   }
   const E = q.shape[q.ndim - 1];
   if (k.shape[k.ndim - 1] !== E || k.shape[k.ndim - 2] !== v.shape[v.ndim - 2])
@@ -66,14 +85,21 @@ function checkSdpa(q: Tensor, k: Tensor, v: Tensor, o: ScaledDotProductAttention
       `${op}: expected query [..., L, E], key [..., S, E] and value [..., S, Ev], got ${fmtShape(q.shape)}, ${fmtShape(k.shape)} and ${fmtShape(v.shape)}`,
     );
   broadcastShapes(op, q.shape.slice(0, -2), k.shape.slice(0, -2), v.shape.slice(0, -2));
-  if (o.attnMask && o.isCausal) throw new FlintError(`${op}: pass either attnMask or isCausal, not both`);
+  if (o.attnMask && o.isCausal)
+    throw new FlintError(`${op}: pass either attnMask or isCausal, not both`);
   if (o.attnMask) {
     checkMaskDType(op, 'attnMask', o.attnMask);
-    const scores = [...broadcastShapes(op, q.shape.slice(0, -2), k.shape.slice(0, -2)), q.shape[q.ndim - 2]!, k.shape[k.ndim - 2]!];
+    const scores = [
+      ...broadcastShapes(op, q.shape.slice(0, -2), k.shape.slice(0, -2)),
+      q.shape[q.ndim - 2]!,
+      k.shape[k.ndim - 2]!,
+    ];
     const m = o.attnMask.shape;
     const off = scores.length - m.length;
     if (off < 0 || m.some((d, i) => d !== 1 && d !== scores[off + i]))
-      throw new ShapeError(`${op}: attnMask of shape ${fmtShape(m)} cannot be broadcast to the scores' shape ${fmtShape(scores)}`);
+      throw new ShapeError(
+        `${op}: attnMask of shape ${fmtShape(m)} cannot be broadcast to the scores' shape ${fmtShape(scores)}`,
+      );
   }
   const p = o.dropoutP ?? 0;
   if (!(p >= 0 && p <= 1)) throw new FlintError(`${op}: dropoutP must be in [0, 1], got ${p}`);
@@ -85,7 +111,12 @@ function checkSdpa(q: Tensor, k: Tensor, v: Tensor, o: ScaledDotProductAttention
  * const q = fl.randn([2, 4, 8, 16]); // [batch, heads, L, E]
  * const y = F.scaledDotProductAttention(q, q, q, { isCausal: true }); // [2, 4, 8, 16]
  */
-export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, opts: ScaledDotProductAttentionOptions = {}): Tensor {
+export function scaledDotProductAttention(
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  opts: ScaledDotProductAttentionOptions = {},
+): Tensor {
   checkSdpa(query, key, value, opts);
   const scale = opts.scale ?? 1 / Math.sqrt(query.shape[query.ndim - 1]!);
   return tidy(() => {

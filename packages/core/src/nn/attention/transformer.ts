@@ -70,14 +70,24 @@ export class TransformerEncoderLayer extends Module {
     this.normFirst = opts.normFirst ?? false;
     this.batchFirst = opts.batchFirst ?? false;
     this.activation = opts.activation ?? 'relu';
-    if (typeof this.activation === 'string' && this.activation !== 'relu' && this.activation !== 'gelu')
-      throw new FlintError(`TransformerEncoderLayer: activation must be 'relu', 'gelu' or a function, got '${String(this.activation)}'`);
+    if (
+      typeof this.activation === 'string' &&
+      this.activation !== 'relu' &&
+      this.activation !== 'gelu'
+    )
+      throw new FlintError(
+        `TransformerEncoderLayer: activation must be 'relu', 'gelu' or a function, got '${String(this.activation)}'`,
+      );
     const p = opts.dropout ?? 0.1;
     const ff = opts.dimFeedforward ?? 2048;
     const f = { dtype: opts.dtype, device: opts.device, bias: opts.bias ?? true };
     const norm = () => new LayerNorm([dModel], { eps: opts.layerNormEps ?? 1e-5, ...f });
     const parts: Parts = {
-      selfAttn: new MultiheadAttention(dModel, nhead, { ...f, dropout: p, batchFirst: this.batchFirst }),
+      selfAttn: new MultiheadAttention(dModel, nhead, {
+        ...f,
+        dropout: p,
+        batchFirst: this.batchFirst,
+      }),
       linear1: new Linear(dModel, ff, f),
       dropout: new Dropout(p),
       linear2: new Linear(ff, dModel, f),
@@ -87,7 +97,16 @@ export class TransformerEncoderLayer extends Module {
       dropout2: new Dropout(p),
     };
     // Registered (not fields) so the keys are torch's snake_case names, in torch's order.
-    const keys: Record<keyof Parts, string> = { selfAttn: 'self_attn', linear1: 'linear1', dropout: 'dropout', linear2: 'linear2', norm1: 'norm1', norm2: 'norm2', dropout1: 'dropout1', dropout2: 'dropout2' };
+    const keys: Record<keyof Parts, string> = {
+      selfAttn: 'self_attn',
+      linear1: 'linear1',
+      dropout: 'dropout',
+      linear2: 'linear2',
+      norm1: 'norm1',
+      norm2: 'norm2',
+      dropout1: 'dropout1',
+      dropout2: 'dropout2',
+    };
     for (const [k, m] of Object.entries(parts)) this.addModule(keys[k as keyof Parts], m);
     this.parts = parts;
   }
@@ -127,14 +146,23 @@ export class TransformerEncoderLayer extends Module {
 
   private attentionBlock(x: Tensor, opts: TransformerEncoderLayerForwardOptions): Tensor {
     const { selfAttn, dropout1 } = this.parts;
-    const [y] = selfAttn.forward(x, x, x, { attnMask: opts.srcMask, keyPaddingMask: opts.srcKeyPaddingMask, needWeights: false });
+    const [y] = selfAttn.forward(x, x, x, {
+      attnMask: opts.srcMask,
+      keyPaddingMask: opts.srcKeyPaddingMask,
+      needWeights: false,
+    });
     return dropout1.forward(y);
   }
 
   private feedForwardBlock(x: Tensor): Tensor {
     const { linear1, dropout, linear2, dropout2 } = this.parts;
     const h = linear1.forward(x);
-    const a = this.activation === 'relu' ? h.relu() : this.activation === 'gelu' ? h.gelu() : this.activation(h);
+    const a =
+      this.activation === 'relu'
+        ? h.relu()
+        : this.activation === 'gelu'
+          ? h.gelu()
+          : this.activation(h);
     return dropout2.forward(linear2.forward(dropout.forward(a)));
   }
 }

@@ -199,9 +199,7 @@ function fusedConv2d(
   bias: Tensor | null,
   p: Conv2dParams,
 ): Tensor | null {
-  const fused = overridesEnabled()
-    ? x.storage.backend.overrides?.conv2d
-    : undefined;
+  const fused = overridesEnabled() ? x.storage.backend.overrides?.conv2d : undefined;
   if (!fused) return null;
   const [h, w] = convAxes('conv2d', x, weight.shape.slice(2), p);
   const shape = [x.shape[0]!, weight.shape[0]!, h.out, w.out];

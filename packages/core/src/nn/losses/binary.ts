@@ -4,7 +4,13 @@ import { noGrad } from '../../autograd/mode.js';
 import { tidy } from '../../scope.js';
 import type { Tensor } from '../../tensor.js';
 import { maximum } from '../../ops/elementwise.js';
-import { checkBroadcastable, checkFloat, checkReduction, checkSameShape, reduce } from './checks.js';
+import {
+  checkBroadcastable,
+  checkFloat,
+  checkReduction,
+  checkSameShape,
+  reduce,
+} from './checks.js';
 import type { LossOptions } from './regression.js';
 
 export interface BCELossOptions extends LossOptions {
@@ -27,10 +33,19 @@ function checkBinary(op: string, input: Tensor, target: Tensor, opts: BCELossOpt
 }
 
 /** @internal */
-export function binaryCrossEntropyAs(op: string, input: Tensor, target: Tensor, opts: BCELossOptions = {}): Tensor {
+export function binaryCrossEntropyAs(
+  op: string,
+  input: Tensor,
+  target: Tensor,
+  opts: BCELossOptions = {},
+): Tensor {
   const reduction = checkBinary(op, input, target, opts);
-  const inRange = input.size === 0 || noGrad(() => tidy(() => input.ge(0).logicalAnd(input.le(1)).all().item()));
-  if (!inRange) throw new FlintError(`${op}: every input element must be a probability in [0, 1]; use binaryCrossEntropyWithLogits for logits`);
+  const inRange =
+    input.size === 0 || noGrad(() => tidy(() => input.ge(0).logicalAnd(input.le(1)).all().item()));
+  if (!inRange)
+    throw new FlintError(
+      `${op}: every input element must be a probability in [0, 1]; use binaryCrossEntropyWithLogits for logits`,
+    );
   return tidy(() => {
     // torch clamps each log at −100 so that p = 0 or 1 gives a finite loss.
     const logP = maximum(input.log(), -100);
@@ -47,14 +62,23 @@ function softplusNeg(x: Tensor): Tensor {
 }
 
 /** @internal */
-export function binaryCrossEntropyWithLogitsAs(op: string, input: Tensor, target: Tensor, opts: BCEWithLogitsLossOptions = {}): Tensor {
+export function binaryCrossEntropyWithLogitsAs(
+  op: string,
+  input: Tensor,
+  target: Tensor,
+  opts: BCEWithLogitsLossOptions = {},
+): Tensor {
   const reduction = checkBinary(op, input, target, opts);
   checkBroadcastable(op, 'posWeight', opts.posWeight, input.shape);
   return tidy(() => {
     // −[p·y·log σ(x) + (1 − y)·log(1 − σ(x))] = (1 − y)·x + (1 + (p − 1)·y)·log(1 + e^(−x))
     const logWeight = opts.posWeight ? opts.posWeight.sub(1).mul(target).add(1) : null;
     const sp = softplusNeg(input);
-    let loss = target.neg().add(1).mul(input).add(logWeight ? sp.mul(logWeight) : sp);
+    let loss = target
+      .neg()
+      .add(1)
+      .mul(input)
+      .add(logWeight ? sp.mul(logWeight) : sp);
     if (opts.weight) loss = loss.mul(opts.weight);
     return reduce(loss, reduction);
   });
@@ -65,7 +89,11 @@ export function binaryCrossEntropyWithLogitsAs(op: string, input: Tensor, target
  * @example
  * F.binaryCrossEntropy(fl.tensor([0.9, 0.2]), fl.tensor([1, 0])).item(); // −(log 0.9 + log 0.8) / 2
  */
-export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BCELossOptions = {}): Tensor {
+export function binaryCrossEntropy(
+  input: Tensor,
+  target: Tensor,
+  opts: BCELossOptions = {},
+): Tensor {
   return binaryCrossEntropyAs('binaryCrossEntropy', input, target, opts);
 }
 
@@ -74,6 +102,10 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BCELossO
  * @example
  * F.binaryCrossEntropyWithLogits(fl.tensor([3, -2]), fl.tensor([1, 0]), { posWeight: fl.tensor([2, 2]) });
  */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BCEWithLogitsLossOptions = {}): Tensor {
+export function binaryCrossEntropyWithLogits(
+  input: Tensor,
+  target: Tensor,
+  opts: BCEWithLogitsLossOptions = {},
+): Tensor {
   return binaryCrossEntropyWithLogitsAs('binaryCrossEntropyWithLogits', input, target, opts);
 }

@@ -11,9 +11,15 @@ export type Reduction = 'none' | 'mean' | 'sum';
 
 const REDUCTIONS: readonly string[] = ['none', 'mean', 'sum'];
 
-export function checkReduction(op: string, reduction: string, allowed: readonly string[] = REDUCTIONS): void {
+export function checkReduction(
+  op: string,
+  reduction: string,
+  allowed: readonly string[] = REDUCTIONS,
+): void {
   if (!allowed.includes(reduction))
-    throw new FlintError(`${op}: reduction must be one of ${allowed.map((r) => `'${r}'`).join(', ')}, got '${reduction}'`);
+    throw new FlintError(
+      `${op}: reduction must be one of ${allowed.map((r) => `'${r}'`).join(', ')}, got '${reduction}'`,
+    );
 }
 
 /** Apply `reduction` to element-wise losses ('mean' divides by the element count). */
@@ -25,13 +31,17 @@ export function reduce(loss: Tensor, reduction: string): Tensor {
 
 export function checkFloat(op: string, what: string, t: Tensor): void {
   if (!isFloat(t.dtype))
-    throw new DTypeError(`${op}: ${what} must be float32 or float64, got ${t.dtype}${what === 'target' ? '' : '; convert with .float()'}`);
+    throw new DTypeError(
+      `${op}: ${what} must be float32 or float64, got ${t.dtype}${what === 'target' ? '' : '; convert with .float()'}`,
+    );
 }
 
 /** Element-wise losses compare like with like: torch only warns on broadcasting, Flint refuses. */
 export function checkSameShape(op: string, input: Tensor, target: Tensor): void {
   if (!shapesEqual(input.shape, target.shape))
-    throw new ShapeError(`${op}: target shape ${fmtShape(target.shape)} must match input shape ${fmtShape(input.shape)}`);
+    throw new ShapeError(
+      `${op}: target shape ${fmtShape(target.shape)} must match input shape ${fmtShape(input.shape)}`,
+    );
 }
 
 /** A per-class weight must be a float vector of length C. */
@@ -39,16 +49,26 @@ export function checkClassWeight(op: string, weight: Tensor | undefined, classes
   if (!weight) return;
   checkFloat(op, 'weight', weight);
   if (weight.ndim !== 1 || weight.shape[0] !== classes)
-    throw new ShapeError(`${op}: weight must have shape [${classes}] (one entry per class), got ${fmtShape(weight.shape)}`);
+    throw new ShapeError(
+      `${op}: weight must have shape [${classes}] (one entry per class), got ${fmtShape(weight.shape)}`,
+    );
 }
 
 /** Optional weights broadcast against the input (BCE's `weight`, `posWeight`). */
-export function checkBroadcastable(op: string, what: string, w: Tensor | undefined, shape: readonly number[]): void {
+export function checkBroadcastable(
+  op: string,
+  what: string,
+  w: Tensor | undefined,
+  shape: readonly number[],
+): void {
   if (!w) return;
   checkFloat(op, what, w);
   const off = shape.length - w.ndim;
   const ok = off >= 0 && w.shape.every((d, i) => d === 1 || d === shape[off + i]);
-  if (!ok) throw new ShapeError(`${op}: ${what} of shape ${fmtShape(w.shape)} cannot be broadcast to input shape ${fmtShape(shape)}`);
+  if (!ok)
+    throw new ShapeError(
+      `${op}: ${what} of shape ${fmtShape(w.shape)} cannot be broadcast to input shape ${fmtShape(shape)}`,
+    );
 }
 
 export function checkProbability(op: string, what: string, p: number): void {

@@ -11,7 +11,13 @@ import { noGrad } from '../../autograd/mode.js';
 import { tidy } from '../../scope.js';
 import type { Tensor } from '../../tensor.js';
 import { where } from '../../ops/elementwise.js';
-import { checkClassWeight, checkFloat, checkProbability, checkReduction, checkSameShape } from './checks.js';
+import {
+  checkClassWeight,
+  checkFloat,
+  checkProbability,
+  checkReduction,
+  checkSameShape,
+} from './checks.js';
 import type { LossOptions } from './regression.js';
 
 export interface NLLLossOptions extends LossOptions {
@@ -26,16 +32,27 @@ export interface CrossEntropyOptions extends NLLLossOptions {
 }
 
 function classDim(op: string, input: Tensor): number {
-  if (input.ndim === 0) throw new ShapeError(`${op}: input must have a class dimension (shape [C], [N, C] or [N, C, d1, ...]), got a scalar`);
+  if (input.ndim === 0)
+    throw new ShapeError(
+      `${op}: input must have a class dimension (shape [C], [N, C] or [N, C, d1, ...]), got a scalar`,
+    );
   return input.ndim === 1 ? 0 : 1;
 }
 
 /** int32 targets of shape input.shape minus the class dim, each in [0, C) or the ignore index. */
-function checkIndexTarget(op: string, input: Tensor, target: Tensor, cd: number, ignore: number): void {
+function checkIndexTarget(
+  op: string,
+  input: Tensor,
+  target: Tensor,
+  cd: number,
+  ignore: number,
+): void {
   if (target.dtype !== 'int32')
     throw new DTypeError(
       `${op}: class-index target must be int32, got ${target.dtype}` +
-        (target.dtype === 'bool' ? '' : ` (class-probability targets must be float with the input's shape ${fmtShape(input.shape)})`),
+        (target.dtype === 'bool'
+          ? ''
+          : ` (class-probability targets must be float with the input's shape ${fmtShape(input.shape)})`),
     );
   const expected = input.shape.filter((_, i) => i !== cd);
   if (!shapesEqual(expected, target.shape))
@@ -44,10 +61,16 @@ function checkIndexTarget(op: string, input: Tensor, target: Tensor, cd: number,
     );
   const classes = input.shape[cd]!;
   if (target.size === 0) return;
-  const ok = noGrad(() => tidy(() => target.ge(0).logicalAnd(target.lt(classes)).logicalOr(target.eq(ignore)).all().item()));
+  const ok = noGrad(() =>
+    tidy(() =>
+      target.ge(0).logicalAnd(target.lt(classes)).logicalOr(target.eq(ignore)).all().item(),
+    ),
+  );
   if (ok) return;
   const bad = Array.from(target.dataSync()).find((v) => (v < 0 || v >= classes) && v !== ignore);
-  throw new ShapeError(`${op}: target ${bad} is out of bounds for ${classes} classes (valid: 0 to ${classes - 1}, or ignoreIndex ${ignore})`);
+  throw new ShapeError(
+    `${op}: target ${bad} is out of bounds for ${classes} classes (valid: 0 to ${classes - 1}, or ignoreIndex ${ignore})`,
+  );
 }
 
 /** Shape that lines a [C] vector up with the class dim of the input. */
@@ -63,7 +86,13 @@ interface Picked {
   keep: Tensor;
 }
 
-function pick(logp: Tensor, target: Tensor, cd: number, ignore: number, weight: Tensor | undefined): Picked {
+function pick(
+  logp: Tensor,
+  target: Tensor,
+  cd: number,
+  ignore: number,
+  weight: Tensor | undefined,
+): Picked {
   const keep = target.ne(ignore);
   const safe = where(keep, target, 0).to('int32');
   const lp = logp.gather(cd, safe.unsqueeze(cd)).squeeze(cd);
@@ -81,7 +110,12 @@ function reduceWeighted(nll: Tensor, w: Tensor, reduction: string): Tensor {
 }
 
 /** @internal */
-export function nllLossAs(op: string, input: Tensor, target: Tensor, opts: NLLLossOptions = {}): Tensor {
+export function nllLossAs(
+  op: string,
+  input: Tensor,
+  target: Tensor,
+  opts: NLLLossOptions = {},
+): Tensor {
   const reduction = opts.reduction ?? 'mean';
   const ignore = opts.ignoreIndex ?? -100;
   checkReduction(op, reduction);
@@ -96,7 +130,12 @@ export function nllLossAs(op: string, input: Tensor, target: Tensor, opts: NLLLo
 }
 
 /** @internal */
-export function crossEntropyAs(op: string, input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+export function crossEntropyAs(
+  op: string,
+  input: Tensor,
+  target: Tensor,
+  opts: CrossEntropyOptions = {},
+): Tensor {
   const reduction = opts.reduction ?? 'mean';
   const eps = opts.labelSmoothing ?? 0;
   checkReduction(op, reduction);
@@ -106,7 +145,9 @@ export function crossEntropyAs(op: string, input: Tensor, target: Tensor, opts: 
   checkClassWeight(op, opts.weight, input.shape[cd]!);
   if (isFloat(target.dtype)) {
     checkSameShape(op, input, target);
-    return tidy(() => probabilityTargets(input, target, cd, eps, reduction, opts.weight?.to(input.dtype)));
+    return tidy(() =>
+      probabilityTargets(input, target, cd, eps, reduction, opts.weight?.to(input.dtype)),
+    );
   }
   const ignore = opts.ignoreIndex ?? -100;
   checkIndexTarget(op, input, target, cd, ignore);
@@ -120,20 +161,34 @@ export function crossEntropyAs(op: string, input: Tensor, target: Tensor, opts: 
     const all = (weight ? logp.mul(weight.reshape(classShape(input, cd))) : logp).sum(cd).neg();
     const smooth = where(keep, all, 0);
     const s =
-      reduction === 'none' ? smooth : reduction === 'sum' ? smooth.sum() : smooth.sum().div(w.sum());
+      reduction === 'none'
+        ? smooth
+        : reduction === 'sum'
+          ? smooth.sum()
+          : smooth.sum().div(w.sum());
     return base.mul(1 - eps).add(s.mul(eps / input.shape[cd]!));
   });
 }
 
 /** Soft targets: −Σ_c w_c·t_c·log p_c; 'mean' divides by the number of samples, unweighted. */
-function probabilityTargets(input: Tensor, target: Tensor, cd: number, eps: number, reduction: string, weight?: Tensor): Tensor {
+function probabilityTargets(
+  input: Tensor,
+  target: Tensor,
+  cd: number,
+  eps: number,
+  reduction: string,
+  weight?: Tensor,
+): Tensor {
   const classes = input.shape[cd]!;
   const t = eps > 0 ? target.mul(1 - eps).add(eps / classes) : target;
   let prod = input.logSoftmax(cd).mul(t);
   if (weight) prod = prod.mul(weight.reshape(classShape(input, cd)));
   if (reduction === 'none') return prod.sum(cd).neg();
   if (reduction === 'sum') return prod.sum().neg();
-  return prod.sum().neg().div(input.size / classes);
+  return prod
+    .sum()
+    .neg()
+    .div(input.size / classes);
 }
 
 /**
@@ -154,6 +209,10 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NLLLossOptions = {}
  * const logits = fl.tensor([[2, 0, -1], [0.5, 0.5, 3]]);
  * F.crossEntropy(logits, fl.tensor([0, 2], { dtype: 'int32' }), { labelSmoothing: 0.1 });
  */
-export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(
+  input: Tensor,
+  target: Tensor,
+  opts: CrossEntropyOptions = {},
+): Tensor {
   return crossEntropyAs('crossEntropy', input, target, opts);
 }

@@ -15,7 +15,12 @@ export interface KLDivLossOptions {
 }
 
 /** @internal */
-export function klDivAs(op: string, input: Tensor, target: Tensor, opts: KLDivLossOptions = {}): Tensor {
+export function klDivAs(
+  op: string,
+  input: Tensor,
+  target: Tensor,
+  opts: KLDivLossOptions = {},
+): Tensor {
   const reduction = opts.reduction ?? 'mean';
   checkReduction(op, reduction, ['none', 'mean', 'sum', 'batchmean']);
   checkFloat(op, 'input', input);
@@ -30,7 +35,8 @@ export function klDivAs(op: string, input: Tensor, target: Tensor, opts: KLDivLo
       const tlogt = where(pos, target.mul(where(pos, target, 1).log()), 0);
       loss = tlogt.sub(target.mul(input));
     }
-    if (reduction === 'batchmean') return input.ndim === 0 ? loss.sum() : loss.sum().div(input.shape[0]!);
+    if (reduction === 'batchmean')
+      return input.ndim === 0 ? loss.sum() : loss.sum().div(input.shape[0]!);
     return reduce(loss, reduction);
   });
 }

@@ -15,8 +15,18 @@ import {
   mseLossAs,
   smoothL1LossAs,
 } from './regression.js';
-import { type CrossEntropyOptions, type NLLLossOptions, crossEntropyAs, nllLossAs } from './classification.js';
-import { type BCELossOptions, type BCEWithLogitsLossOptions, binaryCrossEntropyAs, binaryCrossEntropyWithLogitsAs } from './binary.js';
+import {
+  type CrossEntropyOptions,
+  type NLLLossOptions,
+  crossEntropyAs,
+  nllLossAs,
+} from './classification.js';
+import {
+  type BCELossOptions,
+  type BCEWithLogitsLossOptions,
+  binaryCrossEntropyAs,
+  binaryCrossEntropyWithLogitsAs,
+} from './binary.js';
 import { type KLDivLossOptions, klDivAs } from './divergence.js';
 
 abstract class Loss extends Module {
@@ -118,7 +128,12 @@ export class CrossEntropyLoss extends WeightedLoss {
   }
   forward(input: Tensor, target: Tensor): Tensor {
     const { reduction, ignoreIndex, labelSmoothing, weight } = this;
-    return crossEntropyAs('CrossEntropyLoss', input, target, { reduction, ignoreIndex, labelSmoothing, weight });
+    return crossEntropyAs('CrossEntropyLoss', input, target, {
+      reduction,
+      ignoreIndex,
+      labelSmoothing,
+      weight,
+    });
   }
 }
 
@@ -167,7 +182,11 @@ export class BCEWithLogitsLoss extends Loss {
   forward(input: Tensor, target: Tensor): Tensor {
     const weight = this.buffer('weight') ?? undefined;
     const posWeight = this.buffer('pos_weight') ?? undefined;
-    return binaryCrossEntropyWithLogitsAs('BCEWithLogitsLoss', input, target, { reduction: this.reduction, weight, posWeight });
+    return binaryCrossEntropyWithLogitsAs('BCEWithLogitsLoss', input, target, {
+      reduction: this.reduction,
+      weight,
+      posWeight,
+    });
   }
 }
 

@@ -28,17 +28,32 @@ function difference(op: string, input: Tensor, target: Tensor, reduction: string
 }
 
 /** @internal Named entry points: modules pass their class name for error messages. */
-export function mseLossAs(op: string, input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+export function mseLossAs(
+  op: string,
+  input: Tensor,
+  target: Tensor,
+  opts: LossOptions = {},
+): Tensor {
   const r = opts.reduction ?? 'mean';
   return tidy(() => reduce(difference(op, input, target, r).square(), r));
 }
 
-export function l1LossAs(op: string, input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+export function l1LossAs(
+  op: string,
+  input: Tensor,
+  target: Tensor,
+  opts: LossOptions = {},
+): Tensor {
   const r = opts.reduction ?? 'mean';
   return tidy(() => reduce(difference(op, input, target, r).abs(), r));
 }
 
-export function smoothL1LossAs(op: string, input: Tensor, target: Tensor, opts: SmoothL1Options = {}): Tensor {
+export function smoothL1LossAs(
+  op: string,
+  input: Tensor,
+  target: Tensor,
+  opts: SmoothL1Options = {},
+): Tensor {
   const r = opts.reduction ?? 'mean';
   const beta = opts.beta ?? 1;
   if (!(beta >= 0)) throw new FlintError(`${op}: beta must be non-negative, got ${beta}`);
@@ -49,7 +64,12 @@ export function smoothL1LossAs(op: string, input: Tensor, target: Tensor, opts: 
   });
 }
 
-export function huberLossAs(op: string, input: Tensor, target: Tensor, opts: HuberOptions = {}): Tensor {
+export function huberLossAs(
+  op: string,
+  input: Tensor,
+  target: Tensor,
+  opts: HuberOptions = {},
+): Tensor {
   const r = opts.reduction ?? 'mean';
   const delta = opts.delta ?? 1;
   if (!(delta > 0)) throw new FlintError(`${op}: delta must be positive, got ${delta}`);

@@ -11,7 +11,15 @@ import type { Tensor } from '../../tensor.js';
 import { Module } from '../module.js';
 import type { FactoryOptions } from '../layers/common.js';
 import { cellParams, checkFactory, checkSizes, registerCell, resetUniform } from './params.js';
-import { type CellKind, type CellWeights, type State, GATES, inputProjection, step, stepWeights } from './steps.js';
+import {
+  type CellKind,
+  type CellWeights,
+  type State,
+  GATES,
+  inputProjection,
+  step,
+  stepWeights,
+} from './steps.js';
 
 export interface CellOptions extends FactoryOptions {
   /** Learn the biases b_ih and b_hh (default true). */
@@ -27,7 +35,13 @@ abstract class CellBase extends Module {
   readonly bias: boolean;
   private readonly cell: { name: string; kind: CellKind; w: CellWeights };
 
-  constructor(name: string, kind: CellKind, inputSize: number, hiddenSize: number, opts: CellOptions) {
+  constructor(
+    name: string,
+    kind: CellKind,
+    inputSize: number,
+    hiddenSize: number,
+    opts: CellOptions,
+  ) {
     super();
     checkSizes(name, { inputSize, hiddenSize });
     checkFactory(name, opts);
@@ -47,9 +61,13 @@ abstract class CellBase extends Module {
   private checkInput(input: Tensor): void {
     const { name, w } = this.cell;
     if ((input.ndim !== 1 && input.ndim !== 2) || input.shape[input.ndim - 1] !== this.inputSize)
-      throw new ShapeError(`${name}: expected input of shape [batch, ${this.inputSize}] or [${this.inputSize}], got ${fmtShape(input.shape)}`);
+      throw new ShapeError(
+        `${name}: expected input of shape [batch, ${this.inputSize}] or [${this.inputSize}], got ${fmtShape(input.shape)}`,
+      );
     if (input.dtype !== w.weightIh.dtype)
-      throw new DTypeError(`${name}: input dtype ${input.dtype} does not match the parameters' dtype ${w.weightIh.dtype}`);
+      throw new DTypeError(
+        `${name}: input dtype ${input.dtype} does not match the parameters' dtype ${w.weightIh.dtype}`,
+      );
   }
 
   protected run(input: Tensor, state: readonly Tensor[] | null | undefined): State {
@@ -60,12 +78,17 @@ abstract class CellBase extends Module {
     const labels = kind === 'lstm' ? ['h', 'c'] : ['hx'];
     state?.forEach((s, i) => {
       if (!shapesEqual(s.shape, hShape))
-        throw new ShapeError(`${name}: expected ${labels[i]} of shape ${fmtShape(hShape)} for input ${fmtShape(input.shape)}, got ${fmtShape(s.shape)}`);
+        throw new ShapeError(
+          `${name}: expected ${labels[i]} of shape ${fmtShape(hShape)} for input ${fmtShape(input.shape)}, got ${fmtShape(s.shape)}`,
+        );
     });
     return tidy(() => {
       const x = batched ? input : input.unsqueeze(0);
-      const zero = () => zeros([x.shape[0]!, this.hiddenSize], { dtype: input.dtype, device: input.device });
-      const st = labels.map((_, i) => (state ? (batched ? state[i]! : state[i]!.unsqueeze(0)) : zero())) as State;
+      const zero = () =>
+        zeros([x.shape[0]!, this.hiddenSize], { dtype: input.dtype, device: input.device });
+      const st = labels.map((_, i) =>
+        state ? (batched ? state[i]! : state[i]!.unsqueeze(0)) : zero(),
+      ) as State;
       const out = step(kind, inputProjection(kind, x, w), st, stepWeights(kind, w));
       return (batched ? out : out.map((s) => s.squeeze(0))) as State;
     });
@@ -88,7 +111,8 @@ export class RNNCell extends CellBase {
   readonly nonlinearity: 'tanh' | 'relu';
   constructor(inputSize: number, hiddenSize: number, opts: RNNCellOptions = {}) {
     const nl = opts.nonlinearity ?? 'tanh';
-    if (nl !== 'tanh' && nl !== 'relu') throw new FlintError(`RNNCell: unknown nonlinearity '${String(nl)}' (valid: 'tanh', 'relu')`);
+    if (nl !== 'tanh' && nl !== 'relu')
+      throw new FlintError(`RNNCell: unknown nonlinearity '${String(nl)}' (valid: 'tanh', 'relu')`);
     super('RNNCell', nl, inputSize, hiddenSize, opts);
     this.nonlinearity = nl;
   }

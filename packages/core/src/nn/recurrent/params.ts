@@ -8,7 +8,6 @@ import type { Module } from '../module.js';
 import type { FactoryOptions } from '../layers/common.js';
 import type { CellWeights } from './steps.js';
 
-
 export function checkFactory(op: string, f: FactoryOptions): void {
   if (f.dtype !== undefined && !isFloat(f.dtype))
     throw new DTypeError(`${op}: parameters must be float32 or float64, got dtype ${f.dtype}`);
@@ -16,7 +15,8 @@ export function checkFactory(op: string, f: FactoryOptions): void {
 
 export function checkSizes(op: string, sizes: Record<string, number>): void {
   for (const [k, v] of Object.entries(sizes))
-    if (!Number.isInteger(v) || v <= 0) throw new ShapeError(`${op}: ${k} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v <= 0)
+      throw new ShapeError(`${op}: ${k} must be a positive integer, got ${v}`);
 }
 
 /**
@@ -30,7 +30,10 @@ export function registerCell(
   f: FactoryOptions,
 ): CellWeights {
   const make = (name: string, dims: number[]) =>
-    m.registerParameter(`${name}${suffix}`, zeros(dims, { dtype: f.dtype ?? 'float32', device: f.device }))!;
+    m.registerParameter(
+      `${name}${suffix}`,
+      zeros(dims, { dtype: f.dtype ?? 'float32', device: f.device }),
+    )!;
   const rows = shape.gates * shape.hidden;
   return {
     weightIh: make('weight_ih', [rows, shape.input]),

@@ -15,7 +15,15 @@ import { Module } from '../module.js';
 import { dropout } from '../functional/basic.js';
 import type { FactoryOptions } from '../layers/common.js';
 import { cellParams, checkFactory, checkSizes, registerCell, resetUniform } from './params.js';
-import { type CellKind, type CellWeights, type State, GATES, inputProjection, step, stepWeights } from './steps.js';
+import {
+  type CellKind,
+  type CellWeights,
+  type State,
+  GATES,
+  inputProjection,
+  step,
+  stepWeights,
+} from './steps.js';
 import { stackTree, unbindTree } from './sequence.js';
 
 export interface RNNBaseOptions extends FactoryOptions {
@@ -51,13 +59,20 @@ abstract class RNNBase extends Module {
   readonly bidirectional: boolean;
   private readonly net: Net;
 
-  constructor(name: string, kind: CellKind, inputSize: number, hiddenSize: number, opts: RNNBaseOptions) {
+  constructor(
+    name: string,
+    kind: CellKind,
+    inputSize: number,
+    hiddenSize: number,
+    opts: RNNBaseOptions,
+  ) {
     super();
     this.numLayers = opts.numLayers ?? 1;
     checkSizes(name, { inputSize, hiddenSize, numLayers: this.numLayers });
     checkFactory(name, opts);
     this.dropout = opts.dropout ?? 0;
-    if (!(this.dropout >= 0 && this.dropout <= 1)) throw new FlintError(`${name}: dropout must be in [0, 1], got ${this.dropout}`);
+    if (!(this.dropout >= 0 && this.dropout <= 1))
+      throw new FlintError(`${name}: dropout must be in [0, 1], got ${this.dropout}`);
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.bias = opts.bias ?? true;
@@ -68,7 +83,11 @@ abstract class RNNBase extends Module {
     for (let l = 0; l < this.numLayers; l++) {
       const input = l === 0 ? inputSize : hiddenSize * dirs;
       const shape = { input, hidden: hiddenSize, gates: GATES[kind], bias: this.bias };
-      weights.push([0, 1].slice(0, dirs).map((d) => registerCell(this, `_l${l}${d ? '_reverse' : ''}`, shape, opts)));
+      weights.push(
+        [0, 1]
+          .slice(0, dirs)
+          .map((d) => registerCell(this, `_l${l}${d ? '_reverse' : ''}`, shape, opts)),
+      );
     }
     this.net = { name, kind, weights };
     this.resetParameters();
@@ -87,26 +106,44 @@ abstract class RNNBase extends Module {
   private check(input: Tensor, hx: readonly Tensor[] | null, labels: readonly string[]): boolean {
     const { name, weights } = this.net;
     const layout = this.batchFirst ? '[batch, seq, ' : '[seq, batch, ';
-    if ((input.ndim !== 2 && input.ndim !== 3) || input.shape[input.ndim - 1] !== this.inputSize || input.size === 0)
+    if (
+      (input.ndim !== 2 && input.ndim !== 3) ||
+      input.shape[input.ndim - 1] !== this.inputSize ||
+      input.size === 0
+    )
       throw new ShapeError(
         `${name}: expected input of shape ${layout}${this.inputSize}] or unbatched [seq, ${this.inputSize}] with no empty dims, got ${fmtShape(input.shape)}`,
       );
     const dtype = weights[0]![0]!.weightIh.dtype;
     if (!isFloat(input.dtype) || input.dtype !== dtype)
-      throw new DTypeError(`${name}: input dtype ${input.dtype} does not match the parameters' dtype ${dtype}`);
+      throw new DTypeError(
+        `${name}: input dtype ${input.dtype} does not match the parameters' dtype ${dtype}`,
+      );
     const batched = input.ndim === 3;
     const batch = input.shape[this.batchFirst ? 0 : 1]!;
-    const expected = batched ? [this.numLayers * this.dirs, batch, this.hiddenSize] : [this.numLayers * this.dirs, this.hiddenSize];
+    const expected = batched
+      ? [this.numLayers * this.dirs, batch, this.hiddenSize]
+      : [this.numLayers * this.dirs, this.hiddenSize];
     hx?.forEach((h, i) => {
       if (!shapesEqual(h.shape, expected))
-        throw new ShapeError(`${name}: expected ${labels[i]} of shape ${fmtShape(expected)} for input ${fmtShape(input.shape)}, got ${fmtShape(h.shape)}`);
-      if (h.dtype !== dtype) throw new DTypeError(`${name}: ${labels[i]} dtype ${h.dtype} does not match the parameters' dtype ${dtype}`);
+        throw new ShapeError(
+          `${name}: expected ${labels[i]} of shape ${fmtShape(expected)} for input ${fmtShape(input.shape)}, got ${fmtShape(h.shape)}`,
+        );
+      if (h.dtype !== dtype)
+        throw new DTypeError(
+          `${name}: ${labels[i]} dtype ${h.dtype} does not match the parameters' dtype ${dtype}`,
+        );
     });
     return batched;
   }
 
   /** One layer in one direction over a [T, B, in] sequence. */
-  private direction(seq: Tensor, w: CellWeights, init: State, reverse: boolean): { output: Tensor; state: State } {
+  private direction(
+    seq: Tensor,
+    w: CellWeights,
+    init: State,
+    reverse: boolean,
+  ): { output: Tensor; state: State } {
     const { kind } = this.net;
     const [T, B, inSize] = seq.shape as [number, number, number];
     const gi = inputProjection(kind, seq.reshape([T * B, inSize]), w).reshape([T, B, -1]);
@@ -123,12 +160,17 @@ abstract class RNNBase extends Module {
   }
 
   /** The whole stack; returns the last layer's outputs and the final states, torch's layouts. */
-  protected run(input: Tensor, hx: readonly Tensor[] | null, labels: readonly string[]): { output: Tensor; state: Tensor[] } {
+  protected run(
+    input: Tensor,
+    hx: readonly Tensor[] | null,
+    labels: readonly string[],
+  ): { output: Tensor; state: Tensor[] } {
     const batched = this.check(input, hx, labels);
     return tidy(() => {
       let seq = batched ? (this.batchFirst ? input.transpose(0, 1) : input) : input.unsqueeze(1);
       const init = hx?.map((h) => (batched ? h : h.unsqueeze(1)));
-      const zero = () => zeros([seq.shape[1]!, this.hiddenSize], { dtype: input.dtype, device: input.device });
+      const zero = () =>
+        zeros([seq.shape[1]!, this.hiddenSize], { dtype: input.dtype, device: input.device });
       const finals: Tensor[][] = labels.map(() => []);
       this.net.weights.forEach((layer, l) => {
         const outs = layer.map((w, d) => {
@@ -169,7 +211,8 @@ export class RNN extends RNNBase {
   readonly nonlinearity: 'tanh' | 'relu';
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
     const nl = opts.nonlinearity ?? 'tanh';
-    if (nl !== 'tanh' && nl !== 'relu') throw new FlintError(`RNN: unknown nonlinearity '${String(nl)}' (valid: 'tanh', 'relu')`);
+    if (nl !== 'tanh' && nl !== 'relu')
+      throw new FlintError(`RNN: unknown nonlinearity '${String(nl)}' (valid: 'tanh', 'relu')`);
     super('RNN', nl, inputSize, hiddenSize, opts);
     this.nonlinearity = nl;
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes a checkout ready to build and test: system packages, pnpm, dependencies, build.
 # Idempotent and quick when everything is already in place.
-#   FLINT_FIXTURES=1  also installs what scripts/gen-fixtures.py needs (PyTorch, NumPy).
+#   FLINT_FIXTURES=1  also installs what scripts/gen-fixtures.py and
+#                     apps/examples/scripts/make-import-fixture.py need (PyTorch, NumPy).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -11,6 +12,11 @@ PNPM_VERSION=10.34.9
 # Packages the build and the tests need. None for now; add names here (e.g. cmake g++
 # libopenblas-dev for the native backend, chromium for browser tests).
 SYSTEM_PACKAGES=()
+# Data sets of the examples (apps/examples) and of their tests: Fashion-MNIST in
+# /usr/share/datasets/fashion-mnist and the word list /usr/share/dict/words. Installed when
+# missing (as root); without root the examples' data tests fail in CI and skip locally, saying how
+# to install them.
+DATA_PACKAGES=(dataset-fashion-mnist wamerican)
 # Only for regenerating golden fixtures; tests never need Python.
 FIXTURE_PACKAGES=(python3-torch python3-numpy)
 
@@ -44,6 +50,8 @@ if [ ${#packages[@]} -gt 0 ]; then
   say "system packages: ${packages[*]}"
   install_debian_packages "${packages[@]}"
 fi
+install_debian_packages "${DATA_PACKAGES[@]}" ||
+  say "warning: data sets missing; the examples and their tests need: ${DATA_PACKAGES[*]}"
 
 # ---- pnpm -------------------------------------------------------------------------------------
 # corepack uses the hash-pinned "packageManager" field of package.json; npm is the fallback.

@@ -1,8 +1,8 @@
 /**
- * The main-job example until the training stack lands: a 2-8-1 network learns XOR with autograd
- * and plain SGD written in a few lines of tensor code, on the CPU backend.
+ * The smallest example: a 2-8-1 network learns XOR with autograd and plain SGD written in a few
+ * lines of tensor code (no nn, no optim), on the CPU backend.
  *
- * Run: pnpm demo
+ * Run: pnpm --filter @flint/examples xor
  */
 import * as fl from '@flint/core';
 import { cpuBackend } from '@flint/backend-cpu';
@@ -10,7 +10,12 @@ import { cpuBackend } from '@flint/backend-cpu';
 fl.use(cpuBackend());
 fl.manualSeed(0);
 
-const x = fl.tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);
+const x = fl.tensor([
+  [0, 0],
+  [0, 1],
+  [1, 0],
+  [1, 1],
+]);
 const y = fl.tensor([[0], [1], [1], [0]]);
 
 // Parameters are leaves that require grad; `keep` exempts them from the per-step tidy scopes.
@@ -32,7 +37,11 @@ for (let step = 0; step <= steps; step++) {
     const p = forward(x);
     // Binary cross-entropy, clamped away from log(0).
     const eps = 1e-7;
-    const l = y.mul(p.clamp(eps, 1).log()).add(y.neg().add(1).mul(p.neg().add(1).clamp(eps, 1).log())).mean().neg();
+    const l = y
+      .mul(p.clamp(eps, 1).log())
+      .add(y.neg().add(1).mul(p.neg().add(1).clamp(eps, 1).log()))
+      .mean()
+      .neg();
     l.backward();
     fl.noGrad(() => {
       for (const [name, w] of Object.entries(params) as [keyof typeof params, fl.Tensor][]) {

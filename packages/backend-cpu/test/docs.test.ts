@@ -18,7 +18,7 @@ interface Row {
 }
 const rows: Row[] = doc
   .split('\n')
-  .filter((l) => /^\| [a-zA-Z]+ \| `/.test(l))
+  .filter((l) => /^\|\s*[a-zA-Z]+\s*\|\s*`/.test(l))
   .map((l) => {
     const cells = l.split('|').map((c) => c.trim());
     return {
@@ -68,7 +68,7 @@ describe('docs/backends/writing-a-backend.md', () => {
       expect(cpu).toHaveProperty(m);
     }
     for (const cap of Object.keys(cpu.caps)) expect(doc).toContain(`\`${cap}\``);
-    for (const o of Object.keys(cpu.overrides ?? {})) expect(doc).toContain(`\`${o}(x, axis)\``);
+    for (const o of Object.keys(cpu.overrides ?? {})) expect(doc).toContain(`\`${o}(`);
     cpu.dispose();
   });
 });

@@ -90,3 +90,23 @@ describe('memory', () => {
     expect(fl.memory().tensors).toBe(start);
   });
 });
+
+describe('FinalizationRegistry backstop', () => {
+  it('frees the buffer of a tensor collected without dispose()', async () => {
+    const { setFlagsFromString } = await import('node:v8');
+    const { runInNewContext } = await import('node:vm');
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const start = backend.stats().buffers;
+    (() => {
+      fl.keep(fl.ones([1024])); // unreachable once this function returns, never disposed
+    })();
+    expect(backend.stats().buffers).toBe(start + 1);
+    // Other unreachable tensors of earlier tests may be collected too, hence `≤`.
+    for (let i = 0; i < 20 && backend.stats().buffers > start; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(backend.stats().buffers).toBeLessThanOrEqual(start);
+  });
+});

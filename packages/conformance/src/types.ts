@@ -1,7 +1,7 @@
 /** The data model of the suite: cases, their capability needs, run options and results. */
 import type { Backend, DType, OverrideName, Tolerance } from '@flint/core/backend';
 
-export type Layer = 'L0' | 'L1' | 'L2' | 'L3' | 'L4' | 'props' | 'errors';
+export type Layer = 'L0' | 'L1' | 'L2' | 'L3' | 'L4' | 'nn' | 'props' | 'errors';
 
 /** What a case needs from the backend; a case whose needs are unmet is skipped with the reason. */
 export interface Needs {

@@ -5,6 +5,7 @@ import { l1Cases } from '../l1/index.js';
 import { l2Cases } from '../l2/index.js';
 import { l3Cases, l3OptimizerCases } from '../l3.js';
 import { l4Cases } from '../l4.js';
+import { nnCases } from '../nn/index.js';
 import { propCases } from '../props.js';
 
 let cached: Case[] | null = null;
@@ -18,6 +19,7 @@ export function allCases(): Case[] {
     ...l3Cases(),
     ...l3OptimizerCases(),
     ...l4Cases(),
+    ...nnCases(),
     ...propCases(),
   ];
   const seen = new Set<string>();

@@ -1,0 +1,80 @@
+/**
+ * Optimizers vs PyTorch (fixtures/nn/optim-optimizers.json): the parameters after each step on
+ * the fixture's least-squares problem, in float64, from the start and resumed from torch's
+ * state dict after step 3.
+ */
+import * as fl from '@flint/core';
+import { assertClose } from '../harness/compare.js';
+import type { Case, CaseContext } from '../types.js';
+import { loadNnFixture } from './common.js';
+
+type Nested = number | Nested[];
+type Name = 'W' | 'b' | 'u';
+type Options = Record<string, unknown>;
+interface OptimCase {
+  id: string;
+  optimizer: 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad';
+  options: Options;
+  groups?: ({ params: Name[] } & Options)[];
+  lrChanges?: Record<string, number[]>;
+  trajectory: Record<Name, Nested>[];
+  afterStep3: { params: Record<Name, Nested>; stateDict: unknown };
+}
+interface Fixture {
+  problem: Record<Name | 'X' | 'Y', Nested>;
+  steps: number;
+  cases: OptimCase[];
+}
+
+const NAMES: Name[] = ['W', 'b', 'u'];
+type AnyOptimizer = fl.optim.Optimizer<object, object>;
+type Ctor = new (params: fl.optim.Params<Options>, options: Options) => AnyOptimizer;
+
+function flat(x: Nested): number[] {
+  return Array.isArray(x) ? x.flatMap(flat) : [x];
+}
+
+function runCase(ctx: CaseContext, F: Fixture, c: OptimCase, resume: boolean): void {
+  const opts = { dtype: 'float64' } as const;
+  const start = resume ? c.afterStep3.params : F.problem;
+  const params = Object.fromEntries(
+    NAMES.map((n) => [n, fl.keep(fl.tensor(start[n], { ...opts, requiresGrad: true }))]),
+  ) as Record<Name, fl.Tensor>;
+  const X = fl.tensor(F.problem.X, opts);
+  const Y = fl.tensor(F.problem.Y, opts);
+  const groups = c.groups?.map((g) => ({ ...g, params: g.params.map((n) => params[n]) }));
+  const Cls = fl.optim[c.optimizer] as unknown as Ctor;
+  const opt = new Cls(groups ?? NAMES.map((n) => params[n]), c.options);
+  try {
+    if (resume) opt.loadStateDict(c.afterStep3.stateDict as fl.optim.OptimizerStateDict);
+    for (let step = resume ? 4 : 1; step <= F.steps; step++) {
+      opt.zeroGrad();
+      fl.tidy(() => X.matmul(params.W).add(params.b).sub(Y).square().mean().backward());
+      opt.step();
+      // As the generator does: lr edits take effect from the next step.
+      c.lrChanges?.[step]?.forEach((lr, i) => (opt.paramGroups[i]!.lr = lr));
+      for (const n of NAMES)
+        assertClose(Array.from(params[n].dataSync()), flat(c.trajectory[step - 1]![n]), {
+          tol: ctx.tol('float64'),
+          what: `${n} after step ${step}`,
+        });
+    }
+  } finally {
+    opt.dispose();
+    for (const t of Object.values(params)) t.dispose();
+  }
+}
+
+export function optimCases(): Case[] {
+  const F = loadNnFixture<Fixture>('optim-optimizers.json');
+  return F.cases.flatMap((c) =>
+    [false, true].map((resume): Case => ({
+      id: `optim/${c.id}${resume ? '/resume' : ''}`,
+      layer: 'nn',
+      op: c.optimizer,
+      dtype: 'float64',
+      needs: { dtypes: ['float64'] },
+      run: (ctx) => runCase(ctx, F, c, resume),
+    })),
+  );
+}

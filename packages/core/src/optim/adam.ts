@@ -96,7 +96,7 @@ function fusedAdam(
     [s.expAvg, nm],
     [s.expAvgSq, nv],
   ] as const) {
-    dst.copy_(src!);
+    dst._assign(src!, 'adamStep'); // re-point at the fused result: no copy
     src!.dispose();
   }
   return true;

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes the golden fixtures of Flint's nn layers from PyTorch (run with Debian's python3).
 
-    /usr/bin/python3 scripts/gen-nn-fixtures.py   # rewrites packages/core/test/fixtures/nn-*.json
+    /usr/bin/python3 scripts/gen-nn-fixtures.py   # rewrites packages/conformance/fixtures/nn/nn-*.json
 
 Each case builds a torch module in float64, overwrites every parameter and buffer with values
 drawn from a NumPy generator seeded by the case id (never torch's RNG), runs one forward pass,
@@ -21,7 +21,8 @@ import torch
 from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, '..', 'packages', 'core', 'test', 'fixtures')
+# Shared with the conformance suite, which ships them; core's tests read the same files.
+OUT = os.path.join(HERE, '..', 'packages', 'conformance', 'fixtures', 'nn')
 SIG = 14  # significant digits of results: ample for the 1e-10 tolerance, a third smaller than repr
 
 

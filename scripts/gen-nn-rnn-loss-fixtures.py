@@ -2,7 +2,7 @@
 """Writes the golden fixtures of Flint's recurrent layers, attention and losses from PyTorch.
 
     /usr/bin/python3 scripts/gen-nn-rnn-loss-fixtures.py
-    # rewrites packages/core/test/fixtures/nn-rnn.json, nn-attention.json, nn-loss.json
+    # rewrites packages/conformance/fixtures/nn/nn-rnn.json, nn-attention.json, nn-loss.json
 
 Everything is float64. Weights are not torch's random init: each case sets every parameter from a
 NumPy generator seeded by the case id, so adding a case never changes another. Each case stores
@@ -22,7 +22,8 @@ import torch.nn.functional as F
 from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, '..', 'packages', 'core', 'test', 'fixtures')
+# Shared with the conformance suite, which ships them; core's tests read the same files.
+OUT = os.path.join(HERE, '..', 'packages', 'conformance', 'fixtures', 'nn')
 DT = torch.float64
 
 

@@ -21,6 +21,7 @@ from torch.optim import lr_scheduler as sched
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, '..', 'packages', 'core', 'test', 'fixtures')
+SHARED = os.path.join(HERE, '..', 'packages', 'conformance', 'fixtures', 'nn')
 STEPS = 5
 SCHED_STEPS = 30
 
@@ -250,7 +251,8 @@ def clip_cases():
 
 
 def write(name, doc):
-    path = os.path.join(OUT, f'optim-{name}.json')
+    # The optimizer fixture is shared with the conformance suite (which ships it).
+    path = os.path.join(SHARED if name == 'optimizers' else OUT, f'optim-{name}.json')
     with open(path, 'w') as f:
         json.dump(doc, f, separators=(',', ':'), allow_nan=False)
         f.write('\n')
@@ -260,6 +262,7 @@ def write(name, doc):
 def main():
     torch.set_default_dtype(torch.float64)
     os.makedirs(OUT, exist_ok=True)
+    os.makedirs(SHARED, exist_ok=True)
     meta = {'torch': torch.__version__.split('+')[0]}
     write('optimizers', {**meta, 'problem': PROBLEM, 'steps': STEPS,
                          'cases': [run_optimizer(*c) for c in optimizer_cases()]})

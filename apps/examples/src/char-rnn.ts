@@ -252,6 +252,7 @@ export async function main(opts: CharRnnOptions = {}): Promise<CharRnnResult> {
   );
   log(`Unigram baseline: ${unigram.toFixed(4)} nats/char`);
   const valLosses = [meanLoss(model, val)];
+  log(`Validation loss before training: ${valLosses[0]!.toFixed(4)} nats/char`);
   const t0 = performance.now();
   let stepSeconds = 0;
   try {

@@ -117,7 +117,7 @@ function torchStyle(model: fl.nn.Sequential, x: fl.Tensor, y: fl.Tensor, o: Sett
     out.epochAccuracies.push(test.accuracy);
     out.epochLosses.push(
       bar.end(
-        `  test loss ${test.loss.toFixed(4)}  test accuracy ${pct(test.accuracy)}  ${fmtTime(stepSeconds / loader.length)} per batch`,
+        `  test loss ${test.loss.toFixed(4)}  test accuracy ${pct(test.accuracy)}  ${((stepSeconds / loader.length) * 1000).toFixed(0)} ms per batch`,
       ),
     );
   }

@@ -7,7 +7,7 @@
  */
 import * as fl from '@flint/core';
 import { pickBackend } from './backend.js';
-import { type OptionSpec, isEntryPoint, runCli } from './cli.js';
+import { type OptionSpec, UsageError, isEntryPoint, runCli } from './cli.js';
 import { type Split, exampleData } from './data.js';
 import { type Log, epochProgress, fmtTime } from './progress.js';
 import { evaluateClassifier, pct, plural, release, seconds } from './train-utils.js';
@@ -189,6 +189,10 @@ async function trainKerasStyle(
 /** Train and evaluate the MLP; returns the measured numbers. */
 export async function main(opts: MlpOptions = {}): Promise<MlpResult> {
   const style = opts.style ?? 'keras';
+  if (style === 'torch' && opts.validationSplit)
+    throw new UsageError(
+      '--validation-split is a Keras-style fit option; use it with --style keras',
+    );
   const log = opts.log ?? console.log;
   const { device, description } = await pickBackend(opts.backend);
   const seed = opts.seed ?? 0;
@@ -200,7 +204,8 @@ export async function main(opts: MlpOptions = {}): Promise<MlpResult> {
   log(`Backend: ${device} (${description})`);
   log(
     `MLP 784-128-64-10, ${style === 'torch' ? 'PyTorch' : 'Keras'} style, on Fashion-MNIST: ` +
-      `${train.x.shape[0]} training / ${test.x.shape[0]} test images, ${plural(epochs, 'epoch')}, batch ${batchSize}` +
+      `${train.x.shape[0]} training${opts.validationSplit ? ` (${opts.validationSplit * 100} % held out for validation)` : ''} / ` +
+      `${test.x.shape[0]} test images, ${plural(epochs, 'epoch')}, batch ${batchSize}` +
       (opts.data ? '' : ` (data loaded in ${fmtTime(data.loadSeconds)})`),
   );
   const run: Run = {

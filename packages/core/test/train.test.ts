@@ -107,3 +107,21 @@ describe('Model (Keras style)', () => {
     ).rejects.toThrow(fl.ShapeError);
   });
 });
+
+describe('Model with a DataLoader', () => {
+  it('frees the loader batches it consumes', async () => {
+    const [x, y] = blobs(64);
+    const model = new fl.Model(mlp());
+    model.compile({
+      optimizer: (p) => new fl.optim.SGD(p, { lr: 0.1 }),
+      loss: 'crossEntropy',
+      metrics: ['accuracy'],
+    });
+    const loader = new fl.data.DataLoader(new fl.data.TensorDataset(x, y), { batchSize: 8 });
+    const before = fl.memory().tensors;
+    await model.fit(loader, { epochs: 2, verbose: 0 });
+    model.evaluate(loader);
+    // Only the last step's gradients (4 parameters) remain.
+    expect(fl.memory().tensors).toBe(before + 4);
+  });
+});

@@ -81,7 +81,7 @@ function accuracyMetric(logitThreshold: number): MetricFn {
         pred.ndim > 1 && pred.shape[pred.ndim - 1]! > 1
           ? pred.argmax(-1)
           : pred.reshape(target.shape).gt(logitThreshold);
-      return cls.eq(target.reshape(cls.shape).to(cls.dtype)).float().mean().item();
+      return cls.eq(target.reshape(cls.shape).to(cls.dtype)).double().mean().item();
     });
 }
 
@@ -184,6 +184,7 @@ export class Model {
         );
       });
       acc.add(logs, xb.shape[0] ?? 1);
+      releaseBatch(data, xb, yb);
       for (const cb of callbacks) await cb.onBatchEnd?.(b, logs, ctx);
       progress.update(++b, acc.mean(), acc.count / ((performance.now() - t0) / 1000));
     }
@@ -208,7 +209,7 @@ export class Model {
     this.module.eval();
     const acc = new Accumulator();
     noGrad(() => {
-      for (const [xb, yb] of data)
+      for (const [xb, yb] of data) {
         acc.add(
           tidy(() => {
             const pred = this.module.forward(xb) as Tensor;
@@ -216,6 +217,8 @@ export class Model {
           }),
           xb.shape[0] ?? 1,
         );
+        releaseBatch(data, xb, yb);
+      }
     });
     return acc.mean();
   }
@@ -232,6 +235,14 @@ export class Model {
         return outs.length === 1 ? outs[0]! : cat(outs, 0);
       }),
     );
+  }
+}
+
+/** A DataLoader's batches are fresh tensors owned by whoever iterates it: free them after use. */
+function releaseBatch(data: Batches, x: Tensor, y: Tensor): void {
+  if (data instanceof DataLoader) {
+    x.dispose();
+    y.dispose();
   }
 }
 

@@ -29,7 +29,8 @@ export interface CompileOptions {
   metrics?: readonly ('accuracy' | MetricFn)[];
 }
 
-export type Batches = Iterable<readonly [Tensor, Tensor]>;
+/** Batches of [input, target] (a DataLoader over a TensorDataset yields exactly these). */
+export type Batches = Iterable<readonly Tensor[]>;
 
 export interface FitOptions {
   epochs?: number;
@@ -169,7 +170,8 @@ export class Model {
     progress.start(epoch, opts.epochs ?? 1, total);
     const t0 = performance.now();
     let b = 0;
-    for (const [xb, yb] of data) {
+    for (const batch of data) {
+      const [xb, yb] = pair(batch);
       const logs = tidy(() => {
         c.optimizer.zeroGrad();
         const pred = this.module.forward(xb) as Tensor;
@@ -209,7 +211,8 @@ export class Model {
     this.module.eval();
     const acc = new Accumulator();
     noGrad(() => {
-      for (const [xb, yb] of data) {
+      for (const batch of data) {
+        const [xb, yb] = pair(batch);
         acc.add(
           tidy(() => {
             const pred = this.module.forward(xb) as Tensor;
@@ -236,6 +239,12 @@ export class Model {
       }),
     );
   }
+}
+
+function pair(batch: readonly Tensor[]): [Tensor, Tensor] {
+  if (batch.length !== 2)
+    throw new ShapeError(`fit: each batch must be [input, target], got ${batch.length} tensors`);
+  return [batch[0]!, batch[1]!];
 }
 
 /** A DataLoader's batches are fresh tensors owned by whoever iterates it: free them after use. */

@@ -129,3 +129,25 @@ export async function runCli<S extends Record<string, OptionSpec>>(
     throw e;
   }
 }
+
+/** Options shared by the Fashion-MNIST examples (mlp, cnn). */
+export const IMAGE_OPTIONS = {
+  batchSize: { type: 'number', integer: true, help: 'batch size (default 32)' },
+  lr: { type: 'number', help: 'Adam learning rate (default 1e-3)' },
+  limit: {
+    type: 'number',
+    integer: true,
+    help: 'train on the first N training images (default all 60000)',
+  },
+  testLimit: {
+    type: 'number',
+    integer: true,
+    help: 'test on the first N test images (default all 10000)',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+/** Options every training example takes. */
+export const RUN_OPTIONS = {
+  seed: { type: 'number', integer: true, help: 'random seed (default 0)' },
+  backend: { type: 'string', help: 'device to use (default: the fastest available)' },
+} as const satisfies Record<string, OptionSpec>;

@@ -7,7 +7,14 @@
  */
 import * as fl from '@flint/core';
 import { pickBackend } from './backend.js';
-import { type OptionSpec, UsageError, isEntryPoint, runCli } from './cli.js';
+import {
+  IMAGE_OPTIONS,
+  RUN_OPTIONS,
+  type OptionSpec,
+  UsageError,
+  isEntryPoint,
+  runCli,
+} from './cli.js';
 import { type Split, exampleData } from './data.js';
 import { type Log, epochProgress, fmtTime } from './progress.js';
 import { evaluateClassifier, pct, plural, release, seconds } from './train-utils.js';
@@ -247,24 +254,12 @@ export const OPTIONS = {
     help: 'PyTorch-style loop or Keras-style fit (default keras)',
   },
   epochs: { type: 'number', integer: true, help: 'epochs (default 10)' },
-  batchSize: { type: 'number', integer: true, help: 'batch size (default 32)' },
-  lr: { type: 'number', help: 'Adam learning rate (default 1e-3)' },
-  limit: {
-    type: 'number',
-    integer: true,
-    help: 'train on the first N training images (default all 60000)',
-  },
-  testLimit: {
-    type: 'number',
-    integer: true,
-    help: 'test on the first N test images (default all 10000)',
-  },
+  ...IMAGE_OPTIONS,
   validationSplit: {
     type: 'number',
     help: 'keras style: validate on this fraction of the training set instead of the test set',
   },
-  seed: { type: 'number', integer: true, help: 'random seed (default 0)' },
-  backend: { type: 'string', help: 'device to use (default: the fastest available)' },
+  ...RUN_OPTIONS,
 } as const satisfies Record<string, OptionSpec>;
 
 if (isEntryPoint(import.meta.url))

@@ -152,7 +152,7 @@ function kernelTable(s: Storage): Kernels<TypedArray> {
 export function cpuBackend(options: CpuBackendOptions = {}): Backend<TypedArray> {
   const name = options.name ?? 'cpu';
   const s = new Storage(name, options.poolBytes ?? 64 * 2 ** 20);
-  const overrides = overrideKernels(s.alloc);
+  const overrides = overrideKernels(s.alloc, s.release);
   return {
     name,
     caps: CPU_CAPS,
@@ -166,6 +166,12 @@ export function cpuBackend(options: CpuBackendOptions = {}): Backend<TypedArray>
       softmax: guard(s, 'softmax', overrides.softmax),
       logSoftmax: guard(s, 'logSoftmax', overrides.logSoftmax),
       adamStep: guard(s, 'adamStep', overrides.adamStep),
+      sgdStep: guard(s, 'sgdStep', overrides.sgdStep),
+      conv2dBackward: guard(s, 'conv2dBackward', overrides.conv2dBackward),
+      maxPool2d: guard(s, 'maxPool2d', overrides.maxPool2d),
+      layerNorm: guard(s, 'layerNorm', overrides.layerNorm),
+      gelu: guard(s, 'gelu', overrides.gelu),
+      crossEntropy: guard(s, 'crossEntropy', overrides.crossEntropy),
     },
     sync: async () => s.check('sync'),
     stats: () => s.stats(),

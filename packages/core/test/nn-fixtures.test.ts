@@ -37,7 +37,9 @@ interface Case {
 
 const load = (name: string): Case[] =>
   (
-    JSON.parse(readFileSync(new URL(`../../conformance/fixtures/nn/${name}.json`, import.meta.url), 'utf8')) as {
+    JSON.parse(
+      readFileSync(new URL(`../../conformance/fixtures/nn/${name}.json`, import.meta.url), 'utf8'),
+    ) as {
       cases: Case[];
     }
   ).cases;

@@ -1,7 +1,9 @@
 /**
- * The conv2d override hook: a backend that offers `overrides.conv2d` gets it called (also under
- * autograd, with conv2d's closed-form gradient), and must agree with the composite. The fused
- * kernel here is a naive loop nest over the strided views.
+ * The override hooks. A backend that offers `overrides.conv2d` gets it called (also under
+ * autograd, with conv2d's closed-form gradient), and must agree with the composite; the fused
+ * kernel here is a naive loop nest over the strided views. Then the CPU backend's own overrides
+ * (conv2dBackward, maxPool2d, layerNorm, gelu, crossEntropy, sgdStep) in a small training step,
+ * against the decomposition.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fl from '@flint/core';
@@ -121,5 +123,76 @@ describe('conv2d backend override', () => {
     expect(fl.memory()).toEqual(mem);
     expect(calls).toBe(before + 2);
     for (const t of conv.parameters()) t.dispose();
+  });
+});
+
+describe('the CPU backend overrides in a training step', () => {
+  const run = () =>
+    fl.tidy(() => {
+      fl.manualSeed(3);
+      const opts = { dtype: 'float64' as const, device: plain.name };
+      const conv = new nn.Conv2d(2, 4, 3, { padding: 1, ...opts });
+      const norm = new nn.LayerNorm([4, 4, 4], opts);
+      const head = new nn.Linear(64, 5, opts);
+      const params = [...conv.parameters(), ...norm.parameters(), ...head.parameters()];
+      const opt = new fl.optim.SGD(params, { lr: 0.1, momentum: 0.9, nesterov: true });
+      const x = fl.randn([6, 2, 7, 7], opts);
+      const target = fl.tensor([0, 4, -100, 2, 1, 3], { dtype: 'int32', device: plain.name });
+      const losses: number[] = [];
+      for (let step = 0; step < 3; step++)
+        fl.tidy(() => {
+          const h = nn.F.maxPool2d(conv.forward(x), 2, { ceilMode: true });
+          const logits = head.forward(nn.F.gelu(norm.forward(h), 'tanh').flatten(1));
+          const loss = nn.F.crossEntropy(logits, target);
+          loss.backward();
+          opt.step();
+          opt.zeroGrad();
+          losses.push(loss.item());
+        });
+      const out = [...losses, ...params.flatMap((p) => Array.from(p.dataSync() as Float64Array))];
+      opt.dispose();
+      for (const p of params) p.dispose();
+      return out;
+    });
+
+  it('gives the decomposition results and leaves fl.memory() where it was', () => {
+    const mem = fl.memory();
+    const fused = run();
+    expect(fl.memory()).toEqual(mem);
+    const composite = fl.decomposed.run(run);
+    expect(fl.memory()).toEqual(mem);
+    fused.forEach((v, i) => expect(v).toBeCloseTo(composite[i]!, 10));
+  });
+
+  it('maxPool2d returns torch-style plane indices, batched or not, fused or composite', () => {
+    fl.tidy(() => {
+      const x = fl.tensor(
+        [
+          [
+            [1, 5, 2],
+            [7, 3, 7],
+            [0, 9, 4],
+          ],
+        ],
+        { device: plain.name },
+      );
+      const pool = () => nn.F.maxPool2d(x, 2, { stride: 1, returnIndices: true });
+      for (const [values, indices] of [pool(), fl.decomposed.run(pool)].map((r) =>
+        r.map((t) => t.toArray()),
+      )) {
+        expect(values).toEqual([
+          [
+            [7, 7],
+            [9, 9],
+          ],
+        ]);
+        expect(indices).toEqual([
+          [
+            [3, 5],
+            [7, 7],
+          ],
+        ]);
+      }
+    });
   });
 });

@@ -14,7 +14,9 @@ export interface Enc {
 }
 
 export function loadFixture<T>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`../../conformance/fixtures/nn/${name}`, import.meta.url), 'utf8')) as T;
+  return JSON.parse(
+    readFileSync(new URL(`../../conformance/fixtures/nn/${name}`, import.meta.url), 'utf8'),
+  ) as T;
 }
 
 export function tensorOf(e: Enc, requiresGrad = false): fl.Tensor {

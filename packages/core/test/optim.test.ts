@@ -42,7 +42,10 @@ interface Fixture {
 }
 
 const F = JSON.parse(
-  readFileSync(new URL('../../conformance/fixtures/nn/optim-optimizers.json', import.meta.url), 'utf8'),
+  readFileSync(
+    new URL('../../conformance/fixtures/nn/optim-optimizers.json', import.meta.url),
+    'utf8',
+  ),
 ) as Fixture;
 const NAMES: Name[] = ['W', 'b', 'u'];
 type AnyOptimizer = optim.Optimizer<object, object>;

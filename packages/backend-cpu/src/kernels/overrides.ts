@@ -1,15 +1,18 @@
 /**
- * Fused softmax and logSoftmax (DESIGN §2, tier 3). Per line along the axis: one pass finds
- * the max, one sums exp(x - max) into a float64 scratch line, one writes the result — instead of
- * the five tensors the composite materialises. Semantics match the decomposition: a NaN
- * anywhere in a line gives a NaN line, a line that is all -inf gives NaN (0/0), and -inf
+ * The CPU backend's overrides (DESIGN §2, tier 3): fused softmax and logSoftmax here, the others
+ * from their families (conv.ts, norm.ts, optimizers.ts). Softmax, per line along the axis: one
+ * pass finds the max, one sums exp(x - max) into a float64 scratch line, one writes the result —
+ * instead of the five tensors the composite materialises. Semantics match the decomposition: a
+ * NaN anywhere in a line gives a NaN line, a line that is all -inf gives NaN (0/0), and -inf
  * entries give exactly 0 (softmax) or -inf (logSoftmax).
  */
 import { BackendError, contiguousStrides, sizeOf } from '@flint/core/backend';
 import type { Overrides, TypedArray } from '@flint/core/backend';
 import { alongAxis, withoutAxis } from '../strided.js';
-import type { Alloc, View } from '../types.js';
-import { adamStep } from './optimizers.js';
+import type { Alloc, Release, View } from '../types.js';
+import { convKernels } from './conv.js';
+import { normKernels } from './norm.js';
+import { adamStep, sgdStep } from './optimizers.js';
 
 let line = new Float64Array(256);
 
@@ -50,12 +53,21 @@ function fused(alloc: Alloc, x: View, axis: number, log: boolean): TypedArray {
   return out;
 }
 
-export function overrideKernels(
-  alloc: Alloc,
-): Required<Pick<Overrides<TypedArray>, 'softmax' | 'logSoftmax' | 'adamStep'>> {
+/** Every override the CPU backend has: all but a fused conv2d forward (its composite is a matmul). */
+export type CpuOverrides = Required<Omit<Overrides<TypedArray>, 'conv2d'>>;
+
+export function overrideKernels(alloc: Alloc, release: Release): CpuOverrides {
+  const conv = convKernels(alloc, release);
+  const norm = normKernels(alloc);
   return {
     softmax: (x, axis) => fused(alloc, x, axis, false),
     logSoftmax: (x, axis) => fused(alloc, x, axis, true),
     adamStep: (p, g, m, v, o) => adamStep(alloc, p, g, m, v, o),
+    sgdStep: (p, g, buf, o) => sgdStep(alloc, p, g, buf, o),
+    conv2dBackward: conv.conv2dBackward,
+    maxPool2d: conv.maxPool2d,
+    layerNorm: norm.layerNorm,
+    gelu: norm.gelu,
+    crossEntropy: norm.crossEntropy,
   };
 }

@@ -13,7 +13,7 @@ import { INVOKE } from '../l1/invoke.js';
 import { layoutGeometry, readLogical } from '../l0/views.js';
 import { argRef, reduceRef, scanRef } from '../l0/reduce.js';
 import { padRef } from '../l0/structural.js';
-import { softmaxRef } from '../l3.js';
+import { softmaxRef } from '../l3/index.js';
 import type { Backend, Caps } from '@flint/core/backend';
 import type { CaseResult } from '../types.js';
 

@@ -3,7 +3,7 @@ import type { Case } from '../types.js';
 import { l0Cases } from '../l0/index.js';
 import { l1Cases } from '../l1/index.js';
 import { l2Cases } from '../l2/index.js';
-import { l3Cases, l3OptimizerCases } from '../l3.js';
+import { l3Cases, l3OptimizerCases } from '../l3/index.js';
 import { l4Cases } from '../l4.js';
 import { nnCases } from '../nn/index.js';
 import { propCases } from '../props.js';

@@ -18,6 +18,11 @@ export interface GradCtx<P = unknown> {
   readonly dtypes: readonly DType[];
   /** Which inputs need a gradient (torch's needs_input_grad): rules may skip the others. */
   readonly needs: readonly boolean[];
+  /**
+   * The other outputs of a multi-output kernel (max-pool indices, layer-norm statistics), saved
+   * without their graph for the rule of the first output; empty for single-output ops.
+   */
+  readonly aux: readonly Tensor[];
 }
 
 export interface GradRule<P = unknown> {

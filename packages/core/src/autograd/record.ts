@@ -25,6 +25,7 @@ export function record(
   inputs: readonly Tensor[],
   out: Tensor,
   params: unknown,
+  aux: readonly Tensor[] = [],
 ): void {
   if (rule === null || !isGradEnabled()) return;
   let any = false;
@@ -40,6 +41,8 @@ export function record(
     if (s === 'out') saved.push((savedOut = alias(out, false)));
     else saved.push((savedInputs[s] = alias(inputs[s]!, true)));
   }
+  const savedAux = aux.map((t) => alias(t, false));
+  saved.push(...savedAux);
   const ctx = {
     inputs: savedInputs,
     out: savedOut,
@@ -47,6 +50,7 @@ export function record(
     shapes: inputs.map((t) => t.shape),
     dtypes: inputs.map((t) => t.dtype),
     needs: edges.map((e) => e !== null),
+    aux: savedAux,
   };
   out._setGradFn(new Node(name, edges, rule, ctx, saved));
 }

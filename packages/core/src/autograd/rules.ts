@@ -58,6 +58,33 @@ function batchT(t: Tensor): Tensor {
   return t.transpose(1, 2);
 }
 
+/** Whether the matrices of [batch, r, c] tensor t are transposed views of row-major memory. */
+function colMajor(t: Tensor): boolean {
+  const [, r, c] = t.shape as [number, number, number];
+  return r > 1 && c > 1 && t.strides[1] === 1 && t.strides[2] === r;
+}
+
+/**
+ * a·b's gradient for one operand, produced in that operand's layout: for a transposed view
+ * (Linear's `weight.t()`) the product is computed transposed, so the gradient reaching the
+ * weight through the transpose is row-major — no copy before the optimizer reads it.
+ */
+function matmulGrad(g: Tensor, c: GradCtx, i: 0 | 1): Tensor {
+  const [a, b] = [x0(c), x1(c)];
+  const shape = c.shapes[i]!;
+  if (!colMajor(i === 0 ? a : b))
+    return i === 0
+      ? exec('matmul', [g, batchT(b)], [], shape, g.dtype)
+      : exec('matmul', [batchT(a), g], [], shape, g.dtype);
+  const tShape = [shape[0]!, shape[2]!, shape[1]!];
+  // gaᵀ = b·gᵀ and gbᵀ = gᵀ·a
+  const t =
+    i === 0
+      ? exec('matmul', [b, batchT(g)], [], tShape, g.dtype)
+      : exec('matmul', [batchT(g), a], [], tShape, g.dtype);
+  return batchT(t);
+}
+
 export const GRADS: Rules = {
   neg: { grad: (g) => [g.neg()] },
   abs: { saves: [0], grad: (g, c) => [g.mul(x0(c).sign())] },
@@ -172,8 +199,8 @@ export const GRADS: Rules = {
   matmul: {
     saves: [0, 1],
     grad: (g, c) => [
-      c.needs[0] ? exec('matmul', [g, batchT(x1(c))], [], c.shapes[0]!, g.dtype) : null,
-      c.needs[1] ? exec('matmul', [batchT(x0(c)), g], [], c.shapes[1]!, g.dtype) : null,
+      c.needs[0] ? matmulGrad(g, c, 0) : null,
+      c.needs[1] ? matmulGrad(g, c, 1) : null,
     ],
   },
   gather: {

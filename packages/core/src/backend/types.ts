@@ -79,10 +79,6 @@ export type Kernels<B> = { readonly [P in PrimName]: KernelSignatures<B>[KindOf<
 /** Re-exported for backends that want per-kind typing. */
 export type { UnaryPrim, BinaryPrim, ComparePrim, ReducePrim, ArgReducePrim, PrimName };
 
-/**
- * Fused replacements for composites (DESIGN §2, tier 3). Optional; each must match the
- * composite's decomposition (checked by conformance L3).
- */
 /** Resolved geometry of a 2-D convolution, as the conv2d override receives it. */
 export interface Conv2dParams {
   stride: [number, number];
@@ -105,6 +101,37 @@ export interface AdamStepParams {
   step: number;
 }
 
+/** Geometry of a 2-D max pool as the override receives it (already resolved by core). */
+export interface Pool2dParams {
+  kernel: [number, number];
+  stride: [number, number];
+  /** Implicit −∞ padding [top/bottom, left/right], at most half the kernel. */
+  padding: [number, number];
+  dilation: [number, number];
+  /** Output size rounds up (a last partial window that starts inside the input or left padding counts). */
+  ceilMode: boolean;
+}
+
+/** Hyper-parameters of one SGD step (torch.optim.SGD semantics). */
+export interface SgdStepParams {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+  /** true on the first step: the momentum buffer is initialised to the gradient (buf arg is null then). */
+  firstStep: boolean;
+}
+
+/**
+ * Fused replacements for composites (DESIGN §2, tier 3). Optional; each must match the
+ * composite's decomposition (checked by conformance L3).
+ *
+ * Every override receives inputs that core has already validated, and (for all but softmax,
+ * logSoftmax and conv2d, which follow `caps.strided`) row-major contiguous views, possibly at a
+ * non-zero offset. Outputs are fresh contiguous buffers; inputs are never written.
+ */
 export interface Overrides<B> {
   /**
    * One fused Adam/AdamW update over contiguous, same-dtype param, grad, first and second
@@ -123,6 +150,54 @@ export interface Overrides<B> {
   softmax?: (x: KView<B>, axis: number) => B;
   /** Log-softmax along `axis` of a float tensor. */
   logSoftmax?: (x: KView<B>, axis: number) => B;
+  /**
+   * Gradients of conv2d. grad is [N,O,OH,OW]. Returns [gx [N,C,H,W] or null, gw
+   * [O,C/groups,kH,kW] or null], computing only those with needs[i] true. Inputs contiguous.
+   */
+  conv2dBackward?: (
+    x: KView<B>,
+    weight: KView<B>,
+    grad: KView<B>,
+    p: Conv2dParams,
+    needs: readonly [boolean, boolean],
+  ) => [B | null, B | null];
+  /**
+   * Max pool of x [N,C,H,W] (float; padding counts as -inf) → [values [N,C,OH,OW], indices
+   * int32 [N,C,OH,OW]]: index of the max within its input H·W plane (h*W+w), as torch's
+   * return_indices; first max wins, NaN counts as the max.
+   */
+  maxPool2d?: (x: KView<B>, p: Pool2dParams) => [B, B];
+  /**
+   * Layer norm over the last `normSize` elements of contiguous x: returns [y (x's shape), mean
+   * [rows], rstd [rows]] with rows = size / normSize; rstd = 1/sqrt(var_biased + eps);
+   * y = (x-mean)*rstd*weight + bias (weight/bias [normSize] or null).
+   */
+  layerNorm?: (
+    x: KView<B>,
+    weight: KView<B> | null,
+    bias: KView<B> | null,
+    normSize: number,
+    eps: number,
+  ) => [B, B, B];
+  /** GELU of a float tensor, exact (erf) or the tanh approximation, as torch. */
+  gelu?: (x: KView<B>, approximate: 'none' | 'tanh') => B;
+  /**
+   * Per-row cross-entropy of logits [N,C] (float) against int32 class targets [N]:
+   * −logSoftmax(x)[i, t_i], and exactly 0 for rows whose target equals ignoreIndex.
+   * Out-of-range targets (other than ignoreIndex) must throw. Returns [N].
+   */
+  crossEntropy?: (logits: KView<B>, target: KView<B>, ignoreIndex: number) => B;
+  /**
+   * One fused SGD update over contiguous same-dtype param and grad (and momentum buffer, null on
+   * the first step or when momentum is 0): returns [new param, new momentum buffer or null when
+   * momentum is 0]. Inputs are not written.
+   */
+  sgdStep?: (
+    p: KView<B>,
+    grad: KView<B>,
+    buf: KView<B> | null,
+    params: SgdStepParams,
+  ) => [B, B | null];
 }
 export type OverrideName = keyof Overrides<unknown>;
 

@@ -137,6 +137,34 @@ function viewsFor(
   });
 }
 
+/** Call `kernel` on views of `inputs` (contiguous copies first when asked), with typed errors. */
+function invoke<T>(
+  backend: Backend,
+  name: string,
+  inputs: readonly Tensor[],
+  contiguousOnly: boolean,
+  kernel: (views: KView<unknown>[]) => T,
+): T {
+  const temps: Tensor[] = [];
+  try {
+    return kernel(viewsFor(backend, inputs, contiguousOnly, temps));
+  } catch (e) {
+    if (e instanceof FlintError) throw e;
+    throw new BackendError(
+      `${name}: backend '${backend.name}' failed on ${inputs.map(fmt).join(', ')}: ${(e as Error).message}`,
+    );
+  } finally {
+    for (const c of temps) c.dispose();
+  }
+}
+
+function checkDType(backend: Backend, name: string, dtype: DType): void {
+  if (!backend.caps.dtypes.includes(dtype))
+    throw new BackendError(
+      `${name}: device '${backend.name}' does not support dtype ${dtype} (supports ${backend.caps.dtypes.join(', ')})`,
+    );
+}
+
 /**
  * Run a fused multi-output override on contiguous inputs, without autograd (optimizer updates
  * run under noGrad). Outputs have the shape and dtype of the first input.
@@ -147,18 +175,54 @@ export function execFused(
   call: (views: KView<unknown>[]) => unknown[],
 ): Tensor[] {
   const backend = deviceOf(name, inputs);
-  const temps: Tensor[] = [];
-  try {
-    const bufs = call(viewsFor(backend, inputs, true, temps));
-    return bufs.map((b) => wrap(backend, b, inputs[0]!.shape, inputs[0]!.dtype));
-  } catch (e) {
-    if (e instanceof FlintError) throw e;
-    throw new BackendError(
-      `${name}: backend '${backend.name}' failed on ${inputs.map(fmt).join(', ')}: ${(e as Error).message}`,
-    );
-  } finally {
-    for (const c of temps) c.dispose();
-  }
+  const bufs = invoke(backend, name, inputs, true, call);
+  return bufs.map((b) => wrap(backend, b, inputs[0]!.shape, inputs[0]!.dtype));
+}
+
+/** Shape and dtype of one kernel output. */
+export interface OutSpec {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+/**
+ * Like `execFused`, with each output's shape and dtype given; a null buffer (an output the
+ * caller did not ask for) gives null. Nothing is recorded for autograd.
+ */
+export function execFusedAs(
+  name: string,
+  inputs: readonly Tensor[],
+  outs: readonly OutSpec[],
+  call: (views: KView<unknown>[]) => readonly unknown[],
+): (Tensor | null)[] {
+  const backend = deviceOf(name, inputs);
+  for (const o of outs) checkDType(backend, name, o.dtype);
+  const bufs = invoke(backend, name, inputs, true, call);
+  return outs.map((o, i) =>
+    bufs[i] === null || bufs[i] === undefined ? null : wrap(backend, bufs[i], o.shape, o.dtype),
+  );
+}
+
+/**
+ * Run a fused override with one or more outputs on contiguous inputs. Autograd records `rule` on
+ * the first output only; the rule reads the other outputs as `ctx.aux`, which the node keeps
+ * alive exactly as long as it lives. Every output is returned: the caller disposes those it
+ * does not hand on.
+ */
+export function execOverride(
+  name: string,
+  call: (views: KView<unknown>[]) => readonly unknown[],
+  rule: GradRule<never>,
+  inputs: readonly Tensor[],
+  outs: readonly OutSpec[],
+  gradParams?: unknown,
+): Tensor[] {
+  const backend = deviceOf(name, inputs);
+  for (const o of outs) checkDType(backend, name, o.dtype);
+  const bufs = invoke(backend, name, inputs, true, call);
+  const tensors = outs.map((o, i) => wrap(backend, bufs[i], o.shape, o.dtype));
+  record(name, rule, inputs, tensors[0]!, gradParams, tensors.slice(1));
+  return tensors;
 }
 
 function launch(
@@ -172,23 +236,10 @@ function launch(
   outDtype: DType,
   gradParams: unknown,
 ): Tensor {
-  if (!backend.caps.dtypes.includes(outDtype))
-    throw new BackendError(
-      `${name}: device '${backend.name}' does not support dtype ${outDtype} (supports ${backend.caps.dtypes.join(', ')})`,
-    );
-  const temps: Tensor[] = [];
-  const views = viewsFor(backend, inputs, !backend.caps.strided, temps);
-  let buf: unknown;
-  try {
-    buf = kernel(...views, ...args);
-  } catch (e) {
-    if (e instanceof FlintError) throw e;
-    throw new BackendError(
-      `${name}: backend '${backend.name}' failed on ${inputs.map(fmt).join(', ')}: ${(e as Error).message}`,
-    );
-  } finally {
-    for (const c of temps) c.dispose();
-  }
+  checkDType(backend, name, outDtype);
+  const buf = invoke(backend, name, inputs, !backend.caps.strided, (views) =>
+    kernel(...views, ...args),
+  );
   const out = wrap(backend, buf, outShape, outDtype);
   record(name, rule, inputs, out, gradParams);
   return out;

@@ -1,6 +1,10 @@
 /** Stochastic gradient descent with optional momentum, dampening, Nesterov and weight decay. */
 import type { Tensor } from '../tensor.js';
 import { keep } from '../scope.js';
+import type { SgdStepParams } from '../backend/types.js';
+import { isFloat } from '../dtype.js';
+import { execFusedAs } from '../ops/dispatch.js';
+import { overridesEnabled } from '../ops/reduce.js';
 import { need } from './errors.js';
 import { Optimizer, nonNegative, type ParamGroup, type Params } from './optimizer.js';
 
@@ -35,6 +39,7 @@ export function sgdUpdate(
   state: SGDState,
   g: ParamGroup<SGDOptions>,
 ): void {
+  if (fusedSgd(p, grad, state, g)) return;
   let d = g.maximize ? grad.neg() : grad;
   if (g.weightDecay !== 0) d = d.add(p.mul(g.weightDecay));
   if (g.momentum !== 0) {
@@ -44,6 +49,37 @@ export function sgdUpdate(
     d = g.nesterov ? d.add(buf.mul(g.momentum)) : buf;
   }
   p.sub_(d.mul(g.lr));
+}
+
+/** The backend's fused `sgdStep`, when it has one and the (float) dtypes agree; false otherwise. */
+function fusedSgd(p: Tensor, grad: Tensor, state: SGDState, g: ParamGroup<SGDOptions>): boolean {
+  const kernel = overridesEnabled() ? p.storage.backend.overrides?.sgdStep : undefined;
+  if (!kernel || !isFloat(p.dtype) || grad.dtype !== p.dtype || grad.device !== p.device)
+    return false;
+  const buf = g.momentum !== 0 ? state.momentumBuffer : null;
+  const params: SgdStepParams = {
+    lr: g.lr,
+    momentum: g.momentum,
+    dampening: g.dampening,
+    weightDecay: g.weightDecay,
+    nesterov: g.nesterov,
+    maximize: g.maximize,
+    firstStep: g.momentum !== 0 && buf === null,
+  };
+  const spec = { shape: p.shape, dtype: p.dtype };
+  const inputs = buf ? [p, grad, buf] : [p, grad];
+  const [np, nb] = execFusedAs('sgdStep', inputs, [spec, spec], (v) =>
+    kernel(v[0]!, v[1]!, buf ? v[2]! : null, params),
+  );
+  p._assign(np!, 'sgdStep'); // re-point at the fused result: no copy
+  np!.dispose();
+  if (nb) {
+    if (buf) {
+      buf._assign(nb, 'sgdStep');
+      nb.dispose();
+    } else state.momentumBuffer = keep(nb);
+  }
+  return true;
 }
 
 /**

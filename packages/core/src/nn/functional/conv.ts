@@ -2,14 +2,17 @@
  * Convolutions as composites: pad, unfold the windows (im2col, one gather), then one batched
  * matmul over the groups. Gradients come from autograd. conv2d is also the hook for a backend's
  * fused kernel (DESIGN §2 tier 3): when the device offers `overrides.conv2d` it runs instead,
- * with the closed-form gradient below, which is itself written with these composites.
+ * with the closed-form gradient below, which is itself written with these composites; a
+ * backend's `conv2dBackward` computes that gradient in one call.
  */
 import { ShapeError, fmtShape } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { tidy } from '../../scope.js';
 import type { GradCtx, GradRule } from '../../autograd/node.js';
 import type { Conv2dParams, KView } from '../../backend/types.js';
-import { execKernel } from '../../ops/dispatch.js';
+import { isGradEnabled, noGrad } from '../../autograd/mode.js';
+import { record } from '../../autograd/record.js';
+import { execFusedAs, execKernel } from '../../ops/dispatch.js';
 import { overridesEnabled } from '../../ops/reduce.js';
 import { promote } from '../../ops/elementwise.js';
 import { expectRank, ntuple, type SpatialArg, windowCount } from './args.js';
@@ -156,22 +159,50 @@ export function col2im(
   });
 }
 
-/** Closed-form gradient used with a backend's fused conv2d. */
+/**
+ * Closed-form gradient of conv2d, used with a backend's fused conv2d (or its conv2dBackward).
+ * The backend's `conv2dBackward` computes it in one call unless a graph of the backward pass
+ * is being recorded (createGraph), where the differentiable composite formula below is needed.
+ */
 const conv2dRule: GradRule<never> = {
   saves: [0, 1],
   grad: (g, c: GradCtx<Conv2dParams>) => {
-    const p = c.params;
     const x = c.inputs[0]!;
     const weight = c.inputs[1]!;
-    const [h, w] = convAxes('conv2d', x, weight.shape.slice(2), p);
-    const [, , height, width] = x.shape as [number, number, number, number];
-    const gx = col2im(g, weight, p.groups, h, w)
-      .narrow(2, p.padding[0], height)
-      .narrow(3, p.padding[2], width);
-    const gw = conv2dWeightGrad(x, g, weight.shape, p);
-    return c.shapes.length === 3 ? [gx, gw, g.sum([0, 2, 3])] : [gx, gw];
+    const needs = [c.needs[0] ?? false, c.needs[1] ?? false] as const;
+    const [gx, gw] = fusedConv2dBackward(x, weight, g, c.params, needs) ?? [
+      needs[0] ? conv2dInputGrad(x, weight, g, c.params) : null,
+      needs[1] ? conv2dWeightGrad(x, g, weight.shape, c.params) : null,
+    ];
+    return c.shapes.length === 3 ? [gx, gw, c.needs[2] ? g.sum([0, 2, 3]) : null] : [gx, gw];
   },
 };
+
+/** The backend's conv2dBackward when it may run (overrides on, no graph recorded); else null. */
+function fusedConv2dBackward(
+  x: Tensor,
+  weight: Tensor,
+  g: Tensor,
+  p: Conv2dParams,
+  needs: readonly [boolean, boolean],
+): [Tensor | null, Tensor | null] | null {
+  const on = overridesEnabled() && !isGradEnabled();
+  const kernel = on ? x.storage.backend.overrides?.conv2dBackward : undefined;
+  if (!kernel || !(needs[0] || needs[1])) return null;
+  const outs = [x, weight].map((t) => ({ shape: t.shape, dtype: x.dtype }));
+  const [gx, gw] = execFusedAs('conv2dBackward', [x, weight, g.to(x.dtype)], outs, (v) =>
+    kernel(v[0]!, v[1]!, v[2]!, p, needs),
+  );
+  return [gx!, gw!];
+}
+
+function conv2dInputGrad(x: Tensor, weight: Tensor, g: Tensor, p: Conv2dParams): Tensor {
+  const [h, w] = convAxes('conv2d', x, weight.shape.slice(2), p);
+  const [, , height, width] = x.shape as [number, number, number, number];
+  return col2im(g, weight, p.groups, h, w)
+    .narrow(2, p.padding[0], height)
+    .narrow(3, p.padding[2], width);
+}
 
 function conv2dWeightGrad(
   x: Tensor,
@@ -211,6 +242,19 @@ function fusedConv2d(
 }
 
 /**
+ * The composite forward. When the backend has `conv2dBackward`, the forward runs untaped and the
+ * closed-form rule is recorded instead, so the backward is one fused call rather than the
+ * gradients of the unfold and matmul.
+ */
+function compositeConv2d(x: Tensor, weight: Tensor, bias: Tensor | null, p: Conv2dParams): Tensor {
+  if (!overridesEnabled() || !x.storage.backend.overrides?.conv2dBackward)
+    return conv2dComposite(x, weight, bias, p);
+  const out = noGrad(() => conv2dComposite(x, weight, bias, p));
+  record('conv2d', conv2dRule, bias ? [x, weight, bias] : [x, weight], out, p);
+  return out;
+}
+
+/**
  * 2-D convolution (cross-correlation, as in torch) of x [N,C,H,W] or [C,H,W] with weight
  * [O, C/groups, kH, kW] and an optional bias [O].
  * @example
@@ -240,7 +284,7 @@ export function conv2d(
   return tidy(() => {
     const dtype = promote(bias ? [x, weight, bias] : [x, weight]);
     const [xc, wc, bc] = [x.to(dtype), weight.to(dtype), bias?.to(dtype) ?? null];
-    return fusedConv2d(xc, wc, bc, p) ?? conv2dComposite(xc, wc, bc, p);
+    return fusedConv2d(xc, wc, bc, p) ?? compositeConv2d(xc, wc, bc, p);
   });
 }
 

@@ -1,11 +1,17 @@
 /**
  * Normalisation layers as composites. Statistics use the biased variance (as torch's do), and
- * the centred input is computed once and reused for the variance and the output.
+ * the centred input is computed once and reused for the variance and the output. Layer norm runs
+ * the backend's fused `layerNorm` when there is one, with a closed-form gradient.
  */
 import { ShapeError, fmtShape } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { tidy } from '../../scope.js';
-import { noGrad } from '../../autograd/mode.js';
+import { isGradEnabled, noGrad } from '../../autograd/mode.js';
+import type { GradCtx, GradRule } from '../../autograd/node.js';
+import { isFloat } from '../../dtype.js';
+import { sizeOf } from '../../shape.js';
+import { execOverride } from '../../ops/dispatch.js';
+import { overridesEnabled } from '../../ops/reduce.js';
 
 export interface BatchNormOptions {
   /** Per-channel scale γ [C] (default none). */
@@ -137,11 +143,84 @@ export function layerNorm(
       );
   return tidy(() => {
     const axes = ns.map((_, i) => x.ndim - ns.length + i);
+    const fused = fusedLayerNorm(x, axes, weight, bias, eps);
+    if (fused) return fused;
     const centred = x.sub(x.mean(axes, true));
     const y = centred.mul(centred.square().mean(axes, true).add(eps).rsqrt());
     const scaled = weight ? y.mul(weight) : y;
     return bias ? scaled.add(bias) : scaled;
   });
+}
+
+interface LayerNormParams {
+  axes: number[];
+  eps: number;
+  weight: boolean;
+  bias: boolean;
+}
+
+/**
+ * Closed-form layer-norm gradient from the saved input and statistics: with x̂ = (x − μ)·rstd and
+ * gy = g·γ, gx = rstd·(gy − mean(gy) − x̂·mean(gy·x̂)), gγ = Σ g·x̂ and gβ = Σ g over the leading
+ * axes. When the backward pass is itself recorded (createGraph), μ and rstd are recomputed from x
+ * so that they are differentiated too.
+ */
+function layerNormGrad(g: Tensor, c: GradCtx<LayerNormParams>): (Tensor | null)[] {
+  const { axes, eps } = c.params;
+  const x = c.inputs[0]!;
+  const w = c.params.weight ? c.inputs[1]! : null;
+  let xhat: Tensor;
+  let rstd: Tensor;
+  if (isGradEnabled()) {
+    const centred = x.sub(x.mean(axes, true));
+    rstd = centred.square().mean(axes, true).add(eps).rsqrt();
+    xhat = centred.mul(rstd);
+  } else {
+    const stat = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+    rstd = c.aux[1]!.reshape(stat);
+    xhat = x.sub(c.aux[0]!.reshape(stat)).mul(rstd);
+  }
+  const lead = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const overLead = (t: Tensor) => (lead.length > 0 ? t.sum(lead) : t);
+  const gy = w ? g.mul(w) : g;
+  const out: (Tensor | null)[] = [
+    c.needs[0]
+      ? rstd.mul(gy.sub(gy.mean(axes, true)).sub(xhat.mul(gy.mul(xhat).mean(axes, true))))
+      : null,
+  ];
+  if (w) out.push(c.needs[1] ? overLead(g.mul(xhat)) : null);
+  if (c.params.bias) out.push(c.needs[out.length] ? overLead(g) : null);
+  return out;
+}
+const layerNormRule: GradRule<never> = { saves: [0], grad: layerNormGrad };
+const affineLayerNormRule: GradRule<never> = { saves: [0, 1], grad: layerNormGrad };
+
+/** The backend's fused layerNorm when it has one and every operand is of x's float dtype; else null. */
+function fusedLayerNorm(
+  x: Tensor,
+  axes: number[],
+  weight: Tensor | null,
+  bias: Tensor | null,
+  eps: number,
+): Tensor | null {
+  const kernel = overridesEnabled() ? x.storage.backend.overrides?.layerNorm : undefined;
+  const normSize = sizeOf(axes.map((a) => x.shape[a]!));
+  const sameDType = [weight, bias].every((t) => !t || t.dtype === x.dtype);
+  if (!kernel || !isFloat(x.dtype) || normSize === 0 || !sameDType) return null;
+  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  const stats = { shape: [x.size / normSize], dtype: x.dtype };
+  const params: LayerNormParams = { axes, eps, weight: !!weight, bias: !!bias };
+  const [y, mean, rstd] = execOverride(
+    'layerNorm',
+    (v) => kernel(v[0]!, weight ? v[1]! : null, bias ? v[inputs.length - 1]! : null, normSize, eps),
+    weight ? affineLayerNormRule : layerNormRule,
+    inputs,
+    [{ shape: x.shape, dtype: x.dtype }, stats, stats],
+    params,
+  );
+  mean!.dispose();
+  rstd!.dispose();
+  return y!;
 }
 
 /**

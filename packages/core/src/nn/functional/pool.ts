@@ -1,14 +1,20 @@
 /**
  * Pooling as composites over the same unfolded windows as convolution: max takes the first
- * maximum of each window (so its gradient goes to that element, as torch's does), average sums
+ * maximum of each window (so its gradient goes to that element, as torch's does), or runs the
+ * backend's fused `maxPool2d` with a scatter of the gradient to its indices; average sums
  * and divides by torch's count. Adaptive average pooling is two small matmuls with averaging
  * matrices, since its windows differ in size.
  */
 import { ShapeError, fmtShape } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { tidy } from '../../scope.js';
-import { upload } from '../../ops/creation.js';
-import { typedArrayFor } from '../../dtype.js';
+import { upload, zeros } from '../../ops/creation.js';
+import { exec, execOverride } from '../../ops/dispatch.js';
+import { overridesEnabled } from '../../ops/reduce.js';
+import { isFloat, typedArrayFor } from '../../dtype.js';
+import { sizeOf } from '../../shape.js';
+import type { GradRule } from '../../autograd/node.js';
+import type { Pool2dParams } from '../../backend/types.js';
 import { expectRank, ntuple, type SpatialArg, windowCount } from './args.js';
 import { unfold, type WindowAxis } from './im2col.js';
 
@@ -20,6 +26,11 @@ export interface MaxPool2dOptions {
   dilation?: SpatialArg;
   /** Use ⌈⌉ instead of ⌊⌋ for the output size, so partial windows at the end count. */
   ceilMode?: boolean;
+  /**
+   * Also return, as int32, the index of each maximum within its input H·W plane (h·W + w), as
+   * torch's `return_indices` (default false).
+   */
+  returnIndices?: boolean;
 }
 
 export interface AvgPool2dOptions {
@@ -86,18 +97,135 @@ function batched(op: string, x: Tensor, fn: (x4: Tensor) => Tensor): Tensor {
 }
 
 /**
- * 2-D max pooling over x [N,C,H,W] or [C,H,W].
+ * 2-D max pooling over x [N,C,H,W] or [C,H,W]; with `returnIndices`, `[values, indices]`.
  * @example
  * nn.F.maxPool2d(fl.randn([1, 3, 28, 28]), 2).shape; // [1, 3, 14, 14]
+ * const [y, idx] = nn.F.maxPool2d(fl.randn([1, 1, 4, 4]), 2, { returnIndices: true });
  */
-export function maxPool2d(x: Tensor, kernelSize: SpatialArg, opts: MaxPool2dOptions = {}): Tensor {
-  return batched('maxPool2d', x, (x4) => {
+export function maxPool2d(
+  x: Tensor,
+  kernelSize: SpatialArg,
+  opts: MaxPool2dOptions & { returnIndices: true },
+): [Tensor, Tensor];
+export function maxPool2d(
+  x: Tensor,
+  kernelSize: SpatialArg,
+  opts?: MaxPool2dOptions & { returnIndices?: false },
+): Tensor;
+export function maxPool2d(
+  x: Tensor,
+  kernelSize: SpatialArg,
+  opts: MaxPool2dOptions,
+): Tensor | [Tensor, Tensor];
+export function maxPool2d(
+  x: Tensor,
+  kernelSize: SpatialArg,
+  opts: MaxPool2dOptions = {},
+): Tensor | [Tensor, Tensor] {
+  expectRank('maxPool2d', x, [3, 4], 'input of shape [N,C,H,W] or [C,H,W]');
+  return tidy(() => {
+    const x4 = x.ndim === 3 ? x.unsqueeze(0) : x;
     const [h, w] = poolAxes('maxPool2d', x4, kernelSize, opts);
-    return tidy(() => {
-      const { values } = poolWindows(x4, h, w, -Infinity).max(2);
-      return values.reshape([x4.shape[0]!, x4.shape[1]!, h.out, w.out]);
-    });
+    const withIndices = opts.returnIndices ?? false;
+    const [values, indices] =
+      fusedMaxPool2d(x4, h, w, opts.ceilMode ?? false) ?? maxPoolComposite(x4, h, w, withIndices);
+    const unbatch = (t: Tensor) => (x.ndim === 3 ? t.squeeze(0) : t);
+    return withIndices ? [unbatch(values), unbatch(indices!)] : unbatch(values);
   });
+}
+
+function maxPoolComposite(
+  x: Tensor,
+  h: PoolAxis,
+  w: PoolAxis,
+  withIndices: boolean,
+): [Tensor, Tensor | null] {
+  const [n, c] = x.shape as [number, number];
+  const shape = [n, c, h.out, w.out];
+  const { values, indices } = poolWindows(x, h, w, -Infinity).max(2);
+  if (!withIndices) return [values.reshape(shape), null];
+  const table = planeIndex(x, h, w);
+  const taps = h.kernel * w.kernel;
+  const full = table.reshape([1, h.out * w.out, taps]).expand([n * c, h.out * w.out, taps]);
+  const picked = exec(
+    'gather',
+    [full, indices.unsqueeze(2)],
+    [2],
+    [n * c, h.out * w.out, 1],
+    'int32',
+  );
+  return [values.reshape(shape), picked.reshape(shape)];
+}
+
+/**
+ * [L, K] int32: the plane index h·W + w of each window's taps. A tap in the padding gets the
+ * window's first in-bounds position, which is where torch puts the max of an all −∞ window.
+ */
+function planeIndex(x: Tensor, h: PoolAxis, w: PoolAxis): Tensor {
+  const rows = axisTaps(h);
+  const cols = axisTaps(w);
+  const k = h.kernel * w.kernel;
+  const table = new Int32Array(h.out * w.out * k);
+  for (let i = 0; i < h.out; i++)
+    for (let j = 0; j < w.out; j++) {
+      const r = rows[i]!;
+      const s = cols[j]!;
+      const fallback = Math.max(0, r.first) * w.input + Math.max(0, s.first);
+      const base = (i * w.out + j) * k;
+      for (let a = 0; a < h.kernel; a++)
+        for (let b = 0; b < w.kernel; b++) {
+          const hh = r.taps[a]!;
+          const ww = s.taps[b]!;
+          table[base + a * w.kernel + b] = hh >= 0 && ww >= 0 ? hh * w.input + ww : fallback;
+        }
+    }
+  return upload(table, [h.out * w.out, k], 'int32', x.device);
+}
+
+/** Input position of each tap of each window along one axis (−1 outside), and the first valid one. */
+function axisTaps(a: PoolAxis): { taps: number[]; first: number }[] {
+  return Array.from({ length: a.out }, (_, i) => {
+    const taps = Array.from({ length: a.kernel }, (_, t) => {
+      const pos = i * a.stride - a.pad + t * a.dilation;
+      return pos >= 0 && pos < a.input ? pos : -1;
+    });
+    return { taps, first: taps.find((t) => t >= 0) ?? -1 };
+  });
+}
+
+/** Closed-form gradient of the fused max pool: g scattered to the saved argmax positions. */
+const maxPoolRule: GradRule<never> = {
+  grad: (g, c) => {
+    const shape = c.shapes[0]!;
+    const [n, ch] = shape as [number, number];
+    const plane = sizeOf(shape.slice(2));
+    const z = zeros([n, ch, plane], { dtype: c.dtypes[0], device: g.device });
+    const idx = c.aux[0]!.reshape([n, ch, -1]);
+    const src = g.to(c.dtypes[0]!).reshape([n, ch, -1]);
+    const gx = exec('scatterAdd', [z, idx, src], [2], z.shape, z.dtype, {
+      gradParams: { axis: 2 },
+    });
+    return [gx.reshape(shape)];
+  },
+};
+
+/** The backend's fused max pool (values and indices), when it has one for this input; else null. */
+function fusedMaxPool2d(x: Tensor, h: PoolAxis, w: PoolAxis, ceilMode: boolean): Tensor[] | null {
+  const kernel = overridesEnabled() ? x.storage.backend.overrides?.maxPool2d : undefined;
+  if (!kernel || !isFloat(x.dtype) || x.size === 0) return null;
+  const p: Pool2dParams = {
+    kernel: [h.kernel, w.kernel],
+    stride: [h.stride, w.stride],
+    padding: [h.pad, w.pad],
+    dilation: [h.dilation, w.dilation],
+    ceilMode,
+  };
+  const shape = [x.shape[0]!, x.shape[1]!, h.out, w.out];
+  const outs = [
+    { shape, dtype: x.dtype },
+    { shape, dtype: 'int32' as const },
+  ];
+  return execOverride('maxPool2d', (v) => kernel(v[0]!, p), maxPoolRule, [x], outs);
 }
 
 /** torch's divisor of each window along one axis: its length clipped to the padded (or real) input. */

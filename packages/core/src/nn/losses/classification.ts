@@ -2,7 +2,8 @@
  * Multi-class losses: negative log-likelihood and cross-entropy, with torch's conventions. The
  * class dimension is 1 (0 for an unbatched [C] input); class-index targets are int32 with the
  * input's shape minus that dimension; the 'mean' of a weighted loss divides by the total weight of
- * the non-ignored targets, not by their count.
+ * the non-ignored targets, not by their count. Unweighted, unsmoothed cross-entropy of [N, C]
+ * logits runs the backend's fused per-row `crossEntropy` when there is one.
  */
 import { isFloat } from '../../dtype.js';
 import { DTypeError, ShapeError, fmtShape } from '../../errors.js';
@@ -11,6 +12,9 @@ import { noGrad } from '../../autograd/mode.js';
 import { tidy } from '../../scope.js';
 import type { Tensor } from '../../tensor.js';
 import { where } from '../../ops/elementwise.js';
+import { exec, execOverride } from '../../ops/dispatch.js';
+import { overridesEnabled } from '../../ops/reduce.js';
+import type { GradCtx, GradRule } from '../../autograd/node.js';
 import {
   checkClassWeight,
   checkFloat,
@@ -39,14 +43,8 @@ function classDim(op: string, input: Tensor): number {
   return input.ndim === 1 ? 0 : 1;
 }
 
-/** int32 targets of shape input.shape minus the class dim, each in [0, C) or the ignore index. */
-function checkIndexTarget(
-  op: string,
-  input: Tensor,
-  target: Tensor,
-  cd: number,
-  ignore: number,
-): void {
+/** A class-index target is int32 with the input's shape minus the class dimension. */
+function checkIndexTargetShape(op: string, input: Tensor, target: Tensor, cd: number): void {
   if (target.dtype !== 'int32')
     throw new DTypeError(
       `${op}: class-index target must be int32, got ${target.dtype}` +
@@ -59,6 +57,17 @@ function checkIndexTarget(
     throw new ShapeError(
       `${op}: expected target of shape ${fmtShape(expected)} for input ${fmtShape(input.shape)} (the input without its class dimension ${cd}), got ${fmtShape(target.shape)}`,
     );
+}
+
+/** Shape, dtype and range of a class-index target (the range check reads the target back). */
+function checkIndexTarget(
+  op: string,
+  input: Tensor,
+  target: Tensor,
+  cd: number,
+  ignore: number,
+): void {
+  checkIndexTargetShape(op, input, target, cd);
   const classes = input.shape[cd]!;
   if (target.size === 0) return;
   const ok = noGrad(() =>
@@ -150,6 +159,22 @@ export function crossEntropyAs(
     );
   }
   const ignore = opts.ignoreIndex ?? -100;
+  // The fused kernel validates every target itself, so the (several-kernel, host-syncing)
+  // range check runs only when it fails — to throw the same ShapeError as the composite path.
+  if (eps === 0 && !opts.weight) {
+    checkIndexTargetShape(op, input, target, cd);
+    const out = tidy(() => {
+      let rows: Tensor | null;
+      try {
+        rows = fusedCrossEntropy(input, target, ignore);
+      } catch (e) {
+        checkIndexTarget(op, input, target, cd, ignore);
+        throw e;
+      }
+      return rows ? reduceRows(rows, target, ignore, reduction) : null;
+    });
+    if (out) return out;
+  }
   checkIndexTarget(op, input, target, cd, ignore);
   return tidy(() => {
     const weight = opts.weight?.to(input.dtype);
@@ -168,6 +193,48 @@ export function crossEntropyAs(
           : smooth.sum().div(w.sum());
     return base.mul(1 - eps).add(s.mul(eps / input.shape[cd]!));
   });
+}
+
+/**
+ * Closed-form gradient of the per-row loss: (softmax(x) − onehot(t))·g, exactly 0 on ignored
+ * rows. The one-hot term is a scatter of −g at the targets; all of it is differentiable, so
+ * higher-order gradients work.
+ */
+const crossEntropyRule: GradRule<never> = {
+  saves: [0, 1],
+  grad: (g, c: GradCtx<{ ignoreIndex: number }>) => {
+    const [x, t] = [c.inputs[0]!, c.inputs[1]!];
+    const keep = t.ne(c.params.ignoreIndex).unsqueeze(1);
+    const safe = where(keep, t.unsqueeze(1), 0).to('int32');
+    const gm = where(keep, g.unsqueeze(1), 0);
+    const p = x.softmax(1).mul(gm);
+    const d = exec('scatterAdd', [p, safe, gm.neg()], [1], p.shape, p.dtype, {
+      gradParams: { axis: 1 },
+    });
+    return [where(keep, d, 0), null];
+  },
+};
+
+/** Per-row losses [N] from the backend's fused crossEntropy: 2-D float logits only; else null. */
+function fusedCrossEntropy(input: Tensor, target: Tensor, ignoreIndex: number): Tensor | null {
+  const kernel = overridesEnabled() ? input.storage.backend.overrides?.crossEntropy : undefined;
+  if (!kernel || input.ndim !== 2 || target.dtype !== 'int32') return null;
+  const out = { shape: [input.shape[0]!], dtype: input.dtype };
+  return execOverride(
+    'crossEntropy',
+    (v) => [kernel(v[0]!, v[1]!, ignoreIndex)],
+    crossEntropyRule,
+    [input, target],
+    [out],
+    { ignoreIndex },
+  )[0]!;
+}
+
+/** torch's reductions of unweighted per-row losses: 'mean' divides by the non-ignored count. */
+function reduceRows(rows: Tensor, target: Tensor, ignore: number, reduction: string): Tensor {
+  if (reduction === 'none') return rows;
+  if (reduction === 'sum') return rows.sum();
+  return rows.sum().div(target.ne(ignore).sum().to(rows.dtype));
 }
 
 /** Soft targets: −Σ_c w_c·t_c·log p_c; 'mean' divides by the number of samples, unweighted. */

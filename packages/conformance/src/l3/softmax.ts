@@ -1,16 +1,15 @@
 /**
- * L3: a backend's fused overrides against the composite decomposition they replace. The override
- * kernel is called directly on a KView; the decomposition comes from core's `decomposed` (the
- * composite with overrides switched off) and from a plain-JS reference. Under autograd the public
- * op must give the decomposition's gradient.
+ * L3 softmax and logSoftmax: the override kernel called directly on a KView against core's
+ * decomposition and a plain-JS reference; under autograd the public op must give the
+ * decomposition's gradient.
  */
 import * as fl from '@flint/core';
 import { coerce, contiguousStrides, type DType } from '@flint/core/backend';
-import { assertClose } from './harness/compare.js';
-import { Rng } from './harness/rng.js';
-import type { Case, CaseContext } from './types.js';
-import { withBuffers } from './l0/views.js';
-import { flatTensor } from './l1/fixtures.js';
+import { assertClose } from '../harness/compare.js';
+import { Rng } from '../harness/rng.js';
+import type { Case, CaseContext } from '../types.js';
+import { withBuffers } from '../l0/views.js';
+import { flatTensor } from '../l1/fixtures.js';
 
 type Name = 'softmax' | 'logSoftmax';
 
@@ -111,7 +110,7 @@ function gradCase(name: Name): Case {
   };
 }
 
-export function l3Cases(): Case[] {
+export function softmaxCases(): Case[] {
   const cases: Case[] = [];
   for (const name of ['softmax', 'logSoftmax'] as const) {
     for (const dtype of ['float32', 'float64'] as const)
@@ -119,59 +118,4 @@ export function l3Cases(): Case[] {
     cases.push(gradCase(name));
   }
   return cases;
-}
-
-/** Fused Adam/AdamW steps against the optimizer's composite update (overrides switched off). */
-function adamCase(dtype: DType, variant: 'adam' | 'adamw' | 'maximize'): Case {
-  return {
-    id: `l3/adamStep/${dtype}/${variant}`,
-    layer: 'L3',
-    op: 'adamStep',
-    dtype,
-    needs: { override: 'adamStep', dtypes: [dtype] },
-    run: (ctx: CaseContext) => {
-      const rng = new Rng(`l3/adam/${variant}`);
-      const init = Array.from({ length: 24 }, () => rng.normal());
-      const grads = Array.from({ length: 3 }, () => Array.from({ length: 24 }, () => rng.normal()));
-      const train = (): number[] =>
-        fl.tidy(() => {
-          const p = fl.keep(flatTensor(init, [4, 6], dtype).requiresGrad_());
-          const opts = {
-            lr: 0.01,
-            weightDecay: variant === 'adam' ? 0 : 0.1,
-            maximize: variant === 'maximize',
-          };
-          const opt =
-            variant === 'adamw' ? new fl.optim.AdamW([p], opts) : new fl.optim.Adam([p], opts);
-          for (const g of grads) {
-            p.grad?.dispose();
-            p.grad = fl.keep(flatTensor(g, [4, 6], dtype));
-            opt.step();
-          }
-          const out = Array.from(p.dataSync());
-          opt.zeroGrad();
-          disposeState(opt);
-          p.dispose();
-          return out;
-        });
-      const fused = train();
-      const composite = fl.decomposed.run(train);
-      assertClose(fused, composite, {
-        tol: ctx.tol(dtype),
-        what: `fused adamStep (${variant}) vs the composite update`,
-      });
-    },
-  };
-}
-
-/** Optimizer state tensors are kept (they outlive steps); free them so the leak check holds. */
-function disposeState(opt: { readonly state: Map<fl.Tensor, object> }): void {
-  for (const s of opt.state.values())
-    for (const v of Object.values(s)) if (v instanceof fl.Tensor) v.dispose();
-}
-
-export function l3OptimizerCases(): Case[] {
-  return (['float32', 'float64'] as const).flatMap((d) =>
-    (['adam', 'adamw', 'maximize'] as const).map((v) => adamCase(d, v)),
-  );
 }

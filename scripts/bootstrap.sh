@@ -9,9 +9,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PNPM_VERSION=10.34.9
 
 # ---- System packages (Debian) -------------------------------------------------------------
-# Packages the build and the tests need. None for now; add names here (e.g. cmake g++
-# libopenblas-dev for the native backend, chromium for browser tests).
-SYSTEM_PACKAGES=()
+# Packages the build and the tests need: a C++ toolchain, cmake and OpenBLAS (CBLAS headers)
+# for the native backend's addon (packages/backend-native), built during `pnpm install`.
+SYSTEM_PACKAGES=(cmake g++ make libopenblas-dev)
 # Data sets of the examples (apps/examples) and of their tests: Fashion-MNIST in
 # /usr/share/datasets/fashion-mnist and the word list /usr/share/dict/words. Installed when
 # missing (as root); without root the examples' data tests fail in CI and skip locally, saying how
@@ -48,7 +48,8 @@ packages=("${SYSTEM_PACKAGES[@]}")
 [ "${FLINT_FIXTURES:-0}" = 1 ] && packages+=("${FIXTURE_PACKAGES[@]}")
 if [ ${#packages[@]} -gt 0 ]; then
   say "system packages: ${packages[*]}"
-  install_debian_packages "${packages[@]}"
+  install_debian_packages "${packages[@]}" ||
+    say "warning: without these the native backend's addon cannot build; its tests will fail"
 fi
 install_debian_packages "${DATA_PACKAGES[@]}" ||
   say "warning: data sets missing; the examples and their tests need: ${DATA_PACKAGES[*]}"

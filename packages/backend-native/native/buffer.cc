@@ -1,0 +1,89 @@
+#include "buffer.h"
+
+#include <cstdlib>
+#include <new>
+
+namespace flint {
+
+namespace {
+// Every block is a multiple of 64 bytes and 64-byte aligned (AVX loads, no false sharing), and
+// rounding makes more of a training loop's allocations land in the same pool bin.
+size_t block_bytes(size_t bytes) { return bytes == 0 ? 64 : (bytes + 63) / 64 * 64; }
+}  // namespace
+
+Context::~Context() { dispose(); }
+
+void* Context::take(size_t bytes) {
+  auto it = pool_.find(bytes);
+  if (it != pool_.end()) {
+    void* p = it->second;
+    pool_.erase(it);
+    pooled_bytes -= static_cast<int64_t>(bytes);
+    return p;
+  }
+  void* p = std::aligned_alloc(64, bytes);
+  if (p == nullptr) {
+    trim();  // give pooled memory back and try once more
+    p = std::aligned_alloc(64, bytes);
+  }
+  if (p == nullptr) throw Error("out of memory allocating " + std::to_string(bytes) + " bytes");
+  held_bytes += static_cast<int64_t>(bytes);
+  unreported += static_cast<int64_t>(bytes);
+  return p;
+}
+
+void Context::give(void* p, size_t bytes) {
+  if (!disposed && static_cast<size_t>(pooled_bytes) + bytes <= pool_capacity) {
+    pool_.emplace(bytes, p);
+    pooled_bytes += static_cast<int64_t>(bytes);
+    return;
+  }
+  std::free(p);
+  held_bytes -= static_cast<int64_t>(bytes);
+  unreported -= static_cast<int64_t>(bytes);
+}
+
+Buf* Context::alloc(DType d, int64_t size) {
+  if (disposed) throw Error("the backend was disposed");
+  if (size < 0 || size > (int64_t(1) << 40))
+    throw Error("invalid buffer size " + std::to_string(size));
+  size_t bytes = block_bytes(static_cast<size_t>(size) * dtype_size(d));
+  auto* b = new Buf();
+  b->data = take(bytes);
+  b->size = size;
+  b->dtype = d;
+  b->ctx = shared_from_this();
+  live_.insert(b);
+  live_buffers++;
+  live_bytes += size * static_cast<int64_t>(dtype_size(d));
+  return b;
+}
+
+void Context::release(Buf* b) {
+  if (b->data == nullptr) return;
+  give(b->data, block_bytes(static_cast<size_t>(b->size) * dtype_size(b->dtype)));
+  b->data = nullptr;
+  live_.erase(b);
+  live_buffers--;
+  live_bytes -= b->size * static_cast<int64_t>(dtype_size(b->dtype));
+}
+
+void Context::trim() {
+  for (auto& [bytes, p] : pool_) {
+    std::free(p);
+    held_bytes -= static_cast<int64_t>(bytes);
+    unreported -= static_cast<int64_t>(bytes);
+  }
+  pool_.clear();
+  pooled_bytes = 0;
+}
+
+void Context::dispose() {
+  disposed = true;
+  // Copy: release() erases from live_.
+  std::vector<Buf*> live(live_.begin(), live_.end());
+  for (Buf* b : live) release(b);
+  trim();
+}
+
+}  // namespace flint

@@ -1,0 +1,39 @@
+// Buffer storage of one backend instance (a "context"): a pooling allocator keyed by exact
+// byte size, the live set behind stats(), and the external-memory accounting reported to V8.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <unordered_set>
+#include <vector>
+
+#include "common.h"
+
+namespace flint {
+
+struct Context : std::enable_shared_from_this<Context> {
+  explicit Context(size_t pool_capacity) : pool_capacity(pool_capacity) {}
+  ~Context();
+
+  Buf* alloc(DType d, int64_t size);  // new Buf with live data; caller owns the Buf struct
+  void release(Buf* b);               // returns b's data to the pool; b->data becomes null
+  void dispose();                      // frees every live buffer and the pool
+  void trim();                         // empties the pool
+
+  bool disposed = false;
+  size_t pool_capacity;
+  int64_t live_buffers = 0;
+  int64_t live_bytes = 0;    // bytes requested by live buffers (stats())
+  int64_t held_bytes = 0;    // bytes malloc'd: live + pooled (reported to V8)
+  int64_t pooled_bytes = 0;
+  // Change of held_bytes not yet reported to V8 (the binding drains it after each call).
+  int64_t unreported = 0;
+
+ private:
+  void* take(size_t bytes);
+  void give(void* p, size_t bytes);
+  std::multimap<size_t, void*> pool_;
+  std::unordered_set<Buf*> live_;
+};
+
+}  // namespace flint

@@ -1,0 +1,280 @@
+// Element-wise kernels: unary and binary math, comparisons, where and cast, over strided
+// inputs. Each primitive is a small functor; one templated loop (strided.h) runs them all, in
+// parallel for large tensors. Semantics transcribe core's PRIMS reference functions.
+#include "../dispatch.h"
+#include "../scalar.h"
+#include "../strided.h"
+#include "../threads.h"
+
+namespace flint {
+namespace {
+
+// Which dtypes a primitive accepts, as in PRIMS ('float' | 'numeric' | 'all').
+enum Accepts { FLOATS, NUMERIC, ALL };
+
+void check_dtype(const Call& c, DType d, Accepts a) {
+  bool ok = a == ALL || (a == NUMERIC && d != BOOL) || (a == FLOATS && (d == F32 || d == F64));
+  if (!ok) c.fail(std::string("does not accept dtype ") + dtype_name(d));
+}
+
+void check_same(const Call& c, const View& a, const View& b) {
+  if (a.dtype != b.dtype || a.rank != b.rank) c.fail("inputs differ: " + a.describe() + " vs " + b.describe());
+  for (int d = 0; d < a.rank; d++)
+    if (a.shape[d] != b.shape[d]) c.fail("inputs differ: " + a.describe() + " vs " + b.describe());
+}
+
+// out[i] = f(x[i]) for a contiguous out of x's shape.
+template <class T, class U, class F>
+void map1(const View& x, U* out, F f) {
+  int64_t cs[kMaxRank];
+  contiguous_strides(x.rank, x.shape, cs);
+  Nest nest = make_nest(x.rank, x.shape, {cs, x.strides});
+  const T* xb = x.base<T>();
+  parallel_for(nest.size, kGrain, [&](int64_t begin, int64_t end) {
+    nest_run(nest, begin, end, [&](int64_t n, const int64_t* off, const int64_t* inner) {
+      U* o = out + off[0];
+      const T* a = xb + off[1];
+      const int64_t s = inner[1];
+      if (s == 1)
+        for (int64_t i = 0; i < n; i++) o[i] = f(a[i]);
+      else
+        for (int64_t i = 0; i < n; i++) o[i] = f(a[i * s]);
+    });
+  });
+}
+
+// out[i] = f(a[i], b[i]); a and b share a shape (broadcasts arrive as 0 strides).
+template <class T, class U, class F>
+void map2(const View& a, const View& b, U* out, F f) {
+  int64_t cs[kMaxRank];
+  contiguous_strides(a.rank, a.shape, cs);
+  Nest nest = make_nest(a.rank, a.shape, {cs, a.strides, b.strides});
+  const T* ab = a.base<T>();
+  const T* bb = b.base<T>();
+  parallel_for(nest.size, kGrain, [&](int64_t begin, int64_t end) {
+    nest_run(nest, begin, end, [&](int64_t n, const int64_t* off, const int64_t* inner) {
+      U* o = out + off[0];
+      const T* x = ab + off[1];
+      const T* y = bb + off[2];
+      const int64_t sx = inner[1], sy = inner[2];
+      if (sx == 1 && sy == 1)
+        for (int64_t i = 0; i < n; i++) o[i] = f(x[i], y[i]);
+      else if (sx == 1 && sy == 0)
+        for (int64_t i = 0; i < n; i++) o[i] = f(x[i], y[0]);
+      else if (sx == 0 && sy == 1)
+        for (int64_t i = 0; i < n; i++) o[i] = f(x[0], y[i]);
+      else
+        for (int64_t i = 0; i < n; i++) o[i] = f(x[i * sx], y[i * sy]);
+    });
+  });
+}
+
+// ---- unary ----
+
+template <class Op, Accepts A>
+void unary(Call& c) {
+  const View& x = c.input(0);
+  check_dtype(c, x.dtype, A);
+  FLINT_DISPATCH(x.dtype, T, {
+    T* out = c.out(x.dtype, x.numel())->as<T>();
+    map1<T>(x, out, [](T v) { return Op::template f<T>(v); });
+  });
+}
+
+#define FLOAT_UNARY(NAME, EXPR)                               \
+  struct NAME {                                               \
+    template <class T> static T f(T x) {                      \
+      if constexpr (is_float_v<T>) return EXPR;               \
+      else return x;                                          \
+    }                                                         \
+  };
+FLOAT_UNARY(Exp, std::exp(x))
+FLOAT_UNARY(Expm1, std::expm1(x))
+FLOAT_UNARY(Log, std::log(x))
+FLOAT_UNARY(Log1p, std::log1p(x))
+FLOAT_UNARY(Sqrt, std::sqrt(x))
+FLOAT_UNARY(Sin, std::sin(x))
+FLOAT_UNARY(Cos, std::cos(x))
+FLOAT_UNARY(Tanh, std::tanh(x))
+FLOAT_UNARY(Sigmoid, sigmoid(x))
+FLOAT_UNARY(Erf, std::erf(x))
+FLOAT_UNARY(Floor, std::floor(x))
+FLOAT_UNARY(Ceil, std::ceil(x))
+FLOAT_UNARY(Round, std::nearbyint(x))  // default rounding mode: half to even, as torch.round
+FLOAT_UNARY(Trunc, std::trunc(x))
+#undef FLOAT_UNARY
+
+struct Neg {
+  template <class T> static T f(T x) {
+    if constexpr (std::is_same<T, int32_t>::value) return wrap_sub(0, x);
+    else return -x;
+  }
+};
+struct Abs {
+  template <class T> static T f(T x) {
+    if constexpr (std::is_same<T, int32_t>::value) return x < 0 ? wrap_sub(0, x) : x;
+    else if constexpr (is_float_v<T>) return std::fabs(x);
+    else return x;
+  }
+};
+struct Sign {
+  template <class T> static T f(T x) { return x > 0 ? T(1) : x < 0 ? T(-1) : x; }
+};
+
+// ---- binary ----
+
+template <class Op, Accepts A>
+void binary(Call& c) {
+  const View& a = c.input(0);
+  const View& b = c.input(1);
+  check_same(c, a, b);
+  check_dtype(c, a.dtype, A);
+  FLINT_DISPATCH(a.dtype, T, {
+    T* out = c.out(a.dtype, a.numel())->as<T>();
+    map2<T>(a, b, out, [](T x, T y) { return Op::template f<T>(x, y); });
+  });
+}
+
+struct Add {
+  template <class T> static T f(T a, T b) {
+    if constexpr (std::is_same<T, int32_t>::value) return wrap_add(a, b);
+    else return a + b;
+  }
+};
+struct Sub {
+  template <class T> static T f(T a, T b) {
+    if constexpr (std::is_same<T, int32_t>::value) return wrap_sub(a, b);
+    else return a - b;
+  }
+};
+struct Mul {
+  template <class T> static T f(T a, T b) {
+    if constexpr (std::is_same<T, int32_t>::value) return wrap_mul(a, b);
+    else return a * b;
+  }
+};
+struct Div {
+  template <class T> static T f(T a, T b) { return a / b; }
+};
+struct Rem {
+  template <class T> static T f(T a, T b) { return remainder<T>(a, b); }
+};
+struct Pow {
+  template <class T> static T f(T a, T b) {
+    if constexpr (std::is_same<T, int32_t>::value) return int_pow(a, b);
+    else if constexpr (is_float_v<T>) return std::pow(a, b);
+    else return a;
+  }
+};
+struct Max {
+  template <class T> static T f(T a, T b) { return maximum<T>(a, b); }
+};
+struct Min {
+  template <class T> static T f(T a, T b) { return minimum<T>(a, b); }
+};
+struct And {
+  template <class T> static T f(T a, T b) { return a != 0 && b != 0 ? T(1) : T(0); }
+};
+struct Or {
+  template <class T> static T f(T a, T b) { return a != 0 || b != 0 ? T(1) : T(0); }
+};
+
+// ---- comparisons: bool output ----
+
+template <class Op>
+void compare(Call& c) {
+  const View& a = c.input(0);
+  const View& b = c.input(1);
+  check_same(c, a, b);
+  uint8_t* out = c.out(BOOL, a.numel())->as<uint8_t>();
+  FLINT_DISPATCH(a.dtype, T, map2<T>(a, b, out, [](T x, T y) -> uint8_t { return Op::f(x, y); }));
+}
+struct Eq { template <class T> static bool f(T a, T b) { return a == b; } };
+struct Ne { template <class T> static bool f(T a, T b) { return a != b; } };
+struct Lt { template <class T> static bool f(T a, T b) { return a < b; } };
+struct Le { template <class T> static bool f(T a, T b) { return a <= b; } };
+struct Gt { template <class T> static bool f(T a, T b) { return a > b; } };
+struct Ge { template <class T> static bool f(T a, T b) { return a >= b; } };
+
+// ---- where, cast ----
+
+void where(Call& c) {
+  const View& cond = c.input(0);
+  const View& a = c.input(1);
+  const View& b = c.input(2);
+  if (cond.dtype != BOOL) c.fail(std::string("condition must be bool, got ") + dtype_name(cond.dtype));
+  check_same(c, a, b);
+  for (int d = 0; d < a.rank; d++)
+    if (cond.rank != a.rank || cond.shape[d] != a.shape[d])
+      c.fail("condition " + cond.describe() + " does not match " + a.describe());
+  int64_t cs[kMaxRank];
+  contiguous_strides(a.rank, a.shape, cs);
+  Nest nest = make_nest(a.rank, a.shape, {cs, cond.strides, a.strides, b.strides});
+  FLINT_DISPATCH(a.dtype, T, {
+    T* out = c.out(a.dtype, a.numel())->as<T>();
+    const uint8_t* cb = cond.base<uint8_t>();
+    const T* xb = a.base<T>();
+    const T* yb = b.base<T>();
+    parallel_for(nest.size, kGrain, [&](int64_t begin, int64_t end) {
+      nest_run(nest, begin, end, [&](int64_t n, const int64_t* off, const int64_t* in) {
+        for (int64_t i = 0; i < n; i++)
+          out[off[0] + i] = cb[off[1] + i * in[1]] ? xb[off[2] + i * in[2]] : yb[off[3] + i * in[3]];
+      });
+    });
+  });
+}
+
+void cast(Call& c) {
+  const View& x = c.input(0);
+  int64_t code = c.iarg(0);
+  if (code < 0 || code > 3) c.fail("invalid target dtype");
+  DType to = static_cast<DType>(code);
+  FLINT_DISPATCH(x.dtype, S, {
+    FLINT_DISPATCH(to, T, {
+      T* out = c.out(to, x.numel())->as<T>();
+      map1<S>(x, out, [](S v) { return convert<T>(static_cast<double>(v)); });
+    });
+  });
+}
+
+}  // namespace
+
+void register_elementwise(Kernel* t) {
+  t[P_neg] = unary<Neg, NUMERIC>;
+  t[P_abs] = unary<Abs, NUMERIC>;
+  t[P_sign] = unary<Sign, NUMERIC>;
+  t[P_exp] = unary<Exp, FLOATS>;
+  t[P_expm1] = unary<Expm1, FLOATS>;
+  t[P_log] = unary<Log, FLOATS>;
+  t[P_log1p] = unary<Log1p, FLOATS>;
+  t[P_sqrt] = unary<Sqrt, FLOATS>;
+  t[P_sin] = unary<Sin, FLOATS>;
+  t[P_cos] = unary<Cos, FLOATS>;
+  t[P_tanh] = unary<Tanh, FLOATS>;
+  t[P_sigmoid] = unary<Sigmoid, FLOATS>;
+  t[P_erf] = unary<Erf, FLOATS>;
+  t[P_floor] = unary<Floor, FLOATS>;
+  t[P_ceil] = unary<Ceil, FLOATS>;
+  t[P_round] = unary<Round, FLOATS>;
+  t[P_trunc] = unary<Trunc, FLOATS>;
+  t[P_add] = binary<Add, NUMERIC>;
+  t[P_sub] = binary<Sub, NUMERIC>;
+  t[P_mul] = binary<Mul, NUMERIC>;
+  t[P_div] = binary<Div, FLOATS>;
+  t[P_remainder] = binary<Rem, NUMERIC>;
+  t[P_pow] = binary<Pow, NUMERIC>;
+  t[P_maximum] = binary<Max, NUMERIC>;
+  t[P_minimum] = binary<Min, NUMERIC>;
+  t[P_logicalAnd] = binary<And, ALL>;
+  t[P_logicalOr] = binary<Or, ALL>;
+  t[P_eq] = compare<Eq>;
+  t[P_ne] = compare<Ne>;
+  t[P_lt] = compare<Lt>;
+  t[P_le] = compare<Le>;
+  t[P_gt] = compare<Gt>;
+  t[P_ge] = compare<Ge>;
+  t[P_where] = where;
+  t[P_cast] = cast;
+}
+
+}  // namespace flint

@@ -1,0 +1,18 @@
+// A small fork-join thread pool shared by every context. Kernels split work with
+// parallel_for; below `grain` elements per thread they run inline, because waking a worker
+// costs a few microseconds — more than a small kernel.
+#pragma once
+#include <cstdint>
+#include <functional>
+
+namespace flint {
+
+// Threads used by kernels (the calling thread included). Defaults to the machine's cores.
+int num_threads();
+void set_num_threads(int n);
+
+using RangeFn = std::function<void(int64_t begin, int64_t end)>;
+// Calls fn over disjoint chunks covering [0, n), in parallel when n ≥ 2·grain.
+void parallel_for(int64_t n, int64_t grain, const RangeFn& fn);
+
+}  // namespace flint

@@ -1,0 +1,14 @@
+/**
+ * The shared conformance suite (@flint/conformance) against the native backend: the same case
+ * list as the CPU backend, skipping only by declared capability. Known failures are strict.
+ */
+import { runConformance } from '@flint/conformance/vitest';
+import { nativeBackend } from '../src/index.js';
+
+const dev = process.env.FLINT_NATIVE_INCOMPLETE === '1';
+
+runConformance({
+  create: () => nativeBackend({ allowIncomplete: dev }),
+  createSecond: () => nativeBackend({ name: 'native2', allowIncomplete: dev }),
+  knownFailures: {},
+});

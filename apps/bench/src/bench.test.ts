@@ -8,12 +8,17 @@ import { describe, expect, it } from 'vitest';
 import { allAdapters } from './adapters/index.js';
 import { runBench } from './harness/bench.js';
 import { writeReport } from './report/write.js';
-import { workloads } from './workloads.js';
+import type { BenchReport } from './harness/types.js';
+import { targets, workloads } from './workloads.js';
 
 // PyTorch at 2 threads repeats the 1-thread peer's code path; leaving it out saves a Python start.
 const adapters = allAdapters().filter((a) => a.id !== 'torch-2t');
 const lines: string[] = [];
 const report = runBench({ mode: 'quick', adapters, log: (l) => lines.push(l) });
+
+/** The Flint adapters that loaded (the native ones skip when the addon is not built). */
+const flintRan = (rep: BenchReport) =>
+  rep.adapters.filter((a) => a.role === 'flint' && !a.skip).map((a) => a.id);
 
 describe('pnpm bench --quick', () => {
   it('gives every workload a result or a skip reason on every adapter', async () => {
@@ -41,27 +46,52 @@ describe('pnpm bench --quick', () => {
     }
   });
 
-  it('runs Flint on every workload', async () => {
+  it('runs every Flint backend that loaded on every workload', async () => {
     const rep = await report;
-    for (const r of rep.results) {
-      const flint = r.cells.find((c) => c.adapter === 'flint-cpu')!;
-      expect(flint.stats, `${r.workload.id}: ${flint.skip}`).toBeDefined();
+    // The native adapters skip as a whole when the addon is not built here; never per workload.
+    expect(flintRan(rep)).toContain('flint-cpu');
+    for (const id of flintRan(rep))
+      for (const r of rep.results) {
+        const c = r.cells.find((x) => x.adapter === id)!;
+        expect(c.stats, `${r.workload.id} on ${id}: ${c.skip}`).toBeDefined();
+      }
+  });
+
+  it('reports the native adapters at their own thread counts', async () => {
+    const rep = await report;
+    for (const [id, threads] of [
+      ['flint-native', 1],
+      ['flint-native-2t', 2],
+    ] as const) {
+      const a = rep.adapters.find((x) => x.id === id)!;
+      if (a.skip) expect(a.skip).toMatch(/\S/);
+      else expect(a.info?.threads).toBe(threads);
     }
   });
 
   it('leaves no Flint tensor alive once a workload is disposed', async () => {
-    await report;
+    const rep = await report;
     const devices = fl.memory().perDevice;
-    for (const d of ['flint-cpu', 'flint-cpu-probe']) expect(devices[d]?.tensors, d).toBe(0);
+    for (const id of flintRan(rep))
+      for (const d of [id, `${id}-probe`]) expect(devices[d]?.tensors, d).toBe(0);
   });
 
-  it('measures the targets against tfjs-cpu (judged on full runs only)', async () => {
+  it('measures every target whose adapters ran (judged on full runs only)', async () => {
     const rep = await report;
-    expect(rep.targets).toHaveLength(2);
+    expect(rep.targets.map((t) => t.title)).toEqual(targets('quick').map((t) => t.title));
     for (const t of rep.targets) {
-      expect(t.measured).toBeGreaterThan(0);
+      const r = rep.results.find((x) => x.workload.id === t.workload)!;
+      const need = t.kind === 'ratio' ? [t.adapter, t.against] : [t.adapter];
+      const ran = need.every((id) => r.cells.find((c) => c.adapter === id)?.stats);
       expect(t.pass).toBeUndefined();
+      if (ran) expect(t.measured, t.title).toBeGreaterThan(0);
+      // Not measured: the note names the adapter that did not run and why.
+      else expect(t.note, t.title).toMatch(/^[\w-]+: \S/);
     }
+    // The CPU backend's targets against tfjs-cpu always run.
+    const cpu = rep.targets.filter((t) => t.adapter === 'flint-cpu');
+    expect(cpu).toHaveLength(2);
+    for (const t of cpu) expect(t.measured).toBeGreaterThan(0);
   });
 
   it('writes JSON, markdown and SVG charts', async () => {

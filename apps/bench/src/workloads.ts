@@ -181,24 +181,61 @@ export function workloads(mode: Mode): Workload[] {
   return list;
 }
 
-/** The issue's targets: Flint's CPU backend at least 5× TensorFlow.js's CPU backend. */
+/** Native-backend targets for one thread count, each against peers at that same count. */
+function nativeTargets(
+  z: ReturnType<typeof sizes>,
+  mm: number,
+  side: { adapter: string; torch: string; numpy: string; secondary?: boolean },
+): Target[] {
+  const b = z.mlpBatches[0]!;
+  const base = { adapter: side.adapter, kind: 'ratio' as const, secondary: side.secondary };
+  const mlp = { ...base, workload: `mlp-step-${b}`, against: side.torch };
+  return [
+    // ≥ 90 % of OpenBLAS called directly (NumPy's matmul is one sgemm call).
+    { ...base, title: `matmul ${mm}²`, workload: `matmul-${mm}`, against: side.numpy, factor: 0.9 },
+    // Goal ≤ 0.8× PyTorch's time; the floor, never slower than PyTorch, is a row of its own.
+    { ...mlp, title: `MLP training step, batch ${b} (goal)`, factor: 1.25 },
+    { ...mlp, title: `MLP training step, batch ${b} (floor)`, factor: 1 },
+    {
+      ...base,
+      title: `CNN training step, batch ${z.cnn.batch}`,
+      workload: `cnn-step-${z.cnn.batch}`,
+      against: side.torch,
+      factor: 1 / 1.2,
+    },
+  ];
+}
+
+/**
+ * The issues' targets: Flint's CPU backend at least 5× TensorFlow.js's CPU backend; the native
+ * backend against PyTorch and NumPy at the same thread count (1 thread; 2 threads as secondary
+ * rows), and its per-op overhead as an absolute limit.
+ */
 export function targets(mode: Mode): Target[] {
   const z = sizes(mode);
   const mm = z.matmul.includes(1024) ? 1024 : z.matmul[z.matmul.length - 1]!;
+  const cpu = { kind: 'ratio', adapter: 'flint-cpu', against: 'tfjs-cpu', factor: 5 } as const;
   return [
     {
+      ...cpu,
       title: `MLP training step, batch ${z.mlpBatches[0]}`,
       workload: `mlp-step-${z.mlpBatches[0]}`,
-      adapter: 'flint-cpu',
-      against: 'tfjs-cpu',
-      factor: 5,
     },
+    { ...cpu, title: `matmul ${mm}²`, workload: `matmul-${mm}` },
+    ...nativeTargets(z, mm, { adapter: 'flint-native', torch: 'torch-1t', numpy: 'numpy' }),
     {
-      title: `matmul ${mm}²`,
-      workload: `matmul-${mm}`,
-      adapter: 'flint-cpu',
-      against: 'tfjs-cpu',
-      factor: 5,
+      kind: 'max-per-unit',
+      title: `${z.dispatch} tiny adds (4 elements, JS side included)`,
+      workload: 'dispatch',
+      adapter: 'flint-native',
+      limitMs: 3e-3,
+      unit: 'op',
     },
+    ...nativeTargets(z, mm, {
+      adapter: 'flint-native-2t',
+      torch: 'torch-2t',
+      numpy: 'numpy-2t',
+      secondary: true,
+    }),
   ];
 }

@@ -1,12 +1,13 @@
 /**
  * Picks the compute backend for the examples: the fastest one that loads on this machine, or the
- * one named by `--backend` / `FLINT_BACKEND`. Only the pure TypeScript CPU backend exists today;
- * the native (BLAS) and CUDA backends go at the top of CANDIDATES when their package lands, so
- * every example speeds up without changing.
+ * one named by `--backend` / `FLINT_BACKEND`: the native C++ backend when its addon loads, else
+ * the pure TypeScript CPU backend. CUDA and gpu.js go into CANDIDATES when they land, so every
+ * example speeds up without changing.
  */
 import * as fl from '@flint/core';
 import type { Backend } from '@flint/core/backend';
 import { cpuBackend } from '@flint/backend-cpu';
+import { nativeAvailable, nativeBackend } from '@flint/backend-native';
 import { UsageError } from './cli.js';
 
 interface Candidate {
@@ -19,7 +20,12 @@ interface Candidate {
 
 /** Fastest first. */
 const CANDIDATES: readonly Candidate[] = [
-  // Planned, fastest first: 'cuda' and 'native' from @flint/backend-native, then 'gpujs'.
+  // Planned: 'cuda' from @flint/backend-native first, 'gpujs' after 'native'.
+  {
+    device: 'native',
+    description: 'native C++ backend (BLAS, threads)',
+    load: async () => (nativeAvailable().ok ? (nativeBackend() as Backend<unknown>) : null),
+  },
   {
     device: 'cpu',
     description: 'pure TypeScript CPU backend',

@@ -20,10 +20,21 @@ import { cnnModel, lstmModel, mlpModel, type Model } from './flint-train.js';
 export interface FlintTarget<B = unknown> {
   id: string;
   label: string;
-  /** A fresh backend instance whose device is called `name`. */
+  /** A fresh backend instance whose device is called `name`; throws Skip when unavailable. */
   create(name: string): Backend<B>;
   /** Extra lines for the adapter info (e.g. the gpu.js mode). */
   notes?: string[];
+  /** A secondary configuration shown as an extra row (e.g. more threads than the peers use). */
+  extra?: boolean;
+  /**
+   * Re-applies process-wide settings this target depends on (the native backend's thread
+   * count, shared by every native instance), called before each prepare and each timed run:
+   * two adapters of one backend at different settings take turns in the interleaved rounds.
+   * Must be cheap when nothing changed; it runs outside the timed region.
+   */
+  activate?: () => void;
+  /** Info read once the backend exists (and is activated): real thread count, extra notes. */
+  describe?: () => { threads: number; notes?: string[] };
 }
 
 /** Runs `fn` with `device` as the default device, so creation ops land on it. */
@@ -169,26 +180,47 @@ function peakRunner(p: Probe, spec: { batch: number; sizes: readonly number[] })
   };
 }
 
+/** `r` with `t.activate` applied before every repetition, before the runner starts its clock. */
+function activated(r: Runner, activate: (() => void) | undefined): Runner {
+  if (!activate) return r;
+  return {
+    run: () => {
+      activate();
+      return r.run();
+    },
+    dispose: () => r.dispose(),
+  };
+}
+
 export function flintAdapter<B>(t: FlintTarget<B>): Adapter {
   let table: Impl = {};
   return {
     id: t.id,
     label: t.label,
     role: 'flint',
+    extra: t.extra,
     async init(): Promise<AdapterInfo> {
       const dev = fl.listDevices().includes(t.id) ? t.id : fl.register(t.create(t.id));
+      t.activate?.();
+      const d = t.describe?.();
       fl.manualSeed(0);
       table = ops(dev);
       const version = (
         createRequire(import.meta.url)('@flint/core/package.json') as { version: string }
       ).version;
-      return { version: `@flint/core ${version}`, threads: 1, notes: t.notes };
+      const notes = [...(t.notes ?? []), ...(d?.notes ?? [])];
+      return {
+        version: `@flint/core ${version}`,
+        threads: d?.threads ?? 1,
+        notes: notes.length > 0 ? notes : undefined,
+      };
     },
     async prepare(spec: Spec): Promise<Runner> {
-      if (spec.family === 'peakMemory') return peakRunner(probeFor(t), spec);
+      t.activate?.(); // setup runs kernels too (random inputs, model init)
+      if (spec.family === 'peakMemory') return activated(peakRunner(probeFor(t), spec), t.activate);
       const f = table[spec.family] as ((s: Spec) => Runner | Promise<Runner>) | undefined;
       if (!f) throw new Skip(`no ${spec.family} workload in the Flint adapter`);
-      return f(spec);
+      return activated(await f(spec), t.activate);
     },
     // Devices stay registered: a tensor collected later by core's FinalizationRegistry still
     // frees its buffer through its backend.

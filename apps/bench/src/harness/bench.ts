@@ -1,10 +1,16 @@
 /** One benchmark run: load the adapters, run the workloads interleaved, judge the targets. */
 import os from 'node:os';
 import { targets, workloads, type Mode } from '../workloads.js';
-import { fmtRatio, fmtThroughput, fmtValue } from '../report/format.js';
+import {
+  fmtRatio,
+  fmtTargetRule,
+  fmtTargetValue,
+  fmtThroughput,
+  fmtValue,
+} from '../report/format.js';
 import { machineInfo } from './machine.js';
 import { POLICIES, initAdapters, runWorkload, type Log, type Rates } from './run.js';
-import { speedup } from './stats.js';
+import { judge } from './judge.js';
 import type {
   Adapter,
   AdapterRecord,
@@ -28,7 +34,7 @@ function logAdapters(records: readonly AdapterRecord[], log: Log): void {
     const what = r.skip
       ? `skipped: ${r.skip}`
       : `${r.info!.version}, ${r.info!.threads} thread(s)${r.info!.notes?.length ? `; ${r.info!.notes.join('; ')}` : ''}`;
-    log(`  ${r.id.padEnd(12)} ${what}`);
+    log(`  ${r.id.padEnd(16)} ${what}`);
   }
 }
 
@@ -38,7 +44,7 @@ function logResult(r: WorkloadResult, seconds: number, log: Log): void {
   );
   for (const c of r.cells) {
     if (!c.stats) {
-      log(`  ${c.adapter.padEnd(12)} skipped: ${c.skip ?? 'no samples'}`);
+      log(`  ${c.adapter.padEnd(16)} skipped: ${c.skip ?? 'no samples'}`);
       continue;
     }
     const m = r.workload.metric;
@@ -47,29 +53,17 @@ function logResult(r: WorkloadResult, seconds: number, log: Log): void {
     const tp = fmtThroughput(r.workload, c.throughput);
     const vs = c.vsBestPeer !== undefined ? `${fmtRatio(c.vsBestPeer)} best peer` : '';
     log(
-      `  ${c.adapter.padEnd(12)} ${fmtValue(m, s.median).padStart(9)}  ${range.padEnd(30)} ${tp.padEnd(16)} ${vs}`,
+      `  ${c.adapter.padEnd(16)} ${fmtValue(m, s.median).padStart(9)}  ${range.padEnd(30)} ${tp.padEnd(16)} ${vs}`,
     );
   }
 }
 
-/** Targets are judged on full runs only: quick sizes are far too small to mean anything. */
-export function judge(list: Target[], results: readonly WorkloadResult[], mode: Mode): Target[] {
-  return list.map((t) => {
-    const r = results.find((x) => x.workload.id === t.workload);
-    const measured = speedup(r, t.against, t.adapter);
-    const measuredMin = speedup(r, t.against, t.adapter, 'min');
-    if (measured !== undefined && mode === 'quick')
-      return { ...t, measured, measuredMin, note: 'quick mode: not judged' };
-    if (measured !== undefined) return { ...t, measured, measuredMin, pass: measured >= t.factor };
-    const why = r?.cells.filter((c) => !c.stats && c.skip).map((c) => `${c.adapter}: ${c.skip}`);
-    return { ...t, note: why?.length ? why.join('; ') : 'workload not run' };
-  });
-}
-
 function verdict(t: Target): string {
   if (t.measured === undefined) return `not measured (${t.note})`;
-  const min = t.measuredMin !== undefined ? ` (min/min ${fmtRatio(t.measuredMin)})` : '';
-  return `${fmtRatio(t.measured)}${min} ${t.pass === undefined ? `(${t.note})` : t.pass ? 'PASS' : 'FAIL'}`;
+  const min =
+    t.measuredMin !== undefined ? ` (from minima ${fmtTargetValue(t, t.measuredMin)})` : '';
+  const result = t.pass === undefined ? `(${t.note})` : t.pass ? 'PASS' : 'FAIL';
+  return `${fmtTargetValue(t, t.measured)}${min} ${result}`;
 }
 
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
@@ -96,8 +90,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     await Promise.all(o.adapters.map((a) => a.close().catch(() => {})));
   }
   const judged = judge(targets(o.mode), results, o.mode);
-  for (const t of judged)
-    log(`target ${t.adapter} ≥ ${t.factor}× ${t.against} on ${t.title}: ${verdict(t)}`);
+  for (const t of judged) log(`target ${fmtTargetRule(t)} on ${t.title}: ${verdict(t)}`);
   return {
     mode: o.mode,
     policy,

@@ -152,24 +152,45 @@ export interface MachineInfo {
   commit: string;
 }
 
-export interface Target {
+interface TargetBase {
   title: string;
   workload: string;
-  /** The Flint adapter held to the target, and the peer it is compared with. */
+  /** The Flint adapter held to the target. */
   adapter: string;
-  against: string;
-  /** Required speed-up (peer median ÷ Flint median). */
-  factor: number;
-  /** Peer median ÷ Flint median: what pass/fail is judged on. */
+  /** A secondary row (e.g. the 2-thread comparison): shown and judged, listed after the rest. */
+  secondary?: boolean;
+  /** What pass/fail is judged on, from the medians (see each kind for its unit). */
   measured?: number;
   /**
-   * Peer min ÷ Flint min. Load from elsewhere only ever adds time, so on a busy machine the
-   * fastest runs are the better estimate of the undisturbed ratio; shown beside the median's.
+   * The same from the minima. Load from elsewhere only ever adds time, so on a busy machine the
+   * fastest runs are the better estimate of the undisturbed value; shown beside the median's.
    */
   measuredMin?: number;
   pass?: boolean;
   note?: string;
 }
+
+/** Relative: `adapter` at least `factor`× as fast as the peer `against` (peer ÷ Flint time). */
+export interface RatioTarget extends TargetBase {
+  kind: 'ratio';
+  against: string;
+  /** Required speed-up, peer median ÷ Flint median; below 1 allows Flint to be slower. */
+  factor: number;
+}
+
+/**
+ * Absolute: at most `limitMs` per unit of the workload's work (e.g. per op of the dispatch
+ * workload), i.e. median ÷ work amount ≤ limitMs. Only meaningful where the adapter's time is
+ * all per-unit cost, such as per-op overhead.
+ */
+export interface PerUnitTarget extends TargetBase {
+  kind: 'max-per-unit';
+  limitMs: number;
+  /** The workload's work unit (`op`), for display. */
+  unit: string;
+}
+
+export type Target = RatioTarget | PerUnitTarget;
 
 /** How many warm-ups and repetitions each adapter gets on a workload. */
 export interface Policy {

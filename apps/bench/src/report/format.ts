@@ -1,5 +1,5 @@
 /** Number formatting shared by the console log, the markdown table and the chart labels. */
-import type { Metric, Workload } from '../harness/types.js';
+import type { Metric, Target, Workload } from '../harness/types.js';
 
 const sig = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
@@ -27,4 +27,22 @@ export function fmtThroughput(w: Workload, t: number | undefined): string {
 export function fmtRatio(r: number | undefined): string {
   if (r === undefined) return '';
   return `${r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(1) : r.toFixed(2)}×`;
+}
+
+/** A required factor as written in the issue (1.25×, 0.83×), not rounded like a measurement. */
+const fmtFactor = (f: number) => `${Number(f.toFixed(2))}×`;
+
+/** What a target asks, in words: `flint-native ≥ 1.25× faster than torch-1t`, `… ≤ 3.00 µs per op`. */
+export function fmtTargetRule(t: Target): string {
+  if (t.kind === 'max-per-unit') return `${t.adapter} ≤ ${fmtValue('ms', t.limitMs)} per ${t.unit}`;
+  if (t.factor === 1) return `${t.adapter} at least as fast as ${t.against}`;
+  if (t.factor > 1) return `${t.adapter} ≥ ${fmtFactor(t.factor)} faster than ${t.against}`;
+  // Below 1× reads better as a time budget: "at most 1.2× the peer's time".
+  return `${t.adapter} ≥ ${fmtFactor(t.factor)} ${t.against}'s speed (≤ ${fmtFactor(1 / t.factor)} its time)`;
+}
+
+/** A target's measured value (median- or min-based): a ratio, or a time per unit. */
+export function fmtTargetValue(t: Target, v: number | undefined): string {
+  if (v === undefined) return '';
+  return t.kind === 'ratio' ? fmtRatio(v) : `${fmtValue('ms', v)}/${t.unit}`;
 }

@@ -1,7 +1,7 @@
 /** The benchmarks page: method, targets, a summary matrix, the machine, and per-workload detail. */
-import type { BenchReport, Cell, WorkloadResult } from '../harness/types.js';
-import { fmtRatio, fmtThroughput, fmtValue } from './format.js';
-import { notes } from './notes.js';
+import type { BenchReport, Cell, Target, WorkloadResult } from '../harness/types.js';
+import { fmtRatio, fmtTargetRule, fmtTargetValue, fmtThroughput, fmtValue } from './format.js';
+import { backendNotes, notes } from './notes.js';
 
 /** Paths of the charts and the JSON, relative to the markdown file. */
 export interface Links {
@@ -32,31 +32,38 @@ function method(rep: BenchReport): string {
       'round-robin across adapters after each has warmed up, so load from elsewhere on a noisy ' +
       'machine hits all of them alike: compare ratios within this page, not numbers across machines. ' +
       'Times are wall-clock per repetition (median, min and max); the Python peers time themselves ' +
-      'inside their own process. JS backends are single-threaded, so every peer runs on one thread ' +
-      '(PyTorch also at 2 threads, as an extra row that is never the "best peer").',
+      'inside their own process. The JS backends are single-threaded and Flint’s native backend ' +
+      'runs on 1 thread, so every peer runs on one thread too; the native backend, PyTorch and ' +
+      'NumPy also run at 2 threads, as extra rows (an extra peer is never the "best peer").',
     '',
     "**vs best peer** = the best peer's median ÷ this median: above 1× this row is faster (for " +
       'the memory row: uses less). A dash means skipped; the reason is in the details.',
   ].join('\n');
 }
 
+function result(t: Target): string {
+  if (t.pass !== undefined) return t.pass ? 'pass' : '**fail**';
+  return t.measured !== undefined ? (t.note ?? '—') : '—';
+}
+
 function targets(rep: BenchReport): string {
-  const rows = rep.targets.map((t) => [
-    `${t.adapter} ≥ ${t.factor}× faster than ${t.against}: ${t.title}`,
-    t.measured !== undefined ? fmtRatio(t.measured) : `not measured (${t.note ?? ''})`,
-    fmtRatio(t.measuredMin) || '—',
-    t.pass === undefined
-      ? t.measured !== undefined
-        ? (t.note ?? '—')
-        : '—'
-      : t.pass
-        ? 'pass'
-        : '**fail**',
+  // Primary rows first; the secondary ones (2 threads) after, marked as such.
+  const list = [
+    ...rep.targets.filter((t) => !t.secondary),
+    ...rep.targets.filter((t) => t.secondary),
+  ];
+  const rows = list.map((t) => [
+    `${fmtTargetRule(t)}: ${t.title}${t.secondary ? ' (secondary)' : ''}`,
+    t.measured !== undefined ? fmtTargetValue(t, t.measured) : `not measured (${t.note ?? ''})`,
+    fmtTargetValue(t, t.measuredMin) || '—',
+    result(t),
   ]);
-  const head = ['target', 'median ratio', 'min ratio', 'result (on the median)'];
+  const head = ['target', 'median', 'min', 'result (on the median)'];
   const note =
-    'The min ratio compares the fastest repetitions: load from elsewhere only adds time, so on ' +
-    'a busy machine it is the better estimate of the undisturbed ratio.';
+    'Ratios are the peer’s time ÷ Flint’s, both measured in this run at the same thread count; ' +
+    'a per-op limit is the median time of a repetition ÷ its ops. The min column uses the ' +
+    'fastest repetitions instead: load from elsewhere only adds time, so on a busy machine it ' +
+    'is the better estimate of the undisturbed value.';
   return `${table(head, rows)}\n\n${note}`;
 }
 
@@ -174,6 +181,7 @@ export function markdown(rep: BenchReport, links: Links = {}): string {
   parts.push(summary(rep), '');
   if (links.matmul) parts.push(`![matmul GFLOP/s by size](${links.matmul})`, '');
   parts.push('## Machine', '', machine(rep), '', '## Backends and peers', '', adapters(rep), '');
+  parts.push(backendNotes(rep), '');
   parts.push('## Workloads', '', notes(rep), '');
   parts.push('## Details', '', details(rep));
   if (links.json)

@@ -2,7 +2,9 @@
 import type { BenchReport } from '../harness/types.js';
 
 const WORKLOADS = [
-  '**matmul n²** — fp32 `A·B`, both n×n, a fresh output each repetition; 2n³ FLOPs.',
+  '**matmul n²** — fp32 `A·B`, both n×n, a fresh output each repetition; 2n³ FLOPs. NumPy’s ' +
+    'matmul is one call to its BLAS (OpenBLAS here, see the adapter notes): the yardstick for ' +
+    'the native backend’s GEMM.',
   '**element-wise** — 1024×1024 fp32 (1M elements): `add` of two tensors, `exp`, and ' +
     '`relu(x·w+b)` with `w` and `b` one row broadcast over `x` (a chain a fusing compiler ' +
     'would fuse; eager libraries run three ops).',
@@ -22,12 +24,41 @@ const WORKLOADS = [
     'bias vectors); tfjs writes the same cell with tensor ops and one bias (one input matmul ' +
     'for all steps, one recurrent matmul per step).',
   '**tiny adds** — 1000 dependent adds of 4-element tensors: per-op overhead, not arithmetic ' +
-    '(onnxruntime: one `session.run` per add).',
+    '(onnxruntime: one `session.run` per add). For Flint it includes the JS side of each op ' +
+    '(shape checks, autograd bookkeeping, the tensor object, `fl.tidy`); the per-op target ' +
+    'divides the median by the 1000 ops.',
   '**peak memory** — the peak of live tensor bytes during one MLP step (batch 64), parameters, ' +
     'optimizer state, batch, activations and gradients included. Flint: exact at op ' +
     'granularity (a probe backend records live bytes at every free); tfjs: `tf.profile`’s ' +
     'peak; PyTorch: its live tensors before the step plus the profiler’s per-op allocation peak.',
 ];
+
+/** What the Flint backends are; the native one's GEMM and threads as this run loaded them. */
+export function backendNotes(rep: BenchReport): string {
+  const native = rep.adapters.filter((a) => a.id.startsWith('flint-native'));
+  const ran = native.filter((a) => a.info);
+  // The labels name the GEMM the loaded addon reported (nativeInfo) and the thread count.
+  const status =
+    native.length === 0
+      ? ''
+      : ran.length > 0
+        ? ` In this run: ${ran.map((a) => `${a.label} (${a.id})`).join('; ')}.`
+        : ` Not measured in this run: ${native[0]!.skip ?? 'not loaded'}`;
+  return [
+    '**flint-cpu** — `@flint/backend-cpu`, the TypeScript reference backend: single-threaded, ' +
+      'no native code.',
+    '**flint-native** — `@flint/backend-native`, the C++ N-API addon: GEMM through CBLAS ' +
+      '(OpenBLAS, or its built-in AVX2/FMA kernel when built without BLAS), vectorised ' +
+      'element-wise and reduction kernels, fused kernels for conv, pooling, softmax, ' +
+      'cross-entropy and Adam. Its thread count (kernels and BLAS) is process-wide, so each ' +
+      'native adapter sets its own before every prepare and timed repetition, outside the ' +
+      'timing: **flint-native** runs on 1 thread and is held to the 1-thread peers; ' +
+      '**flint-native-2t** (extra row) on 2 threads, against PyTorch and NumPy at 2 threads.' +
+      status,
+  ]
+    .map((b) => `- ${b}`)
+    .join('\n');
+}
 
 export function notes(rep: BenchReport): string {
   const p = rep.policy;

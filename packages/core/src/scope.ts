@@ -8,10 +8,12 @@ import { FlintError } from './errors.js';
 
 const scopes: Tensor[][] = [];
 
-/** @internal Called for every new tensor. */
-export function track(t: Tensor): void {
+/** @internal Called for every new tensor; true when a scope now owns it. */
+export function track(t: Tensor): boolean {
   const top = scopes[scopes.length - 1];
-  if (top) top.push(t);
+  if (!top) return false;
+  top.push(t);
+  return true;
 }
 
 export type TensorContainer =
@@ -59,13 +61,15 @@ function endScope(result: unknown): void {
   const parent = scopes[scopes.length - 1];
   for (const t of scope) {
     if (t._kept || t.disposed) continue;
-    if (keep.has(t)) parent?.push(t);
-    else t.dispose();
+    if (!keep.has(t)) t.dispose();
+    else if (parent) parent.push(t);
+    else t._register(); // leaves the last scope: from now on only the GC can reclaim it
   }
 }
 
 /** Exempt a tensor from every enclosing `tidy`; the caller must dispose it. */
 export function keep<T extends Tensor>(t: T): T {
   t._kept = true;
+  t._register();
   return t;
 }

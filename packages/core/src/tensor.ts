@@ -57,6 +57,8 @@ export class Tensor {
   /** @internal */ readonly _isTensor = true;
   /** @internal Exempt from tidy scopes (parameters, gradients, saved tensors). */
   _kept = false;
+  /** @internal Whether the FinalizationRegistry watches this tensor (see _register). */
+  _registered = false;
   /** @internal For aliases saved by autograd: the leaf whose gradient they stand for. */
   _leaf: Tensor | undefined = undefined;
   private held: Held | null;
@@ -84,9 +86,18 @@ export class Tensor {
     this._offset = offset;
     this.dtype = storage.dtype;
     countTensor(storage.backend.name, 1);
-    registry.register(this, this.held, this);
     if (internal) this._kept = true;
-    else track(this);
+    // A tensor made inside a tidy scope is disposed by it unless it escapes, so it is registered
+    // with the FinalizationRegistry only when it does (endScope, keep): registering and
+    // unregistering every intermediate was a large share of a small op's cost.
+    if (internal || !track(this)) this._register();
+  }
+
+  /** @internal Let the FinalizationRegistry free this tensor's buffer if it is collected. */
+  _register(): void {
+    if (this._registered || !this.held) return;
+    registry.register(this, this.held, this);
+    this._registered = true;
   }
 
   /** Element strides of this view. */
@@ -188,7 +199,7 @@ export class Tensor {
     this.held = null;
     this.grad?.dispose();
     this.grad = null;
-    registry.unregister(this);
+    if (this._registered) registry.unregister(this);
     countTensor(h.storage.backend.name, -1);
     h.storage.release();
     h.node?.decRef();

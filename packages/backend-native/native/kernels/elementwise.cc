@@ -217,8 +217,20 @@ void where(Call& c) {
     const T* yb = b.base<T>();
     parallel_for(nest.size, kGrain, [&](int64_t begin, int64_t end) {
       nest_run(nest, begin, end, [&](int64_t n, const int64_t* off, const int64_t* in) {
-        for (int64_t i = 0; i < n; i++)
-          out[off[0] + i] = cb[off[1] + i * in[1]] ? xb[off[2] + i * in[2]] : yb[off[3] + i * in[3]];
+        T* o = out + off[0];
+        const uint8_t* k = cb + off[1];
+        const T* x = xb + off[2];
+        const T* y = yb + off[3];
+        // The common shapes (relu's backward: where(x > 0, g, 0)) get branch-free loops the
+        // compiler vectorises; anything else takes the general strided loop.
+        if (in[1] == 1 && in[2] == 1 && in[3] == 1)
+          for (int64_t i = 0; i < n; i++) o[i] = k[i] ? x[i] : y[i];
+        else if (in[1] == 1 && in[2] == 1 && in[3] == 0)
+          for (int64_t i = 0; i < n; i++) o[i] = k[i] ? x[i] : y[0];
+        else if (in[1] == 1 && in[2] == 0 && in[3] == 1)
+          for (int64_t i = 0; i < n; i++) o[i] = k[i] ? x[0] : y[i];
+        else
+          for (int64_t i = 0; i < n; i++) o[i] = k[i * in[1]] ? x[i * in[2]] : y[i * in[3]];
       });
     });
   });

@@ -2,7 +2,8 @@
 // buffers, instead of the dozen (Adam) or five (SGD with momentum) full-size temporaries of the
 // composites. The arithmetic per element mirrors the CPU backend's fused kernels (and core's
 // composite order): computed in double, each stored value (moments, momentum buffer, parameter)
-// rounded once to the dtype, and stored state read back rounded, as the composite reads it.
+// rounded once to the dtype, and stored state read back rounded, as the composite reads it —
+// except Adam on float32, which computes in float (see adam_range_f32).
 #include <cmath>
 #include <string>
 #include <type_traits>
@@ -57,6 +58,30 @@ void adam_range(const T* __restrict p, const T* __restrict g, const T* __restric
   }
 }
 
+// float32 in float arithmetic, as the composite computes it (each op rounded to float32) and
+// as torch does: 8 lanes per AVX instruction instead of 4, about twice as fast as the double
+// path; the result differs from it by an ulp or so, far inside float32's tolerance.
+template <class L2>
+void adam_range_f32(const float* __restrict p, const float* __restrict g,
+                    const float* __restrict m, const float* __restrict v, float* __restrict P,
+                    float* __restrict M, float* __restrict Vo, int64_t n, const AdamConsts& k) {
+  const float decay = static_cast<float>(k.decay), sign = static_cast<float>(k.sign),
+              l2 = static_cast<float>(k.l2), b1 = static_cast<float>(k.b1),
+              omb1 = static_cast<float>(k.omb1), b2 = static_cast<float>(k.b2),
+              omb2 = static_cast<float>(k.omb2), bc2 = static_cast<float>(k.bc2),
+              eps = static_cast<float>(k.eps), step_size = static_cast<float>(k.step_size);
+  for (int64_t i = 0; i < n; i++) {
+    const float pi = p[i];
+    float d = sign * g[i];
+    if constexpr (L2::value) d += l2 * pi;
+    const float mi = m[i] * b1 + d * omb1;
+    const float vi = v[i] * b2 + d * d * omb2;
+    M[i] = mi;
+    Vo[i] = vi;
+    P[i] = pi * decay - (mi / (std::sqrt(vi) / bc2 + eps)) * step_size;
+  }
+}
+
 void adam_step(Call& c) {
   const View& p = c.input(0);
   const View& g = c.input(1);
@@ -91,7 +116,12 @@ void adam_step(Call& c) {
     T* Vo = c.out(p.dtype, n)->as<T>();
     with_bool(l2, [&](auto L2) {
       parallel_for(n, kHeavyGrain, [&](int64_t b, int64_t e) {
-        adam_range<T, decltype(L2)>(pv + b, gv + b, mv + b, vv + b, P + b, M + b, Vo + b, e - b, k);
+        if constexpr (std::is_same<T, float>::value)
+          adam_range_f32<decltype(L2)>(pv + b, gv + b, mv + b, vv + b, P + b, M + b, Vo + b,
+                                       e - b, k);
+        else
+          adam_range<T, decltype(L2)>(pv + b, gv + b, mv + b, vv + b, P + b, M + b, Vo + b,
+                                      e - b, k);
       });
     });
   });

@@ -246,6 +246,22 @@ struct Ge { template <class T> static bool f(T a, T b) { return a >= b; } };
 
 // ---- where, cast ----
 
+// Branch-free k ? a : b through the values' bits: a relu mask is random, so a branch per element
+// mispredicts half the time (~5 ns each), while bit selects vectorise.
+template <class T>
+inline T select(uint8_t k, T a, T b) {
+  using U = typename std::conditional<sizeof(T) == 8, uint64_t,
+            typename std::conditional<sizeof(T) == 4, uint32_t, uint8_t>::type>::type;
+  U m = static_cast<U>(0) - static_cast<U>(k != 0);
+  U ua, ub;
+  std::memcpy(&ua, &a, sizeof(T));
+  std::memcpy(&ub, &b, sizeof(T));
+  U r = (ua & m) | (ub & ~m);
+  T out;
+  std::memcpy(&out, &r, sizeof(T));
+  return out;
+}
+
 void where(Call& c) {
   const View& cond = c.input(0);
   const View& a = c.input(1);
@@ -272,11 +288,11 @@ void where(Call& c) {
         // The common shapes (relu's backward: where(x > 0, g, 0)) get branch-free loops the
         // compiler vectorises; anything else takes the general strided loop.
         if (in[1] == 1 && in[2] == 1 && in[3] == 1)
-          for (int64_t i = 0; i < n; i++) o[i] = k[i] ? x[i] : y[i];
+          for (int64_t i = 0; i < n; i++) o[i] = select(k[i], x[i], y[i]);
         else if (in[1] == 1 && in[2] == 1 && in[3] == 0)
-          for (int64_t i = 0; i < n; i++) o[i] = k[i] ? x[i] : y[0];
+          for (int64_t i = 0; i < n; i++) o[i] = select(k[i], x[i], y[0]);
         else if (in[1] == 1 && in[2] == 0 && in[3] == 1)
-          for (int64_t i = 0; i < n; i++) o[i] = k[i] ? x[0] : y[i];
+          for (int64_t i = 0; i < n; i++) o[i] = select(k[i], x[0], y[i]);
         else
           for (int64_t i = 0; i < n; i++) o[i] = k[i * in[1]] ? x[i * in[2]] : y[i * in[3]];
       });

@@ -59,45 +59,29 @@ void nest_run(const Nest& nest, int64_t begin, int64_t end, F&& f) {
   }
 }
 
-// Type dispatch over the four dtypes: DISPATCH(d, T, body) runs body with T bound.
-#define FLINT_DISPATCH(d, T, ...)           \
-  switch (d) {                              \
-    case ::flint::F32: {                    \
-      using T = float;                      \
-      __VA_ARGS__;                          \
-      break;                                \
-    }                                       \
-    case ::flint::F64: {                    \
-      using T = double;                     \
-      __VA_ARGS__;                          \
-      break;                                \
-    }                                       \
-    case ::flint::I32: {                    \
-      using T = int32_t;                    \
-      __VA_ARGS__;                          \
-      break;                                \
-    }                                       \
-    case ::flint::BOOL: {                   \
-      using T = uint8_t;                    \
-      __VA_ARGS__;                          \
-      break;                                \
-    }                                       \
+// Type dispatch over the four dtypes: FLINT_DISPATCH(d, T, body) runs body with T bound;
+// FLINT_DISPATCH_FLOAT(call, d, T, body) only for float32/float64 and fails the call otherwise.
+#define FLINT_CASE(code, type, T, ...) \
+  case code: {                         \
+    using T = type;                    \
+    __VA_ARGS__;                       \
+    break;                             \
   }
 
-#define FLINT_DISPATCH_FLOAT(call, d, T, ...)                                               \
-  switch (d) {                                                                              \
-    case ::flint::F32: {                                                                    \
-      using T = float;                                                                      \
-      __VA_ARGS__;                                                                          \
-      break;                                                                                \
-    }                                                                                       \
-    case ::flint::F64: {                                                                    \
-      using T = double;                                                                     \
-      __VA_ARGS__;                                                                          \
-      break;                                                                                \
-    }                                                                                       \
-    default:                                                                                \
-      (call).fail(std::string("needs a float tensor, got ") + ::flint::dtype_name(d));    \
+#define FLINT_DISPATCH(d, T, ...)                          \
+  switch (d) {                                             \
+    FLINT_CASE(::flint::F32, float, T, __VA_ARGS__)        \
+    FLINT_CASE(::flint::F64, double, T, __VA_ARGS__)       \
+    FLINT_CASE(::flint::I32, int32_t, T, __VA_ARGS__)      \
+    FLINT_CASE(::flint::BOOL, uint8_t, T, __VA_ARGS__)     \
+  }
+
+#define FLINT_DISPATCH_FLOAT(call, d, T, ...)                                            \
+  switch (d) {                                                                           \
+    FLINT_CASE(::flint::F32, float, T, __VA_ARGS__)                                      \
+    FLINT_CASE(::flint::F64, double, T, __VA_ARGS__)                                     \
+    default:                                                                             \
+      (call).fail(std::string("needs a float tensor, got ") + ::flint::dtype_name(d)); \
   }
 
 }  // namespace flint

@@ -22,6 +22,7 @@
 #include "../strided.h"
 #include "../threads.h"
 #include "conv_im2col.h"
+#include "fused_common.h"
 #include "gemm.h"
 
 namespace flint {
@@ -61,20 +62,6 @@ MatRef<T> columns(const T* xg, const View& x, const ConvGeo& q, bool direct, con
   T* cols = scratch_of<T, 1>(b.cols_size(q));
   im2col(p, q, b, cols);
   return MatRef<T>{cols, b.ld(q), 1};
-}
-
-// v's elements, contiguous: v itself when it already is, else a copy into `store`.
-template <class T> const T* dense(const View& v, std::vector<T>& store) {
-  if (v.contiguous()) return v.base<T>();
-  store.resize(static_cast<size_t>(v.numel()));
-  int64_t cs[kMaxRank];
-  contiguous_strides(v.rank, v.shape, cs);
-  Nest nest = make_nest(v.rank, v.shape, {cs, v.strides});
-  const T* src = v.base<T>();
-  nest_run(nest, 0, nest.size, [&](int64_t n, const int64_t* off, const int64_t* in) {
-    for (int64_t i = 0; i < n; i++) store[off[0] + i * in[0]] = src[off[1] + i * in[1]];
-  });
-  return store.data();
 }
 
 ConvGeo geometry(const Call& c, const View& x, const View& w) {

@@ -1,4 +1,4 @@
-// Small helpers shared by the fused kernels (fused.cc) and the optimizer steps (optim.cc).
+// Small helpers shared by the fused kernels (fused.cc), the optimizer steps (optim.cc) and conv.cc.
 #pragma once
 #include <cstdint>
 #include <type_traits>

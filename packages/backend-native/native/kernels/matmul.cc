@@ -173,22 +173,27 @@ void matmul(Call& c) {
 
 }  // namespace
 
-void gemm(int64_t m, int64_t n, int64_t k, MatRef<float> a, MatRef<float> b, float* c,
-          int64_t ldc, bool accumulate) {
+namespace {
+// CBLAS when the build has it, else the built-in GEMM.
+template <class T>
+void gemm_any(int64_t m, int64_t n, int64_t k, MatRef<T> a, MatRef<T> b, T* c, int64_t ldc,
+              bool accumulate) {
 #ifdef FLINT_HAVE_CBLAS
   blas_gemm(m, n, k, a, b, c, ldc, accumulate);
 #else
   gemm_builtin(m, n, k, a, b, c, ldc, accumulate);
 #endif
 }
+}  // namespace
+
+void gemm(int64_t m, int64_t n, int64_t k, MatRef<float> a, MatRef<float> b, float* c,
+          int64_t ldc, bool accumulate) {
+  gemm_any(m, n, k, a, b, c, ldc, accumulate);
+}
 
 void gemm(int64_t m, int64_t n, int64_t k, MatRef<double> a, MatRef<double> b, double* c,
           int64_t ldc, bool accumulate) {
-#ifdef FLINT_HAVE_CBLAS
-  blas_gemm(m, n, k, a, b, c, ldc, accumulate);
-#else
-  gemm_builtin(m, n, k, a, b, c, ldc, accumulate);
-#endif
+  gemm_any(m, n, k, a, b, c, ldc, accumulate);
 }
 
 void register_matmul(Kernel* t) { t[P_matmul] = matmul; }

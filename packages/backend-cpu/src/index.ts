@@ -41,7 +41,7 @@ export interface CpuBackendOptions {
 export const CPU_CAPS: Caps = Object.freeze<Caps>({
   dtypes: ['float32', 'float64', 'int32', 'bool'],
   strided: true,
-  maxRank: 16,
+  maxRank: 64, // as the native addon; core checks it (a typed ShapeError on every backend)
   tolerance: {
     float32: { rtol: 1e-5, atol: 1e-6 },
     float64: { rtol: 1e-12, atol: 1e-12 },

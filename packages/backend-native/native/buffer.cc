@@ -1,5 +1,6 @@
 #include "buffer.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <new>
 
@@ -9,7 +10,11 @@ namespace {
 // Every block is a multiple of 64 bytes and 64-byte aligned (AVX loads, no false sharing), and
 // rounding makes more of a training loop's allocations land in the same pool bin.
 size_t block_bytes(size_t bytes) { return bytes == 0 ? 64 : (bytes + 63) / 64 * 64; }
+
+std::atomic<int64_t> g_held{0};
 }  // namespace
+
+int64_t process_held_bytes() { return g_held.load(std::memory_order_relaxed); }
 
 Context::~Context() { dispose(); }
 
@@ -29,6 +34,7 @@ void* Context::take(size_t bytes) {
   if (p == nullptr) throw Error("out of memory allocating " + std::to_string(bytes) + " bytes");
   held_bytes += static_cast<int64_t>(bytes);
   unreported += static_cast<int64_t>(bytes);
+  g_held.fetch_add(static_cast<int64_t>(bytes), std::memory_order_relaxed);
   return p;
 }
 
@@ -41,6 +47,7 @@ void Context::give(void* p, size_t bytes) {
   std::free(p);
   held_bytes -= static_cast<int64_t>(bytes);
   unreported -= static_cast<int64_t>(bytes);
+  g_held.fetch_sub(static_cast<int64_t>(bytes), std::memory_order_relaxed);
 }
 
 Buf* Context::alloc(DType d, int64_t size) {
@@ -48,15 +55,21 @@ Buf* Context::alloc(DType d, int64_t size) {
   if (size < 0 || size > (int64_t(1) << 40))
     throw Error("invalid buffer size " + std::to_string(size));
   size_t bytes = block_bytes(static_cast<size_t>(size) * dtype_size(d));
-  auto* b = new Buf();
+  // Nothing leaks if an allocation below throws (bad_alloc), the Buf or the block.
+  std::unique_ptr<Buf> b(new Buf());
   b->data = take(bytes);
+  try {
+    live_.insert(b.get());
+  } catch (...) {
+    give(b->data, bytes);
+    throw;
+  }
   b->size = size;
   b->dtype = d;
   b->ctx = shared_from_this();
-  live_.insert(b);
   live_buffers++;
   live_bytes += size * static_cast<int64_t>(dtype_size(d));
-  return b;
+  return b.release();
 }
 
 void Context::release(Buf* b) {
@@ -73,6 +86,7 @@ void Context::trim() {
     std::free(p);
     held_bytes -= static_cast<int64_t>(bytes);
     unreported -= static_cast<int64_t>(bytes);
+    g_held.fetch_sub(static_cast<int64_t>(bytes), std::memory_order_relaxed);
   }
   pool_.clear();
   pooled_bytes = 0;

@@ -11,6 +11,10 @@
 
 namespace flint {
 
+// Bytes held (live + pooled) by every context of every Node environment in the process: lets
+// tests check that a worker thread's exit, or its termination mid-op, frees what it held.
+int64_t process_held_bytes();
+
 struct Context : std::enable_shared_from_this<Context> {
   explicit Context(size_t pool_capacity) : pool_capacity(pool_capacity) {}
   ~Context();

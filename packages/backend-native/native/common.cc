@@ -35,8 +35,11 @@ bool View::contiguous() const {
 }
 
 std::string View::describe() const {
+  // Error messages carry this: at most 8 dims are listed, so a message stays short at any rank.
   std::string s = std::string(dtype_name(dtype)) + " [";
-  for (int i = 0; i < rank; i++) s += (i ? ", " : "") + std::to_string(shape[i]);
+  const int shown = rank <= 8 ? rank : 6;
+  for (int i = 0; i < shown; i++) s += (i ? ", " : "") + std::to_string(shape[i]);
+  if (shown < rank) s += ", … (" + std::to_string(rank) + " dims)";
   return s + "]";
 }
 

@@ -11,7 +11,12 @@
 
 namespace flint {
 
-constexpr int kMaxRank = 16;
+// Largest rank of a kernel view (caps.maxRank, checked by core before any kernel runs; the CPU
+// backend declares the same). Views and loop nests keep fixed arrays of this length, so a call
+// costs no allocation; 64 is as high as those arrays stay cheap (a View is 1 KiB).
+constexpr int kMaxRank = 64;
+// Most numeric arguments of one call: pad's value and a (before, after) pair per dim, plus room.
+constexpr int kMaxArgs = 2 * kMaxRank + 16;
 
 // Codes shared with src/binding.ts (DTYPE_CODE).
 enum DType : int { F32 = 0, F64 = 1, I32 = 2, BOOL = 3 };
@@ -26,8 +31,8 @@ struct Error : std::runtime_error {
 
 struct Context;
 
-// One allocation. The JS handle is an External around a Buf; `data` is null once freed (by
-// free(), by the context's dispose(), or by the External's finalizer).
+// One allocation, named in JS by a handle number (handles.h); `data` is null once freed (by
+// free(), by the context's dispose(), or when its Node environment goes away).
 struct Buf {
   void* data = nullptr;
   int64_t size = 0;  // elements
@@ -42,8 +47,10 @@ struct View {
   DType dtype = F32;
   int rank = 0;
   int64_t offset = 0;
-  int64_t shape[kMaxRank] = {};
-  int64_t strides[kMaxRank] = {};
+  // Only [0, rank) is set (by the binding, which validates them): left uninitialised so that the
+  // eight views of every call do not cost 16 KiB of zeroing.
+  int64_t shape[kMaxRank];
+  int64_t strides[kMaxRank];
 
   bool present() const { return buf != nullptr; }
   int64_t numel() const {
@@ -54,7 +61,7 @@ struct View {
   bool contiguous() const;
   // Pointer to element [0, ..., 0] (strides are relative to it).
   template <class T> const T* base() const { return buf->as<T>() + offset; }
-  std::string describe() const;  // "float32 [2, 3]"
+  std::string describe() const;  // "float32 [2, 3]" (long shapes abbreviated)
 };
 
 // Everything one kernel call sees: its inputs, extra numeric arguments, and its outputs.
@@ -63,7 +70,9 @@ struct Call {
   const char* name = "";
   View in[8];
   int nin = 0;
-  const double* args = nullptr;
+  // A copy of the call's numeric arguments: kernels never read the JS-owned scratch, which JS
+  // code could change (a SharedArrayBuffer) or detach.
+  double args[kMaxArgs];
   int nargs = 0;
   std::shared_ptr<Context> ctx;
   std::vector<Buf*> outs;  // nullptr entries are absent outputs

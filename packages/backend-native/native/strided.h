@@ -17,8 +17,10 @@ struct Nest {
   int rank = 1;
   int nops = 0;
   int64_t size = 1;
-  int64_t shape[kMaxRank] = {1};
-  int64_t st[kMaxOps][kMaxRank] = {};
+  // Only [0, rank) is meaningful (make_nest sets it): not zeroed, as at kMaxRank = 64 that
+  // would be 2.5 KiB of stores per kernel call.
+  int64_t shape[kMaxRank];
+  int64_t st[kMaxOps][kMaxRank];
 };
 
 // Row-major strides of `shape` into `out`.

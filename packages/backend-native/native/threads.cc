@@ -14,15 +14,70 @@ namespace {
 
 thread_local bool in_job = false;
 
-// Workers sleep on a condition variable between jobs; a job is one RangeFn split into
-// `parts` chunks that threads claim with an atomic counter (the caller claims too).
+// Workers sleep on a condition variable between jobs; a job is one RangeFn split into `parts`
+// chunks that threads claim with an atomic ticket (the caller claims too). The pool is shared
+// by every Node environment of the process (worker_threads too): one job runs at a time, and the
+// same lock serialises resizing, so a job never sees its workers change. Workers start lazily,
+// only as many as a job can use, up to the thread count asked for — so a process that asks for
+// 1 thread never starts one.
 class Pool {
  public:
-  ~Pool() { resize(0); }
+  int threads() const { return target_.load(std::memory_order_relaxed); }
+  int started() const { return started_.load(std::memory_order_relaxed); }
 
-  int threads() const { return static_cast<int>(workers_.size()) + 1; }
+  void set_threads(int n) {
+    std::lock_guard<std::mutex> job(job_mu_);
+    target_.store(n, std::memory_order_relaxed);
+    if (static_cast<int>(workers_.size()) > n - 1) stop_all();  // restarted lazily, fewer
+  }
 
-  void resize(int extra) {
+  void run(int64_t n, int parts, const RangeFn& fn) {
+    // One job at a time; a chunk that itself calls parallel_for runs inline (see in_job).
+    std::lock_guard<std::mutex> job_lock(job_mu_);
+    parts = std::min(parts, threads());
+    grow(parts - 1);
+    in_job = true;
+    struct Reset {
+      ~Reset() { in_job = false; }
+    } reset;
+    Job job;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      job = Job{&fn, n, parts, ++generation_};
+      job_ = job;
+      done_.store(0);
+      error_ = nullptr;
+      ticket_.store(job.gen << 32);
+    }
+    cv_.notify_all();
+    work(job);
+    // The caller helps, then waits for chunks still running on workers.
+    while (done_.load(std::memory_order_acquire) < parts) std::this_thread::yield();
+    std::lock_guard<std::mutex> lock(mu_);
+    job_.fn = nullptr;
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  // One parallel_for call. `gen` tags its chunk tickets, so a worker that wakes late for a job
+  // that has ended can never claim (and run twice) a chunk of the next one.
+  struct Job {
+    const RangeFn* fn = nullptr;
+    int64_t n = 0;
+    int parts = 0;
+    uint64_t gen = 0;
+  };
+
+  // Starts workers until there are `extra` (called with job_mu_ held, no job running).
+  void grow(int extra) {
+    while (static_cast<int>(workers_.size()) < extra) {
+      workers_.emplace_back([this] { loop(); });
+      started_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+    }
+  }
+
+  // Stops and joins every worker (called with job_mu_ held: they are all idle).
+  void stop_all() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       stop_ = true;
@@ -30,57 +85,48 @@ class Pool {
     cv_.notify_all();
     for (auto& t : workers_) t.join();
     workers_.clear();
+    started_.store(0, std::memory_order_relaxed);
+    std::lock_guard<std::mutex> lock(mu_);
     stop_ = false;
-    for (int i = 0; i < extra; i++) workers_.emplace_back([this] { loop(); });
   }
 
-  void run(int64_t n, int parts, const RangeFn& fn) {
-    // One job at a time (Node worker threads share this pool); a chunk that itself calls
-    // parallel_for runs inline (see in_job).
-    std::lock_guard<std::mutex> job(job_mu_);
-    in_job = true;
-    struct Reset {
-      ~Reset() { in_job = false; }
-    } reset;
-    std::unique_lock<std::mutex> lock(mu_);
-    fn_ = &fn;
-    n_ = n;
-    parts_ = parts;
-    next_.store(0);
-    done_.store(0);
-    error_ = nullptr;
-    generation_++;
-    lock.unlock();
-    cv_.notify_all();
-    work();
-    // The caller helps, then waits for chunks still running on workers.
-    while (done_.load(std::memory_order_acquire) < parts_) std::this_thread::yield();
-    lock.lock();
-    fn_ = nullptr;
-    if (error_) std::rethrow_exception(error_);
-  }
-
- private:
   void loop() {
+    // A new thread may first run after the job it was started for was published: it joins any
+    // job still open.
     uint64_t seen = 0;
     for (;;) {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || (fn_ != nullptr && generation_ != seen); });
-      if (stop_) return;
-      seen = generation_;
-      lock.unlock();
-      work();
+      Job job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || (job_.fn != nullptr && job_.gen != seen); });
+        if (stop_) return;
+        job = job_;
+        seen = job.gen;
+      }
+      work(job);
     }
   }
 
-  void work() {
-    in_job = true;
+  // Claims the next chunk of `job`, if it is still the current job and has chunks left.
+  bool claim(const Job& job, int* part) {
+    uint64_t t = ticket_.load();
     for (;;) {
-      int p = next_.fetch_add(1);
-      if (p >= parts_) return;
-      int64_t begin = n_ * p / parts_, end = n_ * (p + 1) / parts_;
+      if ((t >> 32) != (job.gen & 0xffffffffu) || static_cast<int>(t & 0xffffffffu) >= job.parts)
+        return false;
+      if (ticket_.compare_exchange_weak(t, t + 1)) {
+        *part = static_cast<int>(t & 0xffffffffu);
+        return true;
+      }
+    }
+  }
+
+  void work(const Job& job) {
+    in_job = true;
+    int p;
+    while (claim(job, &p)) {
+      const int64_t begin = job.n * p / job.parts, end = job.n * (p + 1) / job.parts;
       try {
-        (*fn_)(begin, end);
+        (*job.fn)(begin, end);
       } catch (...) {
         std::lock_guard<std::mutex> g(err_mu_);
         if (!error_) error_ = std::current_exception();
@@ -94,20 +140,17 @@ class Pool {
   std::condition_variable cv_;
   bool stop_ = false;
   uint64_t generation_ = 0;
-  const RangeFn* fn_ = nullptr;
-  int64_t n_ = 0;
-  int parts_ = 0;
-  std::atomic<int> next_{0}, done_{0};
+  Job job_;
+  // (job generation mod 2^32) · 2^32 + next chunk index.
+  std::atomic<uint64_t> ticket_{0};
+  std::atomic<int> done_{0};
+  std::atomic<int> target_{static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))};
+  std::atomic<int> started_{0};
   std::exception_ptr error_;
 };
 
 Pool& pool() {
-  static Pool* p = [] {
-    auto* q = new Pool();  // never destroyed: joining threads at exit can deadlock in Node
-    unsigned hc = std::thread::hardware_concurrency();
-    q->resize(static_cast<int>(std::max(1u, hc)) - 1);
-    return q;
-  }();
+  static Pool* p = new Pool();  // never destroyed: joining threads at exit can deadlock in Node
   return *p;
 }
 
@@ -115,7 +158,9 @@ Pool& pool() {
 
 int num_threads() { return pool().threads(); }
 
-void set_num_threads(int n) { pool().resize(std::max(1, n) - 1); }
+int started_workers() { return pool().started(); }
+
+void set_num_threads(int n) { pool().set_threads(std::max(1, n)); }
 
 void parallel_for(int64_t n, int64_t grain, const RangeFn& fn) {
   if (n <= 0) return;

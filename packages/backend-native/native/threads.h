@@ -1,6 +1,6 @@
-// A small fork-join thread pool shared by every context. Kernels split work with
-// parallel_for; below `grain` elements per thread they run inline, because waking a worker
-// costs a few microseconds — more than a small kernel.
+// A small fork-join thread pool shared by every context of every Node environment (worker
+// threads included). Kernels split work with parallel_for; below `grain` elements per thread
+// they run inline, because waking a worker costs a few microseconds — more than a small kernel.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -10,6 +10,8 @@ namespace flint {
 // Threads used by kernels (the calling thread included). Defaults to the machine's cores.
 int num_threads();
 void set_num_threads(int n);
+// Worker threads started so far: they start on demand, at most num_threads() − 1.
+int started_workers();
 
 using RangeFn = std::function<void(int64_t begin, int64_t end)>;
 // Calls fn over disjoint chunks covering [0, n), in parallel when n ≥ 2·grain.

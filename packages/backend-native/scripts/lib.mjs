@@ -30,6 +30,8 @@ export function conformance(tag, reportDir, env) {
       'nativeBackend',
       '--second',
       'native2',
+      '--oracle',
+      '@flint/backend-cpu',
       '--report-dir',
       reportDir,
     ],

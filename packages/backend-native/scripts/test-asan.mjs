@@ -1,5 +1,7 @@
 // Builds the addon with AddressSanitizer + UBSan (build-asan/) and runs, against that build:
-// the whole conformance suite as a plain node program, and the binding's fuzz tests.
+// the whole conformance suite as a plain node program, the binding's fuzz tests, the fuzz target
+// for the metadata path (hostile view metadata; detached, resized and shared scratch buffers)
+// and the worker-thread tests (several environments at once, workers terminated mid-op).
 // Node itself is not instrumented, so the sanitizer runtimes are preloaded; leak detection is
 // off because Node does not free everything at exit (leaks of our buffers are caught by the
 // suite's per-case stats() checks instead). Any ASan/UBSan report aborts with a non-zero exit.
@@ -27,7 +29,15 @@ conformance(tag, 'build-asan', env);
 run(
   tag,
   process.execPath,
-  [join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'test/binding.test.ts'],
+  [
+    join(root, 'node_modules/vitest/vitest.mjs'),
+    'run',
+    'test/binding.test.ts',
+    'test/metadata.test.ts',
+    'test/workers.test.ts',
+  ],
   env,
 );
-console.log('test:asan: conformance and binding fuzz ran clean under ASan + UBSan');
+console.log(
+  'test:asan: conformance, binding and metadata fuzz, and worker threads ran clean under ASan + UBSan',
+);

@@ -16,7 +16,16 @@ export type ContextHandle = { readonly __nativeContext: unique symbol };
 
 export interface AddonInfo {
   gemm: 'openblas' | 'cblas' | 'builtin';
+  /** Largest rank of a kernel view (the backend's caps.maxRank). */
+  maxRank: number;
+  /** Threads kernels use (process-wide). */
   threads: number;
+  /** Pool threads started so far: they start on demand, at most `threads − 1`. */
+  workers: number;
+  /** Bytes held by every native context in the process, worker threads included. */
+  processBytes: number;
+  /** Live buffer handles of this thread's environment. */
+  liveHandles: number;
   ops: string[];
   missing: string[];
   sanitized: boolean;
@@ -41,6 +50,8 @@ export interface Addon {
   call(ctx: ContextHandle, op: number, ...bufs: (Handle | null)[]): unknown;
   info(): AddonInfo;
   setThreads(n: number): void;
+  /** Test hook: caps this environment's live handles at `n` (0 restores the default, 2^22). */
+  setHandleLimit(n: number): void;
 }
 
 /** Dtype codes shared with native/common.h. */
@@ -109,6 +120,14 @@ export function nativeAvailable(): { ok: true } | { ok: false; reason: string } 
 const SCRATCH = new Float64Array(1 << 14);
 let pos = 0;
 let scratchOwner: Addon | undefined;
+
+/**
+ * Makes the next call hand the scratch to the addon again: for tests that point the addon at
+ * another metadata array (`setMeta`), to restore the real one afterwards.
+ */
+export function resetScratch(): void {
+  scratchOwner = undefined;
+}
 
 /** Starts encoding a call with `views` inputs. */
 export function begin(a: Addon, views: number): void {

@@ -30,8 +30,9 @@ export interface NativeBackendOptions {
   /** Bytes of freed buffers kept for reuse (default 256 MiB; 0 disables pooling). */
   poolBytes?: number;
   /**
-   * Threads for kernels and BLAS (process-wide: the pool is shared by every instance).
-   * Defaults to the machine's cores.
+   * Threads for kernels and BLAS (process-wide: the pool is shared by every instance and every
+   * worker thread). Defaults to the machine's cores; pool threads start only when a kernel can
+   * use them, so 1 starts none.
    */
   threads?: number;
   /**
@@ -132,11 +133,12 @@ function kernelFor(p: PrimName, run: Invoke, a: Addon, ctx: ContextHandle): unkn
 
 const NO_ARGS: readonly number[] = [];
 
-function caps(gemm: string, threads: number): Caps {
+function caps(gemm: string, threads: number, maxRank: number): Caps {
   return Object.freeze<Caps>({
     dtypes: ['float32', 'float64', 'int32', 'bool'],
     strided: true,
-    maxRank: 16,
+    // The addon's kMaxRank (64, as the CPU backend): core rejects a higher rank with a ShapeError.
+    maxRank,
     tolerance: {
       float32: { rtol: 1e-5, atol: 1e-6 },
       float64: { rtol: 1e-12, atol: 1e-12 },
@@ -198,7 +200,7 @@ export function nativeBackend(options: NativeBackendOptions = {}): Backend<Handl
   };
   return {
     name,
-    caps: caps(info.gemm, a.info().threads),
+    caps: caps(info.gemm, a.info().threads, info.maxRank),
     alloc: (dtype, size) => typed(() => a.alloc(ctx, DTYPE_CODE[dtype], size)),
     free: (buf) => typed(() => a.free(ctx, buf)),
     write: (buf, data) => typed(() => a.write(ctx, buf, data)),
@@ -229,10 +231,18 @@ export function setNativeThreads(n: number): void {
   if (a.info().threads !== n) typed(() => a.setThreads(n));
 }
 
-/** Details of the loaded addon: which GEMM it uses, its thread count, whether it is an ASan build. */
-export function nativeInfo(): { gemm: string; threads: number; sanitized: boolean } {
-  const { gemm, threads, sanitized } = addon().info();
-  return { gemm, threads, sanitized };
+/**
+ * Details of the loaded addon: which GEMM it uses, its thread count, how many pool threads are
+ * running (they start on demand), whether it is an ASan build.
+ */
+export function nativeInfo(): {
+  gemm: string;
+  threads: number;
+  workers: number;
+  sanitized: boolean;
+} {
+  const { gemm, threads, workers, sanitized } = addon().info();
+  return { gemm, threads, workers, sanitized };
 }
 
 export type { TypedArray };

@@ -8,7 +8,7 @@ import * as fl from '@flint/core';
 import { BackendError } from '@flint/core/backend';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addon, args, begin, view } from '../src/binding.js';
+import { addon, args, begin, resetScratch, view } from '../src/binding.js';
 import type { Handle } from '../src/binding.js';
 import { nativeBackend as create } from '../src/index.js';
 import type { NativeBackendOptions } from '../src/index.js';
@@ -91,6 +91,40 @@ describe('storage', () => {
     a.free(ctx, y);
     a.trim(ctx);
     expect(v8() - before).toBeLessThan(2 ** 20);
+    a.disposeContext(ctx);
+  });
+
+  it('a multi-output call whose outputs do not all fit the handle table frees them all', () => {
+    const ctx = a.createContext(0);
+    const x = a.alloc(ctx, 0, 6);
+    a.write(ctx, x, new Float32Array([1, 2, 3, 4, 5, 6]));
+    const layerNorm = () => {
+      begin(a, 3);
+      view({ buf: x, dtype: 'float32', shape: [2, 3], strides: [3, 1], offset: 0 });
+      view(null);
+      view(null);
+      args([3, 1e-5]);
+      return a.call(ctx, OP_NAMES.indexOf('layerNorm'), x, null, null) as Handle[];
+    };
+    const live = a.info().liveHandles;
+    try {
+      // Room for 0, 1 and 2 of layerNorm's 3 outputs (y, mean, rstd): each call must fail
+      // whole, leaving exactly the input alive, in the table and in the context.
+      for (const room of [0, 1, 2]) {
+        a.setHandleLimit(live + room);
+        expect(layerNorm).toThrow(/native\.layerNorm: too many live buffers/);
+        expect(a.stats(ctx).buffers).toBe(1);
+        expect(a.info().liveHandles).toBe(live);
+      }
+      a.setHandleLimit(live + 3);
+      const outs = layerNorm();
+      expect(outs).toHaveLength(3);
+      for (const o of outs) a.free(ctx, o);
+    } finally {
+      a.setHandleLimit(0);
+    }
+    a.free(ctx, x);
+    expect(a.stats(ctx)).toMatchObject({ buffers: 0, bytes: 0 });
     a.disposeContext(ctx);
   });
 
@@ -212,7 +246,7 @@ describe('fuzzed entry points', () => {
       ),
       { numRuns: RUNS, seed: 7 },
     );
-    begin(a, 0); // restore the real scratch for later tests
+    resetScratch(); // the next call hands binding.ts's own scratch back
   });
 
   it('storage entry points reject wrong argument types', () => {

@@ -1,6 +1,8 @@
 // Element-wise kernels: unary and binary math, comparisons, where and cast, over strided
 // inputs. Each primitive is a small functor; one templated loop (strided.h) runs them all, in
 // parallel for large tensors. Semantics transcribe core's PRIMS reference functions.
+#include <algorithm>
+
 #include "../dispatch.h"
 #include "../scalar.h"
 #include "../strided.h"
@@ -89,7 +91,6 @@ void unary(Call& c) {
       else return x;                                          \
     }                                                         \
   };
-FLOAT_UNARY(Exp, std::exp(x))
 FLOAT_UNARY(Expm1, std::expm1(x))
 FLOAT_UNARY(Log, std::log(x))
 FLOAT_UNARY(Log1p, std::log1p(x))
@@ -97,7 +98,6 @@ FLOAT_UNARY(Sqrt, std::sqrt(x))
 FLOAT_UNARY(Sin, std::sin(x))
 FLOAT_UNARY(Cos, std::cos(x))
 FLOAT_UNARY(Tanh, std::tanh(x))
-FLOAT_UNARY(Sigmoid, sigmoid(x))
 FLOAT_UNARY(Erf, std::erf(x))
 FLOAT_UNARY(Floor, std::floor(x))
 FLOAT_UNARY(Ceil, std::ceil(x))
@@ -119,13 +119,16 @@ struct Abs {
   }
 };
 struct Sign {
-  template <class T> static T f(T x) { return x > 0 ? T(1) : x < 0 ? T(-1) : x; }
+  // torch: sign(NaN) = 0 and sign(−0) = +0.
+  template <class T> static T f(T x) { return x > 0 ? T(1) : x < 0 ? T(-1) : T(0); }
 };
 
 // exp and sigmoid of float tensors, 8 (float) or 4 (double) lanes at a time with the AVX2 exp of
 // fused_simd.h: the compiler cannot vectorise std::exp without -ffast-math, and these two carry
-// activations (sigmoid gates of an LSTM, softmax-like code). Contiguous runs only; strided runs
-// and the tail of each run use the scalar functor.
+// activations (sigmoid gates of an LSTM, softmax-like code). Every element goes through this
+// same vector arithmetic — a run's tail through a masked load, a strided run gathered a vector
+// at a time — so an element's result never depends on the tensor's size, layout or thread split
+// (a scalar std::exp for the leftovers would round some of them differently).
 template <class T, bool Sigmoid>
 typename simd::V<T>::R vec_op(typename simd::V<T>::R x) {
   using W = simd::V<T>;
@@ -144,12 +147,13 @@ typename simd::V<T>::R vec_op(typename simd::V<T>::R x) {
   }
 }
 
-template <class Op, bool Sigmoid>
+template <bool Sigmoid>
 void unary_vec(Call& c) {
   const View& x = c.input(0);
   check_dtype(c, x.dtype, FLOATS);
   FLINT_DISPATCH_FLOAT(c, x.dtype, T, {
     using W = simd::V<T>;
+    constexpr int N = W::N;
     T* out = c.out(x.dtype, x.numel())->as<T>();
     int64_t cs[kMaxRank];
     contiguous_strides(x.rank, x.shape, cs);
@@ -160,10 +164,19 @@ void unary_vec(Call& c) {
         T* o = out + off[0];
         const T* a = xb + off[1];
         const int64_t s = inner[1];
-        int64_t i = 0;
-        if (s == 1)
-          for (; i + W::N <= n; i += W::N) W::store(o + i, vec_op<T, Sigmoid>(W::load(a + i)));
-        for (; i < n; i++) o[i] = Op::template f<T>(a[i * s]);
+        if (s == 1) {
+          int64_t i = 0;
+          for (; i + N <= n; i += N) W::store(o + i, vec_op<T, Sigmoid>(W::load(a + i)));
+          if (i < n) W::store(o + i, vec_op<T, Sigmoid>(W::load(a + i, n - i, T(0))), n - i);
+          return;
+        }
+        alignas(32) T line[N];
+        for (int64_t i = 0; i < n; i += N) {
+          const int64_t m = std::min<int64_t>(N, n - i);
+          for (int64_t j = 0; j < N; j++) line[j] = j < m ? a[(i + j) * s] : T(0);
+          W::store(line, vec_op<T, Sigmoid>(W::load(line)));
+          for (int64_t j = 0; j < m; j++) o[i + j] = line[j];
+        }
       });
     });
   });
@@ -319,7 +332,7 @@ void register_elementwise(Kernel* t) {
   t[P_neg] = unary<Neg, NUMERIC>;
   t[P_abs] = unary<Abs, NUMERIC>;
   t[P_sign] = unary<Sign, NUMERIC>;
-  t[P_exp] = unary_vec<Exp, false>;
+  t[P_exp] = unary_vec<false>;
   t[P_expm1] = unary<Expm1, FLOATS>;
   t[P_log] = unary<Log, FLOATS>;
   t[P_log1p] = unary<Log1p, FLOATS>;
@@ -327,7 +340,7 @@ void register_elementwise(Kernel* t) {
   t[P_sin] = unary<Sin, FLOATS>;
   t[P_cos] = unary<Cos, FLOATS>;
   t[P_tanh] = unary<Tanh, FLOATS>;
-  t[P_sigmoid] = unary_vec<Sigmoid, true>;
+  t[P_sigmoid] = unary_vec<true>;
   t[P_erf] = unary<Erf, FLOATS>;
   t[P_floor] = unary<Floor, FLOATS>;
   t[P_ceil] = unary<Ceil, FLOATS>;

@@ -1,7 +1,7 @@
 // Fused softmax, logSoftmax, layerNorm, gelu and crossEntropy: one or two passes over each row
 // instead of the chains of full-size temporaries the composites build. Sums and statistics
-// accumulate in double; exp is the vector version of fused_simd.h. Special values come out as
-// core's decompositions give them (see each kernel).
+// accumulate in double; exp is the vector version of fused_simd.h. Special values (NaN, ±inf)
+// come out as PyTorch and the CPU backend give them (see each kernel).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -23,12 +23,16 @@ template <class T> constexpr T kInf = std::numeric_limits<T>::infinity();
 
 // ---- softmax / logSoftmax ----
 
-// One contiguous lane. As the decomposition: shift by the lane's max when it is finite, else by 0
-// (an all −inf lane then gives 0/0 = NaN, and a +inf entry inf/inf = NaN with 0 elsewhere); a NaN
-// reaches the sum through exp and makes the whole lane NaN.
+// The shift of a lane whose largest element is mx: mx itself, as in PyTorch, so that a +inf
+// entry makes the whole lane NaN (inf − inf, and exp(−inf) = 0 beside it: NaN/… and …/NaN), as
+// torch.softmax([inf, 0]) = [nan, nan]. An all −inf lane is shifted by 0 instead, to keep the
+// arithmetic defined; it still gives NaN everywhere (0/0, and −inf − log 0 = −inf + inf).
+template <class T> T lane_shift(T mx) { return mx == -kInf<T> ? T(0) : mx; }
+
+// One contiguous lane, shifted by lane_shift; a NaN reaches the sum through exp (or the shift,
+// when row_max returns it) and makes the whole lane NaN.
 template <class T> void softmax_row(const T* x, T* y, int64_t n, bool log) {
-  const T mx = simd::row_max(x, n);
-  const T shift = std::isfinite(mx) ? mx : T(0);
+  const T shift = lane_shift(simd::row_max(x, n));
   if (!log) {
     const double sum = simd::exp_sum(x, shift, y, n);
     const T inv = static_cast<T>(1.0 / sum);
@@ -49,28 +53,32 @@ template <class T>
 void softmax_cols(const T* x, T* y, int64_t len, int64_t inner, int64_t w, bool log) {
   using W = V<T>;
   constexpr int N = W::N;
-  T shift[kColBlock];
-  double sum[kColBlock];
-  for (int64_t j = 0; j < w; j++) shift[j] = -kInf<T>;
-  for (int64_t k = 0; k < len; k++)
-    for (int64_t j = 0; j < w; j++) shift[j] = std::max(shift[j], x[k * inner + j]);
-  for (int64_t j = 0; j < w; j++) {
-    shift[j] = std::isfinite(shift[j]) ? shift[j] : T(0);
+  static_assert(kColBlock % N == 0, "whole vectors fit in a block");
+  // Rounded up to whole vectors: the last, partial one is computed whole (its extra lanes from
+  // 0s, their results unused), so every column goes through the same vector exp.
+  const int64_t wv = (w + N - 1) / N * N;
+  alignas(32) T shift[kColBlock];
+  alignas(32) double sum[kColBlock];
+  for (int64_t j = 0; j < wv; j++) {
+    shift[j] = j < w ? -kInf<T> : T(0);
     sum[j] = 0;
   }
+  // NaN: std::max keeps the running max, and the NaN reaches the sum through exp instead.
+  for (int64_t k = 0; k < len; k++)
+    for (int64_t j = 0; j < w; j++) shift[j] = std::max(shift[j], x[k * inner + j]);
+  for (int64_t j = 0; j < w; j++) shift[j] = lane_shift(shift[j]);
   for (int64_t k = 0; k < len; k++) {
     const T* xk = x + k * inner;
     T* yk = y + k * inner;
-    int64_t j = 0;
-    for (; j + N <= w; j += N) {
-      const auto e = W::exp(W::sub(W::load(xk + j), W::load(shift + j)));
-      if (!log) W::store(yk + j, e);
+    for (int64_t j = 0; j < w; j += N) {
+      const int64_t m = std::min<int64_t>(N, w - j);
+      const auto e = W::exp(W::sub(m == N ? W::load(xk + j) : W::load(xk + j, m, T(0)),
+                                   W::load(shift + j)));
+      if (!log) {
+        if (m == N) W::store(yk + j, e);
+        else W::store(yk + j, e, m);
+      }
       W::add_to(sum + j, e);
-    }
-    for (; j < w; j++) {
-      const T e = std::exp(xk[j] - shift[j]);
-      if (!log) yk[j] = e;
-      sum[j] += static_cast<double>(e);
     }
   }
   if (!log) {
@@ -315,7 +323,8 @@ void gelu(Call& c) {
 // ---- crossEntropy ----
 
 // −logSoftmax(row)[t] = −((x_t − shift) − log Σ exp(x − shift)), in double, rounded once; 0 exactly
-// for ignored rows. Shift as softmax_row (an all −inf row gives NaN, as the decomposition).
+// for ignored rows. Shift as softmax_row, so a row with +inf, NaN or only −inf gives NaN (as
+// torch.nn.functional.cross_entropy does), and a −inf logit at the target gives +inf.
 void cross_entropy(Call& c) {
   const View& x = c.input(0);
   const View& t = c.input(1);
@@ -344,8 +353,7 @@ void cross_entropy(Call& c) {
           continue;
         }
         const T* row = xv + i * classes;
-        const T mx = simd::row_max(row, classes);
-        const T shift = std::isfinite(mx) ? mx : T(0);
+        const T shift = lane_shift(simd::row_max(row, classes));
         const double sum = simd::exp_sum(row, shift, static_cast<T*>(nullptr), classes);
         const double picked = static_cast<double>(row[tv[i]]) - static_cast<double>(shift);
         out[i] = static_cast<T>(-(picked - std::log(sum)));

@@ -67,13 +67,15 @@ template <> struct V<float> {
 
   // exp(x): x·log2(e) = n + f, exp(x) = 2^n·exp(r) with r = x − n·ln2 in [−0.35, 0.35] (ln2 split
   // in two so that n·ln2 is exact), exp(r) by its Taylor series to degree 7 (truncation < 0.1
-  // ulp), 2^n applied in two halves so that overflow gives inf. Results below the smallest normal
-  // float (x < −87) are flushed to 0: producing a subnormal costs a microcode assist of ~100
-  // cycles per operation, which masked-off −inf lanes would pay on every short row, and the
-  // error (< 2e-38) is far below any tolerance. NaN is passed through.
+  // ulp), 2^n applied as two normal powers of two, so that overflow gives inf and a result in
+  // the subnormal range is rounded once, as IEEE arithmetic (and the CPU backend) gives it — no
+  // flush to 0. Below −104, where exp rounds to 0 even as a subnormal, a lane computes exp(0)
+  // and is masked to 0: −inf lanes (the masked-off tails of short rows) then cost no subnormal
+  // arithmetic, whose microcode assists take ~100 cycles each. NaN is passed through.
   static R exp(R x) {
-    const R lo = set1(-87.0f);
-    R xc = _mm256_min_ps(_mm256_max_ps(x, lo), set1(89.0f));
+    const R lo = set1(-104.0f);
+    const R zero = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);  // exp(x) < half the smallest subnormal
+    R xc = _mm256_andnot_ps(zero, _mm256_min_ps(_mm256_max_ps(x, lo), set1(89.0f)));
     R n = _mm256_round_ps(_mm256_mul_ps(xc, set1(1.44269504088896341f)),
                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     R r = _mm256_fnmadd_ps(n, set1(0.693359375f), xc);
@@ -92,7 +94,7 @@ template <> struct V<float> {
     const __m256i bias = _mm256_set1_epi32(127);
     R s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(h, bias), 23));
     R s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k, bias), 23));
-    R y = _mm256_andnot_ps(_mm256_cmp_ps(x, lo, _CMP_LT_OQ), _mm256_mul_ps(_mm256_mul_ps(p, s1), s2));
+    R y = _mm256_andnot_ps(zero, _mm256_mul_ps(_mm256_mul_ps(p, s1), s2));
     return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
   }
 };
@@ -128,11 +130,12 @@ template <> struct V<double> {
     acc[0] = _mm256_fmadd_pd(a, a, acc[0]);
   }
 
-  // As the float version, with the Taylor series to degree 13 (truncation < 0.05 ulp), flushing
-  // results below the smallest normal double (x < −708) to 0.
+  // As the float version, with the Taylor series to degree 13 (truncation < 0.05 ulp); subnormal
+  // results are rounded, not flushed, and below −746 the result is 0.
   static R exp(R x) {
-    const R lo = set1(-708.0);
-    R xc = _mm256_min_pd(_mm256_max_pd(x, lo), set1(710.0));
+    const R lo = set1(-746.0);
+    const R zero = _mm256_cmp_pd(x, lo, _CMP_LT_OQ);
+    R xc = _mm256_andnot_pd(zero, _mm256_min_pd(_mm256_max_pd(x, lo), set1(710.0)));
     R n = _mm256_round_pd(_mm256_mul_pd(xc, set1(1.4426950408889634)),
                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     R r = _mm256_fnmadd_pd(n, set1(0.6931471805599453), xc);
@@ -163,7 +166,7 @@ template <> struct V<double> {
         _mm256_slli_epi64(_mm256_add_epi64(_mm256_cvtepi32_epi64(h), bias), 52));
     R s2 = _mm256_castsi256_pd(
         _mm256_slli_epi64(_mm256_add_epi64(_mm256_cvtepi32_epi64(k), bias), 52));
-    R y = _mm256_andnot_pd(_mm256_cmp_pd(x, lo, _CMP_LT_OQ), _mm256_mul_pd(_mm256_mul_pd(p, s1), s2));
+    R y = _mm256_andnot_pd(zero, _mm256_mul_pd(_mm256_mul_pd(p, s1), s2));
     return _mm256_blendv_pd(y, x, _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
   }
 };

@@ -30,7 +30,8 @@ void fill(Call& c) {
   const DType d = static_cast<DType>(code);
   const double value = c.arg(1);
   const int64_t rank = c.iarg(2);
-  if (rank < 0 || rank > kMaxRank) c.fail("rank " + std::to_string(rank) + " is outside 0..16");
+  if (rank < 0 || rank > kMaxRank)
+    c.fail("rank " + std::to_string(rank) + " is outside 0.." + std::to_string(kMaxRank));
   if (c.nargs != 3 + rank) c.fail("expected " + std::to_string(3 + rank) + " arguments");
   int64_t n = 1;
   for (int i = 0; i < rank; i++) {

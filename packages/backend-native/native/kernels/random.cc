@@ -58,7 +58,8 @@ void random_bits(Call& c) {
   const int64_t offset = c.iarg(2);
   if (offset < 0) c.fail("counter offset must be non-negative, got " + std::to_string(offset));
   const int64_t rank = c.iarg(3);
-  if (rank < 0 || rank > kMaxRank) c.fail("rank " + std::to_string(rank) + " is outside 0..16");
+  if (rank < 0 || rank > kMaxRank)
+    c.fail("rank " + std::to_string(rank) + " is outside 0.." + std::to_string(kMaxRank));
   if (c.nargs != 4 + rank) c.fail("expected " + std::to_string(4 + rank) + " arguments");
   int64_t n = 1;
   for (int i = 0; i < rank; i++) {

@@ -26,7 +26,7 @@ struct SumOp {
   template <class T> using Out = std::conditional_t<std::is_same<T, uint8_t>::value, int32_t, T>;
   static constexpr bool kLanes = true;  // reassociating only moves float64 rounding
   static constexpr int kExtreme = 0;     // 1: max, -1: min (key lanes, reduce_axis.h)
-  template <class A> static A init() { return is_f<A>::value ? A(-0.0) : A(0); }  // −0 + −0 = −0
+  template <class A> static A init() { return A(0); }  // +0, as torch: a sum of −0s is +0
   template <class A, class T> static A step(A s, T v) {
     if constexpr (is_f<A>::value) return s + static_cast<A>(v);
     else return wrap_add(s, static_cast<int32_t>(v));

@@ -255,7 +255,7 @@ void arg_reduce(Call& c) {
 // ---- cumsum ----
 
 // Running sums: float64 for floats (rounded on each store into float32), wrapping int32 for
-// int32 and bool. −0 is the identity, as in the CPU backend.
+// int32 and bool. They start from +0, as torch's (a running sum of −0s is +0).
 template <class A, class T> inline A scan_add(A s, T v) {
   if constexpr (std::is_floating_point<A>::value) return s + static_cast<A>(v);
   else return wrap_add(s, static_cast<int32_t>(v));
@@ -264,7 +264,7 @@ template <class A, class T> inline A scan_add(A s, T v) {
 template <class T, class A, class O>
 void scan_block(const AxisPlan& p, const T* xb, O* out, int64_t xo, int64_t oo, int64_t jb,
                 int64_t je) {
-  const A init = std::is_floating_point<A>::value ? A(-0.0) : A(0);
+  const A init = A(0);
   if (p.inner_n == 1) {
     const T* x = xb + xo;
     O* o = out + oo;

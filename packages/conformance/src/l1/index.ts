@@ -3,7 +3,8 @@ import type { Case } from '../types.js';
 import { apiCases } from './api.js';
 import { fixtureCases } from './cases.js';
 import { errorCases } from './errors.js';
+import { limitCases } from './limits.js';
 
 export function l1Cases(): Case[] {
-  return [...fixtureCases(), ...apiCases(), ...errorCases()];
+  return [...fixtureCases(), ...apiCases(), ...errorCases(), ...limitCases()];
 }

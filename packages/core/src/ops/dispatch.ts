@@ -6,10 +6,17 @@
 import type { Backend, KView } from '../backend/types.js';
 import { getBackend, Storage } from '../device.js';
 import type { DType } from '../dtype.js';
-import { BackendError, DeviceError, DisposedTensorError, FlintError, fmtShape } from '../errors.js';
+import {
+  BackendError,
+  DeviceError,
+  DisposedTensorError,
+  FlintError,
+  ShapeError,
+  fmtShape,
+} from '../errors.js';
 import type { PrimName } from '../prims.js';
 import { contiguousStrides, isContiguous, sizeOf } from '../shape.js';
-import { Tensor, fmt } from '../tensor.js';
+import { type Tensor, fmt, trustedTensor } from '../tensor.js';
 import { record } from '../autograd/record.js';
 import { GRADS } from '../autograd/rules.js';
 import type { GradRule } from '../autograd/node.js';
@@ -54,7 +61,7 @@ export function wrap(
   shape: readonly number[],
   dtype: DType,
 ): Tensor {
-  return new Tensor(
+  return trustedTensor(
     new Storage(backend, buf, dtype, sizeOf(shape)),
     shape.slice(),
     contiguousStrides(shape),
@@ -145,6 +152,7 @@ function invoke<T>(
   contiguousOnly: boolean,
   kernel: (views: KView<unknown>[]) => T,
 ): T {
+  for (const t of inputs) checkRank(backend, name, t.shape.length);
   const temps: Tensor[] = [];
   try {
     return kernel(viewsFor(backend, inputs, contiguousOnly, temps));
@@ -156,6 +164,18 @@ function invoke<T>(
   } finally {
     for (const c of temps) c.dispose();
   }
+}
+
+/**
+ * Kernels take at most `caps.maxRank` dims (64 on every backend, so that a program behaves the
+ * same on each); views may have more, but no kernel is called on them.
+ */
+function checkRank(backend: Backend, name: string, rank: number): void {
+  const max = backend.caps.maxRank;
+  if (rank > max)
+    throw new ShapeError(
+      `${name}: a tensor of rank ${rank} exceeds device '${backend.name}''s limit of ${max} dims (caps.maxRank); reshape it to ${max} dims or fewer`,
+    );
 }
 
 function checkDType(backend: Backend, name: string, dtype: DType): void {
@@ -197,6 +217,7 @@ export function execFusedAs(
 ): (Tensor | null)[] {
   const backend = deviceOf(name, inputs);
   for (const o of outs) checkDType(backend, name, o.dtype);
+  for (const o of outs) checkRank(backend, name, o.shape.length);
   const bufs = invoke(backend, name, inputs, true, call);
   return outs.map((o, i) =>
     bufs[i] === null || bufs[i] === undefined ? null : wrap(backend, bufs[i], o.shape, o.dtype),
@@ -219,6 +240,7 @@ export function execOverride(
 ): Tensor[] {
   const backend = deviceOf(name, inputs);
   for (const o of outs) checkDType(backend, name, o.dtype);
+  for (const o of outs) checkRank(backend, name, o.shape.length);
   const bufs = invoke(backend, name, inputs, true, call);
   const tensors = outs.map((o, i) => wrap(backend, bufs[i], o.shape, o.dtype));
   record(name, rule, inputs, tensors[0]!, gradParams, tensors.slice(1));
@@ -237,6 +259,7 @@ function launch(
   gradParams: unknown,
 ): Tensor {
   checkDType(backend, name, outDtype);
+  checkRank(backend, name, outShape.length);
   const buf = invoke(backend, name, inputs, !backend.caps.strided, (views) =>
     kernel(...views, ...args),
   );

@@ -1,0 +1,66 @@
+// Shared by the binding's translation units (addon.cc: metadata and kernel calls; storage_api.cc:
+// contexts and buffers): per-environment state, handle and context lookups, and `guarded`, which
+// turns every C++ exception into a JS Error so that none crosses N-API.
+#pragma once
+#include <napi.h>
+
+#include <memory>
+#include <string>
+
+#include "buffer.h"
+#include "common.h"
+#include "handles.h"
+#include "meta.h"
+
+namespace flint {
+namespace bind {
+
+// Per Node environment (instance data), so worker threads each have their own: the buffer
+// handles, and a reference to the metadata scratch, the Float64Array that src/binding.ts
+// encodes each call's views and arguments in.
+struct Instance {
+  Handles handles;
+  Napi::Reference<Napi::Float64Array> scratch;
+};
+Instance& instance(Napi::Env env);
+
+// The scratch's memory as it is now (see addon.cc's setMeta).
+MetaReader open_scratch(Napi::Env env);
+
+// A context handle is an External around this, type-tagged as ours.
+struct CtxHolder {
+  std::shared_ptr<Context> ctx;
+};
+extern const napi_type_tag kCtxTag;
+
+// Reports the context's change of held memory to V8.
+void report(Napi::Env env, Context& c);
+std::shared_ptr<Context>& ctx_of(Napi::Env env, const Napi::Value& v);
+// A live buffer of `ctx`, or an error saying what is wrong with the handle.
+Buf* buf_of(Napi::Env env, const Napi::Value& v, const Context& ctx);
+DType dtype_code(double v);
+// Registers `b` (a fresh buffer of ctx) and returns its handle; frees it if that fails.
+Napi::Value wrap(Napi::Env env, Context& ctx, Buf* b);
+
+// Adds createContext, disposeContext, alloc, free, write, read, stats and trim to `exports`.
+void export_storage(Napi::Env env, Napi::Object exports);
+
+// Runs fn, turning any C++ exception into a JS Error; `what` prefixes the message.
+template <class F>
+Napi::Value guarded(const Napi::CallbackInfo& info, const char* what, F&& fn) {
+  Napi::Env env = info.Env();
+  try {
+    return fn(env);
+  } catch (const Napi::Error&) {
+    throw;  // already a JS error
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(env, std::string(what) + ": out of memory");
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string(what) + ": " + e.what());
+  } catch (...) {
+    throw Napi::Error::New(env, std::string(what) + ": unknown native error");
+  }
+}
+
+}  // namespace bind
+}  // namespace flint

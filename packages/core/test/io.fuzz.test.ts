@@ -11,6 +11,8 @@ import { deserialize } from '../src/io/safetensors.js';
 import { FormatError } from '../src/errors.js';
 
 const RUNS = Number(process.env.FLINT_FUZZ_RUNS ?? 300);
+/** The longest message a public error may carry (as the reliability probes require). */
+const MAX_MESSAGE = 2000;
 const backend = cpuBackend({ name: 'cpu-io-fuzz-test' });
 let seeds: Uint8Array[] = [];
 
@@ -41,6 +43,7 @@ const live = () => ({
   buffers: backend.stats().buffers,
 });
 
+/** Parse or throw FormatError with a bounded message; nothing else, and no leak either way. */
 function check(bytes: Uint8Array): void {
   const before = live();
   try {
@@ -48,6 +51,8 @@ function check(bytes: Uint8Array): void {
     for (const t of Object.values(tensors)) t.dispose();
   } catch (e) {
     if (!(e instanceof FormatError)) throw e;
+    expect(e.message.length).toBeLessThanOrEqual(MAX_MESSAGE);
+    expect(e.message).not.toContain('[object Object]');
   }
   expect(live()).toEqual(before);
 }
@@ -188,5 +193,137 @@ describe('safetensors reader fuzz', () => {
       ),
       opts,
     );
+  });
+
+  it('header structure mutations: wrap, nest, drop, rename, duplicate, retype', () => {
+    const mutation = fc.oneof(
+      fc.record({
+        kind: fc.constant('wrap'),
+        depth: fc.integer({ min: 1, max: 200 }),
+        obj: fc.boolean(),
+      }),
+      fc.record({
+        kind: fc.constant('drop'),
+        field: fc.constantFrom('dtype', 'shape', 'data_offsets'),
+      }),
+      fc.record({ kind: fc.constant('rename'), to: fc.string({ maxLength: 6 }) }),
+      fc.record({ kind: fc.constant('duplicate') }),
+      fc.record({ kind: fc.constant('root'), value: fc.jsonValue({ maxDepth: 3 }) }),
+    );
+    fc.assert(
+      fc.property(seed(), fc.nat(), mutation, (s, which, m) => {
+        const { header, data } = split(s);
+        const names = Object.keys(header);
+        const name = names[which % names.length]!;
+        let json: string;
+        if (m.kind === 'wrap') {
+          // the entry (or the metadata) nested `depth` levels deep in arrays or objects
+          const open = m.obj ? '{"x":' : '[';
+          const close = m.obj ? '}' : ']';
+          const inner = JSON.stringify(header[name]);
+          json = JSON.stringify({ ...header, [name]: 0 }).replace(
+            `${JSON.stringify(name)}:0`,
+            `${JSON.stringify(name)}:${open.repeat(m.depth)}${inner}${close.repeat(m.depth)}`,
+          );
+        } else if (m.kind === 'drop') {
+          const e = header[name];
+          if (typeof e === 'object' && e !== null) delete (e as Record<string, unknown>)[m.field];
+          json = JSON.stringify(header);
+        } else if (m.kind === 'rename') {
+          const { [name]: e, ...rest } = header;
+          json = JSON.stringify({ ...rest, [m.to]: e });
+        } else if (m.kind === 'duplicate') {
+          // JSON.parse keeps the last of duplicate keys: the first entry's range becomes a gap
+          const body = JSON.stringify(header).slice(1, -1);
+          json = `{${body},${JSON.stringify(name)}:${JSON.stringify(header[name])}}`;
+        } else json = JSON.stringify({ [name]: m.value, ...header, __metadata__: m.value }) ?? '';
+        check(withHeader(json, data));
+      }),
+      opts,
+    );
+  });
+
+  it('offsets and dims: huge, negative, fractional, non-numeric; shapes whose product overflows 2^53', () => {
+    const weird = fc.oneof(
+      fc.constantFrom(
+        -1,
+        -0,
+        0.5,
+        1e-300,
+        2 ** 53,
+        2 ** 53 + 2,
+        2 ** 64,
+        1e308,
+        Number.MAX_SAFE_INTEGER,
+      ),
+      fc.constantFrom('1e999', '-1e999', '"4"', 'null', 'true', '[]', '{}', '1.0', '1e2', '-0'),
+      fc.integer({ min: -(2 ** 31), max: 2 ** 31 }),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+    );
+    const raw = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+    const bigDim = fc.oneof(fc.integer({ min: 2 ** 20, max: 2 ** 40 }), fc.constant(2 ** 53 - 1));
+    const dtype = fc.oneof(
+      fc.constantFrom('F32', 'F64', 'I32', 'BOOL', 'F16', 'BF16', 'I64', 'U8'),
+      fc.constantFrom('f32', 'F32 ', 'F3\u00002', 'F8_E5M2', 'C64', 'U64', 'I16'),
+      fc.string({ maxLength: 5 }).map((x) => JSON.stringify(x).slice(1, -1)),
+    );
+    fc.assert(
+      fc.property(
+        dtype,
+        fc.array(fc.oneof(fc.nat(4), bigDim, weird), { maxLength: 5 }),
+        weird,
+        weird,
+        fc.uint8Array({ maxLength: 32 }),
+        (dt, shape, b, e, data) => {
+          const h = `{"t":{"dtype":"${dt}","shape":[${shape.map(raw).join(',')}],"data_offsets":[${raw(b)},${raw(e)}]}}`;
+          check(withHeader(h, data));
+        },
+      ),
+      opts,
+    );
+  });
+});
+
+describe('safetensors reader: hostile headers get short, typed errors', () => {
+  const hostile = (json: string) => {
+    let err: unknown;
+    try {
+      deserialize(withHeader(json, new Uint8Array(0)));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(FormatError);
+    const msg = (err as Error).message;
+    expect(msg.length).toBeLessThan(400);
+    return msg;
+  };
+
+  it('a header nested a million levels deep: no stack overflow', () => {
+    for (const [open, close] of [
+      ['[', ']'],
+      ['{"a":', '}'],
+    ])
+      expect(hostile(`{"t":${open!.repeat(1e6)}${close!.repeat(1e6)}}`)).toMatch(
+        /the header nests deeper than 64 levels \(at byte \d+\); a valid header needs 3/,
+      );
+    // brackets inside strings do not count
+    expect(hostile(`{"t":"${'['.repeat(1000)}"}`)).toMatch(/tensor "t": expected an object/);
+  });
+
+  it('a 50 MB value anywhere is quoted only in part', () => {
+    const big = 'x'.repeat(50 * 2 ** 20);
+    expect(hostile(`{"t":{"dtype":"${big}","shape":[],"data_offsets":[0,0]}}`)).toMatch(
+      /tensor "t" has unsupported dtype "x{20}"… \(52428800 characters\)/,
+    );
+    expect(hostile(`{"${big}":{"dtype":"F32","shape":[],"data_offsets":[0,0]}}`)).toMatch(
+      /tensor "x{80}"… \(52428800 characters\): shape \[\] of F32 needs 4 bytes/,
+    );
+    expect(
+      hostile(`{"t":{"dtype":"F32","shape":[${'1,'.repeat(1e6)}1],"data_offsets":[0,9]}}`),
+    ).toMatch(/shape \[1,1,1,1,…,1,1\] \(1000001 dims\) of F32 needs 4 bytes/);
+    expect(hostile(`{"__metadata__":{"k":["${big}"]}}`)).toMatch(
+      /must be a string, got \["x{40}"… \(52428800 characters\)\]/,
+    );
+    expect(hostile(`{"t":["${big}", {"a": [1, 2, 3]}]}`)).toMatch(/expected an object/);
   });
 });

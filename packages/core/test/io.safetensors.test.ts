@@ -1,6 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as fl from '@flint/core';
@@ -11,17 +9,14 @@ import { FormatError } from '../src/errors.js';
 const backend = cpuBackend({ name: 'cpu-io-test' });
 const other = cpuBackend({ name: 'cpu-io-test-2' });
 const FIXTURES = new URL('./fixtures/', import.meta.url);
-let dir = '';
 
-beforeAll(async () => {
+beforeAll(() => {
   fl.register(other);
   fl.use(backend);
-  dir = await mkdtemp(join(tmpdir(), 'flint-io-'));
 });
-afterAll(async () => {
+afterAll(() => {
   fl.removeBackend(backend.name);
   fl.removeBackend(other.name);
-  await rm(dir, { recursive: true, force: true });
 });
 // Every test frees what it makes: a tensor left to the garbage collector could be finalized after
 // removeBackend, and tests here double as a leak check of the code under test.
@@ -333,7 +328,11 @@ describe('safetensors: malformed input throws FormatError', () => {
       /truncated: the tensors need a 4-byte data section but only 2/,
     ],
     ['huge shape, no data', file(F32('[0,4000000000000]', '[1000000,1000000]'), 0), /truncated/],
-    ['overflowing shape', file(F32('[0,4]', '[4294967296,4294967296,4294967296]'), 4), /overflows/],
+    [
+      'overflowing shape',
+      file(F32('[0,4]', '[4294967296,4294967296,4294967296]'), 4),
+      /shape \[4294967296,4294967296,4294967296\] has more than 2\^53 elements/,
+    ],
     [
       'metadata not strings',
       file('{"__metadata__":{"a":1}}'),
@@ -383,51 +382,4 @@ describe('safetensors: malformed input throws FormatError', () => {
       t.dispose();
       expect(() => io.serialize({ t })).toThrow(fl.DisposedTensorError);
     }));
-});
-
-describe('safetensors: files', () => {
-  it('save then load, with metadata; no temporary files remain', async () => {
-    const path = join(dir, 'model.safetensors');
-    const w = fl.randn([3, 4]);
-    const b = fl.zeros([4]);
-    await io.save({ 'fc.weight': w, 'fc.bias': b }, path, { epoch: '3' });
-    const loaded = await io.load(path);
-    expect(loaded['fc.weight']!.toArray()).toEqual(w.toArray());
-    const { metadata, tensors } = await io.loadWithMetadata(path);
-    expect(metadata).toEqual({ epoch: '3' });
-    expect(await readdir(dir)).toEqual(['model.safetensors']);
-    expect(new Uint8Array(await readFile(path))).toEqual(io.serialize(tensors, metadata));
-    disposeAll(loaded);
-    disposeAll(tensors);
-    w.dispose();
-    b.dispose();
-  });
-
-  it('a failed save leaves the previous file intact and no temporary file', async () => {
-    const sub = join(dir, 'atomic');
-    await mkdir(sub);
-    const path = join(sub, 'x.safetensors');
-    await writeFile(path, 'previous');
-    const gone = fl.ones([2]);
-    gone.dispose();
-    await expect(io.save({ gone }, path)).rejects.toThrow(fl.DisposedTensorError);
-    // the rename fails because the target is a non-empty directory
-    const target = join(sub, 'dir.safetensors');
-    await mkdir(target);
-    await writeFile(join(target, 'keep'), '');
-    const one = fl.ones([1]);
-    await expect(io.save({ a: one }, target)).rejects.toThrow();
-    expect((await readdir(sub)).sort()).toEqual(['dir.safetensors', 'x.safetensors']);
-    expect(await readFile(path, 'utf8')).toBe('previous');
-    await expect(io.save({ a: one }, join(dir, 'missing', 'x.safetensors'))).rejects.toThrow(
-      /ENOENT/,
-    );
-    one.dispose();
-  });
-
-  it('load of a malformed file throws FormatError', async () => {
-    const path = join(dir, 'bad.safetensors');
-    await writeFile(path, file('{"t":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', 3));
-    await expect(io.load(path)).rejects.toThrow(FormatError);
-  });
 });

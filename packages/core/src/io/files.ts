@@ -1,63 +1,136 @@
 /**
- * Node file helpers for safetensors. Core also runs in browsers, so `node:` modules are imported
- * lazily inside these functions and never at module load.
+ * `fl.save` and `fl.load`: safetensors files on disk (Node). Loading checks the path, reads the
+ * 8-byte length and the header, validates them against the file's size, then reads each tensor's
+ * byte range straight into the array written to the backend, so a file of any size loads with
+ * host memory for one tensor on top of the tensors themselves. Saving streams the header and the
+ * tensors one by one into a temporary file next to the destination, then renames it over it.
  */
+import type { FileHandle } from 'node:fs/promises';
+import { FlintError, FormatError } from '../errors.js';
+import { getBackend } from '../device.js';
 import type { Tensor } from '../tensor.js';
+import { type Header, ST_DTYPES } from './header.js';
+import { headerLength, parseHeader } from './parse.js';
+import {
+  CHUNK_BYTES,
+  bytesOf,
+  chunkBytes,
+  convert,
+  finish,
+  isVerbatim,
+  outputArray,
+  stagingFor,
+} from './decode.js';
 import {
   type Deserialized,
   type LoadOptions,
-  type TensorMap,
-  assemble,
-  deserialize,
-  entriesOf,
+  type Saveable,
+  TensorSink,
+  deviceOption,
+  leBytes,
+  planFile,
 } from './safetensors.js';
+import {
+  checkPath,
+  destination,
+  ioError,
+  node,
+  openRegular,
+  readFully,
+  removeStaleTemps,
+  syncDir,
+  tempPath,
+  writeFully,
+} from './paths.js';
+import { quote } from './show.js';
 
 /**
- * Write a state dict to `path` in the safetensors format. The bytes go to a temporary file in the
- * same directory, which is flushed and then renamed over `path`: a failure never leaves a
- * half-written file behind. Reads tensors asynchronously, so GPU backends need not block.
- * @example
- * await fl.save(model.stateDict(), 'model.safetensors');
- * await fl.io.save({ w: fl.randn([3, 3]) }, 'w.safetensors', { epoch: '3' });
+ * Name the file in an error: a FormatError from the byte-level reader gets the path in front, an
+ * untyped error (a failed allocation, an OS error) becomes an IOError naming the path.
  */
-export async function save(
-  stateDict: TensorMap,
+function atPath(op: string, path: string, err: unknown): FlintError {
+  if (err instanceof FormatError) {
+    const msg = err.message.replace(/^safetensors: /, '');
+    const e = new FormatError(`${op}: ${quote(path, 200)} is not a valid safetensors file: ${msg}`);
+    (e as { cause?: unknown }).cause = err;
+    return e;
+  }
+  return ioError(op, 'read', path, err);
+}
+
+async function readHeaderAt(op: string, path: string, fh: FileHandle, size: number) {
+  const prefix = new Uint8Array(Math.min(8, size));
+  await readFully(fh, prefix, 0, op, path);
+  const n = headerLength(prefix, size);
+  const json = new Uint8Array(n);
+  await readFully(fh, json, 8, op, path);
+  return parseHeader(json, size - 8 - n);
+}
+
+async function readTensors(
+  op: string,
   path: string,
-  metadata?: Readonly<Record<string, string>>,
+  fh: FileHandle,
+  header: Header,
+  sink: TensorSink,
 ): Promise<void> {
-  const list = entriesOf(stateDict);
-  const data = await Promise.all(list.map(({ tensor }) => tensor.data()));
-  const bytes = assemble(list, data, metadata);
-  const fs = await import('node:fs/promises');
-  const p = await import('node:path');
-  const tmp = p.join(
-    p.dirname(path),
-    `.${p.basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`,
-  );
-  try {
-    const fh = await fs.open(tmp, 'wx');
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
+  const stage = stagingFor(header.entries);
+  let chunk: Uint8Array | undefined;
+  for (const e of header.entries) {
+    const out = outputArray(e, stage);
+    const at = header.dataStart + e.begin;
+    if (isVerbatim(e)) {
+      await readFully(fh, bytesOf(out), at, op, path);
+      finish(e, out);
+    } else {
+      // converted dtypes (F16, BF16, I64, U8) go through a bounded chunk
+      chunk ??= new Uint8Array(CHUNK_BYTES);
+      const step = chunkBytes(e);
+      const size = e.end - e.begin;
+      const width = ST_DTYPES[e.dtype]!.size;
+      for (let off = 0; off < size; off += step) {
+        const raw = chunk.subarray(0, Math.min(step, size - off));
+        await readFully(fh, raw, at + off, op, path);
+        convert(e, raw, out, off / width);
+      }
     }
-    await fs.rename(tmp, path);
+    sink.add(e, out);
+  }
+}
+
+async function loadFrom(op: string, path: unknown, opts: LoadOptions): Promise<Deserialized> {
+  const file = await checkPath(op, path);
+  const device = deviceOption(opts);
+  getBackend(device); // an unknown device fails before any I/O
+  const { fh, size } = await openRegular(op, file);
+  const sink = new TensorSink(device);
+  try {
+    const header = await readHeaderAt(op, file, fh, size);
+    await readTensors(op, file, fh, header, sink);
+    return { tensors: sink.tensors, metadata: header.metadata };
   } catch (err) {
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
+    sink.abort();
+    throw atPath(op, file, err);
+  } finally {
+    await fh.close().catch(() => undefined);
   }
 }
 
 /**
  * Read the tensors of a safetensors file (F32, F64, I32, BOOL; F16/BF16 as float32, I64 and U8 as
- * int32). Throws `FormatError` for a malformed file, with no tensors left allocated.
+ * int32). The path must name a regular file (symlinks are followed). A malformed file throws
+ * `FormatError`, a missing, unreadable or special file `IOError`, each naming the path, with no
+ * tensors left allocated. The caller owns the returned tensors (dispose them when done).
  * @example
- * model.loadStateDict(await fl.load('model.safetensors'));
- * const { weight } = await fl.io.load('w.safetensors', { device: 'cpu' });
+ * const sd = await fl.load('model.safetensors');
+ * model.loadStateDict(sd); // copies into the model's parameters
+ * for (const t of Object.values(sd)) t.dispose();
  */
-export async function load(path: string, opts: LoadOptions = {}): Promise<Record<string, Tensor>> {
-  return (await loadWithMetadata(path, opts)).tensors;
+export async function load(
+  path: string | URL,
+  opts: LoadOptions = {},
+): Promise<Record<string, Tensor>> {
+  return (await loadFrom('fl.load', path, opts)).tensors;
 }
 
 /**
@@ -66,10 +139,83 @@ export async function load(path: string, opts: LoadOptions = {}): Promise<Record
  * const { tensors, metadata } = await fl.io.loadWithMetadata('w.safetensors');
  */
 export async function loadWithMetadata(
-  path: string,
+  path: string | URL,
   opts: LoadOptions = {},
 ): Promise<Deserialized> {
-  const fs = await import('node:fs/promises');
-  const buf = await fs.readFile(path);
-  return deserialize(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), opts);
+  return loadFrom('fl.io.loadWithMetadata', path, opts);
+}
+
+/** Write `plan` into the open temporary file, reading one tensor at a time. */
+async function writePlan(fh: FileHandle, plan: ReturnType<typeof planFile>): Promise<void> {
+  await writeFully(fh, plan.head, 0);
+  let at = plan.head.length;
+  for (const e of plan.entries) {
+    await writeFully(fh, leBytes(await e.tensor.data(), e.byteLength, e.name), at);
+    at += e.byteLength;
+  }
+}
+
+/**
+ * Write a state dict (or a Module's `stateDict()`) to `path` in the safetensors format.
+ *
+ * The bytes go to a temporary file next to the destination, which is fsynced and renamed over it
+ * (then the directory is fsynced): a failure never leaves a half-written file. An existing file
+ * keeps its permission bits (and owner, where allowed); a new one gets the umask's. A symlink at
+ * `path` is followed and its target replaced; a directory, FIFO or device there is refused with
+ * `IOError`. Temporary files of saves to the same destination whose process died (same host) are
+ * removed first. Tensors are read one at a time, so GPU backends need not block.
+ * @example
+ * await fl.save(model, 'model.safetensors'); // same as fl.save(model.stateDict(), …)
+ * await fl.io.save({ w: fl.randn([3, 3]) }, 'w.safetensors', { epoch: '3' });
+ */
+export async function save(
+  stateDict: Saveable,
+  path: string | URL,
+  metadata?: Readonly<Record<string, string>>,
+): Promise<void> {
+  const op = 'fl.save';
+  const given = await checkPath(op, path);
+  const plan = planFile(op, stateDict, metadata);
+  const { fs, path: p } = await node();
+  const { file, stat } = await destination(op, given);
+  const shown = quote(file, 200) + (file === given ? '' : ` (the target of ${quote(given, 200)})`);
+  const fail = (e: unknown) => ioError(op, 'write', file, e, shown);
+  // Replacing is a rename, which needs only the directory's permission; a read-only file is
+  // refused as writing into it would be.
+  if (stat)
+    await fs.access(file, fs.constants.W_OK).catch((e: unknown) => {
+      throw fail(e);
+    });
+  await removeStaleTemps(file);
+  const tmp = await tempPath(file);
+  // A file that replaces an existing one starts private: its final mode may be stricter than
+  // the umask's, and its contents must not be readable more widely while they are written.
+  const fh = await fs.open(tmp, 'wx', stat ? 0o600 : 0o666).catch((e: unknown) => {
+    throw fail(e);
+  });
+  try {
+    try {
+      await writePlan(fh, plan);
+      if (stat) await keepOwnerAndMode(fh, stat);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw fail(err);
+  }
+  await syncDir(op, p.dirname(file));
+}
+
+async function keepOwnerAndMode(
+  fh: FileHandle,
+  stat: { uid: number; gid: number; mode: number },
+): Promise<void> {
+  const now = await fh.stat();
+  // Only root (or a member of the group) may give a file away; otherwise it stays the saver's.
+  if (now.uid !== stat.uid || now.gid !== stat.gid)
+    await fh.chown(stat.uid, stat.gid).catch(() => undefined);
+  await fh.chmod(stat.mode & 0o7777);
 }

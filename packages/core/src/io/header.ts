@@ -10,7 +10,8 @@
  * the JSON padded with spaces to a multiple of 8 bytes so that every tensor stays aligned.
  */
 import type { DType } from '../dtype.js';
-import { FormatError, fmtShape } from '../errors.js';
+import { FormatError } from '../errors.js';
+import { quote } from './show.js';
 
 /** The reference's header size cap (`MAX_HEADER_SIZE`). */
 export const MAX_HEADER_SIZE = 100_000_000;
@@ -43,8 +44,6 @@ export const WRITE_DTYPE: Readonly<Record<DType, string>> = {
   int32: 'I32',
   bool: 'BOOL',
 };
-
-const SUPPORTED = Object.keys(ST_DTYPES).join(', ');
 
 export interface EntryInfo {
   name: string;
@@ -85,7 +84,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 function checkString(what: string, s: string): void {
   if (LONE_SURROGATE.test(s))
     throw new FormatError(
-      `safetensors: ${what} ${JSON.stringify(s)} contains a lone UTF-16 surrogate, which UTF-8 cannot encode`,
+      `safetensors: ${what} ${quote(s)} contains a lone UTF-16 surrogate, which UTF-8 cannot encode`,
     );
 }
 
@@ -116,11 +115,7 @@ export function encodeHeader(
   if (metadata !== undefined) {
     const keys = Object.keys(metadata).sort(compareNames);
     const kv = keys.map((k) => {
-      const v = metadata[k];
-      if (typeof v !== 'string')
-        throw new FormatError(
-          `safetensors: metadata value for ${JSON.stringify(k)} must be a string, got ${typeof v}`,
-        );
+      const v = metadata[k]!;
       checkString('metadata key', k);
       checkString('metadata value', v);
       return `${JSON.stringify(k)}:${JSON.stringify(v)}`;
@@ -140,150 +135,4 @@ export function encodeHeader(
   const padded = new Uint8Array(Math.ceil(json.length / 8) * 8).fill(0x20);
   padded.set(json);
   return padded;
-}
-
-// ---- reading ----
-
-function fail(msg: string): never {
-  throw new FormatError(`safetensors: ${msg}`);
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** The reference reads these as `usize`; beyond 2^53 JS cannot represent them exactly anyway. */
-function uint(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
-    fail(
-      `${what} must be a non-negative integer below 2^53, got ${JSON.stringify(v) ?? String(v)}`,
-    );
-  return v;
-}
-
-function parseEntry(name: string, v: unknown): EntryInfo {
-  const q = JSON.stringify(name);
-  if (!isPlainObject(v))
-    fail(
-      `tensor ${q}: expected an object with dtype, shape and data_offsets, got ${JSON.stringify(v)}`,
-    );
-  const { dtype, shape, data_offsets: offsets } = v;
-  if (typeof dtype !== 'string')
-    fail(`tensor ${q}: dtype must be a string, got ${JSON.stringify(dtype) ?? 'nothing'}`);
-  if (!Object.hasOwn(ST_DTYPES, dtype))
-    fail(`tensor ${q} has unsupported dtype ${JSON.stringify(dtype)} (Flint reads ${SUPPORTED})`);
-  if (!Array.isArray(shape))
-    fail(
-      `tensor ${q}: shape must be an array of integers, got ${JSON.stringify(shape) ?? 'nothing'}`,
-    );
-  const dims = shape.map((d: unknown, i) => uint(d, `tensor ${q}: shape[${i}]`));
-  if (!Array.isArray(offsets) || offsets.length !== 2)
-    fail(
-      `tensor ${q}: data_offsets must be [begin, end], got ${JSON.stringify(offsets) ?? 'nothing'}`,
-    );
-  const begin = uint(offsets[0], `tensor ${q}: data_offsets[0]`);
-  const end = uint(offsets[1], `tensor ${q}: data_offsets[1]`);
-  return { name, dtype, shape: dims, begin, end };
-}
-
-function parseMetadata(v: unknown): Record<string, string> {
-  if (!isPlainObject(v))
-    fail(`__metadata__ must be an object of strings, got ${JSON.stringify(v)}`);
-  const out: Record<string, string> = {};
-  for (const [k, s] of Object.entries(v)) {
-    if (typeof s !== 'string')
-      fail(`__metadata__[${JSON.stringify(k)}] must be a string, got ${JSON.stringify(s)}`);
-    setOwn(out, k, s);
-  }
-  return out;
-}
-
-function readLength(bytes: Uint8Array): number {
-  if (bytes.length < 8)
-    fail(`${bytes.length} bytes is too short: a file starts with an 8-byte header length`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, 8);
-  const lo = dv.getUint32(0, true);
-  const hi = dv.getUint32(4, true);
-  if (hi !== 0 || lo > MAX_HEADER_SIZE) {
-    const n = (BigInt(hi) << 32n) | BigInt(lo);
-    fail(`header length ${n} exceeds the ${MAX_HEADER_SIZE}-byte limit`);
-  }
-  if (8 + lo > bytes.length)
-    fail(
-      `header length ${lo} runs past the end of the input (${bytes.length} bytes, so at most ${bytes.length - 8})`,
-    );
-  return lo;
-}
-
-function parseJson(bytes: Uint8Array, n: number): unknown {
-  let text: string;
-  try {
-    // ignoreBOM keeps a byte-order mark, so it fails the '{' check below as in the reference.
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(
-      bytes.subarray(8, 8 + n),
-    );
-  } catch {
-    fail('the header is not valid UTF-8');
-  }
-  if (!text.startsWith('{'))
-    fail(`the header must start with '{', got ${JSON.stringify(text.slice(0, 16))}`);
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    fail(`the header is not valid JSON (${(e as Error).message})`);
-  }
-}
-
-/** Element count of a shape, failing where the reference's checked multiplication would. */
-function numel(e: EntryInfo): number {
-  let n = 1;
-  for (const d of e.shape) {
-    n *= d;
-    if (n > Number.MAX_SAFE_INTEGER)
-      fail(`tensor ${JSON.stringify(e.name)}: shape ${fmtShape(e.shape)} overflows`);
-  }
-  return n;
-}
-
-/** Offsets must tile the data section exactly: sorted, contiguous from 0, each the size shape × dtype implies. */
-function checkLayout(entries: EntryInfo[], dataLength: number): void {
-  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
-  let cursor = 0;
-  for (const e of entries) {
-    const q = JSON.stringify(e.name);
-    if (e.end < e.begin)
-      fail(`tensor ${q}: data_offsets [${e.begin},${e.end}] end before they begin`);
-    if (e.begin !== cursor)
-      fail(
-        `tensor ${q}: data_offsets [${e.begin},${e.end}] ${e.begin < cursor ? 'overlap the previous tensor' : 'leave a gap'}; expected it to begin at ${cursor}`,
-      );
-    const bytes = numel(e) * ST_DTYPES[e.dtype]!.size;
-    if (bytes !== e.end - e.begin)
-      fail(
-        `tensor ${q}: shape ${fmtShape(e.shape)} of ${e.dtype} needs ${bytes} bytes but data_offsets [${e.begin},${e.end}] span ${e.end - e.begin}`,
-      );
-    cursor = e.end;
-  }
-  if (cursor !== dataLength)
-    fail(
-      cursor < dataLength
-        ? `${dataLength - cursor} trailing bytes: the tensors cover ${cursor} of the ${dataLength}-byte data section`
-        : `truncated: the tensors need a ${cursor}-byte data section but only ${dataLength} bytes follow the header`,
-    );
-}
-
-/** Parse and validate the header of a whole file. Never allocates more than the header itself. */
-export function readHeader(bytes: Uint8Array): Header {
-  const n = readLength(bytes);
-  const root = parseJson(bytes, n);
-  if (!isPlainObject(root)) fail('the header must be a JSON object');
-  let metadata: Record<string, string> | undefined;
-  const entries: EntryInfo[] = [];
-  for (const [k, v] of Object.entries(root)) {
-    // null is how serde spells an absent Option, which the reference accepts
-    if (k === '__metadata__') metadata = v === null ? undefined : parseMetadata(v);
-    else entries.push(parseEntry(k, v));
-  }
-  checkLayout(entries, bytes.length - 8 - n);
-  return { entries, metadata, dataStart: 8 + n };
 }

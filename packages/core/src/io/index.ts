@@ -3,6 +3,6 @@
  * implementation. `save`/`load` use the file system (Node); the buffer variants work anywhere.
  */
 export { serialize, deserialize, saveToBuffer, loadFromBuffer } from './safetensors.js';
-export type { TensorMap, LoadOptions, Deserialized } from './safetensors.js';
+export type { TensorMap, Saveable, LoadOptions, Deserialized } from './safetensors.js';
 export { save, load, loadWithMetadata } from './files.js';
 export { MAX_HEADER_SIZE } from './header.js';

@@ -4,23 +4,38 @@
  * int32, when every value fits) and U8 (as int32: Flint has no unsigned byte type, and int32 keeps
  * the values exact for arithmetic, as torchvision's images need once they leave storage).
  */
-import type { DType, TypedArray } from '../dtype.js';
-import { FormatError } from '../errors.js';
+import type { TypedArray } from '../dtype.js';
+import { ArgumentError, FormatError } from '../errors.js';
 import { type Tensor, isTensor } from '../tensor.js';
+import { Module } from '../nn/module.js';
 import { upload } from '../ops/creation.js';
 import {
   type EntryInfo,
-  type OutEntry,
+  type Header,
   ST_DTYPES,
   WRITE_DTYPE,
   encodeHeader,
-  readHeader,
   setOwn,
   sortEntries,
 } from './header.js';
+import { readHeader } from './parse.js';
+import {
+  LITTLE_ENDIAN,
+  bytesOf,
+  convert,
+  finish,
+  isVerbatim,
+  loadsAs,
+  outputArray,
+  stagingFor,
+} from './decode.js';
+import { quote } from './show.js';
 
 /** A state dict: names to tensors, as a plain object or a Map. */
 export type TensorMap = Readonly<Record<string, Tensor>> | ReadonlyMap<string, Tensor>;
+
+/** What `save` and `serialize` accept: a state dict, or a Module (whose `stateDict()` is saved). */
+export type Saveable = TensorMap | Module;
 
 export interface LoadOptions {
   /** Device for the loaded tensors (default: the default device). */
@@ -33,11 +48,16 @@ export interface Deserialized {
   metadata: Record<string, string> | undefined;
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** Little-endian bytes of a typed array (a view on little-endian hosts, a swapped copy otherwise). */
-function leBytes(a: TypedArray): Uint8Array {
+/**
+ * @internal Little-endian bytes of a tensor's host data (a view on little-endian hosts, a swapped
+ * copy otherwise), checked against the size the header announced for it.
+ */
+export function leBytes(a: TypedArray, expected: number, name: string): Uint8Array {
   const b = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  if (b.length !== expected)
+    throw new FormatError(
+      `safetensors: tensor ${quote(name)} read back ${b.length} bytes, expected ${expected} (was it changed during the save?)`,
+    );
   if (LITTLE_ENDIAN || a.BYTES_PER_ELEMENT === 1) return b;
   const out = new Uint8Array(b.length);
   const w = a.BYTES_PER_ELEMENT;
@@ -45,50 +65,92 @@ function leBytes(a: TypedArray): Uint8Array {
   return out;
 }
 
-/** @internal Validate a state dict and list its tensors with their dtypes. */
-export function entriesOf(tensors: TensorMap): { name: string; tensor: Tensor }[] {
+function kindOf(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
+}
+
+/** Validate a state dict (or a Module's) and list its tensors. */
+function entriesOf(op: string, input: Saveable): { name: string; tensor: Tensor }[] {
+  const tensors = input instanceof Module ? input.stateDict() : input;
+  if (
+    typeof tensors !== 'object' ||
+    tensors === null ||
+    Array.isArray(tensors) ||
+    isTensor(tensors)
+  )
+    throw new ArgumentError(
+      `${op}: expected a state dict (an object or Map of names to tensors) or an nn.Module, got ${isTensor(tensors) ? 'a Tensor' : kindOf(tensors)}`,
+    );
   const list = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
-  return list.map(([name, tensor]) => {
+  return list.map(([name, tensor]: [unknown, unknown]) => {
+    if (typeof name !== 'string')
+      throw new ArgumentError(`${op}: a state dict's keys must be strings, got ${kindOf(name)}`);
     if (!isTensor(tensor))
-      throw new FormatError(
-        `safetensors: ${JSON.stringify(name)} is not a Tensor (got ${tensor === null ? 'null' : typeof tensor})`,
-      );
+      throw new ArgumentError(`${op}: ${quote(name)} is not a Tensor (got ${kindOf(tensor)})`);
     if (name === '__metadata__')
-      throw new FormatError('safetensors: "__metadata__" is reserved and cannot name a tensor');
+      throw new FormatError(`${op}: "__metadata__" is reserved and cannot name a tensor`);
     void tensor.storage; // throws DisposedTensorError naming the tensor's shape
     return { name, tensor };
   });
 }
 
-/** @internal Assemble a file from host data; `data(i)` returns the i-th listed tensor's values. */
-export function assemble(
-  list: readonly { name: string; tensor: Tensor }[],
-  data: readonly TypedArray[],
-  metadata?: Readonly<Record<string, string>>,
-): Uint8Array {
-  const entries: (OutEntry & { data: Uint8Array })[] = list.map(({ name, tensor }, i) => {
-    const bytes = leBytes(data[i]!);
-    return {
-      name,
-      dtype: WRITE_DTYPE[tensor.dtype],
-      shape: tensor.shape,
-      byteLength: bytes.length,
-      data: bytes,
-    };
-  });
-  sortEntries(entries);
-  const header = encodeHeader(entries, metadata);
-  const total = entries.reduce((s, e) => s + e.byteLength, 8 + header.length);
-  const out = new Uint8Array(total);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, header.length, true); // high word stays 0: the header is < 4 GiB
-  out.set(header, 8);
-  let at = 8 + header.length;
-  for (const e of entries) {
-    out.set(e.data, at);
-    at += e.byteLength;
+/** Metadata is absent (undefined or null) or a plain object of strings. */
+function metadataOf(op: string, metadata: unknown): Readonly<Record<string, string>> | undefined {
+  if (metadata === undefined || metadata === null) return undefined;
+  if (typeof metadata !== 'object' || Array.isArray(metadata) || metadata instanceof Map)
+    throw new ArgumentError(
+      `${op}: metadata must be an object of strings, got ${metadata instanceof Map ? 'a Map' : kindOf(metadata)}`,
+    );
+  // a plain copy: what is checked is what gets written, whatever getters the object has
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(metadata)) {
+    if (typeof v !== 'string')
+      throw new ArgumentError(
+        `${op}: metadata value for ${quote(k)} must be a string, got ${kindOf(v)}`,
+      );
+    setOwn(out, k, v);
   }
   return out;
+}
+
+export interface PlannedEntry {
+  name: string;
+  tensor: Tensor;
+  byteLength: number;
+}
+
+/** @internal The layout of a file: its first bytes (length and header), then the tensors in data order. */
+export interface FilePlan {
+  head: Uint8Array;
+  entries: PlannedEntry[];
+  total: number;
+}
+
+/**
+ * @internal Check what `op` was given and lay out the file without reading any tensor: header
+ * first, data streamed after it.
+ */
+export function planFile(op: string, input: Saveable, metadata: unknown): FilePlan {
+  const list = entriesOf(op, input);
+  const meta = metadataOf(op, metadata);
+  const entries = sortEntries(
+    list.map(({ name, tensor }) => {
+      const dtype = WRITE_DTYPE[tensor.dtype];
+      return {
+        name,
+        tensor,
+        dtype,
+        shape: tensor.shape,
+        byteLength: tensor.size * ST_DTYPES[dtype]!.size,
+      };
+    }),
+  );
+  const header = encodeHeader(entries, meta);
+  const head = new Uint8Array(8 + header.length);
+  new DataView(head.buffer).setBigUint64(0, BigInt(header.length), true);
+  head.set(header, 8);
+  const total = entries.reduce((s, e) => s + e.byteLength, head.length);
+  return { head, entries, total };
 }
 
 /**
@@ -98,15 +160,22 @@ export function assemble(
  * const bytes = fl.io.serialize({ weight: fl.ones([2, 2]), step: fl.tensor([3], { dtype: 'int32' }) }, { format: 'pt' });
  */
 export function serialize(
-  tensors: TensorMap,
+  tensors: Saveable,
   metadata?: Readonly<Record<string, string>>,
 ): Uint8Array {
-  const list = entriesOf(tensors);
-  return assemble(
-    list,
-    list.map(({ tensor }) => tensor.dataSync()),
-    metadata,
-  );
+  return encode('fl.io.serialize', tensors, metadata);
+}
+
+function encode(op: string, tensors: Saveable, metadata: unknown): Uint8Array {
+  const plan = planFile(op, tensors, metadata);
+  const out = new Uint8Array(plan.total);
+  out.set(plan.head);
+  let at = plan.head.length;
+  for (const e of plan.entries) {
+    out.set(leBytes(e.tensor.dataSync(), e.byteLength, e.name), at);
+    at += e.byteLength;
+  }
+  return out;
 }
 
 /**
@@ -116,114 +185,60 @@ export function serialize(
  * const url = URL.createObjectURL(new Blob([buf]));
  */
 export function saveToBuffer(
-  tensors: TensorMap,
+  tensors: Saveable,
   metadata?: Readonly<Record<string, string>>,
 ): ArrayBuffer {
-  return serialize(tensors, metadata).buffer as ArrayBuffer;
+  return encode('fl.io.saveToBuffer', tensors, metadata).buffer as ArrayBuffer;
 }
 
 // ---- decoding ----
 
-function f16ToF32(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m === 0 ? s * Infinity : NaN;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
-
-type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;
-
-/** A fresh, aligned copy of the entry's bytes as a typed array (a memcpy on little-endian hosts). */
-function copyOf(e: EntryInfo, dv: DataView, Ctor: Ctor): TypedArray {
-  const w = Ctor.BYTES_PER_ELEMENT;
-  const n = (e.end - e.begin) / w;
-  if (LITTLE_ENDIAN) {
-    const bytes = new Uint8Array(dv.buffer, dv.byteOffset + e.begin, e.end - e.begin).slice();
-    return new Ctor(bytes.buffer, 0, n);
-  }
-  const out = new Ctor(n);
-  const get =
-    w === 8
-      ? (i: number) => dv.getFloat64(e.begin + 8 * i, true)
-      : Ctor === Int32Array
-        ? (i: number) => dv.getInt32(e.begin + 4 * i, true)
-        : (i: number) => dv.getFloat32(e.begin + 4 * i, true);
-  for (let i = 0; i < n; i++) out[i] = get(i);
-  return out;
-}
-
-function halfs(e: EntryInfo, dv: DataView, n: number): Float32Array {
-  const out = new Float32Array(n);
-  // bfloat16 is the top half of a float32: shift the bits back up and reinterpret.
-  const bits = new Uint32Array(out.buffer);
-  const bf = e.dtype === 'BF16';
-  for (let i = 0; i < n; i++) {
-    const h = dv.getUint16(e.begin + 2 * i, true);
-    if (bf) bits[i] = h << 16;
-    else out[i] = f16ToF32(h);
-  }
-  return out;
-}
-
-function int64s(e: EntryInfo, dv: DataView, n: number): Int32Array {
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const lo = dv.getInt32(e.begin + 8 * i, true);
-    if (dv.getInt32(e.begin + 8 * i + 4, true) !== lo >> 31)
-      throw new FormatError(
-        `safetensors: tensor ${JSON.stringify(e.name)} (I64) holds ${dv.getBigInt64(e.begin + 8 * i, true)} ` +
-          `at element ${i}, which does not fit in int32 (Flint loads I64 as int32; valid: -2147483648 to 2147483647)`,
-      );
-    out[i] = lo;
-  }
-  return out;
-}
-
-function bytes8(e: EntryInfo, dv: DataView, n: number, asBool: boolean): Uint8Array | Int32Array {
-  const out = asBool ? new Uint8Array(n) : new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = dv.getUint8(e.begin + i);
-    out[i] = asBool ? (v !== 0 ? 1 : 0) : v;
-  }
-  return out;
-}
-
-function decode(e: EntryInfo, dv: DataView): { data: TypedArray; dtype: DType } {
-  const n = (e.end - e.begin) / ST_DTYPES[e.dtype]!.size;
-  const dtype = ST_DTYPES[e.dtype]!.loadsAs;
-  switch (e.dtype) {
-    case 'F32':
-      return { data: copyOf(e, dv, Float32Array), dtype };
-    case 'F64':
-      return { data: copyOf(e, dv, Float64Array), dtype };
-    case 'I32':
-      return { data: copyOf(e, dv, Int32Array), dtype };
-    case 'BOOL':
-    case 'U8':
-      return { data: bytes8(e, dv, n, e.dtype === 'BOOL'), dtype };
-    case 'F16':
-    case 'BF16':
-      return { data: halfs(e, dv, n), dtype };
-    case 'I64':
-      return { data: int64s(e, dv, n), dtype };
-  }
-  throw new FormatError(
-    `safetensors: tensor ${JSON.stringify(e.name)} has unsupported dtype ${e.dtype}`,
-  );
-}
-
-function asBytes(input: Uint8Array | ArrayBuffer): Uint8Array {
+function asBytes(op: string, input: Uint8Array | ArrayBuffer): Uint8Array {
   if (input instanceof Uint8Array) return input;
   if (input instanceof ArrayBuffer) return new Uint8Array(input);
   if (ArrayBuffer.isView(input)) {
     const v = input as ArrayBufferView;
     return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
   }
-  throw new FormatError(
-    `safetensors: expected a Uint8Array or ArrayBuffer, got ${input === null ? 'null' : typeof input}`,
-  );
+  throw new ArgumentError(`${op}: expected a Uint8Array or ArrayBuffer, got ${kindOf(input)}`);
+}
+
+/**
+ * @internal Collects decoded tensors; on failure `abort` frees them, so a failed load leaves
+ * nothing allocated.
+ */
+export class TensorSink {
+  readonly tensors: Record<string, Tensor> = {};
+  private readonly made: Tensor[] = [];
+  constructor(private readonly device: string | undefined) {}
+
+  add(e: EntryInfo, out: TypedArray): void {
+    const t = upload(out, e.shape, loadsAs(e), this.device);
+    this.made.push(t);
+    setOwn(this.tensors, e.name, t);
+  }
+
+  abort(): void {
+    for (const t of this.made) t.dispose();
+  }
+}
+
+/** @internal The device option, read defensively (argument checks proper live at the entry). */
+export function deviceOption(opts: LoadOptions | undefined | null): string | undefined {
+  return opts === undefined || opts === null ? undefined : opts.device;
+}
+
+function decodeAll(all: Uint8Array, header: Header, sink: TensorSink): void {
+  const stage = stagingFor(header.entries);
+  for (const e of header.entries) {
+    const out = outputArray(e, stage);
+    const raw = all.subarray(header.dataStart + e.begin, header.dataStart + e.end);
+    if (isVerbatim(e)) {
+      bytesOf(out).set(raw);
+      finish(e, out);
+    } else convert(e, raw, out, 0);
+    sink.add(e, out);
+  }
 }
 
 /**
@@ -234,27 +249,20 @@ function asBytes(input: Uint8Array | ArrayBuffer): Uint8Array {
  * tensors.weight.shape; // [2, 2]
  */
 export function deserialize(bytes: Uint8Array | ArrayBuffer, opts: LoadOptions = {}): Deserialized {
-  const all = asBytes(bytes);
+  return decodeBytes('fl.io.deserialize', bytes, opts);
+}
+
+function decodeBytes(op: string, bytes: Uint8Array | ArrayBuffer, opts: LoadOptions): Deserialized {
+  const all = asBytes(op, bytes);
   const header = readHeader(all);
-  const dv = new DataView(
-    all.buffer,
-    all.byteOffset + header.dataStart,
-    all.length - header.dataStart,
-  );
-  const tensors: Record<string, Tensor> = {};
-  const made: Tensor[] = [];
+  const sink = new TensorSink(deviceOption(opts));
   try {
-    for (const e of header.entries) {
-      const { data, dtype } = decode(e, dv);
-      const t = upload(data, e.shape, dtype, opts.device);
-      made.push(t);
-      setOwn(tensors, e.name, t);
-    }
+    decodeAll(all, header, sink);
   } catch (err) {
-    for (const t of made) t.dispose();
+    sink.abort();
     throw err;
   }
-  return { tensors, metadata: header.metadata };
+  return { tensors: sink.tensors, metadata: header.metadata };
 }
 
 /**
@@ -267,5 +275,5 @@ export function loadFromBuffer(
   bytes: Uint8Array | ArrayBuffer,
   opts: LoadOptions = {},
 ): Record<string, Tensor> {
-  return deserialize(bytes, opts).tensors;
+  return decodeBytes('fl.io.loadFromBuffer', bytes, opts).tensors;
 }

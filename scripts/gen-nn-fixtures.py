@@ -9,7 +9,9 @@ backpropagates sum(output * gradOutput), and records the input, state, output, t
 the input and of every parameter (by state-dict key), the state after the pass (batch norm's
 running statistics), the state-dict keys in torch's order and the module's repr written with JS
 literals (true/false/null). `flint` says how to build the same layer in Flint: class name,
-positional arguments and camelCase options. Tests never run this; they read the committed JSON.
+positional arguments and camelCase options. Functions with no Flint layer (the 1-d pools) go in
+nn-pool-norm.json's `functional` section as `fn`, `args` and options instead.
+Tests never run this; they read the committed JSON.
 """
 import json
 import os
@@ -147,10 +149,66 @@ def pools():
         run('AvgPool2d/ceil-pad-include', ap(3, stride=2, padding=1, ceil_mode=True),
             ('AvgPool2d', [3], {'stride': 2, 'padding': 1, 'ceilMode': True}), [1, 1, 6, 6]),
         run('AvgPool2d/divisor-override', ap(2, divisor_override=3), ('AvgPool2d', [2], {'divisorOverride': 3}), [1, 1, 4, 4]),
+        # Ceil mode with a kernel longer than the (padded) input: one window overhangs the end (issue 15).
+        run('MaxPool2d/ceil-overhang', mp(3, stride=2, ceil_mode=True), ('MaxPool2d', [3], {'stride': 2, 'ceilMode': True}), [1, 2, 2, 5]),
+        run('MaxPool2d/ceil-overhang-dilation', mp(2, stride=2, dilation=2, ceil_mode=True),
+            ('MaxPool2d', [2], {'stride': 2, 'dilation': 2, 'ceilMode': True}), [1, 1, 3, 4]),
+        run('MaxPool2d/ceil-overhang-pad', mp(3, stride=2, padding=1, ceil_mode=True),
+            ('MaxPool2d', [3], {'stride': 2, 'padding': 1, 'ceilMode': True}), [2, 1, 1, 6]),
+        run('AvgPool2d/ceil-overhang', ap(2, ceil_mode=True), ('AvgPool2d', [2], {'ceilMode': True}), [1, 2, 1, 6]),
+        run('AvgPool2d/ceil-overhang-stride', ap(3, stride=2, ceil_mode=True), ('AvgPool2d', [3], {'stride': 2, 'ceilMode': True}), [1, 1, 2, 5]),
+        run('AvgPool2d/ceil-overhang-pad-include', ap(3, stride=2, padding=1, ceil_mode=True),
+            ('AvgPool2d', [3], {'stride': 2, 'padding': 1, 'ceilMode': True}), [1, 1, 2, 5]),
+        run('AvgPool2d/ceil-overhang-pad-exclude', ap(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+            ('AvgPool2d', [3], {'stride': 2, 'padding': 1, 'ceilMode': True, 'countIncludePad': False}), [1, 1, 2, 5]),
+        run('AvgPool2d/ceil-overhang-divisor', ap(3, stride=2, ceil_mode=True, divisor_override=2),
+            ('AvgPool2d', [3], {'stride': 2, 'ceilMode': True, 'divisorOverride': 2}), [1, 1, 2, 5]),
         run('AdaptiveAvgPool2d/uneven', nn.AdaptiveAvgPool2d((3, 2)), ('AdaptiveAvgPool2d', [[3, 2]], {}), [2, 2, 7, 5]),
         run('AdaptiveAvgPool2d/global', nn.AdaptiveAvgPool2d(1), ('AdaptiveAvgPool2d', [1], {}), [2, 3, 4, 4]),
         run('AdaptiveAvgPool2d/none', nn.AdaptiveAvgPool2d((None, 3)), ('AdaptiveAvgPool2d', [[None, 3]], {}), [1, 2, 5, 6]),
         run('AdaptiveAvgPool2d/upsample', nn.AdaptiveAvgPool2d((5, 4)), ('AdaptiveAvgPool2d', [[5, 4]], {}), [1, 1, 3, 3]),
+    ]
+
+
+def functional(cid, fn, args, kwargs, flint_fn, flint_opts, shape, ties=False):
+    """A functional pool (no layer in Flint): `fn(x, *args, **kwargs)`, values, indices and input grad."""
+    c = Case(cid)
+    if ties:
+        x = torch.tensor(c.rng.integers(-2, 3, shape), dtype=torch.float64).requires_grad_()
+    else:
+        x = c.uniform(shape).requires_grad_()
+    out = fn(x, *args, **kwargs)
+    y, idx = out if isinstance(out, tuple) else (out, None)
+    gy = c.uniform(y.shape)
+    (y * gy).sum().backward()
+    case = {'id': cid, 'fn': flint_fn, 'args': args, 'options': flint_opts, 'input': enc(x), 'gradOutput': enc(gy),
+            'output': enc(y, SIG), 'grads': {'input': enc(x.grad, SIG)}}
+    if idx is not None:
+        case['indices'] = enc(idx)
+    return case
+
+
+def functional_pools():
+    """The 1-d pools, which Flint has only as functions, ceil mode included."""
+    F = torch.nn.functional
+    mp, ap = F.max_pool1d, F.avg_pool1d
+    return [
+        functional('maxPool1d/basic', mp, [2], {'return_indices': True}, 'maxPool1d', {'returnIndices': True}, [2, 3, 8]),
+        functional('maxPool1d/stride-pad-dilation', mp, [3], {'stride': 2, 'padding': 1, 'dilation': 2, 'return_indices': True},
+                   'maxPool1d', {'stride': 2, 'padding': 1, 'dilation': 2, 'returnIndices': True}, [1, 2, 9]),
+        functional('maxPool1d/ceil', mp, [2], {'ceil_mode': True}, 'maxPool1d', {'ceilMode': True}, [1, 2, 7]),
+        functional('maxPool1d/ceil-pad-ties', mp, [3], {'stride': 2, 'padding': 1, 'ceil_mode': True, 'return_indices': True},
+                   'maxPool1d', {'stride': 2, 'padding': 1, 'ceilMode': True, 'returnIndices': True}, [2, 1, 8], ties=True),
+        functional('maxPool1d/ceil-overhang', mp, [4], {'stride': 3, 'ceil_mode': True}, 'maxPool1d', {'stride': 3, 'ceilMode': True}, [1, 1, 3]),
+        functional('maxPool1d/unbatched', mp, [3], {'stride': 2, 'ceil_mode': True}, 'maxPool1d', {'stride': 2, 'ceilMode': True}, [3, 6]),
+        functional('avgPool1d/basic', ap, [3], {}, 'avgPool1d', {}, [2, 3, 9]),
+        functional('avgPool1d/ceil', ap, [2], {'ceil_mode': True}, 'avgPool1d', {'ceilMode': True}, [1, 2, 7]),
+        functional('avgPool1d/ceil-pad-include', ap, [3], {'stride': 2, 'padding': 1, 'ceil_mode': True},
+                   'avgPool1d', {'stride': 2, 'padding': 1, 'ceilMode': True}, [1, 2, 8]),
+        functional('avgPool1d/ceil-pad-exclude', ap, [3], {'stride': 2, 'padding': 1, 'ceil_mode': True, 'count_include_pad': False},
+                   'avgPool1d', {'stride': 2, 'padding': 1, 'ceilMode': True, 'countIncludePad': False}, [1, 2, 8]),
+        functional('avgPool1d/ceil-overhang', ap, [4], {'stride': 3, 'ceil_mode': True}, 'avgPool1d', {'stride': 3, 'ceilMode': True}, [1, 1, 3]),
+        functional('avgPool1d/unbatched', ap, [2], {'ceil_mode': True}, 'avgPool1d', {'ceilMode': True}, [2, 5]),
     ]
 
 
@@ -207,9 +265,11 @@ def main():
     torch.set_num_threads(1)  # threaded reductions may sum in a different order from run to run
     os.makedirs(OUT, exist_ok=True)
     total = 0
-    for name, cases in [('nn-layers', linear_conv()), ('nn-pool-norm', pools() + norms()), ('nn-misc', misc() + containers())]:
+    for name, cases, extra in [('nn-layers', linear_conv(), {}),
+                               ('nn-pool-norm', pools() + norms(), {'functional': functional_pools()}),
+                               ('nn-misc', misc() + containers(), {})]:
         path = os.path.join(OUT, f'{name}.json')
-        doc = {'generator': 'scripts/gen-nn-fixtures.py', 'torch': torch.__version__.split('+')[0], 'cases': cases}
+        doc = {'generator': 'scripts/gen-nn-fixtures.py', 'torch': torch.__version__.split('+')[0], 'cases': cases, **extra}
         with open(path, 'w') as f:
             json.dump(doc, f, separators=(',', ':'), allow_nan=False)
             f.write('\n')

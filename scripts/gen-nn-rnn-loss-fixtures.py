@@ -460,6 +460,36 @@ def binary_cases():
     return cases
 
 
+def saturated_cases():
+    """Edges where a naive gradient is NaN or torch picks a side (issue 15): BCE at probabilities of
+    exactly 0 and 1 (a saturated sigmoid), whose input gradient torch gives in closed form as
+    (p − y)/max((1 − p)p, 1e-12); and β = 0 smooth L1 at ties, where torch's gradient is −1."""
+    cases = []
+    probs = [[0.0, 0.0, 0.0, 1.0, 1.0, 1.0], [0.5, 1e-30, 1 - 1e-7, 0.25, 1e-8, 0.999]]
+    labels = [[0.0, 1.0, 0.3, 0.0, 1.0, 0.3], [0.3, 0.0, 1.0, 1.0, 0.5, 0.0]]
+    for red in ('none', 'mean', 'sum'):
+        for weighted in (False, True):
+            cid = f'binaryCrossEntropy/saturated-{red}{"-weight" if weighted else ""}'
+            g = rng(cid)
+            x = torch.tensor(probs, dtype=DT, requires_grad=True)
+            t = torch.tensor(labels, dtype=DT)
+            topts, js, extra = {'reduction': red}, {'reduction': red}, {}
+            if weighted:
+                extra['weight'] = uniform(g, (6,), 0.5, 2)
+                topts['weight'], js['weight'] = extra['weight'], 'weight'
+            cases.append(loss_case(cid, F.binary_cross_entropy, x, t, topts, js, extra=extra))
+        cid = f'smoothL1Loss/{red}-beta0-ties'
+        g = rng(cid)
+        x = uniform(g, (3, 4), -2, 2)
+        t = x.detach().clone()
+        t[0, 1] += 0.5
+        t[2, 2] -= 1.5
+        x.requires_grad_(True)
+        t.requires_grad_(True)
+        cases.append(loss_case(cid, F.smooth_l1_loss, x, t, {'reduction': red, 'beta': 0.0}, {'reduction': red, 'beta': 0}, True))
+    return cases
+
+
 def kl_cases():
     cases = []
     for red in ('none', 'mean', 'sum', 'batchmean'):
@@ -505,7 +535,7 @@ def main():
         'encoder': [encoder_case(*c) for c in ENC_CASES],
     })
     total += write('nn-loss.json', {
-        'cases': regression_cases() + classification_cases() + binary_cases() + kl_cases(),
+        'cases': regression_cases() + classification_cases() + binary_cases() + kl_cases() + saturated_cases(),
     })
     print(f'total {total / 1024:.0f} KiB')
 

@@ -56,6 +56,9 @@ def optimizer_cases():
         ('sgd/nesterov-weight-decay', 'SGD', {'lr': 0.05, 'momentum': 0.8, 'nesterov': True, 'weightDecay': 0.1}, None, None),
         ('sgd/maximize', 'SGD', {'lr': 0.01, 'momentum': 0.5, 'maximize': True}, None, None),
         ('sgd/groups', 'SGD', {'lr': 0.1, 'momentum': 0.9}, g2({}, {'lr': 0.01, 'momentum': 0.0}), {2: [0.05, 0.02]}),
+        # A group that turns momentum off under nesterov defaults trains as plain SGD (issue 15).
+        ('sgd/nesterov-group-no-momentum', 'SGD', {'lr': 0.1, 'momentum': 0.9, 'nesterov': True},
+         g2({}, {'momentum': 0.0}), None),
         ('adam/plain', 'Adam', {'lr': 0.05}, None, None),
         ('adam/betas-eps', 'Adam', {'lr': 0.05, 'betas': [0.8, 0.95], 'eps': 1e-6}, None, None),
         ('adam/weight-decay', 'Adam', {'lr': 0.05, 'weightDecay': 0.1}, None, None),
@@ -129,6 +132,45 @@ def run_optimizer(cid, name, opts, groups, lr_changes):
     if lr_changes:
         case['lrChanges'] = {str(k): v for k, v in lr_changes.items()}
     return case
+
+
+# ---- 0-d parameters ----
+
+# pred = s · (X v): `s` is a 0-d parameter, so plain() writes its state (exp_avg, momentum_buffer,
+# step, …) as bare numbers, which Flint must load as one-element tensors (issue 15).
+SCALAR_PROBLEM = {
+    's': 0.7,
+    'v': [0.4, -0.6],
+    'X': [[1.0, 2.0], [-0.5, 0.3], [0.7, -1.2], [2.0, 0.1]],
+    'Y': [0.3, -0.2, 1.1, 0.6],
+}
+SCALAR_NAMES = ['s', 'v']
+
+
+def scalar_cases():
+    return [
+        ('sgd/momentum-nesterov', 'SGD', {'lr': 0.05, 'momentum': 0.9, 'nesterov': True}),
+        ('adam/amsgrad', 'Adam', {'lr': 0.05, 'amsgrad': True}),
+        ('adamw/plain', 'AdamW', {'lr': 0.05, 'weightDecay': 0.1}),
+        ('rmsprop/centered-momentum', 'RMSprop', {'lr': 0.01, 'centered': True, 'momentum': 0.5}),
+        ('adagrad/lr-decay', 'Adagrad', {'lr': 0.1, 'lrDecay': 0.05}),
+    ]
+
+
+def run_scalar(cid, name, opts):
+    params = {n: torch.tensor(SCALAR_PROBLEM[n], dtype=torch.float64, requires_grad=True) for n in SCALAR_NAMES}
+    X = torch.tensor(SCALAR_PROBLEM['X'], dtype=torch.float64)
+    Y = torch.tensor(SCALAR_PROBLEM['Y'], dtype=torch.float64)
+    opt = getattr(torch.optim, name)([params[n] for n in SCALAR_NAMES], **torch_kwargs(opts), foreach=False)
+    trajectory, mid = [], None
+    for step in range(1, STEPS + 1):
+        opt.zero_grad(set_to_none=True)
+        (params['s'] * (X @ params['v']) - Y).square().mean().backward()
+        opt.step()
+        trajectory.append({n: params[n].tolist() for n in SCALAR_NAMES})
+        if step == 3:
+            mid = {'params': {n: params[n].tolist() for n in SCALAR_NAMES}, 'stateDict': plain(opt.state_dict())}
+    return {'id': cid, 'optimizer': name, 'options': opts, 'trajectory': trajectory, 'afterStep3': mid}
 
 
 # ---- schedulers ----
@@ -265,7 +307,8 @@ def main():
     os.makedirs(SHARED, exist_ok=True)
     meta = {'torch': torch.__version__.split('+')[0]}
     write('optimizers', {**meta, 'problem': PROBLEM, 'steps': STEPS,
-                         'cases': [run_optimizer(*c) for c in optimizer_cases()]})
+                         'cases': [run_optimizer(*c) for c in optimizer_cases()],
+                         'scalar': {'problem': SCALAR_PROBLEM, 'cases': [run_scalar(*c) for c in scalar_cases()]}})
     write('schedulers', {**meta, 'cases': [run_scheduler(*c) for c in scheduler_cases()]})
     write('clip', {**meta, **clip_cases()})
 

@@ -125,6 +125,61 @@ describe('loss numerics', () => {
   });
 });
 
+describe('saturation (issue 15): finite gradients where torch has them', () => {
+  it('BCE of a saturated float32 sigmoid: gradient [0, 0.0237], not [NaN, …]', () =>
+    fl.tidy(() => {
+      const x = fl.tensor([20, -3], { requiresGrad: true });
+      L.binaryCrossEntropy(x.sigmoid(), fl.tensor([1, 0])).backward();
+      const g = values(x.grad!);
+      expect(g[0]).toBe(0);
+      expect(g[1]).toBeCloseTo(0.02371293678879738, 7);
+    }));
+
+  it("BCE at p = 0 and 1 for y in {0, 1, 0.3}: torch's (p − y)/max((1 − p)p, 1e-12)", () =>
+    fl.tidy(() => {
+      const p = f64([0, 0, 0, 1, 1, 1, 1e-30], true);
+      const y = f64([0, 1, 0.3, 0, 1, 0.3, 0], true);
+      const loss = L.binaryCrossEntropy(p, y, { reduction: 'none' });
+      expect(values(loss)).toEqual([0, 100, 30, 100, 0, 70, 0]);
+      loss.sum().backward();
+      // torch 1.13, float64 (its ε is the float32 constant 1e-12, so 1/ε = 1000000003995.8…).
+      const torch = [0, -1000000003995.8029, -300000001198.74084, 1000000003995.8029, 0];
+      const got = values(p.grad!);
+      torch.forEach((v, i) => expect(got[i]! / (v || 1)).toBeCloseTo(v ? 1 : 0, 12));
+      expect(got[6]).toBeCloseTo(1.0000000039958028e-18, 30);
+      // The target's gradient is log(1 − p) − log p, unclamped as in torch: ±∞ at 0 and 1.
+      expect(values(y.grad!)).toEqual([
+        Infinity,
+        Infinity,
+        Infinity,
+        -Infinity,
+        -Infinity,
+        -Infinity,
+        -Math.log(1e-30),
+      ]);
+    }));
+
+  it('BCE second derivative is the derivative of the closed form (createGraph)', () =>
+    fl.tidy(() => {
+      const p = f64([0.3, 0.9, 0.5], true);
+      const loss = L.binaryCrossEntropy(p, f64([1, 0, 0.25]), { reduction: 'sum' });
+      const [g] = fl.grad([loss], [p], { createGraph: true });
+      values(g!).forEach((v, i) => expect(v).toBeCloseTo([-10 / 3, 10, 1][i]!, 12));
+      const [g2] = fl.grad([g!.sum()], [p]);
+      // torch: [11.111111111005295, 99.99999999777783, 3.9999999999680007]
+      values(g2!).forEach((v, i) => expect(v).toBeCloseTo([100 / 9, 100, 4][i]!, 6));
+    }));
+
+  it('smooth L1 with beta 0 at ties: torch gives −1 to both input and target', () =>
+    fl.tidy(() => {
+      const x = f64([0, 1, 3], true);
+      const t = f64([0, 2, 3], true);
+      L.smoothL1Loss(x, t, { beta: 0, reduction: 'sum' }).backward();
+      expect(values(x.grad!)).toEqual([-1, -1, -1]);
+      expect(values(t.grad!)).toEqual([-1, 1, -1]);
+    }));
+});
+
 describe('loss errors', () => {
   it('class indices out of range name the loss, the value and the valid range', () => {
     const ce = new L.CrossEntropyLoss();

@@ -1,7 +1,8 @@
 /**
  * Optimizers vs PyTorch (fixtures/nn/optim-optimizers.json): the parameters after each step on
  * the fixture's least-squares problem, in float64, from the start and resumed from torch's
- * state dict after step 3.
+ * state dict after step 3. The `scalar` cases have a 0-d parameter, whose state torch's dict
+ * (converted to plain values) holds as bare numbers.
  */
 import * as fl from '@flint/core';
 import { assertClose } from '../harness/compare.js';
@@ -24,6 +25,14 @@ interface Fixture {
   problem: Record<Name | 'X' | 'Y', Nested>;
   steps: number;
   cases: OptimCase[];
+  scalar: { problem: Record<'s' | 'v' | 'X' | 'Y', Nested>; cases: ScalarCase[] };
+}
+interface ScalarCase {
+  id: string;
+  optimizer: OptimCase['optimizer'];
+  options: Options;
+  trajectory: Record<'s' | 'v', Nested>[];
+  afterStep3: { params: Record<'s' | 'v', Nested>; stateDict: unknown };
 }
 
 const NAMES: Name[] = ['W', 'b', 'u'];
@@ -65,9 +74,38 @@ function runCase(ctx: CaseContext, F: Fixture, c: OptimCase, resume: boolean): v
   }
 }
 
+/** pred = s·(X v) with a 0-d `s`: fresh from the start, or resumed from torch's plain-number state. */
+function runScalar(ctx: CaseContext, F: Fixture, c: ScalarCase, resume: boolean): void {
+  const P = F.scalar.problem;
+  const opts = { dtype: 'float64' } as const;
+  const start = resume ? c.afterStep3.params : { s: P.s, v: P.v };
+  const s = fl.keep(fl.tensor(start.s, { ...opts, requiresGrad: true }));
+  const v = fl.keep(fl.tensor(start.v, { ...opts, requiresGrad: true }));
+  const X = fl.tensor(P.X, opts);
+  const Y = fl.tensor(P.Y, opts);
+  const Cls = fl.optim[c.optimizer] as unknown as Ctor;
+  const opt = new Cls([s, v], c.options);
+  try {
+    if (resume) opt.loadStateDict(c.afterStep3.stateDict as fl.optim.OptimizerStateDict);
+    for (let step = resume ? 4 : 1; step <= F.steps; step++) {
+      opt.zeroGrad();
+      fl.tidy(() => s.mul(X.matmul(v)).sub(Y).square().mean().backward());
+      opt.step();
+      const want = c.trajectory[step - 1]!;
+      assertClose([s.item(), ...Array.from(v.dataSync())], [...flat(want.s), ...flat(want.v)], {
+        tol: ctx.tol('float64'),
+        what: `s, v after step ${step}`,
+      });
+    }
+  } finally {
+    opt.dispose();
+    for (const t of [s, v, X, Y]) t.dispose();
+  }
+}
+
 export function optimCases(): Case[] {
   const F = loadNnFixture<Fixture>('optim-optimizers.json');
-  return F.cases.flatMap((c) =>
+  const main = F.cases.flatMap((c) =>
     [false, true].map((resume): Case => ({
       id: `optim/${c.id}${resume ? '/resume' : ''}`,
       layer: 'nn',
@@ -77,4 +115,15 @@ export function optimCases(): Case[] {
       run: (ctx) => runCase(ctx, F, c, resume),
     })),
   );
+  const scalar = F.scalar.cases.flatMap((c) =>
+    [false, true].map((resume): Case => ({
+      id: `optim/scalar/${c.id}${resume ? '/resume' : ''}`,
+      layer: 'nn',
+      op: c.optimizer,
+      dtype: 'float64',
+      needs: { dtypes: ['float64'] },
+      run: (ctx) => runScalar(ctx, F, c, resume),
+    })),
+  );
+  return [...main, ...scalar];
 }

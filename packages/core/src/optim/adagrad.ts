@@ -3,7 +3,10 @@ import type { Tensor } from '../tensor.js';
 import { keep } from '../scope.js';
 import { fullLike } from '../ops/creation.js';
 import { need } from './errors.js';
-import { Optimizer, nonNegative, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, isBool, nonNegative, type ParamGroup, type Params } from './optimizer.js';
+import type { StateSpec } from './state-dict.js';
+import { checkArgs } from '../check/args.js';
+import { OPTIM } from '../check/specs/optim.js';
 
 export interface AdagradOptions {
   /** Learning rate (default 1e-2). */
@@ -52,6 +55,7 @@ export function adagradUpdate(
  */
 export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
   constructor(params: Params<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
+    checkArgs(OPTIM.Adagrad, [params, options], arguments.length);
     super(
       'Adagrad',
       params,
@@ -80,6 +84,11 @@ export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
       '≥ 0',
     );
     need(nonNegative(g.eps), where, 'eps', g.eps, '≥ 0');
+    need(isBool(g.maximize), where, 'maximize', g.maximize, 'true or false');
+  }
+
+  protected override stateSpec(): StateSpec {
+    return { step: 'step', sum: 'tensor' };
   }
 
   protected initState(p: Tensor, g: ParamGroup<AdagradOptions>): AdagradState {

@@ -5,7 +5,17 @@ import { zerosLike } from '../ops/creation.js';
 import { execFused } from '../ops/dispatch.js';
 import { overridesEnabled } from '../ops/reduce.js';
 import { need } from './errors.js';
-import { Optimizer, inUnit, nonNegative, type ParamGroup, type Params } from './optimizer.js';
+import {
+  Optimizer,
+  inUnit,
+  isBool,
+  nonNegative,
+  type ParamGroup,
+  type Params,
+} from './optimizer.js';
+import type { StateSpec } from './state-dict.js';
+import { checkArgs } from '../check/args.js';
+import { OPTIM } from '../check/specs/optim.js';
 
 export interface AdamOptions {
   /** Learning rate (default 1e-3). */
@@ -115,7 +125,17 @@ function validateAdam(g: ParamGroup<AdamOptions>, where: string): void {
   need(inUnit(g.betas[0]), where, 'betas[0]', g.betas[0], 'in [0, 1)');
   need(inUnit(g.betas[1]), where, 'betas[1]', g.betas[1], 'in [0, 1)');
   need(nonNegative(g.weightDecay), where, 'weightDecay', g.weightDecay, '≥ 0');
+  need(isBool(g.amsgrad), where, 'amsgrad', g.amsgrad, 'true or false');
+  need(isBool(g.maximize), where, 'maximize', g.maximize, 'true or false');
 }
+
+/** maxExpAvgSq exists only with amsgrad, and is created when amsgrad is switched on later. */
+const ADAM_STATE: StateSpec = {
+  step: 'step',
+  expAvg: 'tensor',
+  expAvgSq: 'tensor',
+  maxExpAvgSq: 'optional',
+};
 
 function initAdam(p: Tensor, g: ParamGroup<AdamOptions>): AdamState {
   const s: AdamState = { step: 0, expAvg: keep(zerosLike(p)), expAvgSq: keep(zerosLike(p)) };
@@ -130,6 +150,7 @@ function initAdam(p: Tensor, g: ParamGroup<AdamOptions>): AdamState {
  */
 export class Adam extends Optimizer<AdamOptions, AdamState> {
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
+    checkArgs(OPTIM.Adam, [params, options], arguments.length);
     super(
       'Adam',
       params,
@@ -142,6 +163,9 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
   }
   protected initState(p: Tensor, g: ParamGroup<AdamOptions>): AdamState {
     return initAdam(p, g);
+  }
+  protected override stateSpec(): StateSpec {
+    return ADAM_STATE;
   }
   protected update(
     p: Tensor,
@@ -161,6 +185,7 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
  */
 export class AdamW extends Optimizer<AdamOptions, AdamState> {
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
+    checkArgs(OPTIM.AdamW, [params, options], arguments.length);
     super(
       'AdamW',
       params,
@@ -180,6 +205,9 @@ export class AdamW extends Optimizer<AdamOptions, AdamState> {
   }
   protected initState(p: Tensor, g: ParamGroup<AdamOptions>): AdamState {
     return initAdam(p, g);
+  }
+  protected override stateSpec(): StateSpec {
+    return ADAM_STATE;
   }
   protected update(
     p: Tensor,

@@ -17,15 +17,23 @@ export { Optimizer } from './optimizer.js';
 export type { GroupBase, ParamGroup, ParamGroupInit, Params, StateValue } from './optimizer.js';
 export { OptimizerError } from './errors.js';
 export type { OptimizerStateDict, StateDictOptions, StateDictValue } from './state-dict.js';
-export { SGD, sgdUpdate } from './sgd.js';
+export { SGD } from './sgd.js';
 export type { SGDOptions, SGDState } from './sgd.js';
-export { Adam, AdamW, adamUpdate } from './adam.js';
+export { Adam, AdamW } from './adam.js';
 export type { AdamOptions, AdamState } from './adam.js';
-export { RMSprop, rmspropUpdate } from './rmsprop.js';
+export { RMSprop } from './rmsprop.js';
 export type { RMSpropOptions, RMSpropState } from './rmsprop.js';
-export { Adagrad, adagradUpdate } from './adagrad.js';
+export { Adagrad } from './adagrad.js';
 export type { AdagradOptions, AdagradState } from './adagrad.js';
-export { clipGradNorm_, clipGradValue_ } from './clip.js';
+// Functions are exported guarded: their arguments are checked against their specs (check/).
+export {
+  clipGradNorm_,
+  clipGradValue_,
+  sgdUpdate,
+  adamUpdate,
+  rmspropUpdate,
+  adagradUpdate,
+} from '../check/guarded/optim.js';
 export type { ClipGradNormOptions } from './clip.js';
 export * from './schedulers/index.js';
 /** The schedulers again under torch's module name, for `fl.optim.lrScheduler.StepLR`. */

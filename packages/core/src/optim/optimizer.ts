@@ -7,14 +7,19 @@
 import { Tensor } from '../tensor.js';
 import { tidy } from '../scope.js';
 import { enableGrad, noGrad } from '../autograd/mode.js';
+import { DisposedTensorError, fmtShape } from '../errors.js';
 import { OptimizerError } from './errors.js';
+import { describe } from '../check/describe.js';
 import {
   disposeState,
   exportState,
   importState,
   type OptimizerStateDict,
   type StateDictOptions,
+  type StateSpec,
 } from './state-dict.js';
+import { guardMethods } from '../check/args.js';
+import { OPTIMIZER_METHODS } from '../check/specs/methods.js';
 
 /** Fields every parameter group has, whatever the optimizer. */
 export interface GroupBase {
@@ -49,6 +54,15 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 export const nonNegative = (v: unknown): boolean => typeof v === 'number' && v >= 0;
 /** A number in [0, 1). @internal */
 export const inUnit = (v: unknown): boolean => typeof v === 'number' && v >= 0 && v < 1;
+/** A boolean option. @internal */
+export const isBool = (v: unknown): boolean => typeof v === 'boolean';
+
+/** The scheduler bookkeeping a group may carry; each a number when present. */
+const SCHEDULER_KEYS = ['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum'] as const;
+
+/** Options a group sets itself; validation rules that torch applies only to explicit options use it. */
+export type OwnOptions = ReadonlySet<string>;
+const NONE: OwnOptions = new Set();
 
 function isGroupList<O>(
   xs: readonly (Tensor | ParamGroupInit<O>)[],
@@ -76,15 +90,27 @@ export abstract class Optimizer<O extends object, S extends object> {
     options: Partial<O>,
   ) {
     this.defaults = { ...defaults, ...definedOnly(options) };
-    this.validate(this.defaults as ParamGroup<O>, name);
+    // torch checks the constructor's options as given, so all of them count as set explicitly.
+    this.validate(this.defaults as ParamGroup<O>, name, new Set(Object.keys(this.defaults)));
     const list = [...(params as readonly (Tensor | ParamGroupInit<O>)[])];
     if (list.length === 0) throw new OptimizerError(`${name}: got an empty parameter list`);
     if (isGroupList(list)) for (const g of list) this.addParamGroup(g);
     else this.addParamGroup({ params: list as Tensor[] } as unknown as ParamGroupInit<O>);
   }
 
-  /** Check one group's options; throw via `need` naming `where`. */
-  protected abstract validate(group: ParamGroup<O>, where: string): void;
+  /**
+   * Check one group's options; throw via `need` naming `where`. `own` lists the options this
+   * group set itself (empty for a group loaded from a state dict), for rules that torch checks
+   * only where an option is given (SGD's nesterov).
+   */
+  protected abstract validate(group: ParamGroup<O>, where: string, own: OwnOptions): void;
+  /**
+   * What each per-parameter state key holds, checked by loadStateDict. Without one (a custom
+   * optimizer), `step` must be a count and every other value a tensor of the parameter's shape.
+   */
+  protected stateSpec(): StateSpec | null {
+    return null;
+  }
   /** Fresh state of `p` (tensors must be `keep`-ed: they outlive the step's tidy). */
   protected abstract initState(p: Tensor, group: ParamGroup<O>): S;
   /** Update `p` in place from `grad`; runs under noGrad inside a tidy. */
@@ -116,7 +142,7 @@ export abstract class Optimizer<O extends object, S extends object> {
     // Own copies of array options (betas), so editing one group never changes another.
     for (const [k, v] of Object.entries(options)) if (Array.isArray(v)) options[k] = [...v];
     const merged = { ...options, params: [...params] } as ParamGroup<O>;
-    this.validate(merged, at);
+    this.validate(merged, at, new Set(Object.keys(definedOnly(own))));
     this.paramGroups.push(merged);
   }
 
@@ -148,6 +174,7 @@ export abstract class Optimizer<O extends object, S extends object> {
    */
   step<T = undefined>(closure?: () => T): T | undefined {
     const loss = closure ? enableGrad(closure) : undefined;
+    this.checkLive('step');
     noGrad(() =>
       tidy(() => {
         for (const group of this.paramGroups)
@@ -156,6 +183,26 @@ export abstract class Optimizer<O extends object, S extends object> {
       }),
     );
     return loss;
+  }
+
+  /**
+   * Throw before anything is updated if a parameter or its gradient was disposed: a disposed
+   * parameter has no `.grad`, so the loop would otherwise skip it silently and train the rest.
+   */
+  private checkLive(op: string): void {
+    this.paramGroups.forEach((g, gi) =>
+      g.params.forEach((p, i) => {
+        const what = `parameter ${i} of param group ${gi} (shape ${fmtShape(p.shape)})`;
+        if (p.disposed)
+          throw new DisposedTensorError(
+            `${this.name}.${op}: ${what} was disposed; an optimizer cannot update a disposed tensor (build a new optimizer over the live parameters)`,
+          );
+        if (p.grad?.disposed)
+          throw new DisposedTensorError(
+            `${this.name}.${op}: the gradient of ${what} was disposed; reset gradients with zeroGrad() instead of disposing them`,
+          );
+      }),
+    );
   }
 
   /** The state of `p`, created on first use. */
@@ -186,19 +233,30 @@ export abstract class Optimizer<O extends object, S extends object> {
 
   /**
    * Replace the state and group options with a state dict from `stateDict()` (either key style),
-   * or torch's `state_dict()` converted to plain values; tensors are copied onto each parameter's
-   * device and dtype. The group layout (count and sizes) must match.
+   * or torch's `state_dict()` converted to plain values; tensors (or nested arrays, or numbers for
+   * a one-element parameter) are copied onto each parameter's device and dtype. The group layout
+   * (count and sizes) must match. All or nothing: the whole dict is checked first, and a failure
+   * leaves the optimizer exactly as it was.
    * @example
    * opt.loadStateDict(saved);
    */
   loadStateDict(sd: OptimizerStateDict): void {
-    const next = importState(this.name, this.paramGroups, sd);
-    // Options missing from the saved groups (e.g. from an older torch) keep this optimizer's defaults.
-    next.groups = next.groups.map((g) => ({ ...this.defaults, ...g }));
+    const where = `${this.name}.loadStateDict`;
+    const next = importState(where, this.paramGroups, sd, this.stateSpec());
     try {
-      next.groups.forEach((g, i) =>
-        this.validate(g as ParamGroup<O>, `${this.name}.loadStateDict (param group ${i})`),
-      );
+      // Options missing from the saved groups (e.g. from an older torch) keep this optimizer's defaults.
+      next.groups = next.groups.map((g) => {
+        const merged: Record<string, unknown> = { ...this.defaults, ...g };
+        for (const [k, v] of Object.entries(merged)) if (Array.isArray(v)) merged[k] = [...v];
+        return merged as unknown as GroupBase;
+      });
+      next.groups.forEach((g, i) => {
+        const at = `${where} (param group ${i})`;
+        this.validate(g as ParamGroup<O>, at, NONE);
+        for (const k of SCHEDULER_KEYS)
+          if (g[k] !== undefined && !(typeof g[k] === 'number' && Number.isFinite(g[k])))
+            throw new OptimizerError(`${at}: ${k} must be a finite number, got ${describe(g[k])}`);
+      });
     } catch (e) {
       disposeState(next.state);
       throw e;
@@ -214,3 +272,6 @@ export abstract class Optimizer<O extends object, S extends object> {
     this.state.clear();
   }
 }
+
+// Public methods check their arguments against their specs (check/specs/methods.ts) first.
+guardMethods(Optimizer, OPTIMIZER_METHODS);

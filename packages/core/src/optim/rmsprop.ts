@@ -3,7 +3,10 @@ import type { Tensor } from '../tensor.js';
 import { keep } from '../scope.js';
 import { zerosLike } from '../ops/creation.js';
 import { need } from './errors.js';
-import { Optimizer, nonNegative, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, isBool, nonNegative, type ParamGroup, type Params } from './optimizer.js';
+import type { StateSpec } from './state-dict.js';
+import { checkArgs } from '../check/args.js';
+import { OPTIM } from '../check/specs/optim.js';
 
 export interface RMSpropOptions {
   /** Learning rate (default 1e-2). */
@@ -69,6 +72,7 @@ export function rmspropUpdate(
  */
 export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
   constructor(params: Params<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
+    checkArgs(OPTIM.RMSprop, [params, options], arguments.length);
     super(
       'RMSprop',
       params,
@@ -91,6 +95,13 @@ export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
     need(nonNegative(g.momentum), where, 'momentum', g.momentum, '≥ 0');
     need(nonNegative(g.weightDecay), where, 'weightDecay', g.weightDecay, '≥ 0');
     need(nonNegative(g.alpha), where, 'alpha', g.alpha, '≥ 0');
+    need(isBool(g.centered), where, 'centered', g.centered, 'true or false');
+    need(isBool(g.maximize), where, 'maximize', g.maximize, 'true or false');
+  }
+
+  /** The momentum buffer and gradient average are created when first needed. */
+  protected override stateSpec(): StateSpec {
+    return { step: 'step', squareAvg: 'tensor', momentumBuffer: 'optional', gradAvg: 'optional' };
   }
 
   protected initState(p: Tensor, g: ParamGroup<RMSpropOptions>): RMSpropState {

@@ -6,7 +6,17 @@ import { isFloat } from '../dtype.js';
 import { execFusedAs } from '../ops/dispatch.js';
 import { overridesEnabled } from '../ops/reduce.js';
 import { need } from './errors.js';
-import { Optimizer, nonNegative, type ParamGroup, type Params } from './optimizer.js';
+import {
+  Optimizer,
+  isBool,
+  nonNegative,
+  type OwnOptions,
+  type ParamGroup,
+  type Params,
+} from './optimizer.js';
+import type { StateSpec } from './state-dict.js';
+import { checkArgs } from '../check/args.js';
+import { OPTIM } from '../check/specs/optim.js';
 
 export interface SGDOptions {
   /** Learning rate (default 1e-3, as in torch ≥ 2.2; torch 1.x required it). */
@@ -92,6 +102,7 @@ function fusedSgd(p: Tensor, grad: Tensor, state: SGDState, g: ParamGroup<SGDOpt
  */
 export class SGD extends Optimizer<SGDOptions, SGDState> {
   constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> = {}) {
+    checkArgs(OPTIM.SGD, [params, options], arguments.length);
     super(
       'SGD',
       params,
@@ -100,18 +111,27 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
     );
   }
 
-  protected validate(g: ParamGroup<SGDOptions>, where: string): void {
+  protected validate(g: ParamGroup<SGDOptions>, where: string, own: OwnOptions): void {
     need(nonNegative(g.lr), where, 'lr', g.lr, '≥ 0');
     need(nonNegative(g.momentum), where, 'momentum', g.momentum, '≥ 0');
     need(Number.isFinite(g.dampening), where, 'dampening', g.dampening, 'a finite number');
     need(nonNegative(g.weightDecay), where, 'weightDecay', g.weightDecay, '≥ 0');
+    need(isBool(g.nesterov), where, 'nesterov', g.nesterov, 'true or false');
+    need(isBool(g.maximize), where, 'maximize', g.maximize, 'true or false');
+    // As torch: the rule binds where nesterov is given (the constructor's options, or a group
+    // that sets it). A group that inherits nesterov and sets momentum 0 trains as plain SGD,
+    // since Nesterov's term is part of the momentum update; torch 1.13 does the same.
     need(
-      !g.nesterov || (g.momentum > 0 && g.dampening === 0),
+      !g.nesterov || !own.has('nesterov') || (g.momentum > 0 && g.dampening === 0),
       where,
       'nesterov',
       g.nesterov,
       'false unless momentum > 0 and dampening = 0 (Nesterov momentum needs momentum and no dampening)',
     );
+  }
+
+  protected override stateSpec(): StateSpec {
+    return { momentumBuffer: 'nullable' };
   }
 
   protected initState(): SGDState {

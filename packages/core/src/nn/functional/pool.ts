@@ -2,8 +2,9 @@
  * Pooling as composites over the same unfolded windows as convolution: max takes the first
  * maximum of each window (so its gradient goes to that element, as torch's does), or runs the
  * backend's fused `maxPool2d` with a scatter of the gradient to its indices; average sums
- * and divides by torch's count. Adaptive average pooling is two small matmuls with averaging
- * matrices, since its windows differ in size.
+ * and divides by torch's count. The 1-d forms pool [N,C,L] as [N,C,1,L] with a 1 × k kernel.
+ * Adaptive average pooling is two small matmuls with averaging matrices, since its windows
+ * differ in size.
  */
 import { ShapeError, fmtShape } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
@@ -15,8 +16,16 @@ import { isFloat, typedArrayFor } from '../../dtype.js';
 import { sizeOf } from '../../shape.js';
 import type { GradRule } from '../../autograd/node.js';
 import type { Pool2dParams } from '../../backend/types.js';
-import { expectRank, ntuple, type SpatialArg, windowCount } from './args.js';
-import { unfold, type WindowAxis } from './im2col.js';
+import { expectRank, ntuple, type SpatialArg } from './args.js';
+import {
+  type PoolAxis,
+  type PoolSpec,
+  planes,
+  poolAxes,
+  poolWindows,
+  spec1d,
+  spec2d,
+} from './pool-axes.js';
 
 export interface MaxPool2dOptions {
   /** Step between windows (default: the kernel size). */
@@ -24,13 +33,29 @@ export interface MaxPool2dOptions {
   /** Implicit −∞ padding per side, at most half the kernel (default 0). */
   padding?: SpatialArg;
   dilation?: SpatialArg;
-  /** Use ⌈⌉ instead of ⌊⌋ for the output size, so partial windows at the end count. */
+  /**
+   * Use ⌈⌉ instead of ⌊⌋ for the output size, so partial windows at the end count (torch's rule:
+   * the last window must start inside the input or the left padding).
+   */
   ceilMode?: boolean;
   /**
    * Also return, as int32, the index of each maximum within its input H·W plane (h·W + w), as
    * torch's `return_indices` (default false).
    */
   returnIndices?: boolean;
+}
+
+/** maxPool1d takes the same options, each a number (or a one-element array). */
+export type MaxPool1dOptions = MaxPool2dOptions;
+
+/** torch's avg_pool1d options (no divisor override). */
+export interface AvgPool1dOptions {
+  stride?: SpatialArg | null;
+  padding?: SpatialArg;
+  /** Use ⌈⌉ for the output length; the last window may overhang the end (see avgPool2d). */
+  ceilMode?: boolean;
+  /** Count zero padding in the divisor (default true, as torch). */
+  countIncludePad?: boolean;
 }
 
 export interface AvgPool2dOptions {
@@ -43,57 +68,26 @@ export interface AvgPool2dOptions {
   divisorOverride?: number | null;
 }
 
-interface PoolAxis extends WindowAxis {
-  /** Input length without padding, and the padding before it. */
-  input: number;
-  pad: number;
-}
-
-/** Resolve the window of each spatial dim; pads the end too when ceil mode needs a partial window. */
-function poolAxes(
-  op: string,
-  x: Tensor,
-  kernelSize: SpatialArg,
-  o: {
-    stride?: SpatialArg | null;
-    padding?: SpatialArg;
-    dilation?: SpatialArg;
-    ceilMode?: boolean;
-  },
-): [PoolAxis, PoolAxis] {
-  const k = ntuple(op, 'kernelSize', kernelSize, 2);
-  const s = o.stride === null || o.stride === undefined ? k : ntuple(op, 'stride', o.stride, 2);
-  const p = ntuple(op, 'padding', o.padding ?? 0, 2, 0);
-  const d = ntuple(op, 'dilation', o.dilation ?? 1, 2);
-  if (p.some((pi, i) => 2 * pi > k[i]!))
-    throw new ShapeError(
-      `${op}: padding ${fmtShape(p)} must be at most half the kernel size ${fmtShape(k)}`,
-    );
-  const sizes = x.shape.slice(-2);
-  return sizes.map((n, i) => {
-    const out = windowCount(n, p[i]!, p[i]!, k[i]!, s[i]!, d[i]!, o.ceilMode ?? false);
-    if (out < 1)
-      throw new ShapeError(
-        `${op}: kernel ${k.join('x')} (dilation ${d.join('x')}, padding ${p.join('x')}) does not fit input of shape ${fmtShape(x.shape)}`,
-      );
-    // Extent the windows actually read; ≥ n + p except in ceil mode, where the last one may overhang.
-    const size = Math.max(n + 2 * p[i]!, (out - 1) * s[i]! + d[i]! * (k[i]! - 1) + 1);
-    return { input: n, pad: p[i]!, size, kernel: k[i]!, stride: s[i]!, dilation: d[i]!, out };
-  }) as [PoolAxis, PoolAxis];
-}
-
-/** Windows of every channel: x [N,C,H,W] → [N·C, L, K], padded with `fill`. */
-function poolWindows(x: Tensor, h: PoolAxis, w: PoolAxis, fill: number): Tensor {
-  const [n, c] = x.shape as [number, number];
-  const planes = x.reshape([n * c, 1, h.input, w.input]);
-  const widths = [w.pad, w.size - w.input - w.pad, h.pad, h.size - h.input - h.pad];
-  return unfold(widths.some((v) => v > 0) ? planes.pad(widths, 'constant', fill) : planes, h, w);
-}
-
 /** Accept [C,H,W] like torch by adding and removing a batch dim. */
 function batched(op: string, x: Tensor, fn: (x4: Tensor) => Tensor): Tensor {
   expectRank(op, x, [3, 4], 'input of shape [N,C,H,W] or [C,H,W]');
   return x.ndim === 3 ? tidy(() => fn(x.unsqueeze(0)).squeeze(0)) : fn(x);
+}
+
+/** Max pooling of the planes of x under `sp`; values, and indices when asked for. */
+function maxPoolAs(
+  op: string,
+  x: Tensor,
+  sp: PoolSpec,
+  withIndices: boolean,
+): Tensor | [Tensor, Tensor] {
+  const pl = planes(op, x);
+  return tidy(() => {
+    const [h, w] = poolAxes(op, pl.x4, sp, x.shape);
+    const [values, indices] =
+      fusedMaxPool2d(pl.x4, h, w, sp.ceilMode) ?? maxPoolComposite(pl.x4, h, w, withIndices);
+    return withIndices ? [pl.back(values), pl.back(indices!)] : pl.back(values);
+  });
 }
 
 /**
@@ -122,16 +116,33 @@ export function maxPool2d(
   kernelSize: SpatialArg,
   opts: MaxPool2dOptions = {},
 ): Tensor | [Tensor, Tensor] {
-  expectRank('maxPool2d', x, [3, 4], 'input of shape [N,C,H,W] or [C,H,W]');
-  return tidy(() => {
-    const x4 = x.ndim === 3 ? x.unsqueeze(0) : x;
-    const [h, w] = poolAxes('maxPool2d', x4, kernelSize, opts);
-    const withIndices = opts.returnIndices ?? false;
-    const [values, indices] =
-      fusedMaxPool2d(x4, h, w, opts.ceilMode ?? false) ?? maxPoolComposite(x4, h, w, withIndices);
-    const unbatch = (t: Tensor) => (x.ndim === 3 ? t.squeeze(0) : t);
-    return withIndices ? [unbatch(values), unbatch(indices!)] : unbatch(values);
-  });
+  const sp = spec2d('maxPool2d', kernelSize, opts);
+  return maxPoolAs('maxPool2d', x, sp, opts.returnIndices ?? false);
+}
+
+/**
+ * 1-D max pooling over x [N,C,L] or [C,L]; with `returnIndices`, `[values, indices]` (each
+ * index is the position along L, as torch's).
+ * @example
+ * nn.F.maxPool1d(fl.tensor([[[1, 3, 2, 5, 4]]]), 2, { ceilMode: true }).toArray(); // [[[3, 5, 4]]]
+ */
+export function maxPool1d(
+  x: Tensor,
+  kernelSize: SpatialArg,
+  opts: MaxPool1dOptions & { returnIndices: true },
+): [Tensor, Tensor];
+export function maxPool1d(
+  x: Tensor,
+  kernelSize: SpatialArg,
+  opts?: MaxPool1dOptions & { returnIndices?: false },
+): Tensor;
+export function maxPool1d(
+  x: Tensor,
+  kernelSize: SpatialArg,
+  opts: MaxPool1dOptions = {},
+): Tensor | [Tensor, Tensor] {
+  const sp = spec1d('maxPool1d', kernelSize, opts);
+  return maxPoolAs('maxPool1d', x, sp, opts.returnIndices ?? false);
 }
 
 function maxPoolComposite(
@@ -213,6 +224,9 @@ const maxPoolRule: GradRule<never> = {
 function fusedMaxPool2d(x: Tensor, h: PoolAxis, w: PoolAxis, ceilMode: boolean): Tensor[] | null {
   const kernel = overridesEnabled() ? x.storage.backend.overrides?.maxPool2d : undefined;
   if (!kernel || !isFloat(x.dtype) || x.size === 0) return null;
+  // A kernel longer than the padded input (possible only in ceil mode) is left to the composite:
+  // the backends' kernels size such an axis as empty rather than as torch's one overhanging window.
+  if ([h, w].some((a) => a.input + 2 * a.pad < a.dilation * (a.kernel - 1) + 1)) return null;
   const p: Pool2dParams = {
     kernel: [h.kernel, w.kernel],
     stride: [h.stride, w.stride],
@@ -240,11 +254,17 @@ function windowLengths(a: PoolAxis, includePad: boolean): number[] {
 }
 
 /** The divisor per output pixel: a number when all windows agree, else an [OH·OW] tensor. */
-function avgDivisor(x: Tensor, h: PoolAxis, w: PoolAxis, o: AvgPool2dOptions): number | Tensor {
+function avgDivisor(
+  op: string,
+  x: Tensor,
+  h: PoolAxis,
+  w: PoolAxis,
+  o: AvgPool2dOptions,
+): number | Tensor {
   if (o.divisorOverride !== undefined && o.divisorOverride !== null) {
     if (!Number.isInteger(o.divisorOverride) || o.divisorOverride === 0)
       throw new ShapeError(
-        `avgPool2d: divisorOverride must be a non-zero integer, got ${o.divisorOverride}`,
+        `${op}: divisorOverride must be a non-zero integer, got ${o.divisorOverride}`,
       );
     return o.divisorOverride;
   }
@@ -258,21 +278,35 @@ function avgDivisor(x: Tensor, h: PoolAxis, w: PoolAxis, o: AvgPool2dOptions): n
   return upload(data, [counts.length], x.dtype, x.device);
 }
 
+/** Average pooling of the planes of x under `sp` (no dilation: torch's avg pools have none). */
+function avgPoolAs(op: string, x: Tensor, sp: PoolSpec, opts: AvgPool2dOptions): Tensor {
+  const pl = planes(op, x);
+  return tidy(() => {
+    const [h, w] = poolAxes(op, pl.x4, sp, x.shape);
+    const sums = poolWindows(pl.x4, h, w, 0).sum(2);
+    const [n, c] = pl.x4.shape as [number, number];
+    return pl.back(sums.div(avgDivisor(op, pl.x4, h, w, opts)).reshape([n, c, h.out, w.out]));
+  });
+}
+
 /**
  * 2-D average pooling over x [N,C,H,W] or [C,H,W] (torch's count_include_pad by default).
  * @example
  * nn.F.avgPool2d(fl.ones([1, 1, 4, 4]), 2).toArray(); // [[[[1, 1], [1, 1]]]]
  */
 export function avgPool2d(x: Tensor, kernelSize: SpatialArg, opts: AvgPool2dOptions = {}): Tensor {
-  return batched('avgPool2d', x, (x4) => {
-    const [h, w] = poolAxes('avgPool2d', x4, kernelSize, opts);
-    return tidy(() => {
-      const sums = poolWindows(x4, h, w, 0).sum(2);
-      return sums
-        .div(avgDivisor(x4, h, w, opts))
-        .reshape([x4.shape[0]!, x4.shape[1]!, h.out, w.out]);
-    });
-  });
+  const sp = spec2d('avgPool2d', kernelSize, { ...opts, dilation: 1 });
+  return avgPoolAs('avgPool2d', x, sp, opts);
+}
+
+/**
+ * 1-D average pooling over x [N,C,L] or [C,L] (torch's count_include_pad by default).
+ * @example
+ * nn.F.avgPool1d(fl.tensor([[[1, 2, 3, 4, 5]]]), 2, { ceilMode: true }).toArray(); // [[[1.5, 3.5, 5]]]
+ */
+export function avgPool1d(x: Tensor, kernelSize: SpatialArg, opts: AvgPool1dOptions = {}): Tensor {
+  const sp = spec1d('avgPool1d', kernelSize, { ...opts, dilation: 1 });
+  return avgPoolAs('avgPool1d', x, sp, { countIncludePad: opts.countIncludePad });
 }
 
 /** [out, n] matrix whose row i averages torch's adaptive window ⌊i·n/out⌋ … ⌈(i+1)·n/out⌉. */

@@ -1,6 +1,8 @@
 /** Binary cross-entropy on probabilities and on logits (the stable softplus form). */
 import { FlintError } from '../../errors.js';
 import { noGrad } from '../../autograd/mode.js';
+import { record } from '../../autograd/record.js';
+import type { GradRule } from '../../autograd/node.js';
 import { tidy } from '../../scope.js';
 import type { Tensor } from '../../tensor.js';
 import { maximum } from '../../ops/elementwise.js';
@@ -32,6 +34,41 @@ function checkBinary(op: string, input: Tensor, target: Tensor, opts: BCELossOpt
   return reduction;
 }
 
+/** torch's EPSILON in the BCE backward: the float constant 1e-12, promoted as is for float64. */
+const BCE_EPS = Math.fround(1e-12);
+
+/**
+ * torch's closed-form BCE gradients rather than those of the clamped logs, which are NaN at
+ * p = 0 or 1 (0·∞ where the clamp's untaken side is differentiated): d/dp = (p − y)/max((1 − p)p,
+ * ε), finite everywhere, 0 where p = y ∈ {0, 1}; d/dy = log(1 − p) − log p, unclamped (±∞ at
+ * p = 0 or 1, as torch). Both are written with ops, so higher-order gradients work.
+ */
+const bceRule: GradRule<never> = {
+  saves: [0, 1],
+  grad: (g, c) => {
+    const [p, y] = [c.inputs[0]!, c.inputs[1]!];
+    const q = p.neg().add(1);
+    return [
+      c.needs[0] ? g.mul(p.sub(y)).div(maximum(q.mul(p), BCE_EPS)) : null,
+      c.needs[1] ? g.mul(q.log().sub(p.log())) : null,
+    ];
+  },
+};
+
+/** Per-element −[y·max(log p, −100) + (1 − y)·max(log(1 − p), −100)] with bceRule's gradient. */
+function bceElements(input: Tensor, target: Tensor): Tensor {
+  const out = noGrad(() =>
+    tidy(() => {
+      // torch clamps each log at −100 so that p = 0 or 1 gives a finite loss.
+      const logP = maximum(input.log(), -100);
+      const logQ = maximum(input.neg().add(1).log(), -100);
+      return target.mul(logP).add(target.neg().add(1).mul(logQ)).neg();
+    }),
+  );
+  record('binaryCrossEntropy', bceRule, [input, target], out, undefined);
+  return out;
+}
+
 /** @internal */
 export function binaryCrossEntropyAs(
   op: string,
@@ -47,10 +84,7 @@ export function binaryCrossEntropyAs(
       `${op}: every input element must be a probability in [0, 1]; use binaryCrossEntropyWithLogits for logits`,
     );
   return tidy(() => {
-    // torch clamps each log at −100 so that p = 0 or 1 gives a finite loss.
-    const logP = maximum(input.log(), -100);
-    const logQ = maximum(input.neg().add(1).log(), -100);
-    let loss = target.mul(logP).add(target.neg().add(1).mul(logQ)).neg();
+    let loss = bceElements(input, target);
     if (opts.weight) loss = loss.mul(opts.weight);
     return reduce(loss, reduction);
   });

@@ -28,6 +28,10 @@ import {
   binaryCrossEntropyWithLogitsAs,
 } from './binary.js';
 import { type KLDivLossOptions, klDivAs } from './divergence.js';
+import { checkArgs } from '../../check/args.js';
+import { NN } from '../../check/specs/nn.js';
+import { guardMethods } from '../../check/args.js';
+import { LOSS_FORWARD, forwardOf } from '../../check/specs/methods.js';
 
 abstract class Loss extends Module {
   readonly reduction: Reduction;
@@ -48,6 +52,7 @@ abstract class Loss extends Module {
  */
 export class MSELoss extends Loss {
   constructor(opts: LossOptions = {}) {
+    checkArgs(NN.MSELoss, [opts], arguments.length);
     super(opts);
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -62,6 +67,7 @@ export class MSELoss extends Loss {
  */
 export class L1Loss extends Loss {
   constructor(opts: LossOptions = {}) {
+    checkArgs(NN.L1Loss, [opts], arguments.length);
     super(opts);
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -77,6 +83,7 @@ export class L1Loss extends Loss {
 export class SmoothL1Loss extends Loss {
   readonly beta: number;
   constructor(opts: SmoothL1Options = {}) {
+    checkArgs(NN.SmoothL1Loss, [opts], arguments.length);
     super(opts);
     this.beta = opts.beta ?? 1;
   }
@@ -93,6 +100,7 @@ export class SmoothL1Loss extends Loss {
 export class HuberLoss extends Loss {
   readonly delta: number;
   constructor(opts: HuberOptions = {}) {
+    checkArgs(NN.HuberLoss, [opts], arguments.length);
     super(opts);
     this.delta = opts.delta ?? 1;
   }
@@ -123,6 +131,7 @@ abstract class WeightedLoss extends Loss {
 export class CrossEntropyLoss extends WeightedLoss {
   readonly labelSmoothing: number;
   constructor(opts: CrossEntropyOptions = {}) {
+    checkArgs(NN.CrossEntropyLoss, [opts], arguments.length);
     super(opts);
     this.labelSmoothing = opts.labelSmoothing ?? 0;
   }
@@ -144,6 +153,7 @@ export class CrossEntropyLoss extends WeightedLoss {
  */
 export class NLLLoss extends WeightedLoss {
   constructor(opts: NLLLossOptions = {}) {
+    checkArgs(NN.NLLLoss, [opts], arguments.length);
     super(opts);
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -159,6 +169,7 @@ export class NLLLoss extends WeightedLoss {
  */
 export class BCELoss extends Loss {
   constructor(opts: BCELossOptions = {}) {
+    checkArgs(NN.BCELoss, [opts], arguments.length);
     super(opts);
     this.registerBuffer('weight', opts.weight ?? null);
   }
@@ -175,6 +186,7 @@ export class BCELoss extends Loss {
  */
 export class BCEWithLogitsLoss extends Loss {
   constructor(opts: BCEWithLogitsLossOptions = {}) {
+    checkArgs(NN.BCEWithLogitsLoss, [opts], arguments.length);
     super(opts);
     this.registerBuffer('weight', opts.weight ?? null);
     this.registerBuffer('pos_weight', opts.posWeight ?? null);
@@ -199,6 +211,7 @@ export class KLDivLoss extends Module {
   readonly reduction: NonNullable<KLDivLossOptions['reduction']>;
   readonly logTarget: boolean;
   constructor(opts: KLDivLossOptions = {}) {
+    checkArgs(NN.KLDivLoss, [opts], arguments.length);
     super();
     this.reduction = opts.reduction ?? 'mean';
     this.logTarget = opts.logTarget ?? false;
@@ -210,3 +223,8 @@ export class KLDivLoss extends Module {
     return `reduction='${this.reduction}', logTarget=${this.logTarget}`;
   }
 }
+
+// Public methods check their arguments against their specs (check/specs/methods.ts) first.
+const LOSSES = { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss };
+for (const [loss, cls] of Object.entries({ ...LOSSES, BCEWithLogitsLoss, KLDivLoss }))
+  guardMethods(cls, forwardOf(loss, LOSS_FORWARD));

@@ -3,6 +3,9 @@ import { FlintError } from '../../errors.js';
 import { tidy } from '../../scope.js';
 import type { Tensor } from '../../tensor.js';
 import { where } from '../../ops/elementwise.js';
+import { noGrad } from '../../autograd/mode.js';
+import { record } from '../../autograd/record.js';
+import type { GradRule } from '../../autograd/node.js';
 import { type Reduction, checkFloat, checkReduction, checkSameShape, reduce } from './checks.js';
 
 export interface LossOptions {
@@ -25,6 +28,29 @@ function difference(op: string, input: Tensor, target: Tensor, reduction: string
   checkFloat(op, 'target', target);
   checkSameShape(op, input, target);
   return input.sub(target);
+}
+
+/**
+ * torch's β = 0 smooth-L1 gradient. Its backward tests x ≤ −β first, with x = input − target for
+ * the input and x = target − input for the target, so at input = target both gradients are −1
+ * (autograd of |d| would give 0 and 0).
+ */
+const l1Rule: GradRule<never> = {
+  saves: [0, 1],
+  grad: (g, c) => {
+    const d = c.inputs[0]!.sub(c.inputs[1]!);
+    return [
+      c.needs[0] ? where(d.le(0), g.neg(), g) : null,
+      c.needs[1] ? where(d.ge(0), g.neg(), g) : null,
+    ];
+  },
+};
+
+/** |input − target| with l1Rule's gradient. */
+function absDifference(op: string, input: Tensor, target: Tensor, reduction: string): Tensor {
+  const out = noGrad(() => tidy(() => difference(op, input, target, reduction).abs()));
+  record(op, l1Rule, [input, target], out, undefined);
+  return out;
 }
 
 /** @internal Named entry points: modules pass their class name for error messages. */
@@ -58,8 +84,8 @@ export function smoothL1LossAs(
   const beta = opts.beta ?? 1;
   if (!(beta >= 0)) throw new FlintError(`${op}: beta must be non-negative, got ${beta}`);
   return tidy(() => {
+    if (beta === 0) return reduce(absDifference(op, input, target, r), r);
     const a = difference(op, input, target, r).abs();
-    if (beta === 0) return reduce(a, r);
     return reduce(where(a.lt(beta), a.square().mul(0.5 / beta), a.sub(0.5 * beta)), r);
   });
 }

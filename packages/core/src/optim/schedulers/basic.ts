@@ -4,6 +4,8 @@
  */
 import { need } from '../errors.js';
 import { LRScheduler, type SchedulableOptimizer } from './scheduler.js';
+import { checkArgs } from '../../check/args.js';
+import { OPTIM } from '../../check/specs/optim.js';
 
 const positiveInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
 const isNumber = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
@@ -24,7 +26,9 @@ export interface StepLROptions {
 export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
-  constructor(optimizer: SchedulableOptimizer, { stepSize, gamma = 0.1 }: StepLROptions) {
+  constructor(optimizer: SchedulableOptimizer, opts: StepLROptions) {
+    checkArgs(OPTIM.StepLR, [optimizer, opts], arguments.length);
+    const { stepSize, gamma = 0.1 } = opts;
     super(optimizer);
     need(positiveInt(stepSize), 'StepLR', 'stepSize', stepSize, 'a positive integer');
     need(isNumber(gamma), 'StepLR', 'gamma', gamma, 'a finite number');
@@ -57,7 +61,9 @@ export interface MultiStepLROptions {
 export class MultiStepLR extends LRScheduler {
   milestones: number[];
   gamma: number;
-  constructor(optimizer: SchedulableOptimizer, { milestones, gamma = 0.1 }: MultiStepLROptions) {
+  constructor(optimizer: SchedulableOptimizer, opts: MultiStepLROptions) {
+    checkArgs(OPTIM.MultiStepLR, [optimizer, opts], arguments.length);
+    const { milestones, gamma = 0.1 } = opts;
     super(optimizer);
     need(
       Array.isArray(milestones) && milestones.every(Number.isInteger),
@@ -97,10 +103,9 @@ export interface ConstantLROptions {
 export class ConstantLR extends LRScheduler {
   factor: number;
   totalIters: number;
-  constructor(
-    optimizer: SchedulableOptimizer,
-    { factor = 1 / 3, totalIters = 5 }: ConstantLROptions = {},
-  ) {
+  constructor(optimizer: SchedulableOptimizer, opts: ConstantLROptions = {}) {
+    checkArgs(OPTIM.ConstantLR, [optimizer, opts], arguments.length);
+    const { factor = 1 / 3, totalIters = 5 } = opts;
     super(optimizer);
     need(
       isNumber(factor) && factor >= 0 && factor <= 1,
@@ -150,10 +155,9 @@ export class LinearLR extends LRScheduler {
   startFactor: number;
   endFactor: number;
   totalIters: number;
-  constructor(
-    optimizer: SchedulableOptimizer,
-    { startFactor = 1 / 3, endFactor = 1, totalIters = 5 }: LinearLROptions = {},
-  ) {
+  constructor(optimizer: SchedulableOptimizer, opts: LinearLROptions = {}) {
+    checkArgs(OPTIM.LinearLR, [optimizer, opts], arguments.length);
+    const { startFactor = 1 / 3, endFactor = 1, totalIters = 5 } = opts;
     super(optimizer);
     need(
       isNumber(startFactor) && startFactor > 0 && startFactor <= 1,
@@ -194,7 +198,9 @@ export class LinearLR extends LRScheduler {
  */
 export class ExponentialLR extends LRScheduler {
   gamma: number;
-  constructor(optimizer: SchedulableOptimizer, { gamma }: { gamma: number }) {
+  constructor(optimizer: SchedulableOptimizer, opts: { gamma: number }) {
+    checkArgs(OPTIM.ExponentialLR, [optimizer, opts], arguments.length);
+    const { gamma } = opts;
     super(optimizer);
     need(isNumber(gamma), 'ExponentialLR', 'gamma', gamma, 'a finite number');
     this.gamma = gamma;
@@ -224,7 +230,9 @@ export interface CosineAnnealingLROptions {
 export class CosineAnnealingLR extends LRScheduler {
   tMax: number;
   etaMin: number;
-  constructor(optimizer: SchedulableOptimizer, { tMax, etaMin = 0 }: CosineAnnealingLROptions) {
+  constructor(optimizer: SchedulableOptimizer, opts: CosineAnnealingLROptions) {
+    checkArgs(OPTIM.CosineAnnealingLR, [optimizer, opts], arguments.length);
+    const { tMax, etaMin = 0 } = opts;
     super(optimizer);
     need(isNumber(tMax) && tMax > 0, 'CosineAnnealingLR', 'tMax', tMax, '> 0');
     need(isNumber(etaMin), 'CosineAnnealingLR', 'etaMin', etaMin, 'a finite number');
@@ -260,7 +268,9 @@ export type LrLambda = (epoch: number) => number;
  */
 export class LambdaLR extends LRScheduler {
   private readonly lrLambdas: LrLambda[];
-  constructor(optimizer: SchedulableOptimizer, { lrLambda }: { lrLambda: LrLambda | LrLambda[] }) {
+  constructor(optimizer: SchedulableOptimizer, opts: { lrLambda: LrLambda | LrLambda[] }) {
+    checkArgs(OPTIM.LambdaLR, [optimizer, opts], arguments.length);
+    const { lrLambda } = opts;
     super(optimizer);
     const n = optimizer.paramGroups.length;
     const fns = Array.isArray(lrLambda) ? lrLambda : Array.from({ length: n }, () => lrLambda);

@@ -4,7 +4,17 @@
  * milestone epochs.
  */
 import { OptimizerError } from '../errors.js';
-import { LRScheduler, loadPlainState, plainState, type SchedulableOptimizer } from './scheduler.js';
+import { describe } from '../../check/describe.js';
+import {
+  LRScheduler,
+  checkPlainState,
+  plainState,
+  type SchedulableOptimizer,
+} from './scheduler.js';
+import { checkArgs } from '../../check/args.js';
+import { OPTIM } from '../../check/specs/optim.js';
+import { guardMethods } from '../../check/args.js';
+import { CHAIN_METHODS, SEQUENTIAL_LR_METHODS } from '../../check/specs/methods.js';
 
 function checkSameOptimizer(
   where: string,
@@ -31,17 +41,24 @@ function nestedState(self: object, schedulers: readonly LRScheduler[]): Record<s
   return { ...plainState(self), schedulers: schedulers.map((s) => s.stateDict()) };
 }
 
+/** Check the outer fields and every inner scheduler's dict before changing any of them. */
 function loadNested(
-  self: object,
+  self: { optimizer: SchedulableOptimizer },
   schedulers: readonly LRScheduler[],
-  sd: Record<string, unknown>,
+  sd: unknown,
   where: string,
 ): void {
-  const { schedulers: inner, ...rest } = sd;
+  if (typeof sd !== 'object' || sd === null || Array.isArray(sd))
+    throw new OptimizerError(
+      `${where}: expected a state dict object (from stateDict()), got ${describe(sd)}`,
+    );
+  const { schedulers: inner, ...rest } = sd as Record<string, unknown>;
   if (!Array.isArray(inner) || inner.length !== schedulers.length)
     throw new OptimizerError(`${where}: expected state for ${schedulers.length} schedulers`);
-  loadPlainState(self, rest, where);
-  schedulers.forEach((s, i) => s.loadStateDict(inner[i] as Record<string, unknown>));
+  const own = checkPlainState(self, rest, where, self.optimizer.paramGroups.length);
+  const applies = schedulers.map((s, i) => s._prepareLoad(inner[i]));
+  Object.assign(self, own);
+  for (const apply of applies) apply();
 }
 
 /**
@@ -57,6 +74,7 @@ export class ChainedScheduler {
   private lastLr: number[];
 
   constructor(private readonly schedulers: LRScheduler[]) {
+    checkArgs(OPTIM.ChainedScheduler, [schedulers], arguments.length);
     this.optimizer = checkSameOptimizer('ChainedScheduler', schedulers);
     this.schedulers = [...schedulers];
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
@@ -100,8 +118,10 @@ export class SequentialLR {
 
   constructor(
     readonly optimizer: SchedulableOptimizer,
-    { schedulers, milestones }: SequentialLROptions,
+    opts: SequentialLROptions,
   ) {
+    checkArgs(OPTIM.SequentialLR, [optimizer, opts], arguments.length);
+    const { schedulers, milestones } = opts;
     checkSameOptimizer('SequentialLR', schedulers, optimizer);
     if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1)
       throw new OptimizerError(
@@ -135,3 +155,7 @@ export class SequentialLR {
     loadNested(this, this.schedulers, sd, 'SequentialLR.loadStateDict');
   }
 }
+
+// Public methods check their arguments against their specs (check/specs/methods.ts) first.
+guardMethods(ChainedScheduler, CHAIN_METHODS);
+guardMethods(SequentialLR, SEQUENTIAL_LR_METHODS);

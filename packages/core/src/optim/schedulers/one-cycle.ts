@@ -6,6 +6,8 @@
 import { OptimizerError, need } from '../errors.js';
 import type { GroupBase } from '../optimizer.js';
 import { LRScheduler, type SchedulableOptimizer } from './scheduler.js';
+import { checkArgs } from '../../check/args.js';
+import { OPTIM } from '../../check/specs/optim.js';
 
 export interface OneCycleLROptions {
   /** Peak lr, one for all groups or one per group. */
@@ -125,6 +127,7 @@ export class OneCycleLR extends LRScheduler {
   private readonly phases: Phase[];
 
   constructor(optimizer: SchedulableOptimizer, opts: OneCycleLROptions) {
+    checkArgs(OPTIM.OneCycleLR, [optimizer, opts], arguments.length);
     super(optimizer);
     const {
       pctStart = 0.3,

@@ -5,6 +5,10 @@
 import { Tensor } from '../../tensor.js';
 import { need } from '../errors.js';
 import { loadPlainState, plainState, type SchedulableOptimizer } from './scheduler.js';
+import { checkArgs } from '../../check/args.js';
+import { OPTIM } from '../../check/specs/optim.js';
+import { guardMethods } from '../../check/args.js';
+import { PLATEAU_METHODS } from '../../check/specs/methods.js';
 
 export interface ReduceLROnPlateauOptions {
   /** 'min' (default): lower is better; 'max': higher is better. */
@@ -51,6 +55,7 @@ export class ReduceLROnPlateau {
     readonly optimizer: SchedulableOptimizer,
     opts: ReduceLROnPlateauOptions = {},
   ) {
+    checkArgs(OPTIM.ReduceLROnPlateau, [optimizer, opts], arguments.length);
     const {
       mode = 'min',
       factor = 0.1,
@@ -149,9 +154,14 @@ export class ReduceLROnPlateau {
   stateDict(): Record<string, unknown> {
     return plainState(this);
   }
+  /** Restore a `stateDict()`; the whole dict is checked first, so a bad one changes nothing. */
   loadStateDict(sd: Record<string, unknown>): void {
-    loadPlainState(this, sd, 'ReduceLROnPlateau.loadStateDict');
+    const groups = this.optimizer.paramGroups.length;
+    loadPlainState(this, sd, 'ReduceLROnPlateau.loadStateDict', groups);
     // JSON writes the initial ±Infinity as null.
     if (this.best === null) this.best = this.mode === 'min' ? Infinity : -Infinity;
   }
 }
+
+// Public methods check their arguments against their specs (check/specs/methods.ts) first.
+guardMethods(ReduceLROnPlateau, PLATEAU_METHODS);

@@ -6,7 +6,12 @@
  * closed form, used when SequentialLR jumps a scheduler to epoch 0.
  */
 import { OptimizerError } from '../errors.js';
+import { describe, quote } from '../../check/describe.js';
 import type { GroupBase } from '../optimizer.js';
+import { checkArgs } from '../../check/args.js';
+import { OPTIM } from '../../check/specs/optim.js';
+import { guardMethods } from '../../check/args.js';
+import { SCHEDULER_METHODS } from '../../check/specs/methods.js';
 
 /** What a scheduler needs of an optimizer (every `fl.optim` optimizer has it). */
 export interface SchedulableOptimizer {
@@ -38,16 +43,88 @@ export function plainState(obj: object): Record<string, unknown> {
   );
 }
 
-/** @internal Assign the keys of `sd` that `obj` already has as plain data. */
-export function loadPlainState(obj: object, sd: Record<string, unknown>, where: string): void {
+/** String fields with a fixed set of values. */
+const ENUMS: Readonly<Record<string, readonly string[]>> = {
+  mode: ['min', 'max'],
+  thresholdMode: ['rel', 'abs'],
+  annealStrategy: ['cos', 'linear'],
+};
+/** Counters and integer options (lastEpoch is −1 before a scheduler's first step). */
+const INTEGERS = new Set([
+  'lastEpoch',
+  'stepCount',
+  'numBadEpochs',
+  'cooldownCounter',
+  'totalSteps',
+  'totalIters',
+  'stepSize',
+  'patience',
+  'cooldown',
+]);
+/** Arrays with one entry per param group. */
+const PER_GROUP = new Set(['baseLrs', 'lastLr', 'minLrs']);
+/** Numbers JSON may have written as null (±Infinity): ReduceLROnPlateau's initial `best`. */
+const NULLABLE = new Set(['best']);
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Why `v` cannot replace the field `key` whose current value is `cur`, or null if it can. */
+function mismatch(key: string, cur: unknown, v: unknown, groups: number): string | null {
+  if (cur === null) return isPlain(v) ? null : 'plain data';
+  if (typeof cur === 'number') {
+    if (v === null && NULLABLE.has(key)) return null;
+    if (typeof v !== 'number') return 'a number';
+    return INTEGERS.has(key) && !(Number.isSafeInteger(v) && v >= -1) ? 'an integer ≥ −1' : null;
+  }
+  if (typeof cur === 'string') {
+    const allowed = ENUMS[key];
+    if (allowed)
+      return allowed.includes(v as string) ? null : allowed.map((a) => `'${a}'`).join(' or ');
+    return typeof v === 'string' ? null : 'a string';
+  }
+  if (typeof cur === 'boolean') return typeof v === 'boolean' ? null : 'true or false';
+  // Arrays: every scheduler array holds numbers (lrs, milestones).
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) return 'an array of numbers';
+  if (PER_GROUP.has(key) && v.length !== groups)
+    return `${groups} numbers (one per param group), not ${v.length}`;
+  return null;
+}
+
+/**
+ * @internal Check `sd` against the plain-data fields of `obj` (every key known, every value of
+ * the field's kind) and return copies of its values; `obj` is not touched, so a caller can check
+ * several schedulers before assigning any.
+ */
+export function checkPlainState(
+  obj: object,
+  sd: unknown,
+  where: string,
+  groups: number,
+): Record<string, unknown> {
+  if (!isRecord(sd))
+    throw new OptimizerError(
+      `${where}: expected a state dict object (from stateDict()), got ${describe(sd)}`,
+    );
   const own = plainState(obj);
+  const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(sd)) {
     if (!(k in own))
       throw new OptimizerError(
-        `${where}: unknown state key '${k}' (expected ${Object.keys(own).join(', ')})`,
+        `${where}: unknown state key ${quote(k)} (expected ${Object.keys(own).join(', ')})`,
       );
-    (obj as Record<string, unknown>)[k] = plainCopy(v);
+    const want = mismatch(k, own[k], v, groups);
+    if (want !== null)
+      throw new OptimizerError(`${where}: ${k} must be ${want}, got ${describe(v)}`);
+    out[k] = plainCopy(v);
   }
+  return out;
+}
+
+/** @internal Check `sd` fully, then assign it to the keys of `obj` that hold plain data. */
+export function loadPlainState(obj: object, sd: unknown, where: string, groups: number): void {
+  Object.assign(obj, checkPlainState(obj, sd, where, groups));
 }
 
 /**
@@ -64,6 +141,7 @@ export abstract class LRScheduler {
   protected lastLr: number[] = [];
 
   protected constructor(readonly optimizer: SchedulableOptimizer) {
+    checkArgs(OPTIM.LRScheduler, [optimizer], arguments.length);
     for (const g of optimizer.paramGroups) g.initialLr ??= g.lr;
     this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr!);
   }
@@ -122,7 +200,18 @@ export abstract class LRScheduler {
   stateDict(): Record<string, unknown> {
     return plainState(this);
   }
+  /** Restore a `stateDict()`; the whole dict is checked first, so a bad one changes nothing. */
   loadStateDict(sd: Record<string, unknown>): void {
-    loadPlainState(this, sd, `${this.constructor.name}.loadStateDict`);
+    this._prepareLoad(sd)();
+  }
+
+  /** @internal Check `sd` without changing anything; the returned function applies it. */
+  _prepareLoad(sd: unknown): () => void {
+    const where = `${this.constructor.name}.loadStateDict`;
+    const values = checkPlainState(this, sd, where, this.groups.length);
+    return () => Object.assign(this, values);
   }
 }
+
+// Public methods check their arguments against their specs (check/specs/methods.ts) first.
+guardMethods(LRScheduler, SCHEDULER_METHODS);

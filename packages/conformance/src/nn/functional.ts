@@ -1,0 +1,60 @@
+/**
+ * Functional forms that have no layer in Flint (the 1-d pools, ceil mode included) vs PyTorch
+ * (the `functional` section of fixtures/nn/nn-pool-norm.json): output, max-pool indices and the
+ * input gradient of Σ output · gradOutput, in float64.
+ */
+import * as fl from '@flint/core';
+import type { Case, CaseContext } from '../types.js';
+import { EXACT, assertClose, check } from '../harness/compare.js';
+import { type Enc, dtypesOf, expectEnc, loadNnFixture, tensorOf } from './common.js';
+
+export interface FunctionalCase {
+  id: string;
+  fn: 'maxPool1d' | 'avgPool1d';
+  args: unknown[];
+  options: Record<string, unknown>;
+  input: Enc;
+  gradOutput: Enc;
+  output: Enc;
+  indices?: Enc;
+  grads: { input: Enc };
+}
+
+type Fn = (x: fl.Tensor, ...rest: unknown[]) => fl.Tensor | [fl.Tensor, fl.Tensor];
+
+function run(ctx: CaseContext, c: FunctionalCase): void {
+  const fn = (fl.nn.F as unknown as Record<string, Fn>)[c.fn];
+  check(typeof fn === 'function', `fl.nn.F.${c.fn} is not a function`);
+  const x = tensorOf(c.input, true);
+  try {
+    fl.tidy(() => {
+      const out = fn!(x, ...c.args, c.options);
+      const [y, idx] = Array.isArray(out) ? out : [out, null];
+      expectEnc(ctx, y, c.output, 'output');
+      if (c.indices) {
+        check(idx !== null, 'indices were asked for but not returned');
+        check(idx!.dtype === 'int32', () => `indices dtype ${idx!.dtype}, expected int32`);
+        assertClose(Array.from(idx!.dataSync(), Number), c.indices.data, {
+          tol: EXACT,
+          what: 'indices',
+        });
+      }
+      y.backward(tensorOf(c.gradOutput));
+      expectEnc(ctx, x.grad, c.grads.input, 'input grad');
+    });
+  } finally {
+    x.dispose();
+  }
+}
+
+export function functionalCases(): Case[] {
+  const fx = loadNnFixture<{ functional?: FunctionalCase[] }>('nn-pool-norm.json');
+  return (fx.functional ?? []).map((c): Case => ({
+    id: `nn/F/${c.id}`,
+    layer: 'nn',
+    op: c.fn,
+    dtype: 'float64',
+    needs: { dtypes: dtypesOf(c.input, c.output) },
+    run: (ctx) => run(ctx, c),
+  }));
+}

@@ -1,7 +1,8 @@
 /**
  * Memory scopes. JS has no destructors and GPU/native memory is invisible to V8, so tensors made
  * inside `tidy(fn)` are disposed when `fn` returns, except those it returns (and those `keep`s).
- * Composites run inside the same mechanism so their intermediates never leak.
+ * Composites run inside the same mechanism so their intermediates never leak, and so does every
+ * Module's `forward` (`forwardScope`), where it is provably safe.
  */
 import type { Tensor } from './tensor.js';
 import { FlintError } from './errors.js';
@@ -19,16 +20,32 @@ export function track(t: Tensor): boolean {
 export type TensorContainer =
   Tensor | readonly TensorContainer[] | { readonly [k: string]: TensorContainer } | unknown;
 
-function collect(x: unknown, out: Set<Tensor>, depth = 0): void {
-  if (x === null || typeof x !== 'object' || depth > 8) return;
+const MAX_DEPTH = 8;
+
+function isPlain(x: object): boolean {
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Add the tensors in `x` (a tensor, or arrays and plain objects of them) to `out`. Returns false
+ * when `x` holds something it cannot see into (a class instance, Map, Promise, function, or
+ * nesting deeper than MAX_DEPTH), which may hide more tensors.
+ */
+function collect(x: unknown, out: Set<Tensor>, depth = 0): boolean {
+  if (typeof x === 'function') return false;
+  if (x === null || typeof x !== 'object') return true;
+  if (depth > MAX_DEPTH) return false;
   // An own-property test, not a property read: returned proxies (test matchers) may throw on reads.
   if (Object.prototype.hasOwnProperty.call(x, '_isTensor')) {
     out.add(x as Tensor);
-    return;
+    return true;
   }
-  if (Array.isArray(x)) for (const v of x) collect(v, out, depth + 1);
-  else if (Object.getPrototypeOf(x) === Object.prototype)
-    for (const v of Object.values(x as object)) collect(v, out, depth + 1);
+  let seen = true;
+  if (Array.isArray(x)) for (const v of x) seen = collect(v, out, depth + 1) && seen;
+  else if (isPlain(x)) for (const v of Object.values(x)) seen = collect(v, out, depth + 1) && seen;
+  else seen = false;
+  return seen;
 }
 
 /**
@@ -43,25 +60,55 @@ export function tidy<T>(fn: () => T): T {
   try {
     result = fn();
   } catch (e) {
-    endScope(undefined);
+    endScope(new Set());
     throw e;
   }
   if (result instanceof Promise) {
-    endScope(undefined);
+    endScope(new Set());
     throw new FlintError('tidy: fn returned a Promise; tidy only tracks synchronous work');
   }
-  endScope(result);
+  const keep = new Set<Tensor>();
+  collect(result, keep);
+  endScope(keep);
   return result;
 }
 
-function endScope(result: unknown): void {
-  const scope = scopes.pop()!;
+/**
+ * @internal The implicit scope of `Module.forward`. Its intermediates are invisible to the caller:
+ * the autograd graph holds what backward needs through its own references, so disposing them when
+ * `forward` returns lets a training loop without `tidy` stay flat. Kept: what `forward` returns and
+ * tensors stored on the module's fields (a cached mask, the last attention map). When the result
+ * holds something the scope cannot see into (a Promise, a class instance, a Map), everything is
+ * kept, exactly as without the scope.
+ */
+export function forwardScope<T>(owner: object, fn: () => T): T {
+  scopes.push([]);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    endScope(ownedBy(owner, new Set()));
+    throw e;
+  }
   const keep = new Set<Tensor>();
-  collect(result, keep);
+  endScope(collect(result, keep) ? ownedBy(owner, keep) : 'all');
+  return result;
+}
+
+/** `keep` plus the tensors held by `owner`'s own fields (not looking into child modules). */
+function ownedBy(owner: object, keep: Set<Tensor>): Set<Tensor> {
+  const top = scopes[scopes.length - 1]!;
+  if (top.every((t) => t._kept || t.disposed || keep.has(t))) return keep; // nothing to free
+  for (const v of Object.values(owner)) collect(v, keep);
+  return keep;
+}
+
+function endScope(keep: Set<Tensor> | 'all'): void {
+  const scope = scopes.pop()!;
   const parent = scopes[scopes.length - 1];
   for (const t of scope) {
     if (t._kept || t.disposed) continue;
-    if (!keep.has(t)) t.dispose();
+    if (keep !== 'all' && !keep.has(t)) t.dispose();
     else if (parent) parent.push(t);
     else t._register(); // leaves the last scope: from now on only the GC can reclaim it
   }

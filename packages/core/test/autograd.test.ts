@@ -169,3 +169,83 @@ describe('autograd', () => {
     expect(arr(g.grad)).toEqual([1, 0, 2]);
   });
 });
+
+describe('autograd and disposed tensors', () => {
+  it('backward through a disposed leaf is a DisposedTensorError naming the leaf, and changes no gradient', () => {
+    const w = f64([1, 2]);
+    const b = f64([1, 1]);
+    const loss = w
+      .mul(fl.tensor([3, 4], { dtype: 'float64' }))
+      .add(b)
+      .sum();
+    w.dispose();
+    expect(() => loss.backward()).toThrow(fl.DisposedTensorError);
+    expect(() => loss.backward()).toThrow(
+      /backward: the leaf tensor \[2\] float64 used as input 0 of 'mul' was disposed before backward\(\)/,
+    );
+    // Checked before any rule ran: the other leaf got nothing, and the graph is still whole.
+    expect(b.grad).toBeNull();
+    expect(loss.gradFn).not.toBeNull();
+  });
+
+  it('backward and fl.grad of a disposed output, and fl.grad of a disposed input, are typed errors', () => {
+    const x = f64([1, 2]);
+    const y = x.mul(x).sum();
+    y.dispose();
+    expect(() => y.backward()).toThrow(/backward: output 0 \(\[\] float64\) was disposed/);
+    expect(() => fl.grad(y, x)).toThrow(fl.DisposedTensorError);
+    const z = x.mul(3).sum();
+    x.dispose();
+    expect(() => fl.grad(z, x)).toThrow(/grad: input 0 \(\[2\] float64\) was disposed/);
+  });
+
+  it('a disposed leaf that fl.grad does not ask for is not an error', () => {
+    const x = f64([1, 2]);
+    const c = f64([5, 5]);
+    const y = x.mul(c).sum();
+    c.dispose();
+    expect(arr(fl.grad(y, x)[0]!)).toEqual([5, 5]);
+  });
+});
+
+describe('autograd memory', () => {
+  it('frees each node’s saved tensors as soon as backward has run its rule', () => {
+    // A chain of 20 exps saves 20 outputs. Freed at the end of the pass, they would all still be
+    // live when the last rule runs; freed as consumed, the live buffers fall as the pass goes.
+    const x = f64([0.1, 0.2, 0.3]);
+    // Only the graph holds the intermediates (as in a Module's forward).
+    const loss = fl.tidy(() => {
+      let h = x;
+      for (let i = 0; i < 20; i++) h = h.exp().mul(0.5);
+      return h.sum();
+    });
+    const seen: number[] = [];
+    const kernels = backend.kernels;
+    const mul: typeof kernels.mul = (...a) => {
+      seen.push(backend.stats().buffers);
+      return kernels.mul(...a);
+    };
+    // The kernel table is frozen; the backend object's `kernels` field is readonly only in its type.
+    const swap = backend as unknown as { kernels: typeof kernels };
+    swap.kernels = { ...kernels, mul };
+    try {
+      loss.backward();
+    } finally {
+      swap.kernels = kernels;
+    }
+    expect(seen.length).toBeGreaterThanOrEqual(20);
+    // The last rules run with ~20 fewer saved buffers than the first ones.
+    expect(seen[0]! - seen[seen.length - 1]!).toBeGreaterThanOrEqual(15);
+    expect(x.grad!.shape).toEqual([3]);
+  });
+
+  it('retainGraph keeps every saved tensor until the second pass', () => {
+    const x = f64([0.1, 0.2]);
+    const y = x.exp().exp().sum();
+    y.backward(undefined, { retainGraph: true });
+    const first = arr(x.grad);
+    x.grad = null;
+    y.backward();
+    expect(arr(x.grad)).toEqual(first);
+  });
+});

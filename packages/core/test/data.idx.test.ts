@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile, stat } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -16,6 +16,7 @@ import {
   scaleToUnit,
 } from '../src/data/idx.js';
 import { FASHION_MNIST_DIR, fashionMnist, mnist } from '../src/data/vision.js';
+import { requireData } from './data-gate.js';
 
 const RUNS = Number(process.env.FLINT_FUZZ_RUNS ?? 300);
 const backend = cpuBackend({ name: 'cpu-data-idx-test' });
@@ -192,10 +193,6 @@ describe('IDX', () => {
   });
 });
 
-async function has(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => null)) !== null;
-}
-
 describe('Fashion-MNIST and MNIST', () => {
   it('mnist({ dir }) reads a tiny generated set (raw images, gzipped labels, dotted names)', async () => {
     const d = join(dir, 'tiny');
@@ -256,12 +253,10 @@ describe('Fashion-MNIST and MNIST', () => {
   });
 
   it('loads the real Fashion-MNIST test split from the Debian package', async (ctx) => {
-    if (!(await has(join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz')))) {
-      console.log(
-        `skipped: ${FASHION_MNIST_DIR} not found (apt-get install dataset-fashion-mnist to run this test)`,
-      );
-      ctx.skip();
-    }
+    await requireData(ctx, {
+      path: join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz'),
+      debianPackage: 'dataset-fashion-mnist',
+    });
     const prev = process.env.FLINT_DATA;
     delete process.env.FLINT_DATA;
     try {

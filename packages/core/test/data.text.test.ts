@@ -1,10 +1,11 @@
-import { mkdtemp, rm, writeFile, stat } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as fl from '@flint/core';
 import { cpuBackend } from '@flint/backend-cpu';
 import { CharDataset, DICT_WORDS, loadWords } from '../src/data/text.js';
+import { requireData } from './data-gate.js';
 import { DataLoader } from '../src/data/loader.js';
 
 const backend = cpuBackend({ name: 'cpu-data-text-test' });
@@ -98,11 +99,8 @@ describe('word lists', () => {
     ]);
   });
 
-  it('reads /usr/share/dict/words when wamerican is installed', async (ctx) => {
-    if (!(await stat(DICT_WORDS).catch(() => null))) {
-      console.log(`skipped: ${DICT_WORDS} not found (apt-get install wamerican to run this test)`);
-      ctx.skip();
-    }
+  it('reads /usr/share/dict/words (Debian package wamerican)', async (ctx) => {
+    await requireData(ctx, { path: DICT_WORDS, debianPackage: 'wamerican' });
     const ds = await CharDataset.fromWordList({ maxWords: 2000 }, { seqLen: 16 });
     expect(ds.length + ds.skipped).toBe(2000);
     expect(ds.chars.slice(1).join('')).toMatch(/^[a-z]+$/);

@@ -1,15 +1,18 @@
 /**
  * The backward pass: topological order over the tape from the outputs, each node's rule run once
  * with the summed gradient of its output, results accumulated into leaves' `.grad` (backward) or
- * returned (grad). Intermediate gradients live in a scope and are freed when the pass ends.
+ * returned (grad). Each intermediate gradient is freed as soon as nothing needs it; unless the
+ * graph is retained, each node's saved tensors go as soon as its rule has run, and the tape at the
+ * end.
  */
-import { GradError, ShapeError, fmtShape } from '../errors.js';
+import { DisposedTensorError, GradError, ShapeError, fmtShape } from '../errors.js';
 import { shapesEqual } from '../shape.js';
 import { keep, tidy, track } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { enableGrad, noGrad } from './mode.js';
-import type { Node } from './node.js';
+import type { Edge, Node } from './node.js';
 import { alias } from './record.js';
+import { noteBackward } from './leaks.js';
 import { onesLike, zerosLike } from '../ops/creation.js';
 
 export interface BackwardOptions {
@@ -71,7 +74,80 @@ function seedGrads(
   });
 }
 
-type Sink = (leaf: Tensor, g: Tensor) => void;
+const desc = (t: Tensor) => `${fmtShape(t.shape)} ${t.dtype}`;
+
+/** Outputs (and fl.grad's inputs) must be live: a disposed one has no data and no graph. */
+function requireLive(op: string, what: string, ts: readonly Tensor[]): void {
+  const i = ts.findIndex((t) => t.disposed);
+  if (i >= 0)
+    throw new DisposedTensorError(
+      `${op}: ${what} ${i} (${desc(ts[i]!)}) was disposed before ${op}()`,
+    );
+}
+
+/**
+ * backward() stores each leaf's gradient in its `.grad`, which a disposed leaf no longer has: it
+ * would be lost silently. Checked before any rule runs, so a failing call changes no gradient and
+ * leaves the graph intact.
+ */
+function requireLiveLeaves(order: readonly Node[]): void {
+  for (const node of order)
+    node.edges.forEach((e, i) => {
+      if (e?.leaf?.disposed)
+        throw new DisposedTensorError(
+          `backward: the leaf tensor ${desc(e.leaf)} used as input ${i} of '${node.name}' was ` +
+            `disposed before backward(), so its gradient has nowhere to go; keep the tensors you ` +
+            `differentiate alive until backward() has run (parameters are kept by nn.Parameter ` +
+            `or fl.keep), or detach() them before use if they need no gradient`,
+        );
+    });
+}
+
+/**
+ * The gradients in flight: one per node not yet run. A gradient is freed as soon as nothing needs
+ * it (its node has run, it was summed into another, a leaf took its value), unless it is pinned:
+ * a seed the caller passed, one fl.grad returns, or a tensor kept outside scopes (saved ones).
+ * Rules may pass a gradient through unchanged (add's is [g, g]), so tensors are counted by uses.
+ */
+class InFlight {
+  private readonly byNode = new Map<Node, Tensor>();
+  private readonly uses = new Map<Tensor, number>();
+  readonly pinned = new Set<Tensor>();
+
+  get(n: Node): Tensor | undefined {
+    return this.byNode.get(n);
+  }
+  add(n: Node, g: Tensor): void {
+    const prev = this.byNode.get(n);
+    const next = prev ? prev.add(g) : g;
+    this.byNode.set(n, next);
+    this.use(next, 1);
+    if (prev) {
+      this.use(prev, -1);
+      this.use(g, 0); // summed: nothing here holds it any more
+    }
+  }
+  /** The node has run: its gradient goes, unless the rule passed it on. */
+  done(n: Node): void {
+    const g = this.byNode.get(n);
+    if (!g) return;
+    this.byNode.delete(n);
+    this.use(g, -1);
+  }
+  /** Count `delta` more (or fewer) uses of `t`; free it at zero. */
+  use(t: Tensor, delta: number): void {
+    const n = (this.uses.get(t) ?? 0) + delta;
+    if (n > 0) {
+      this.uses.set(t, n);
+      return;
+    }
+    this.uses.delete(t);
+    if (!this.pinned.has(t) && !t._kept) t.dispose();
+  }
+}
+
+/** Returns whether the sink kept `g` (fl.grad does; backward stores a copy or a sum). */
+type Sink = (leaf: Tensor, g: Tensor) => boolean;
 
 function run(
   outputs: readonly Tensor[],
@@ -79,44 +155,67 @@ function run(
   opts: BackwardOptions,
   sink: Sink,
   capture?: Map<Node, Tensor | null>,
+  leavesMustLive = false,
 ): void {
-  const grads = new Map<Node, Tensor>();
-  const add = (n: Node, g: Tensor) => {
-    const prev = grads.get(n);
-    grads.set(n, prev ? prev.add(g) : g);
-  };
-  outputs.forEach((o, i) => {
-    if (!o.requiresGrad)
-      throw new GradError('backward: tensor does not require grad and has no gradFn');
-    if (o.gradFn) add(o.gradFn, seeds[i]!);
-    else sink(o, seeds[i]!);
-  });
+  if (outputs.some((o) => !o.requiresGrad))
+    throw new GradError('backward: tensor does not require grad and has no gradFn');
   const order = topoOrder(outputs.flatMap((o) => (o.gradFn ? [o.gradFn] : [])));
+  if (leavesMustLive) requireLiveLeaves(order);
+  const flight = new InFlight();
+  for (const s of seeds) flight.pinned.add(s);
+  const give = (e: Edge, g: Tensor) => {
+    if (e.node) flight.add(e.node, g);
+    else if (sink(e.leaf, g)) flight.pinned.add(g);
+    else flight.use(g, 0);
+  };
+  outputs.forEach((o, i) => give(o.gradFn ? { node: o.gradFn } : { leaf: o }, seeds[i]!));
+  // As in torch, createGraph implies retainGraph unless told otherwise.
+  const release = !(opts.retainGraph ?? opts.createGraph);
   for (const node of order) {
-    const g = grads.get(node);
+    const g = flight.get(node);
     if (!g) continue;
-    if (capture?.has(node)) capture.set(node, g);
-    if (node.freed)
-      throw new GradError(
-        `backward: trying to backward through the graph a second time (at '${node.name}'); pass { retainGraph: true } the first time`,
-      );
-    const savedOut = node.ctx.out;
-    if (opts.createGraph && savedOut) savedOut._setGradFn(node);
-    const inGrads = node.rule.grad(g, node.ctx as never);
-    if (savedOut) savedOut._setGradFn(null);
+    if (capture?.has(node)) {
+      capture.set(node, g);
+      flight.pinned.add(g);
+    }
+    const inGrads = runRule(node, g, !!opts.createGraph);
     node.edges.forEach((e, i) => {
       const gi = inGrads[i];
-      if (!e || !gi) return;
-      if (!shapesEqual(gi.shape, node.ctx.shapes[i]!))
-        throw new GradError(
-          `internal: gradient of '${node.name}' input ${i} has shape ${fmtShape(gi.shape)}, expected ${fmtShape(node.ctx.shapes[i]!)}`,
-        );
-      if (e.node) add(e.node, gi);
-      else sink(e.leaf, gi);
+      if (e && gi) give(e, checked(node, i, gi));
     });
+    flight.done(node);
+    // The rule has run: its saved tensors go now, not at the end, so the pass's peak memory is
+    // the activations not yet reached plus the gradients in flight.
+    if (release) node.freeSaved();
   }
-  // As in torch, createGraph implies retainGraph unless told otherwise.
-  if (!(opts.retainGraph ?? opts.createGraph)) for (const n of order) n.freeSaved();
+  // Every node of the pass, also those no gradient reached, lets go of the whole tape.
+  if (release) for (const n of order) n.release();
+}
+
+function runRule(
+  node: Node,
+  g: Tensor,
+  createGraph: boolean,
+): readonly (Tensor | null | undefined)[] {
+  if (node.freed)
+    throw new GradError(
+      `backward: trying to backward through the graph a second time (at '${node.name}'); pass { retainGraph: true } the first time`,
+    );
+  const savedOut = node.ctx.out;
+  if (createGraph && savedOut) savedOut._setGradFn(node);
+  try {
+    return node.rule.grad(g, node.ctx as never);
+  } finally {
+    if (savedOut) savedOut._setGradFn(null);
+  }
+}
+
+function checked(node: Node, i: number, gi: Tensor): Tensor {
+  if (!shapesEqual(gi.shape, node.ctx.shapes[i]!))
+    throw new GradError(
+      `internal: gradient of '${node.name}' input ${i} has shape ${fmtShape(gi.shape)}, expected ${fmtShape(node.ctx.shapes[i]!)}`,
+    );
+  return gi;
 }
 
 function withMode(createGraph: boolean | undefined, fn: () => void): void {
@@ -129,16 +228,19 @@ export function backward(
   gradOutputs?: readonly Tensor[],
   opts: BackwardOptions = {},
 ): void {
+  requireLive('backward', 'output', outputs);
+  noteBackward();
   withMode(opts.createGraph, () => {
     const seeds = seedGrads('backward', outputs, gradOutputs);
-    run(outputs, seeds, opts, (leaf, g) => {
-      if (leaf.disposed) return;
+    const sink = (leaf: Tensor, g: Tensor) => {
       const prev = leaf.grad;
       const next = keep(prev ? prev.add(g) : alias(g, true));
       if (!opts.createGraph) next.requiresGrad = false;
       leaf.grad = next;
       prev?.dispose();
-    });
+      return false;
+    };
+    run(outputs, seeds, opts, sink, undefined, true);
   });
 }
 
@@ -154,6 +256,8 @@ export function grad(
 ): Tensor[] {
   const outs = Array.isArray(outputs) ? (outputs as Tensor[]) : [outputs as Tensor];
   const ins = Array.isArray(inputs) ? (inputs as Tensor[]) : [inputs as Tensor];
+  requireLive('grad', 'output', outs);
+  requireLive('grad', 'input', ins);
   const leafGrads = new Map<Tensor, Tensor>();
   const capture = new Map<Node, Tensor | null>();
   for (const t of ins) if (t.gradFn) capture.set(t.gradFn, null);
@@ -167,6 +271,7 @@ export function grad(
       (leaf, g) => {
         const prev = leafGrads.get(leaf);
         leafGrads.set(leaf, prev ? prev.add(g) : g);
+        return true;
       },
       capture,
     );

@@ -36,16 +36,27 @@ export type Edge =
   | { readonly node: Node; readonly leaf?: undefined }
   | { readonly leaf: Tensor; readonly node?: undefined };
 
+/** The context of a released node: nothing a rule could read. */
+const RELEASED: GradCtx<unknown> = Object.freeze({
+  inputs: [],
+  out: undefined,
+  params: undefined,
+  shapes: [],
+  dtypes: [],
+  needs: [],
+  aux: [],
+});
+
 export class Node {
   private refs = 0;
   /** Saved tensors were released (after a backward without retainGraph). */
   freed = false;
   constructor(
     readonly name: string,
-    readonly edges: readonly (Edge | null)[],
+    public edges: readonly (Edge | null)[],
     readonly rule: GradRule<never>,
-    readonly ctx: GradCtx<unknown>,
-    private readonly saved: readonly Tensor[],
+    public ctx: GradCtx<unknown>,
+    private saved: readonly Tensor[],
   ) {
     for (const e of edges) e?.node?.incRef();
   }
@@ -62,5 +73,17 @@ export class Node {
     if (this.freed) return;
     this.freed = true;
     for (const t of this.saved) t.dispose();
+    this.saved = [];
+  }
+  /**
+   * After a backward pass without retainGraph, for every node the pass reached (so all of them
+   * are freed together and no reference count outside the pass changes): drop the edges and the
+   * context too. A tensor the caller still holds (the loss, the logits) then keeps only its own
+   * small node alive, not the whole tape behind it, until it is disposed or collected.
+   */
+  release(): void {
+    this.freeSaved();
+    this.edges = [];
+    this.ctx = RELEASED;
   }
 }

@@ -96,11 +96,8 @@ export const PRIMS = {
   // ---- element-wise unary: output dtype = input dtype ----
   neg: { kind: 'unary', dtypes: 'numeric', ref: (x, d) => int(-x, d) },
   abs: { kind: 'unary', dtypes: 'numeric', ref: (x, d) => int(Math.abs(x), d) },
-  sign: {
-    kind: 'unary',
-    dtypes: 'numeric',
-    ref: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : x),
-  },
+  // torch: sign(NaN) = 0 and sign(−0) = +0.
+  sign: { kind: 'unary', dtypes: 'numeric', ref: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0) },
   exp: { kind: 'unary', dtypes: 'float', ref: Math.exp },
   expm1: { kind: 'unary', dtypes: 'float', ref: Math.expm1 },
   log: { kind: 'unary', dtypes: 'float', ref: Math.log },

@@ -39,7 +39,7 @@ const all = (e: string): Exprs => ({ float: e, int32: e, bool: e });
 export const UNARY: Record<UnaryPrim, Exprs> = {
   neg: numeric('-a', '(-a) | 0'),
   abs: numeric('Math.abs(a)', 'Math.abs(a) | 0'),
-  sign: numeric('a > 0 ? 1 : a < 0 ? -1 : a === 0 ? 0 : a', 'a > 0 ? 1 : a < 0 ? -1 : 0'),
+  sign: numeric('a > 0 ? 1 : a < 0 ? -1 : 0', 'a > 0 ? 1 : a < 0 ? -1 : 0'),
   exp: float('Math.exp(a)'),
   expm1: float('Math.expm1(a)'),
   log: float('Math.log(a)'),

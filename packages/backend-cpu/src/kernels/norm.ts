@@ -77,14 +77,17 @@ function gelu(alloc: Alloc, x: View, approximate: 'none' | 'tanh'): TypedArray {
   return out;
 }
 
-/** −log softmax(row)[t] in float64, shifted by the row's max when it is finite (as logSoftmax). */
+/**
+ * −log softmax(row)[t] in float64, shifted by the row's max as logSoftmax is (torch): +∞ or NaN in
+ * a row make its loss NaN; an all −∞ row is shifted by 0 and gives NaN through −(−∞ − (−∞)).
+ */
 function rowLoss(X: TypedArray, at: number, classes: number, t: number): number {
   let m = -Infinity;
   for (let k = 0; k < classes; k++) {
     const v = X[at + k]!;
     if (v > m || v !== v) m = v;
   }
-  const shift = Number.isFinite(m) ? m : 0;
+  const shift = m === -Infinity ? 0 : m;
   let sum = 0;
   for (let k = 0; k < classes; k++) sum += Math.exp(X[at + k]! - shift);
   return -(X[at + t]! - shift - Math.log(sum));

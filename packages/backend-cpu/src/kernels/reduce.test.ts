@@ -42,7 +42,7 @@ function refReduce(op: ReducePrim, dtype: DType, shape: number[], vals: number[]
   const keep = shape.map((_, i) => i).filter((i) => !axes.includes(i));
   const outShape = keep.map((i) => shape[i]!);
   const int = dtype === 'int32' || dtype === 'bool';
-  const init = { sum: -0, prod: 1, max: -Infinity, min: Infinity }[op];
+  const init = { sum: 0, prod: 1, max: -Infinity, min: Infinity }[op]; // +0: torch's sums
   const acc = new Array<number>(sizeOf(outShape)).fill(init);
   const outStrides = outShape.map((_, k) => sizeOf(outShape.slice(k + 1)));
   indices(shape).forEach((idx, i) => {
@@ -202,7 +202,7 @@ describe('argReduce and scan', () => {
           const acc = vals.map(() => 0);
           const want = vals.map((v, i) => {
             const k = Math.floor(i / stride) % shape[axis]!;
-            const prev = k === 0 ? (outDtype === 'int32' ? 0 : -0) : acc[i - stride]!;
+            const prev = k === 0 ? 0 : acc[i - stride]!;
             acc[i] = outDtype === 'int32' ? (prev + v) | 0 : prev + v;
             return coerce(acc[i]!, outDtype);
           });

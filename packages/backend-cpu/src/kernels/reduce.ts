@@ -39,8 +39,8 @@ function foldFor(op: ReducePrim, dtype: DType): Fold {
   const isFloat = dtype === 'float32' || dtype === 'float64';
   switch (op) {
     case 'sum':
-      // -0 is the true additive identity: it keeps the sign of a sum of negative zeros.
-      return isFloat ? { step: 's + v', init: -0 } : { step: '(s + v) | 0', init: 0 };
+      // Sums start from +0, as torch's: a sum of negative zeros is +0.
+      return isFloat ? { step: 's + v', init: 0 } : { step: '(s + v) | 0', init: 0 };
     case 'prod':
       return isFloat ? { step: 's * v', init: 1 } : { step: 'Math.imul(s, v)', init: 1 };
     case 'max':
@@ -141,8 +141,9 @@ const scanKernel =
     const wrap = outDtype === 'int32';
     alongAxis(x, axis, withoutAxis(outStrides, axis), (xp, op, n, sx, sout) => {
       for (let j = 0; j < n; j++, xp += sx, op += sout) {
-        // A float64 running sum, rounded on each store for float32 outputs; -0 is the identity.
-        let s = wrap ? 0 : -0;
+        // A float64 running sum, rounded on each store for float32 outputs; it starts from +0,
+        // as torch's (a running sum of negative zeros is +0).
+        let s = 0;
         for (let k = 0, p = xp, q = op; k < len; k++, p += sa, q += so) {
           s = wrap ? (s + X[p]!) | 0 : s + X[p]!;
           out[q] = s;

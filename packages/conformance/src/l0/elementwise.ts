@@ -37,7 +37,7 @@ export const PAIRS: readonly (readonly [string, Layout, Layout])[] = [
   ['scalar', 'scalar', 'scalar'],
   ['high-rank', 'high-rank', 'high-rank'],
 ];
-const SIGNED_ZERO = new Set(['neg', 'abs']);
+const SIGNED_ZERO = new Set(['neg', 'abs', 'sign']);
 
 const maxRank = (ctx: CaseContext): number => Math.min(ctx.backend.caps.maxRank, 6);
 

@@ -17,7 +17,11 @@ function runForward(c: FixtureCase, ctx: CaseContext): void {
     expectError(() => fn(ins, c.args), c.expected.error, c.op, c.mentions);
     return;
   }
-  checkResult(ctx, fn(ins, c.args), c.expected, { signedZero: c.signedZero, scale: inputScale(c) });
+  checkResult(ctx, fn(ins, c.args), c.expected, {
+    signedZero: c.signedZero,
+    scale: inputScale(c),
+    tol: (d) => ctx.tol(d, c.tol),
+  });
 }
 
 export function fixtureCases(): Case[] {

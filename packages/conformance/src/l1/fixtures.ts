@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import * as fl from '@flint/core';
-import type { DType } from '@flint/core/backend';
+import type { DType, Tolerance } from '@flint/core/backend';
 
 export type Encoded = number | boolean | 'nan' | 'inf' | '-inf' | '-0';
 
@@ -34,6 +34,15 @@ export interface FixtureCase {
   signedZero?: boolean;
   /** Strings the error message must contain besides the op name (shapes as `[2,3]`, dtypes). */
   mentions?: string[];
+  /** Tightens the backend's tolerance for this case (e.g. atol 0: subnormal results must survive). */
+  tol?: Partial<Tolerance>;
+  /**
+   * false: special points (NaN, ±inf, kinks, overflow) where finite differences mean nothing, so
+   * the gradients are checked against PyTorch's only (first and second order).
+   */
+  fd?: false;
+  /** PyTorch's Hessian-vector products ∇⟨∇L, w⟩ along `directions` (null: no grad for that input). */
+  hvp?: { directions: (TensorSpec | null)[]; expected: (TensorSpec | null)[] };
   family: string;
 }
 
@@ -78,8 +87,13 @@ export function num(v: unknown): number {
   return typeof v === 'string' ? decode(v as Encoded) : (v as number);
 }
 
+/**
+ * The values of a spec. float32 data is written as the shortest decimal that rounds back to the
+ * float32, so it is rounded to float32 here: for subnormals the decimal itself can be 40% away.
+ */
 export function values(spec: TensorSpec): number[] {
-  return spec.data.map(decode);
+  const vals = spec.data.map(decode);
+  return spec.dtype === 'float32' ? vals.map(Math.fround) : vals;
 }
 
 const ARRAYS = {

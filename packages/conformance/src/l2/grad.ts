@@ -17,20 +17,30 @@ export function gradId(c: FixtureCase, prefix = 'grad'): string {
   return `${prefix}/${rest.join('/')}`;
 }
 
+/** A float32 fixture is a float32 case (float32 overflow points); float64 runs in float32 without it. */
+const fixtureDType = (c: FixtureCase): DType =>
+  gradInputs(c).some((i) => c.inputs[i]!.dtype === 'float32') ? 'float32' : 'float64';
+
 function torchCase(c: FixtureCase): Case {
+  const own = fixtureDType(c);
   return {
     id: gradId(c),
     layer: 'L2',
     op: c.op,
-    dtype: 'float64',
+    dtype: own,
+    // Special points mean different things in float32 (overflow, rounding to ±0): no fallback.
+    ...(c.fd === false ? { needs: { dtypes: [own] } } : {}),
     run: (ctx: CaseContext) => {
-      const dtype: DType = ctx.backend.caps.dtypes.includes('float64') ? 'float64' : 'float32';
+      const dtype: DType =
+        own === 'float64' && ctx.backend.caps.dtypes.includes('float64') ? 'float64' : 'float32';
       const got = analyticGrads(c, dtype);
       const want = gradInputs(c).map((i) => values(c.grads![i]!));
       want.forEach((w, k) =>
         assertClose(got[k]!, w, {
-          tol: ctx.tol(dtype),
-          scale: maxAbs(w),
+          tol: ctx.tol(dtype, c.tol),
+          // An accumulated gradient's rounding scales with its largest entry; at special points
+          // (exp(100) beside 0.5) that would hide every other entry, so each is compared alone.
+          scale: c.fd === false ? 0 : maxAbs(w),
           what: `d/d(input ${gradInputs(c)[k]}) vs PyTorch (${dtype})`,
         }),
       );
@@ -68,5 +78,7 @@ export function gradFixtures(): FixtureCase[] {
 }
 
 export function gradCases(): Case[] {
-  return gradFixtures().flatMap((c) => [torchCase(c), fdCase(c)]);
+  return gradFixtures().flatMap((c) =>
+    c.fd === false ? [torchCase(c)] : [torchCase(c), fdCase(c)],
+  );
 }

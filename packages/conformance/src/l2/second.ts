@@ -116,10 +116,34 @@ function secondCase(c: FixtureCase): Case {
   };
 }
 
+/** The Hessian-vector product vs PyTorch's, along the fixture's own directions. */
+function torchSecondCase(c: FixtureCase): Case {
+  return {
+    id: `${gradId(c, 'grad2')}/torch`,
+    layer: 'L2',
+    op: c.op,
+    dtype: 'float64',
+    needs: { dtypes: ['float64'] },
+    run: (ctx: CaseContext) => {
+      const { directions, expected } = c.hvp!;
+      const w = new Map(gradInputs(c).map((i) => [i, values(directions[i]!)] as const));
+      const got = hvp(c, w);
+      gradInputs(c).forEach((i, k) =>
+        assertClose(got[k]!, values(expected[i]!), {
+          tol: ctx.tol('float64', c.tol),
+          what: `Hessian-vector product, input ${i}, vs PyTorch`,
+        }),
+      );
+    },
+  };
+}
+
 export function secondOrderCases(): Case[] {
   // x·k and x/k by a JS number are linear: their Hessian is zero and ⟨∇L, w⟩ has no graph
   const linear = (c: FixtureCase) => (c.op === 'mul' || c.op === 'div') && c.inputs.length === 1;
-  return gradFixtures()
-    .filter((c) => SMOOTH.has(c.op) && !linear(c))
-    .map(secondCase);
+  const fixtures = gradFixtures();
+  return [
+    ...fixtures.filter((c) => SMOOTH.has(c.op) && !linear(c) && c.fd !== false).map(secondCase),
+    ...fixtures.filter((c) => c.hvp).map(torchSecondCase),
+  ];
 }

@@ -165,6 +165,13 @@ const CE: Record<string, CeVariant> = {
     targets: [0, 2, 1],
   },
   'single-class': { shape: [3, 1] },
+  // As logSoftmax: +∞ or NaN in a row, or an all −∞ row, give a NaN loss (torch).
+  special: {
+    shape: [4, 3],
+    logits: (i, r) =>
+      [Infinity, 0, 1, NaN, 0, 1, -Infinity, -Infinity, -Infinity, r, Infinity, 0][i]!,
+    targets: [1, 2, 0, 0],
+  },
   'all-ignored': { shape: [3, 4], targets: [-100, -100, -100] },
   offset: { shape: [4, 6], offset: true },
 };

@@ -27,6 +27,29 @@ const INPUTS: Record<
     gen: (_, i) => [-Infinity, 0, 1, -Infinity, 2, -Infinity][i]!,
   },
   single: { shape: [3, 1], axis: 1, gen: (r) => r.normal() },
+  // +∞ or NaN in a line make it NaN, an all −∞ line is NaN (torch); −100 gives a subnormal float32.
+  special: {
+    shape: [5, 3],
+    axis: 1,
+    gen: (_, i) =>
+      [
+        Infinity,
+        0,
+        1,
+        NaN,
+        0,
+        1,
+        -Infinity,
+        -Infinity,
+        -Infinity,
+        Infinity,
+        Infinity,
+        0,
+        0,
+        -100,
+        -1,
+      ][i]!,
+  },
 };
 
 /** Plain-JS softmax/logSoftmax along an axis, in float64. */

@@ -14,6 +14,7 @@ import type { GradCtx, GradRule } from './node.js';
 import { exec } from '../ops/dispatch.js';
 import { zeros, zerosLike } from '../ops/creation.js';
 import { where } from '../ops/elementwise.js';
+import { noGrad } from './mode.js';
 
 type Rules = { readonly [P in PrimName]: GradRule<never> | null };
 
@@ -31,27 +32,91 @@ function unreduce(t: Tensor, shape: readonly number[], axes: readonly number[]):
   return t.reshape(keptShape(shape, axes)).expand(shape);
 }
 
-function extremumGrad(g: Tensor, c: GradCtx<{ axes: number[] }>): Tensor[] {
-  const { axes } = c.params;
+/**
+ * max/min over axes: the gradient is shared equally among the elements equal to the result. A
+ * slice whose result is NaN has no such element, so its gradient is NaN (torch's amax/amin);
+ * with `nanShares` (torch's max()/min() without a dim) its NaNs share it instead.
+ */
+function extremumGrad(g: Tensor, c: GradCtx<{ axes: number[]; nanShares?: boolean }>): Tensor[] {
+  const { axes, nanShares } = c.params;
   const shape = c.shapes[0]!;
-  const mask = x0(c)
-    .eq(unreduce(out(c), shape, axes))
-    .to(g.dtype);
+  const x = x0(c);
+  const y = unreduce(out(c), shape, axes);
+  const hit = nanShares ? x.eq(y).logicalOr(x.isnan().logicalAnd(y.isnan())) : x.eq(y);
+  const mask = hit.to(g.dtype);
   const count = mask.sum(axes, true);
   return [unreduce(g, shape, axes).mul(mask).div(count)];
 }
 
+/**
+ * a with `s` ones shifted in along the last axis: [1…1, a₀, …, a_{n−1−s}] (differentiable: a
+ * narrow and a pad).
+ */
+function shiftInOnes(a: Tensor, s: number): Tensor {
+  const last = a.ndim - 1;
+  const kept = a.narrow(last, 0, a.shape[last]! - s);
+  const widths = a.shape.map((_, i) => (i === last ? [s, 0] : [0, 0]) as [number, number]);
+  return exec('pad', [kept], [widths, 1], a.shape, a.dtype, { gradParams: { widths } });
+}
+
+/** Products of the elements before each position along the last axis: a log-depth scan. */
+function exclusiveCumprod(a: Tensor): Tensor {
+  const n = a.shape[a.ndim - 1]!;
+  let y = shiftInOnes(a, 1);
+  for (let s = 1; s < n; s *= 2) y = y.mul(shiftInOnes(y, s));
+  return y;
+}
+
+/**
+ * The product of all other elements of each one's slice, by torch's prod_safe_zeros_backward:
+ * the products before and after it, multiplied. Exact at zeros, NaNs and infinities, and made of
+ * differentiable ops, so its own derivative (the second order) is right too.
+ */
+function productOfOthers(x: Tensor, axes: readonly number[]): Tensor {
+  const rest = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const order = [...rest, ...axes];
+  const moved = x.permute(...order);
+  const lines = moved.reshape([...rest.map((i) => x.shape[i]!), -1]);
+  if (lines.shape[lines.ndim - 1]! === 0) return zerosLike(x);
+  const last = lines.ndim - 1;
+  const before = exclusiveCumprod(lines);
+  const after = exclusiveCumprod(lines.flip(last)).flip(last);
+  const inverse = order.map((_, i) => order.indexOf(i));
+  return before
+    .mul(after)
+    .reshape(moved.shape)
+    .permute(...inverse);
+}
+
+/**
+ * ∂/∂x_i of a product is the product of the other elements. As torch: result / x when the input
+ * has no zero at all (one read-back decides), else the exact products of the others.
+ */
 function prodGrad(g: Tensor, c: GradCtx<{ axes: number[] }>): Tensor[] {
-  // Zeros make out/x undefined: with one zero only that element gets the product of the others.
   const { axes } = c.params;
   const shape = c.shapes[0]!;
+  if (axes.length === 0) return [g]; // a product over no axes is x itself (torch: 0-d)
   const x = x0(c);
-  const isZero = x.eq(0);
-  const nonzero = where(isZero, 1, x);
-  const p = nonzero.prod(axes, true).expand(shape);
-  const zeros = unreduce(isZero.sum(axes), shape, axes);
-  const gx = where(zeros.eq(0), p.div(nonzero), where(zeros.eq(1).logicalAnd(isZero), p, 0));
+  const anyZero = noGrad(() => x.eq(0).any().item() !== 0);
+  const gx = anyZero ? productOfOthers(x, axes) : unreduce(x.prod(axes), shape, axes).div(x);
   return [unreduce(g, shape, axes).mul(gx)];
+}
+
+/**
+ * torch's floor division for remainder's gradient: (a − fmod(a, b)) / b, moved down by one where
+ * fmod and b differ in sign, so an infinite a gives NaN and an infinite b gives 0 or −1, where
+ * floor(a / b) would give ±∞ and ±0.
+ */
+function floorDivide(a: Tensor, b: Tensor): Tensor {
+  const q = a.div(b).floor();
+  const aInf = a.abs().eq(Infinity);
+  const bInf = b.abs().eq(Infinity);
+  const signs = a.ne(0).logicalAnd(a.lt(0).ne(b.lt(0)));
+  return where(
+    aInf.logicalAnd(b.ne(0)),
+    NaN,
+    where(bInf.logicalAnd(a.isfinite()), where(signs, -1, 0), q),
+  );
 }
 
 function batchT(t: Tensor): Tensor {
@@ -128,7 +193,7 @@ export const GRADS: Rules = {
       c.needs[1] ? g.mul(x0(c)).div(x1(c).square()).neg() : null,
     ],
   },
-  remainder: { saves: [0, 1], grad: (g, c) => [g, g.mul(x0(c).div(x1(c)).floor()).neg()] },
+  remainder: { saves: [0, 1], grad: (g, c) => [g, g.mul(floorDivide(x0(c), x1(c))).neg()] },
   pow: {
     saves: [0, 1, 'out'],
     grad: (g, c) => {

@@ -13,8 +13,9 @@ import { execOverride } from './dispatch.js';
 import { overridesEnabled } from './reduce.js';
 
 // relu is a composite with a closed-form gradient: one `maximum` pass forward, and a rule that
-// reads only the output (torch's convention: zero gradient at 0, where `maximum` would split it).
-const reluRule: GradRule<never> = { saves: ['out'], grad: (g, c) => [where(c.out!.gt(0), g, 0)] };
+// reads only the output. torch's convention (threshold_backward): zero gradient where out ≤ 0, so
+// 0 where `maximum` would split it, and g at NaN (a NaN is not ≤ 0).
+const reluRule: GradRule<never> = { saves: ['out'], grad: (g, c) => [where(c.out!.le(0), 0, g)] };
 
 /** max(x, 0); NaN propagates and the gradient at 0 is 0, as in torch. */
 export function relu(x: Tensor): Tensor {
@@ -26,7 +27,17 @@ export function relu(x: Tensor): Tensor {
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01) =>
   tidy(() => where(x.gt(0), x, x.mul(negativeSlope)));
 
-export const elu = (x: Tensor, alpha = 1) => tidy(() => where(x.gt(0), x, x.expm1().mul(alpha)));
+/**
+ * α(exp(x) − 1) where x ≤ 0, else x (so a NaN takes the linear branch and its gradient 1, as
+ * torch's scalar kernel). The exponential branch reads x only where it is taken (0 elsewhere):
+ * expm1 of a large x overflows, and ∞·0 in its gradient would poison the taken branch's.
+ */
+export function elu(x: Tensor, alpha = 1): Tensor {
+  return tidy(() => {
+    const neg = x.le(0);
+    return where(neg, where(neg, x, 0).expm1().mul(alpha), x);
+  });
+}
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -86,22 +97,49 @@ export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
       approximate,
     })[0]!;
   }
+  // The composite records the same closed-form gradient: differentiating its chain would form
+  // g·x/2 first, which overflows (∞·0 = NaN) where torch's Φ(x) + x·φ(x) is finite.
   return tidy(() => {
-    if (approximate === 'tanh') {
-      const inner = x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI);
-      return x.mul(0.5).mul(inner.tanh().add(1));
-    }
-    return x.mul(0.5).mul(x.mul(Math.SQRT1_2).erf().add(1));
+    const out = noGrad(() => {
+      if (approximate === 'tanh') {
+        const inner = x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI);
+        return x.mul(0.5).mul(inner.tanh().add(1));
+      }
+      return x.mul(0.5).mul(x.mul(Math.SQRT1_2).erf().add(1));
+    });
+    record('gelu', geluRule, [x], out, { approximate });
+    return out;
   });
 }
 
-export const silu = (x: Tensor) => tidy(() => x.mul(x.sigmoid()));
+/** torch's silu gradient σ(x)·(1 + x·(1 − σ(x))): finite where the chain of x·σ(x) would overflow. */
+const siluRule: GradRule<never> = {
+  saves: [0],
+  grad: (g, c) => {
+    const x = c.inputs[0]!;
+    const s = x.sigmoid();
+    return [g.mul(s.mul(x.mul(s.neg().add(1)).add(1)))];
+  },
+};
 
-/** log(1 + exp(βx))/β, linear above `threshold`; the input is clamped so the unused branch cannot overflow. */
+/** x·σ(x), with a closed-form gradient. */
+export function silu(x: Tensor): Tensor {
+  return tidy(() => {
+    const out = noGrad(() => x.mul(x.sigmoid()));
+    record('silu', siluRule, [x], out, undefined);
+    return out;
+  });
+}
+
+/**
+ * log(1 + exp(βx))/β, linear where βx > `threshold` (torch's rule, so βx == threshold is still on
+ * the smooth branch). The smooth branch reads βx only where it is taken (the threshold elsewhere):
+ * it cannot overflow, and its gradient is exactly 0 where it is not used.
+ */
 export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
   return tidy(() => {
     const bx = x.mul(beta);
-    const safe = bx.minimum(threshold);
-    return where(bx.gt(threshold), x, safe.exp().log1p().div(beta));
+    const linear = bx.gt(threshold);
+    return where(linear, x, where(linear, threshold, bx).exp().log1p().div(beta));
   });
 }

@@ -2,8 +2,9 @@
 import { getBackend, Storage } from '../device.js';
 import { type DType, type TypedArray, coerce, isDType, isFloat, typedArrayFor } from '../dtype.js';
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { describe } from '../check/describe.js';
 import { checkShape, contiguousStrides, sizeOf } from '../shape.js';
-import { type NestedArray, Tensor } from '../tensor.js';
+import { type NestedArray, type Tensor, trustedTensor } from '../tensor.js';
 import { noGrad } from '../autograd/mode.js';
 import { exec } from './dispatch.js';
 import { tidy } from '../scope.js';
@@ -30,12 +31,36 @@ export function upload(
   const backend = getBackend(device);
   const buf = backend.alloc(dtype, data.length);
   backend.write(buf, data);
-  return new Tensor(
+  return trustedTensor(
     new Storage(backend, buf, dtype, data.length),
     shape.slice(),
     contiguousStrides(shape),
     0,
   );
+}
+
+/** A host array of `n` elements; a size the JS engine cannot allocate is a ShapeError. */
+function hostArray(op: string, dtype: DType, n: number): TypedArray {
+  try {
+    return typedArrayFor(dtype, n);
+  } catch {
+    throw new ShapeError(`${op}: cannot allocate ${n} elements of ${dtype} on the host`);
+  }
+}
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+/**
+ * `v` as stored in `dtype`. A value int32 cannot hold (NaN, ±∞, beyond ±2^31) is a DTypeError,
+ * as torch's "value cannot be converted to type int32 without overflow"; fractions truncate.
+ */
+function store(op: string, v: number, dtype: DType): number {
+  if (dtype === 'int32' && !(v >= INT32_MIN && v <= INT32_MAX))
+    throw new DTypeError(
+      `${op}: value ${describe(v)} cannot be converted to int32 without overflow (valid: ${INT32_MIN} to ${INT32_MAX})`,
+    );
+  return coerce(v, dtype);
 }
 
 function inferShape(data: NestedArray): number[] {
@@ -56,7 +81,7 @@ function flatten(data: NestedArray, shape: readonly number[], out: number[], dep
     const v = data as number | boolean;
     if (typeof v !== 'number' && typeof v !== 'boolean')
       throw new DTypeError(
-        `tensor: unsupported element ${String(v)} (expected numbers or booleans)`,
+        `tensor: unsupported element ${describe(v)} (expected numbers or booleans)`,
       );
     out.push(typeof v === 'boolean' ? (v ? 1 : 0) : v);
     return;
@@ -95,7 +120,7 @@ export function tensor(
       throw new ShapeError(`tensor: ${data.length} values cannot have shape ${fmtShape(shape)}`);
     const dtype = opts.dtype ?? dtypeOfArray(data);
     const arr = typedArrayFor(dtype, data.length);
-    for (let i = 0; i < data.length; i++) arr[i] = coerce(data[i]!, dtype);
+    for (let i = 0; i < data.length; i++) arr[i] = store('tensor', data[i]!, dtype);
     return finish(upload(arr, shape, dtype, opts.device), opts);
   }
   const shape = inferShape(data as NestedArray);
@@ -104,7 +129,7 @@ export function tensor(
   const isBool = flat.length > 0 && typeof firstLeaf(data as NestedArray) === 'boolean';
   const dtype = opts.dtype ?? (isBool ? 'bool' : 'float32');
   const arr = typedArrayFor(dtype, flat.length);
-  for (let i = 0; i < flat.length; i++) arr[i] = coerce(flat[i]!, dtype);
+  for (let i = 0; i < flat.length; i++) arr[i] = store('tensor', flat[i]!, dtype);
   if (opts.shape)
     return finish(
       tidy(() => upload(arr, shape, dtype, opts.device).reshape(opts.shape!)),
@@ -129,7 +154,7 @@ export function full(shape: ShapeArg, value: number | boolean, opts: CreateOptio
 function fillAs(op: string, shape: ShapeArg, value: number | boolean, opts: CreateOptions): Tensor {
   const sh = shapeOf(op, shape);
   const dtype = opts.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
-  const v = coerce(Number(value), dtype);
+  const v = store(op, Number(value), dtype);
   return finish(
     noGrad(() => exec('fill', [], [sh, dtype, v], sh, dtype, { device: opts.device })),
     opts,
@@ -163,8 +188,8 @@ export function arange(start: number, end?: number, step = 1, opts: CreateOption
     throw new ShapeError(`arange: step must be non-zero and finite, got ${step}`);
   const n = Math.max(0, Math.ceil((end - start) / step));
   const dtype = opts.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int32' : 'float32');
-  const arr = typedArrayFor(dtype, n);
-  for (let i = 0; i < n; i++) arr[i] = coerce(start + i * step, dtype);
+  const arr = hostArray('arange', dtype, n);
+  for (let i = 0; i < n; i++) arr[i] = store('arange', start + i * step, dtype);
   return finish(upload(arr, [n], dtype, opts.device), opts);
 }
 
@@ -177,18 +202,18 @@ export function linspace(
   if (!Number.isInteger(steps) || steps < 0)
     throw new ShapeError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const dtype = opts.dtype ?? 'float32';
-  const arr = typedArrayFor(dtype, steps);
+  const arr = hostArray('linspace', dtype, steps);
   const d = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Fill from both ends, as torch does, so the last value is exactly `end`.
   for (let i = 0; i < steps; i++)
-    arr[i] = coerce(i < steps / 2 ? start + i * d : end - (steps - 1 - i) * d, dtype);
+    arr[i] = store('linspace', i < steps / 2 ? start + i * d : end - (steps - 1 - i) * d, dtype);
   return finish(upload(arr, [steps], dtype, opts.device), opts);
 }
 
 export function eye(n: number, m: number = n, opts: CreateOptions = {}): Tensor {
   const sh = checkShape('eye', [n, m]);
   const dtype = opts.dtype ?? 'float32';
-  const arr = typedArrayFor(dtype, n * m);
+  const arr = hostArray('eye', dtype, n * m);
   for (let i = 0; i < Math.min(n, m); i++) arr[i * m + i] = 1;
   return finish(upload(arr, sh, dtype, opts.device), opts);
 }
@@ -265,6 +290,12 @@ export function randint(
 ): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low)
     throw new ShapeError(`randint: need integers low < high, got low=${low}, high=${high}`);
+  const dtype = opts.dtype ?? 'int32';
+  // As torch: the values drawn, low … high − 1, must fit the dtype.
+  if (dtype === 'int32' && (low < INT32_MIN || high - 1 > INT32_MAX))
+    throw new DTypeError(
+      `randint: [${low}, ${high}) is out of range for int32 (valid: low ≥ ${INT32_MIN}, high ≤ ${INT32_MAX + 1}); pass { dtype: 'float64' } for larger integers`,
+    );
   const sh = shapeOf('randint', shape);
   const t = noGrad(() =>
     tidy(() =>
@@ -272,7 +303,7 @@ export function randint(
         .mul(high - low)
         .floor()
         .add(low)
-        .to(opts.dtype ?? 'int32'),
+        .to(dtype),
     ),
   );
   return finish(t, opts);

@@ -17,8 +17,11 @@ import { Tensor, type Operand } from '../tensor.js';
 import { tidy } from '../scope.js';
 import { exec, live } from './dispatch.js';
 import { cast } from './convert.js';
-import { full } from './creation.js';
+import { full, zerosLike } from './creation.js';
 import { expand } from './views.js';
+import { noGrad } from '../autograd/mode.js';
+import { record } from '../autograd/record.js';
+import type { GradCtx, GradRule } from '../autograd/node.js';
 
 /** dtype a kernel of this dtype set computes in, given the promoted dtype. */
 function computeType(set: 'float' | 'numeric' | 'all', d: DType): DType {
@@ -158,7 +161,17 @@ export const trunc = (x: Tensor) => rounding('trunc', x);
 
 export const log2 = (x: Tensor) => tidy(() => log(x).mul(1 / Math.LN2));
 export const rsqrt = (x: Tensor) => tidy(() => sqrt(x).reciprocal());
-export const square = (x: Tensor) => binary('mul', x, x);
+/**
+ * x², as torch's pow(x, 2) (so its gradient is g·2x, which overflows as torch's does); bool
+ * squares in int32 (torch: int64; Flint's bool arithmetic computes in int32).
+ */
+export function square(x: Tensor): Tensor {
+  if (isFloat(x.dtype)) return pow(x, 2);
+  return tidy(() => {
+    const i = x.dtype === 'bool' ? cast(x, 'int32') : x;
+    return binary('mul', i, i);
+  });
+}
 export const reciprocal = (x: Tensor) => binary('div', 1, x);
 
 export const add = (a: Operand, b: Operand) => binary('add', a, b);
@@ -166,8 +179,61 @@ export const sub = (a: Operand, b: Operand) => binary('sub', a, b);
 export const mul = (a: Operand, b: Operand) => binary('mul', a, b);
 /** True division: integer inputs give float32. */
 export const div = (a: Operand, b: Operand) => binary('div', a, b);
-export const remainder = (a: Operand, b: Operand) => binary('remainder', a, b);
-export const pow = (a: Operand, b: Operand) => binary('pow', a, b);
+
+/** Python-style remainder (sign of the divisor); an integer remainder by 0 is an error, as torch's. */
+export function remainder(a: Operand, b: Operand): Tensor {
+  if (promote([a, b]) === 'int32' && hasZero(b))
+    throw new DTypeError(
+      `remainder: integer division by zero (an int32 divisor contains 0); float tensors give NaN there, convert with .float()`,
+    );
+  return binary('remainder', a, b);
+}
+
+/** Whether a divisor has a zero; for a tensor that costs one reduction and a read-back. */
+function hasZero(b: Operand): boolean {
+  if (!(b instanceof Tensor)) return Number(b) === 0;
+  live('remainder', b);
+  return b.size > 0 && noGrad(() => tidy(() => b.eq(0).any().item() !== 0));
+}
+
+/**
+ * aᵇ. A JS-number exponent follows torch's pow(Tensor, Scalar): an integer tensor to a negative
+ * integer power is an error (with a tensor exponent it is 0 except for bases ±1), and on floats
+ * see powScalar.
+ */
+export function pow(a: Operand, b: Operand): Tensor {
+  if (!(a instanceof Tensor) || typeof b !== 'number') return binary('pow', a, b);
+  const dtype = promote([a, b]);
+  if (dtype === 'int32' && Number.isInteger(b) && b < 0)
+    throw new DTypeError(
+      `pow: integers to negative integer powers are not allowed (${a.dtype} tensor to the power ${b}); convert the base with .float()`,
+    );
+  return isFloat(dtype) ? powScalar(a, b, dtype) : binary('pow', a, b);
+}
+
+/** d/dx xᵉ = e·xᵉ⁻¹ through the same scalar pow (torch's pow_backward), 0 for e = 0. */
+const powScalarRule: GradRule<never> = {
+  saves: [0],
+  grad: (g, c: GradCtx<{ e: number }>) => {
+    const { e } = c.params;
+    // g·(e·xᵉ⁻¹) in torch's order: e·xᵉ⁻¹ can overflow where g·e·xᵉ⁻¹ would not.
+    return [e === 0 ? zerosLike(g) : g.mul(pow(c.inputs[0]!, e - 1).mul(e))];
+  },
+};
+
+/**
+ * Float xᵉ for a number e as torch computes it: e = ±0.5 runs as sqrt/rsqrt (so (−∞)^0.5 is NaN
+ * and (−0)^0.5 is −0, where C's pow gives ∞ and +0), every other e as C's pow; the gradient
+ * e·xᵉ⁻¹ uses this same function, so first and higher derivatives match torch's too.
+ */
+function powScalar(a: Tensor, e: number, dtype: DType): Tensor {
+  return tidy(() => {
+    const x = cast(a, dtype);
+    const out = noGrad(() => (e === 0.5 ? sqrt(x) : e === -0.5 ? rsqrt(x) : binary('pow', x, e)));
+    record('pow', powScalarRule, [x], out, { e });
+    return out;
+  });
+}
 export const maximum = (a: Operand, b: Operand) => binary('maximum', a, b);
 export const minimum = (a: Operand, b: Operand) => binary('minimum', a, b);
 export const eq = (a: Operand, b: Operand) => compare('eq', a, b);
@@ -209,14 +275,96 @@ export function nanToNum(x: Tensor, nan = 0, posinf?: number, neginf?: number): 
   });
 }
 
-/** Limit to [min, max]; NaN stays NaN; the gradient passes where min ≤ x ≤ max. */
-export function clamp(x: Tensor, min?: Operand | null, max?: Operand | null): Tensor {
-  if ((min === undefined || min === null) && (max === undefined || max === null))
+type Bound = Operand | null | undefined;
+const given = (b: Bound): b is Operand => b !== undefined && b !== null;
+
+/** Each given bound: a number, or the index of its (aligned) tensor among the node's inputs. */
+interface ClampParams {
+  min?: number | { input: number };
+  max?: number | { input: number };
+}
+
+/** A bound for the gradient masks: the number, or the saved tensor input. */
+function boundOf(c: GradCtx<ClampParams>, b: ClampParams['min']): Operand | undefined {
+  return b === undefined ? undefined : typeof b === 'number' ? b : c.inputs[b.input]!;
+}
+
+/**
+ * torch's clamp gradients: x's flows where min ≤ x ≤ max (so none at a NaN x, or with min > max),
+ * a tensor min's where x < min < max, a tensor max's where x > max or max < min.
+ */
+const clampRule = (inputs: number): GradRule<never> => ({
+  saves: Array.from({ length: inputs }, (_, i) => i),
+  grad: (g, c: GradCtx<ClampParams>) => {
+    const x = c.inputs[0]!;
+    const lo = boundOf(c, c.params.min);
+    const hi = boundOf(c, c.params.max);
+    const inRange =
+      lo !== undefined && hi !== undefined
+        ? ge(x, lo).logicalAnd(le(x, hi))
+        : lo !== undefined
+          ? ge(x, lo)
+          : le(x, hi!);
+    const grads: (Tensor | null)[] = [where(inRange, g, 0)];
+    const { min, max } = c.params;
+    // Only tensor bounds are inputs; with both bounds, min < max decides which one is active.
+    if (typeof min === 'object')
+      grads[min.input] = where(
+        hi === undefined ? lt(x, lo!) : lt(x, lo!).logicalAnd(lt(lo!, hi)),
+        g,
+        0,
+      );
+    if (typeof max === 'object')
+      grads[max.input] = where(
+        lo === undefined ? gt(x, hi!) : gt(x, hi!).logicalOr(lt(hi!, lo)),
+        g,
+        0,
+      );
+    return grads;
+  },
+});
+
+/** The value of clamp (no autograd): see `clamp`. */
+function clampValue(x: Tensor, min: Bound, max: Bound): Tensor {
+  const numbers = !(min instanceof Tensor) && !(max instanceof Tensor);
+  if (
+    numbers &&
+    given(min) &&
+    given(max) &&
+    (Number.isNaN(Number(min)) || Number.isNaN(Number(max)))
+  )
+    return full(x.shape, NaN, { dtype: x.dtype, device: x.device });
+  let r = x;
+  // Number bounds compare (a NaN one alone is ignored, as torch's clamp_min/clamp_max); tensor
+  // bounds go through maximum/minimum, which propagate their NaNs.
+  if (given(min)) r = min instanceof Tensor ? maximum(r, min) : where(lt(r, min), min, r);
+  if (given(max)) r = max instanceof Tensor ? minimum(r, max) : where(gt(r, max), max, r);
+  return r === x ? x.clone() : r;
+}
+
+/**
+ * Limit to [min, max] as torch.clamp does: min applies first (min > max gives max everywhere), a
+ * NaN in x stays NaN, tensor bounds propagate their NaNs, two number bounds of which one is NaN
+ * give NaN everywhere and a single NaN number bound is ignored. Gradients as torch (clampRule).
+ */
+export function clamp(x: Tensor, min?: Bound, max?: Bound): Tensor {
+  if (!given(min) && !given(max))
     throw new DTypeError('clamp: at least one of min or max must be given');
   return tidy(() => {
-    let r = x;
-    if (min !== undefined && min !== null) r = where(lt(r, min), min, r);
-    if (max !== undefined && max !== null) r = where(gt(r, max), max, r);
-    return r === x ? x.clone() : r;
+    const bounds = [min, max].filter(given);
+    const dtype = promote([x, ...bounds]);
+    const tensors = [x, ...bounds.filter((b): b is Tensor => b instanceof Tensor)];
+    const aligned = align('clamp', tensors, dtype);
+    const params: ClampParams = {};
+    let next = 1;
+    const bound = (b: Bound) =>
+      !given(b) ? undefined : b instanceof Tensor ? { input: next++ } : Number(b);
+    params.min = bound(min);
+    params.max = bound(max);
+    const value = (b: ClampParams['min']) =>
+      b === undefined ? undefined : typeof b === 'number' ? b : aligned[b.input]!;
+    const out = noGrad(() => clampValue(aligned[0]!, value(params.min), value(params.max)));
+    record('clamp', clampRule(aligned.length), aligned, out, params);
+    return out;
   });
 }

@@ -24,6 +24,9 @@ function checkRange(op: string, index: Tensor, n: number, dim: number): void {
     );
 }
 
+/** Size of dim `axis`; a 0-d tensor is indexed as if it had one element (torch). */
+const extent = (x: Tensor, axis: number): number => (x.ndim === 0 ? 1 : x.shape[axis]!);
+
 function checkAligned(op: string, x: Tensor, index: Tensor, axis: number, what = 'input'): void {
   if (index.ndim !== x.ndim)
     throw new ShapeError(
@@ -50,7 +53,7 @@ function gatherAs(op: string, x: Tensor, dim: number, index: Tensor): Tensor {
   const axis = normDim(op, dim, Math.max(x.ndim, 1));
   checkIndex(op, index);
   checkAligned(op, x, index, axis);
-  checkRange(op, index, x.shape[axis]!, axis);
+  checkRange(op, index, extent(x, axis), axis);
   return exec('gather', [x, index], [axis], index.shape, x.dtype, { gradParams: { axis } });
 }
 
@@ -60,14 +63,17 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   checkIndex('scatterAdd', index);
   checkAligned('scatterAdd', x, index, axis);
   checkAligned('scatterAdd', src, index, -1, 'src');
-  checkRange('scatterAdd', index, x.shape[axis]!, axis);
+  checkRange('scatterAdd', index, extent(x, axis), axis);
   return tidy(() => {
     const s = cast(src, x.dtype).index(...index.shape.map((d) => `0:${d}`));
     return exec('scatterAdd', [x, index, s], [axis], x.shape, x.dtype, { gradParams: { axis } });
   });
 }
 
-/** Select entries along dim by a 1-D int32 index. */
+/**
+ * Select entries along dim by a 1-D (or 0-d) int32 index. A 0-d input is indexed as torch does:
+ * dim 0 (or −1) with a one-element index, giving a 0-d result.
+ */
 export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly number[]): Tensor {
   const axis = normDim('indexSelect', dim, Math.max(x.ndim, 1));
   return tidy(() => {
@@ -78,6 +84,13 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
     checkIndex('indexSelect', idx);
     if (idx.ndim > 1)
       throw new ShapeError(`indexSelect: index must be 1-D, got shape ${fmtShape(idx.shape)}`);
+    if (x.ndim === 0) {
+      if (idx.size !== 1)
+        throw new ShapeError(
+          `indexSelect: a 0-d input takes a one-element index, got shape ${fmtShape(idx.shape)}`,
+        );
+      return indexSelect(x.reshape([1]), 0, idx.reshape([1])).reshape([]);
+    }
     const shape = x.shape.slice();
     shape[axis] = idx.size;
     const view = idx.reshape(x.shape.map((_, i) => (i === axis ? idx.size : 1))).expand(shape);

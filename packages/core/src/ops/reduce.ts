@@ -7,6 +7,8 @@ import { Tensor, type DimArg, type ReduceOptions, type VarOptions } from '../ten
 import { tidy } from '../scope.js';
 import { noGrad } from '../autograd/mode.js';
 import type { GradCtx, GradRule } from '../autograd/node.js';
+import { record } from '../autograd/record.js';
+import { zerosLike } from './creation.js';
 import { exec, execKernel } from './dispatch.js';
 import { cast } from './convert.js';
 import { maximum, minimum, where } from './elementwise.js';
@@ -39,15 +41,17 @@ function reduceWith(
   x: Tensor,
   dim: DimArg | ReduceOptions,
   keepdim?: boolean,
+  opts: { name?: string; nanShares?: boolean } = {},
 ): Tensor {
+  const { name = prim, nanShares } = opts;
   const p = parse(dim, keepdim);
-  const axes = normDims(prim, p.dim, x.ndim);
+  const axes = normDims(name, p.dim, x.ndim);
   if ((prim === 'max' || prim === 'min') && axes.some((a) => x.shape[a] === 0))
     throw new ShapeError(
-      `${prim}: cannot reduce over an empty dimension of shape ${fmtShape(x.shape)} (no identity); specify a non-empty dim`,
+      `${name}: cannot reduce over an empty dimension of shape ${fmtShape(x.shape)} (no identity); specify a non-empty dim`,
     );
   const out = exec(prim, [x], [axes], reduced(x.shape, axes, false), reduceDType(prim, x.dtype), {
-    gradParams: { axes },
+    gradParams: nanShares ? { axes, nanShares } : { axes },
   });
   return p.keepdim ? keepShape(out, x.shape, axes) : out;
 }
@@ -63,9 +67,9 @@ export const sum = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) 
 export const prod = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) =>
   reduceWith('prod', x, dim, keepdim);
 export const amax = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) =>
-  reduceWith('max', x, dim, keepdim);
+  reduceWith('max', x, dim, keepdim, { name: 'amax' });
 export const amin = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) =>
-  reduceWith('min', x, dim, keepdim);
+  reduceWith('min', x, dim, keepdim, { name: 'amin' });
 
 function count(x: Tensor, dim: DimArg): number {
   return sizeOf(normDims('mean', dim, x.ndim).map((a) => x.shape[a]!));
@@ -122,8 +126,12 @@ function extremum(
 ): Tensor | ValuesIndices {
   if (dim instanceof Tensor) return prim === 'max' ? maximum(x, dim) : minimum(x, dim);
   const p = parse(dim as DimArg, keepdim);
-  if (p.dim === undefined || p.dim === null) return reduceWith(prim, x, undefined);
+  // torch's max()/min() share the gradient among the elements equal to the result, NaNs
+  // included (amax/amin give NaN gradients to a slice with a NaN instead).
+  if (p.dim === undefined || p.dim === null)
+    return reduceWith(prim, x, undefined, undefined, { nanShares: true });
   if (typeof p.dim !== 'number') return reduceWith(prim, x, p.dim, p.keepdim);
+  normDim(prim, p.dim, x.ndim); // a 0-d tensor takes dims -1 and 0 only, as in torch
   if (x.ndim === 0)
     return {
       values: x.clone(),
@@ -164,21 +172,58 @@ export function variance(x: Tensor, dim?: DimArg | VarOptions, keepdim?: boolean
   if (!isFloat(x.dtype))
     throw new DTypeError(`var: input dtype must be float32 or float64, got ${x.dtype}`);
   const p = varParse(dim, keepdim);
+  const dof = count(x, p.dim) - p.correction;
   return tidy(() => {
-    const d = x.sub(x.mean(p.dim, true));
-    return d
-      .mul(d)
-      .sum(p.dim, p.keepdim)
-      .div(Math.max(0, count(x, p.dim) - p.correction));
+    const out = noGrad(() => {
+      const d = x.sub(x.mean(p.dim, true));
+      // torch divides by max(0, dof): more correction than elements gives ∞ (or NaN for 0/0).
+      return d.mul(d).sum(p.dim, p.keepdim).div(Math.max(0, dof));
+    });
+    const axes = normDims('var', p.dim, x.ndim);
+    record('var', varRule, [x], out, { axes, dof, correction: p.correction });
+    return out;
   });
 }
-export const std = (x: Tensor, dim?: DimArg | VarOptions, keepdim?: boolean) =>
-  tidy(() => variance(x, dim, keepdim).sqrt());
 
-/** log Σ exp(x), stable: the (detached) max is subtracted first. */
+/**
+ * torch's var_backward, 2/dof · g · (x − mean) with dof = n − correction as is (negative when the
+ * correction exceeds n, unlike the forward's divisor): the mean's own gradient is left out (it is
+ * 0 in exact arithmetic), so an infinite element does not make its whole slice's gradient NaN.
+ */
+const varRule: GradRule<never> = {
+  saves: [0],
+  grad: (g, c: GradCtx<{ axes: number[]; dof: number; correction: number }>) => {
+    const { axes, dof, correction } = c.params;
+    const x = c.inputs[0]!;
+    // torch 1.13 answers g·∞ for a 0-d input with the default correction (not ∞·0 = NaN).
+    if (x.ndim === 0 && correction === 1) return [g.mul(Infinity)];
+    return [
+      spread(g, c.shapes[0]!, axes)
+        .mul(2 / dof)
+        .mul(x.sub(x.mean(axes, true))),
+    ];
+  },
+};
+
+/**
+ * √v with torch's gradient at v = 0: 0 instead of ∞·0 = NaN (std of equal values, the norm of a
+ * zero vector). The square root only ever sees the positions where it is used.
+ */
+function sqrtZeroSafe(v: Tensor): Tensor {
+  const zero = v.eq(0);
+  return where(zero, 0, where(zero, 1, v).sqrt());
+}
+
+export const std = (x: Tensor, dim?: DimArg | VarOptions, keepdim?: boolean) =>
+  tidy(() => sqrtZeroSafe(variance(x, dim, keepdim)));
+
+/** log Σ exp(x), stable: the (detached) max is subtracted first. An empty sum is −∞, as torch. */
 export function logsumexp(x: Tensor, dim: DimArg, keepdim = false): Tensor {
   return tidy(() => {
     const xf = isFloat(x.dtype) ? x : cast(x, 'float32');
+    const axes = normDims('logsumexp', dim, x.ndim);
+    // The sum keeps the result on the graph (its gradient is the empty tensor).
+    if (axes.some((a) => x.shape[a] === 0)) return xf.sum(dim, keepdim).sub(Infinity);
     const m = noGrad(() => {
       const raw = amax(xf, dim, true);
       return where(raw.isfinite(), raw, 0);
@@ -193,19 +238,76 @@ export const all = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) 
 export const any = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) =>
   tidy(() => x.ne(0).sum(dim, keepdim).gt(0));
 
+interface NormParams {
+  p: number;
+  axes: number[];
+}
+
+/** A reduced result (kept dims or not) broadcast back over the input's shape. */
+function spread(t: Tensor, shape: readonly number[], axes: readonly number[]): Tensor {
+  return t.reshape(reduced(shape, axes, true)).expand(shape);
+}
+
+/** |x|^e where x ≠ 0 and 0 at x = 0 (torch's masked_fill: its second derivative is NaN there). */
+const absPowNonzero = (x: Tensor, e: number): Tensor => where(x.eq(0), 0, x.abs().pow(e));
+
+/**
+ * torch's norm_backward, one formula per p, written with ops so that it is differentiable again:
+ * the zero vector and zero entries get 0 (not NaN), ±∞ shares the gradient among the extremes
+ * (a NaN counts as one), with the sign of x.
+ */
+const normRule: GradRule<never> = {
+  saves: [0, 'out'],
+  grad: (g, c: GradCtx<NormParams>) => {
+    const { p, axes } = c.params;
+    const x = c.inputs[0]!;
+    const shape = c.shapes[0]!;
+    const gs = spread(g, shape, axes);
+    const n = spread(c.out!, shape, axes);
+    if (p === 0) return [zerosLike(x)];
+    if (p === 1) return [x.sign().mul(gs)];
+    if (p === 2) return [gs.mul(where(n.eq(0), 0, x.div(n)))];
+    if (!Number.isFinite(p)) {
+      const a = x.abs();
+      const mask = a.eq(n).logicalOr(a.isnan()).to(x.dtype);
+      return [x.sign().mul(gs.div(mask.sum(axes, true)).mul(mask))];
+    }
+    if (p < 1)
+      return [
+        x
+          .sign()
+          .mul(absPowNonzero(x, p - 1))
+          .mul(gs)
+          .mul(n.pow(1 - p)),
+      ];
+    const scaled = p < 2 ? x.sign().mul(x.abs().pow(p - 1)) : x.mul(x.abs().pow(p - 2));
+    return [scaled.mul(where(n.eq(0), 0, gs.div(n.pow(p - 1))))];
+  },
+};
+
+function normValue(a: Tensor, p: number, dim: DimArg, keepdim: boolean, empty: boolean): Tensor {
+  // An empty norm is 0 for every p, ±∞ included (torch), where amax/amin would have no identity.
+  if (empty) return a.sum(dim, keepdim).mul(0);
+  if (p === Infinity) return amax(a, dim, keepdim);
+  if (p === -Infinity) return amin(a, dim, keepdim);
+  if (p === 0) return a.ne(0).sum(dim, keepdim).to(a.dtype);
+  if (p === 1) return a.sum(dim, keepdim);
+  if (p === 2) return a.mul(a).sum(dim, keepdim).sqrt();
+  return a
+    .pow(p)
+    .sum(dim, keepdim)
+    .pow(1 / p);
+}
+
 /** Vector p-norm over `dim` (all elements by default): p = 2, 1, ∞, −∞, 0 or any other real. */
 export function norm(x: Tensor, p = 2, dim?: DimArg, keepdim = false): Tensor {
   return tidy(() => {
-    const a = cast(x, isFloat(x.dtype) ? x.dtype : 'float32').abs();
-    if (p === Infinity) return amax(a, dim, keepdim);
-    if (p === -Infinity) return amin(a, dim, keepdim);
-    if (p === 0) return a.ne(0).sum(dim, keepdim).to(a.dtype);
-    if (p === 1) return a.sum(dim, keepdim);
-    if (p === 2) return a.mul(a).sum(dim, keepdim).sqrt();
-    return a
-      .pow(p)
-      .sum(dim, keepdim)
-      .pow(1 / p);
+    const xf = cast(x, isFloat(x.dtype) ? x.dtype : 'float32');
+    const axes = normDims('norm', dim, x.ndim);
+    const empty = axes.some((a) => x.shape[a] === 0);
+    const out = noGrad(() => normValue(xf.abs(), p, dim, keepdim, empty));
+    record('norm', normRule, [xf], out, { p, axes });
+    return out;
   });
 }
 
@@ -238,10 +340,9 @@ function softmaxLike(name: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Te
       const rule = name === 'softmax' ? softmaxRule : logSoftmaxRule;
       return execKernel(name, fused, rule, [xf], [axis], xf.shape, xf.dtype, { axis });
     }
-    const m = noGrad(() => {
-      const raw = amax(xf, axis, true);
-      return where(raw.isfinite(), raw, 0);
-    });
+    // Shifted by the line's max as is, as torch's kernels: +∞ or NaN give a NaN line, and an
+    // all −∞ line gives NaN through −∞ − (−∞).
+    const m = noGrad(() => amax(xf, axis, true));
     const shifted = xf.sub(m);
     const e = shifted.exp();
     // (x − m) − log Σ exp(x − m): subtracting the log-sum from the shifted values keeps precision.

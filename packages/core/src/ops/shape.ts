@@ -24,9 +24,15 @@ function checkList(op: string, tensors: readonly Tensor[]): void {
  */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   checkList('cat', tensors);
-  // torch skips legacy 1-D empty tensors in cat.
+  const scalar = tensors.findIndex((t) => t.ndim === 0);
+  if (scalar >= 0)
+    throw new ShapeError(
+      `cat: a 0-d tensor (at position ${scalar}) cannot be concatenated; use stack, or unsqueeze it first`,
+    );
+  // torch promotes over every input, but skips legacy 1-D empty tensors in the shape checks.
+  const dtype = promote(tensors);
   const parts = tensors.filter((t) => !(t.ndim === 1 && t.size === 0));
-  if (parts.length === 0) return tensors[0]!.clone();
+  if (parts.length === 0) return tidy(() => cast(tensors[0]!, dtype).clone());
   const ref = parts[0]!;
   deviceOf('cat', parts);
   const axis = normDim('cat', dim, ref.ndim);
@@ -35,7 +41,6 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
       throw new ShapeError(
         `cat: sizes must match except in dimension ${axis}: got ${parts.map((p) => fmtShape(p.shape)).join(', ')}`,
       );
-  const dtype = promote(parts);
   return tidy(() =>
     catTree(
       parts.map((t) => cast(t, dtype)),
@@ -94,6 +99,8 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 
 /** Views of consecutive pieces of `size` (or the given sizes) along dim. */
 export function split(x: Tensor, sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+  if (x.ndim === 0)
+    throw new ShapeError('split: expects a tensor of at least 1 dimension, got a 0-d one');
   const axis = normDim('split', dim, x.ndim);
   const n = x.shape[axis]!;
   let sizes: number[];
@@ -121,8 +128,13 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   if (!Number.isInteger(chunks) || chunks <= 0)
     throw new ShapeError(`chunk: chunks must be a positive integer, got ${chunks}`);
+  if (x.ndim === 0)
+    throw new ShapeError('chunk: expects a tensor of at least 1 dimension, got a 0-d one');
   const axis = normDim('chunk', dim, x.ndim);
-  return split(x, Math.max(1, Math.ceil(x.shape[axis]! / chunks)), axis);
+  const n = x.shape[axis]!;
+  // An empty dim still gives `chunks` (empty) pieces, as torch; otherwise pieces of ⌈n/chunks⌉.
+  if (n === 0) return Array.from({ length: chunks }, () => x.narrow(axis, 0, 0));
+  return split(x, Math.ceil(n / chunks), axis);
 }
 
 /**
@@ -200,7 +212,10 @@ function padConstant(x: Tensor, widths: [number, number][], value: number): Tens
   });
 }
 
-/** Repeat the whole tensor `sizes[i]` times along each dim (torch.Tensor.repeat). */
+/**
+ * Repeat the whole tensor `sizes[i]` times along each dim (torch.Tensor.repeat). Like torch it
+ * returns a new contiguous tensor, never a (stride-0) view of x.
+ */
 export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
   if (sizes.length < x.ndim)
     throw new ShapeError(
@@ -211,7 +226,7 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
     const base = x.reshape([...new Array<number>(lead).fill(1), ...x.shape]);
     const interleaved = base.shape.flatMap((d) => [1, d]);
     const expanded = base.reshape(interleaved).expand(base.shape.flatMap((d, i) => [sizes[i]!, d]));
-    return expanded.reshape(base.shape.map((d, i) => d * sizes[i]!));
+    return expanded.clone().reshape(base.shape.map((d, i) => d * sizes[i]!));
   });
 }
 

@@ -5,7 +5,8 @@
  */
 import { ShapeError, fmtShape } from '../errors.js';
 import { contiguousStrides, normDim, normDims, shapesEqual, sizeOf } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { type Tensor, trustedTensor } from '../tensor.js';
+import { viewError } from '../check/view.js';
 import { record } from '../autograd/record.js';
 import type { GradCtx, GradRule } from '../autograd/node.js';
 import { exec, live } from './dispatch.js';
@@ -20,7 +21,12 @@ function makeView(
   rule: GradRule<never> | null,
   params?: unknown,
 ): Tensor {
-  const out = new Tensor(live(name, x).storage.retain(), shape.slice(), strides.slice(), offset);
+  // Views are made from user-given starts, sizes and steps: checked against the storage here,
+  // cheaply (no allocation), before any kernel can read through them.
+  const storage = live(name, x).storage;
+  const why = viewError(shape, strides, offset, storage.size);
+  if (why) throw new ShapeError(`${name}: ${why}`);
+  const out = trustedTensor(storage.retain(), shape.slice(), strides.slice(), offset);
   record(name, rule, [x], out, params);
   return out;
 }
@@ -106,9 +112,9 @@ function viewStridesSafe(x: Tensor, target: readonly number[]): number[] | null 
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
-  if (x.ndim === 0) return reshape(x, [1]);
   const s = normDim('flatten', startDim, x.ndim);
   const e = normDim('flatten', endDim, x.ndim);
+  if (x.ndim === 0) return reshape(x, [1]);
   if (s > e) throw new ShapeError(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
   const shape = [...x.shape.slice(0, s), sizeOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
   return reshape(x, shape);
@@ -163,9 +169,9 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 }
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
-  if (x.ndim === 0) return makeView('transpose', x, [], [], x.offset, shapeBack);
   const a = normDim('transpose', dim0, x.ndim);
   const b = normDim('transpose', dim1, x.ndim);
+  if (x.ndim === 0) return makeView('transpose', x, [], [], x.offset, shapeBack);
   const dims = x.shape.map((_, i) => i);
   [dims[a], dims[b]] = [dims[b]!, dims[a]!];
   return permute(x, dims);
@@ -269,6 +275,7 @@ export function slice(
 }
 
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  if (x.ndim === 0) throw new ShapeError('narrow: cannot be applied to a 0-d tensor (as torch)');
   const d = normDim('narrow', dim, x.ndim);
   const n = x.shape[d]!;
   const s = start < 0 ? start + n : start;
@@ -307,7 +314,7 @@ export function clone(x: Tensor): Tensor {
 
 /** Same data, no autograd history. */
 export function detach(x: Tensor): Tensor {
-  return new Tensor(x.storage.retain(), x.shape.slice(), x.strides.slice(), x.offset);
+  return trustedTensor(x.storage.retain(), x.shape.slice(), x.strides.slice(), x.offset);
 }
 
 export type IndexSpec = number | string | null | readonly [number | null, number | null, number?];

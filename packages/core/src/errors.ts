@@ -22,6 +22,26 @@ export class BackendError extends FlintError {}
 export class FormatError extends FlintError {}
 /** Autograd misuse: backward twice through a freed graph, grad of a non-scalar without a gradient. */
 export class GradError extends FlintError {}
+/**
+ * A public function or constructor called with the wrong kind of argument (a number where an
+ * options object belongs, an unknown option, NaN or a fraction where an integer belongs, a string
+ * outside its allowed set): Flint's TypeError. Thrown by the run-time checks in `check/`.
+ */
+export class ArgumentError extends FlintError {}
+/**
+ * A file-system failure of `fl.save`/`fl.load`: a missing path, a directory, FIFO or device where
+ * a regular file belongs, a permission or disk error. `path` is the file, `code` the OS error code
+ * (`ENOENT`, `EACCES`, …) when there is one.
+ */
+export class IOError extends FlintError {
+  constructor(
+    message: string,
+    readonly path?: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
 
 export function fmtShape(s: readonly number[]): string {
   return `[${s.join(',')}]`;

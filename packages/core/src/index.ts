@@ -8,10 +8,10 @@
  * const loss = fl.tensor([[1, 2, 3]]).matmul(w).tanh().sum();
  * loss.backward();
  */
-export { Tensor, isTensor } from './tensor.js';
+export { Tensor } from './tensor.js';
 export type { Scalar, Operand, NestedArray, DimArg, ReduceOptions, VarOptions } from './tensor.js';
 export type { DType, TypedArray } from './dtype.js';
-export { DTYPES, resultType } from './dtype.js';
+export { DTYPES } from './dtype.js';
 export * from './errors.js';
 export {
   use,
@@ -22,11 +22,14 @@ export {
   listDevices,
   removeBackend,
   memory,
-} from './device.js';
+} from './check/guarded/runtime.js';
 export type { MemoryInfo } from './device.js';
-export { tidy, keep } from './scope.js';
-export { noGrad, enableGrad, isGradEnabled } from './autograd/mode.js';
-export { grad } from './autograd/backward.js';
+export { tidy, keep } from './check/guarded/runtime.js';
+export { config } from './config.js';
+export type { Config } from './config.js';
+export { noGrad, enableGrad, isGradEnabled, grad } from './check/guarded/runtime.js';
+// Public functions are exported guarded: their arguments are checked against their specs (check/).
+export { isTensor, resultType, fmtShape } from './check/guarded/runtime.js';
 export type { BackwardOptions, GradOptions } from './autograd/backward.js';
 export {
   tensor,
@@ -43,7 +46,7 @@ export {
   randn,
   randint,
   manualSeed,
-} from './ops/creation.js';
+} from './check/guarded/runtime.js';
 export type { CreateOptions } from './ops/creation.js';
 export {
   neg,
@@ -89,8 +92,8 @@ export {
   isfinite,
   nanToNum,
   where,
-} from './ops/elementwise.js';
-export { relu, leakyRelu, elu, gelu, silu, softplus } from './ops/activation.js';
+} from './check/guarded/ops.js';
+export { relu, leakyRelu, elu, gelu, silu, softplus } from './check/guarded/ops.js';
 export {
   sum,
   mean,
@@ -110,7 +113,7 @@ export {
   logSoftmax,
   maxOf as max,
   minOf as min,
-} from './ops/reduce.js';
+} from './check/guarded/ops.js';
 export type { ValuesIndices } from './ops/reduce.js';
 export {
   reshape,
@@ -127,21 +130,20 @@ export {
   contiguous,
   clone,
   detach,
-} from './ops/views.js';
+} from './check/guarded/ops.js';
 export type { IndexSpec } from './ops/views.js';
-export { cat, stack, split, chunk, pad, repeat, tile, tril, triu } from './ops/shape.js';
+export { cat, stack, split, chunk, pad, repeat, tile, tril, triu } from './check/guarded/ops.js';
 export type { PadMode } from './ops/shape.js';
-export { gather, scatterAdd, indexSelect, maskedFill, oneHot } from './ops/indexing.js';
-export { matmul, bmm, outer, dot } from './ops/linalg.js';
-export { cast } from './ops/convert.js';
+export { gather, scatterAdd, indexSelect, maskedFill, oneHot } from './check/guarded/ops.js';
+export { matmul, bmm, outer, dot, cast } from './check/guarded/ops.js';
 export { decomposed } from './ops/reduce.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { OptimizerError } from './optim/errors.js';
-export * as io from './io/index.js';
-export { save, load } from './io/files.js';
-export * as data from './data/index.js';
-export * as metrics from './data/metrics.js';
+export * as io from './check/guarded/io.js';
+export { save, load } from './check/guarded/io.js';
+export * as data from './check/guarded/data.js';
+export * as metrics from './check/guarded/metrics.js';
 export { Model, EarlyStopping, ModelCheckpoint } from './train/index.js';
 export type {
   CompileOptions,

@@ -1,5 +1,6 @@
 /** Shape arithmetic shared by core and backends: strides, broadcasting, dim normalisation. */
 import { ShapeError, fmtShape } from './errors.js';
+import { describe } from './check/describe.js';
 
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
@@ -48,10 +49,11 @@ export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): n
 
 /** Map a possibly negative dim into [0, rank). */
 export function normDim(op: string, dim: number, rank: number): number {
+  // A 0-d tensor takes dims −1 and 0, as in torch.
   const r = Math.max(rank, 1);
   if (!Number.isInteger(dim) || dim < -r || dim >= r)
     throw new ShapeError(
-      `${op}: dim ${dim} is out of range for a tensor of rank ${rank} (valid: ${-r} to ${r - 1})`,
+      `${op}: dim ${describe(dim)} is out of range for a tensor of rank ${rank} (valid: ${-r} to ${r - 1})`,
     );
   return dim < 0 ? dim + r : dim;
 }
@@ -67,7 +69,7 @@ export function normDims(
   const out = list.map((d) => (rank === 0 ? (normDim(op, d, 0), 0) : normDim(op, d, rank)));
   const uniq = [...new Set(out)].sort((a, b) => a - b);
   if (uniq.length !== out.length)
-    throw new ShapeError(`${op}: dim ${JSON.stringify(list)} repeats a dimension`);
+    throw new ShapeError(`${op}: dim ${describe(list)} repeats a dimension`);
   return rank === 0 ? [] : uniq;
 }
 
@@ -75,7 +77,7 @@ export function checkShape(op: string, shape: readonly number[]): number[] {
   for (const d of shape)
     if (!Number.isInteger(d) || d < 0)
       throw new ShapeError(
-        `${op}: invalid shape ${fmtShape(shape)}: sizes must be non-negative integers`,
+        `${op}: invalid shape ${describe(shape)}: sizes must be non-negative integers`,
       );
   return shape.slice();
 }

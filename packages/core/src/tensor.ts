@@ -8,6 +8,10 @@ import { type DType, isDType } from './dtype.js';
 import { DeviceError, DisposedTensorError, GradError, ShapeError } from './errors.js';
 import { isGradEnabled, noGrad } from './autograd/mode.js';
 import { isContiguous, sizeOf } from './shape.js';
+import { checkView } from './check/view.js';
+import { bindTensorClass } from './check/spec.js';
+import { guardMethods } from './check/args.js';
+import { TENSOR_METHODS } from './check/specs/tensor.js';
 import { tidy, track } from './scope.js';
 import type { Node } from './autograd/node.js';
 import { backward, type BackwardOptions } from './autograd/backward.js';
@@ -72,7 +76,12 @@ export class Tensor {
   /** Accumulated gradient of a leaf after `backward()`. */
   grad: Tensor | null = null;
 
-  /** @internal Use fl.tensor() and friends. */
+  /**
+   * A view (shape, strides, offset) of `storage`. Prefer fl.tensor() and friends: this public
+   * constructor checks that every element the view addresses lies inside the storage (ShapeError
+   * otherwise, see check/view.ts). The dtype is always the storage's. It takes over one reference
+   * to `storage` (pass `x.storage.retain()`), and releases it again when the check fails.
+   */
   constructor(
     storage: Storage,
     shape: readonly number[],
@@ -80,6 +89,9 @@ export class Tensor {
     offset: number,
     internal = false,
   ) {
+    // Core's own constructions (fresh outputs, checked views) come through trustedTensor().
+    if (trustNext) trustNext = false;
+    else ({ shape, strides, offset } = checkView(storage, shape, strides, offset));
     this.held = { storage, node: null };
     this.shape = shape;
     this._strides = strides;
@@ -633,6 +645,26 @@ export class Tensor {
   dot(other: Tensor): Tensor {
     return la.dot(this, other);
   }
+}
+
+// Every public method checks its arguments against its spec (check/specs/tensor.ts) first.
+bindTensorClass(Tensor);
+guardMethods(Tensor, TENSOR_METHODS);
+
+let trustNext = false;
+/**
+ * @internal A tensor whose metadata core has already made valid (a fresh contiguous output, a
+ * view checked by its op): skips the public constructor's check, which every op would pay.
+ */
+export function trustedTensor(
+  storage: Storage,
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+  internal = false,
+): Tensor {
+  trustNext = true;
+  return new Tensor(storage, shape, strides, offset, internal);
 }
 
 export function fmt(t: Tensor): string {

@@ -131,7 +131,8 @@ function disposeModule(m: nn.Module): void {
 
 /** The functional form of a layer case, run with the loaded parameters. */
 function functional(c: Case, m: nn.Module, x: fl.Tensor): fl.Tensor | null {
-  const o = (c.flint.options ?? {}) as Record<string, never>;
+  // The layer's options less the ones only the layer takes (F.conv2d gets the bias as an argument).
+  const { bias: _bias, ...o } = (c.flint.options ?? {}) as Record<string, never>;
   const a = (c.flint.args ?? []) as never[];
   const sd = m.stateDict();
   const [w, b] = [sd.weight!, sd.bias ?? null];

@@ -219,7 +219,7 @@ describe('recurrent errors', () => {
     );
     expect(() => new RNN(3, 0)).toThrow(/RNN: hiddenSize must be a positive integer, got 0/);
     expect(() => new RNN(3, 4, { nonlinearity: 'sigmoid' as 'tanh' })).toThrow(
-      /unknown nonlinearity 'sigmoid'/,
+      /nonlinearity must be one of 'tanh', 'relu', got 'sigmoid'/,
     );
     expect(() => new GRU(3, 4, { dropout: 1.5 })).toThrow(/dropout must be in \[0, 1\]/);
   });

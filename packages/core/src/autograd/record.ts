@@ -1,17 +1,11 @@
 /** Recording a tape node when an op's inputs require grad. */
-import type { Tensor } from '../tensor.js';
+import { type Tensor, trustedTensor } from '../tensor.js';
 import { isGradEnabled } from './mode.js';
 import { Node, type Edge, type GradRule } from './node.js';
 
 /** Saved aliases share storage (and gradFn, for higher-order gradients) but live outside scopes. */
 function alias(t: Tensor, withGraph: boolean): Tensor {
-  const a = new (t.constructor as typeof Tensor)(
-    t.storage.retain(),
-    t.shape,
-    t.strides,
-    t.offset,
-    true,
-  );
+  const a = trustedTensor(t.storage.retain(), t.shape, t.strides, t.offset, true);
   if (withGraph && t.gradFn) a._setGradFn(t.gradFn);
   a.requiresGrad = withGraph && t.requiresGrad;
   // An alias of a leaf must accumulate into that leaf when used in a recorded backward pass.

@@ -9,6 +9,10 @@ import type { Tensor } from '../tensor.js';
 import { tidy } from '../scope.js';
 import { noGrad } from '../autograd/mode.js';
 import { rand, tensor } from '../ops/creation.js';
+import { checkArgs } from '../check/args.js';
+import { DATA } from '../check/specs/data.js';
+import { guardMethods } from '../check/args.js';
+import { DATASET_METHODS } from '../check/specs/methods.js';
 
 /**
  * A map-style dataset: `length` items, read by index. Subclasses may add `getBatch` to build a
@@ -20,6 +24,10 @@ import { rand, tensor } from '../ops/creation.js';
  * }
  */
 export abstract class Dataset<T> implements Iterable<T> {
+  constructor() {
+    // A subclass without a constructor hands its arguments on to here, where nothing reads them.
+    checkArgs(DATA.Dataset, [], arguments.length);
+  }
   abstract get length(): number;
   abstract get(index: number): T;
   /** Optional fast path: the collated batch for these indices. */
@@ -92,6 +100,7 @@ export class TensorDataset extends Dataset<Tensor[]> {
   readonly tensors: readonly Tensor[];
 
   constructor(...tensors: Tensor[]) {
+    checkArgs(DATA.TensorDataset, tensors);
     super();
     if (tensors.length === 0) throw new ShapeError('TensorDataset: expected at least one tensor');
     const n = tensors[0]!.shape[0];
@@ -130,6 +139,7 @@ export class Subset<T> extends Dataset<T> {
     readonly dataset: Dataset<T>,
     readonly indices: readonly number[],
   ) {
+    checkArgs(DATA.Subset, [dataset, indices], arguments.length);
     super();
     for (const i of indices) checkIndex('Subset', i, dataset.length);
     // Offer the batch fast path only when the underlying dataset has one.
@@ -183,3 +193,7 @@ export function randomSplit<T>(
   let start = 0;
   return sizes.map((s) => new Subset(dataset, perm.slice(start, (start += s))));
 }
+
+// Public methods check their arguments against their specs (check/specs/methods.ts) first.
+guardMethods(TensorDataset, DATASET_METHODS.TensorDataset);
+guardMethods(Subset, DATASET_METHODS.Subset);

@@ -5,6 +5,10 @@ import { tidy } from '../scope.js';
 import { tensor } from '../ops/creation.js';
 import { stack } from '../ops/shape.js';
 import { type Dataset, checkSeed, drawSeed, randomPermutation } from './dataset.js';
+import { checkArgs } from '../check/args.js';
+import { DATA } from '../check/specs/data.js';
+import { guardMethods } from '../check/args.js';
+import { DATASET_METHODS } from '../check/specs/methods.js';
 
 /** What the default collate makes of a batch of `T`: tensors and numbers stack into tensors, containers recurse. */
 export type Collated<T> = T extends Tensor | number | boolean
@@ -95,6 +99,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
     readonly dataset: Dataset<T>,
     opts: DataLoaderOptions<T, B> = {},
   ) {
+    checkArgs(DATA.DataLoader, [dataset, opts], arguments.length);
     const { batchSize = 1, shuffle = false, dropLast = false, seed, collate } = opts;
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new ShapeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
@@ -139,3 +144,6 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
     for (const indices of this.nextEpochIndices()) yield this.batch(indices);
   }
 }
+
+// Public methods check their arguments against their specs (check/specs/methods.ts) first.
+guardMethods(DataLoader, DATASET_METHODS.DataLoader);

@@ -3,7 +3,11 @@
  * next-character prediction. Token 0 is the end token: it starts every input, ends every target
  * and pads both, so a model learns where words begin and end.
  */
-import { ShapeError } from '../errors.js';
+import { IOError, ShapeError } from '../errors.js';
+import { quote } from '../check/describe.js';
+import { guardMethods, guardStatics } from '../check/args.js';
+import { DATASET_METHODS } from '../check/specs/methods.js';
+import { CHAR_DATASET } from '../check/specs/data.js';
 import { Tensor } from '../tensor.js';
 import { upload } from '../ops/creation.js';
 import { Dataset, checkIndex } from './dataset.js';
@@ -41,10 +45,13 @@ export async function loadWords(opts: WordListOptions = {}): Promise<string[]> {
   try {
     text = await fs.readFile(path, 'utf8');
   } catch (e) {
-    if ((e as { code?: string }).code !== 'ENOENT' || opts.path !== undefined) throw e;
-    throw new Error(
+    const code = (e as { code?: string }).code;
+    if (code !== 'ENOENT' || opts.path !== undefined)
+      throw new IOError(`loadWords: cannot read ${quote(path)}: ${code ?? 'error'}`, path, code);
+    throw new IOError(
       `loadWords: ${DICT_WORDS} not found; install the Debian package wamerican or pass { path }`,
-      { cause: e },
+      path,
+      code,
     );
   }
   const filter = opts.filter === undefined ? /^[a-z]+$/ : opts.filter;
@@ -186,3 +193,7 @@ export class CharDataset extends Dataset<[Tensor, Tensor]> {
     return [x, upload(yb, shape, 'int32', this.device)];
   }
 }
+
+// The factories and methods check their arguments against their specs (check/specs/) first.
+guardStatics(CharDataset, CHAR_DATASET);
+guardMethods(CharDataset, DATASET_METHODS.CharDataset);

@@ -2,7 +2,8 @@
  * MNIST-format image datasets from IDX files on disk (Node): Fashion-MNIST from the Debian package
  * `dataset-fashion-mnist` or `$FLINT_DATA`, and MNIST from any directory.
  */
-import { FormatError, fmtShape } from '../errors.js';
+import { ArgumentError, FormatError, IOError, fmtShape } from '../errors.js';
+import { describe } from '../check/describe.js';
 import type { Tensor } from '../tensor.js';
 import { upload } from '../ops/creation.js';
 import { type IdxArray, type IdxOptions, parseIdx } from './idx.js';
@@ -99,10 +100,10 @@ async function loadSet(
 ): Promise<ImageSet> {
   const split = opts.split ?? 'train';
   if (split !== 'train' && split !== 'test')
-    throw new Error(`split must be 'train' or 'test', got ${JSON.stringify(split)}`);
+    throw new ArgumentError(`split must be 'train' or 'test', got ${describe(split)}`);
   const imagesFile = await findFile(dirs, fileNames(split, 'images'));
   const labelsFile = await findFile(dirs, fileNames(split, 'labels'));
-  if (!imagesFile || !labelsFile) throw new Error(missing(split, dirs));
+  if (!imagesFile || !labelsFile) throw new IOError(missing(split, dirs), dirs[0], 'ENOENT');
   const [images, labels] = await Promise.all([
     readIdx(imagesFile, opts),
     readIdx(labelsFile, opts),

@@ -2,6 +2,10 @@
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 import { pyFloat } from './layers/common.js';
+import { checkArgs } from '../check/args.js';
+import { NN } from '../check/specs/nn.js';
+import { guardMethods } from '../check/args.js';
+import { forwardOf } from '../check/specs/methods.js';
 
 /**
  * max(x, 0).
@@ -9,6 +13,10 @@ import { pyFloat } from './layers/common.js';
  * new nn.ReLU().forward(fl.tensor([-1, 2])).toArray(); // [0, 2]
  */
 export class ReLU extends Module {
+  constructor() {
+    checkArgs(NN.ReLU, [], arguments.length);
+    super();
+  }
   forward(x: Tensor): Tensor {
     return x.relu();
   }
@@ -21,6 +29,7 @@ export class ReLU extends Module {
  */
 export class LeakyReLU extends Module {
   constructor(readonly negativeSlope = 0.01) {
+    checkArgs(NN.LeakyReLU, [negativeSlope], arguments.length);
     super();
   }
   forward(x: Tensor): Tensor {
@@ -38,6 +47,7 @@ export class LeakyReLU extends Module {
  */
 export class GELU extends Module {
   constructor(readonly approximate: 'none' | 'tanh' = 'none') {
+    checkArgs(NN.GELU, [approximate], arguments.length);
     super();
   }
   forward(x: Tensor): Tensor {
@@ -54,6 +64,10 @@ export class GELU extends Module {
  * new nn.SiLU().forward(fl.randn([4]));
  */
 export class SiLU extends Module {
+  constructor() {
+    checkArgs(NN.SiLU, [], arguments.length);
+    super();
+  }
   forward(x: Tensor): Tensor {
     return x.silu();
   }
@@ -65,6 +79,10 @@ export class SiLU extends Module {
  * new nn.Sigmoid().forward(fl.zeros([2])).toArray(); // [0.5, 0.5]
  */
 export class Sigmoid extends Module {
+  constructor() {
+    checkArgs(NN.Sigmoid, [], arguments.length);
+    super();
+  }
   forward(x: Tensor): Tensor {
     return x.sigmoid();
   }
@@ -76,6 +94,10 @@ export class Sigmoid extends Module {
  * new nn.Tanh().forward(fl.zeros([2])).toArray(); // [0, 0]
  */
 export class Tanh extends Module {
+  constructor() {
+    checkArgs(NN.Tanh, [], arguments.length);
+    super();
+  }
   forward(x: Tensor): Tensor {
     return x.tanh();
   }
@@ -88,6 +110,7 @@ export class Tanh extends Module {
  */
 export class Softmax extends Module {
   constructor(readonly dim: number) {
+    checkArgs(NN.Softmax, [dim], arguments.length);
     super();
   }
   forward(x: Tensor): Tensor {
@@ -105,6 +128,7 @@ export class Softmax extends Module {
  */
 export class LogSoftmax extends Module {
   constructor(readonly dim: number) {
+    checkArgs(NN.LogSoftmax, [dim], arguments.length);
     super();
   }
   forward(x: Tensor): Tensor {
@@ -114,3 +138,7 @@ export class LogSoftmax extends Module {
     return `dim=${this.dim}`;
   }
 }
+
+// Public methods check their arguments against their specs (check/specs/methods.ts) first.
+const ACTIVATIONS = { ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh, Softmax, LogSoftmax };
+for (const [layer, cls] of Object.entries(ACTIVATIONS)) guardMethods(cls, forwardOf(layer));

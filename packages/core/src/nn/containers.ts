@@ -2,15 +2,20 @@
  * Containers: Sequential (a chain), ModuleList and ModuleDict (holders whose children are
  * registered under their index or key, so state-dict keys are torch's `0.weight`, `enc.bias`).
  */
-import { FlintError } from '../errors.js';
+import { FlintError, ArgumentError, ShapeError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { Model, type CompileOptions } from '../train/model.js';
 import { Module } from './module.js';
+import { NN } from '../check/specs/nn.js';
+import { checkArgs, guardMethods } from '../check/args.js';
+import { modelMethods } from '../check/specs/train.js';
+import { ANY_FORWARD, DICT_METHODS, LIST_METHODS, forwardOf } from '../check/specs/methods.js';
+import { quote } from '../check/describe.js';
 
 function indexIn(op: string, i: number, n: number): number {
   const j = i < 0 ? i + n : i;
   if (!Number.isInteger(i) || j < 0 || j >= n)
-    throw new RangeError(`${op}: index ${i} is out of range for ${n} modules`);
+    throw new ShapeError(`${op}: index ${i} is out of range for ${n} modules`);
   return j;
 }
 
@@ -46,13 +51,15 @@ export class Sequential extends ListLike<Module> {
   constructor(...modules: Module[]);
   constructor(modules: Readonly<Record<string, Module>>);
   constructor(...args: (Module | Readonly<Record<string, Module>>)[]) {
+    checkArgs(NN.Sequential, args);
     super();
     if (args.length === 1 && !(args[0] instanceof Module)) {
       for (const [k, m] of Object.entries(args[0]!)) this.addModule(k, m);
       return;
     }
     args.forEach((m, i) => {
-      if (!(m instanceof Module)) throw new TypeError(`Sequential: argument ${i} is not a Module`);
+      if (!(m instanceof Module))
+        throw new ArgumentError(`Sequential: argument ${i} is not a Module`);
       this.addModule(String(i), m);
     });
   }
@@ -94,6 +101,7 @@ export class Sequential extends ListLike<Module> {
  */
 export class ModuleList<M extends Module = Module> extends ListLike<M> {
   constructor(modules: Iterable<M> = []) {
+    checkArgs(NN.ModuleList, [modules], arguments.length);
     super();
     this.extend(modules);
   }
@@ -124,6 +132,7 @@ export class ModuleList<M extends Module = Module> extends ListLike<M> {
  */
 export class ModuleDict<M extends Module = Module> extends Module {
   constructor(modules: Readonly<Record<string, M>> = {}) {
+    checkArgs(NN.ModuleDict, [modules], arguments.length);
     super();
     for (const [k, m] of Object.entries(modules)) this.set(k, m);
   }
@@ -132,7 +141,7 @@ export class ModuleDict<M extends Module = Module> extends Module {
   }
   set(key: string, m: M): this {
     if (key.includes('.') || key === '')
-      throw new RangeError(`ModuleDict: key '${key}' must be non-empty and contain no '.'`);
+      throw new ArgumentError(`ModuleDict: key ${quote(key)} must be non-empty and contain no '.'`);
     this.addModule(key, m);
     return this;
   }
@@ -155,3 +164,11 @@ export class ModuleDict<M extends Module = Module> extends Module {
     throw new FlintError('ModuleDict: a container has no forward(); call its modules by key');
   }
 }
+
+// Public methods check their arguments against their specs first (check/specs/methods.ts and,
+// for compile/fit/evaluate/predict, fl.Model's in check/specs/train.ts).
+guardMethods(Sequential, modelMethods('Sequential'));
+guardMethods(Sequential, forwardOf('Sequential', ANY_FORWARD));
+guardMethods(ListLike, LIST_METHODS);
+guardMethods(ModuleList, LIST_METHODS);
+guardMethods(ModuleDict, DICT_METHODS);

@@ -7,14 +7,16 @@
  * const model = new nn.Sequential(new nn.Conv2d(1, 32, 3), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(5408, 10));
  * const logits = model.forward(fl.randn([8, 1, 28, 28]));
  */
-export { Module, Parameter, isParameter } from './module.js';
+export { Module } from './module.js';
+// Functions are exported guarded: their arguments are checked against their specs (check/).
+export { Parameter, isParameter } from '../check/guarded/nn.js';
 export type { LoadOptions, LoadResult } from './module.js';
 export { Sequential, ModuleList, ModuleDict } from './containers.js';
 export * from './layers/index.js';
 export { ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh, Softmax, LogSoftmax } from './activations.js';
-export * as init from './init.js';
-export * as functional from './functional/index.js';
-export * as F from './functional/index.js';
+export * as init from '../check/guarded/init.js';
+export * as functional from '../check/guarded/functional.js';
+export * as F from '../check/guarded/functional.js';
 
 // ---- Other families (recurrent, attention, losses) are exported below this line. ----
 export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell } from './recurrent/index.js';
@@ -49,4 +51,4 @@ export type {
   BCEWithLogitsLossOptions,
   KLDivLossOptions,
 } from './losses/index.js';
-export * as utils from './utils.js';
+export * as utils from '../check/guarded/utils.js';

@@ -4,7 +4,7 @@
  * counter-based generator, so `fl.manualSeed` makes them reproducible on every backend (the
  * numbers differ from torch's, the distributions do not).
  */
-import { ShapeError, fmtShape } from '../errors.js';
+import { ShapeError, fmtShape, ArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd/mode.js';
 import { tidy } from '../scope.js';
@@ -44,7 +44,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     case 'leaky_relu': {
       const slope = param ?? 0.01;
       if (!Number.isFinite(slope))
-        throw new RangeError(`calculateGain: negative slope ${slope} is not a valid number`);
+        throw new ArgumentError(`calculateGain: negative slope ${slope} is not a valid number`);
       return Math.sqrt(2 / (1 + slope * slope));
     }
     case 'selu':
@@ -60,7 +60,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     case 'convTranspose3d':
       return 1;
     default:
-      throw new RangeError(`calculateGain: unsupported nonlinearity '${String(nonlinearity)}'`);
+      throw new ArgumentError(`calculateGain: unsupported nonlinearity '${String(nonlinearity)}'`);
   }
 }
 
@@ -130,7 +130,7 @@ export interface KaimingOptions {
 function kaimingStd(t: Tensor, opts: KaimingOptions): number {
   const mode = opts.mode ?? 'fanIn';
   if (mode !== 'fanIn' && mode !== 'fanOut')
-    throw new RangeError(`init: mode must be 'fanIn' or 'fanOut', got '${String(mode)}'`);
+    throw new ArgumentError(`init: mode must be 'fanIn' or 'fanOut', got '${String(mode)}'`);
   const fans = calculateFans(t);
   const fan = mode === 'fanIn' ? fans.fanIn : fans.fanOut;
   return calculateGain(opts.nonlinearity ?? 'leakyRelu', opts.a ?? 0) / Math.sqrt(fan);

@@ -7,11 +7,14 @@
  * `running_mean`) are registered explicitly. State-dict keys are PyTorch's: `fc1.weight`,
  * `0.bias`, `bn.running_mean`.
  */
-import { ShapeError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
-import { keep, tidy } from '../scope.js';
+import { forwardScope, keep, tidy } from '../scope.js';
 import { noGrad } from '../autograd/mode.js';
 import { toDevice } from '../ops/convert.js';
+import { checkArgs, sig } from '../check/args.js';
+import { planLoad, prepareSources } from './state-dict.js';
+import { guardMethods } from '../check/args.js';
+import { MODULE_METHODS } from '../check/specs/methods.js';
 
 const PARAM = Symbol('flint.parameter');
 
@@ -30,6 +33,19 @@ export function Parameter(t: Tensor, requiresGrad = true): Tensor {
 export function isParameter(x: unknown): x is Tensor {
   return x instanceof Tensor && (x as unknown as Record<symbol, boolean>)[PARAM] === true;
 }
+
+/**
+ * `m`'s class `forward` in an implicit scope (scope.ts, forwardScope). Bound to `m`, so a detached
+ * `layer.forward` still works; the method is looked up on each call, so prototype patches apply.
+ */
+function scopedForward(m: Module): (...inputs: unknown[]) => unknown {
+  return (...inputs) => {
+    const proto = Object.getPrototypeOf(m) as { forward: (...a: unknown[]) => unknown };
+    return forwardScope(m, () => proto.forward.apply(m, inputs));
+  };
+}
+
+const MODULE = sig('nn.Module', {});
 
 export interface LoadOptions {
   /** Require exactly the module's keys (default true). */
@@ -50,6 +66,20 @@ export abstract class Module {
   };
 
   abstract forward(...inputs: unknown[]): unknown;
+
+  constructor() {
+    // A subclass without a constructor hands its arguments on to here, where nothing reads them.
+    checkArgs(MODULE, [], arguments.length);
+    // Every forward runs in an implicit scope that frees its intermediates (scope.ts, forwardScope),
+    // so a training loop written without fl.tidy stays flat. An own, non-enumerable property: it
+    // is not a field (ownFields, stateDict), and a subclass's own `forward` field still replaces it.
+    Object.defineProperty(this, 'forward', {
+      value: scopedForward(this),
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
 
   /** Register a parameter under a name that is not a field (e.g. `weight_ih_l0`). */
   registerParameter(name: string, t: Tensor | null): Tensor | null {
@@ -188,30 +218,24 @@ export abstract class Module {
     return Object.fromEntries(this.stateEntries());
   }
 
-  /** Copy values from a state dict; shapes must match exactly. */
+  /**
+   * Copy values from a state dict (PyTorch keys; shapes must match exactly; values are cast to
+   * the layer's dtype and copied to its device). All or nothing: every key, value, shape and dtype
+   * is checked before the first write, so a failed load leaves the module as it was.
+   * @example
+   * model.loadStateDict(await fl.load('model.safetensors'));
+   * const { missingKeys } = model.loadStateDict(partial, { strict: false });
+   */
   loadStateDict(sd: Record<string, Tensor>, opts: LoadOptions = {}): LoadResult {
-    const strict = opts.strict ?? true;
-    const own = new Map(this.stateEntries());
-    const missingKeys = [...own.keys()].filter((k) => !(k in sd));
-    const unexpectedKeys = Object.keys(sd).filter((k) => !own.has(k));
-    if (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0))
-      throw new ShapeError(
-        `loadStateDict: ${missingKeys.length ? `missing keys [${missingKeys.join(', ')}]` : ''}` +
-          `${missingKeys.length && unexpectedKeys.length ? '; ' : ''}` +
-          `${unexpectedKeys.length ? `unexpected keys [${unexpectedKeys.join(', ')}]` : ''}`,
-      );
-    for (const [k, t] of own) {
-      const src = sd[k];
-      if (!src) continue;
-      if (src.shape.length !== t.shape.length || src.shape.some((d, i) => d !== t.shape[i]))
-        throw new ShapeError(
-          `loadStateDict: size mismatch for ${k}: checkpoint has ${fmtShape(src.shape)}, model has ${fmtShape(t.shape)}`,
-        );
-    }
-    noGrad(() => {
-      for (const [k, t] of own) if (sd[k]) tidy(() => void t.copy_(toDevice(sd[k]!, t.device)));
-    });
-    return { missingKeys, unexpectedKeys };
+    const where = `${this.constructor.name}.loadStateDict`;
+    const plan = planLoad(where, new Map(this.stateEntries()), sd, opts);
+    noGrad(() =>
+      tidy(() => {
+        const sources = prepareSources(plan);
+        plan.copies.forEach((c, i) => void c.dst.copy_(sources[i]!));
+      }),
+    );
+    return { missingKeys: plan.missingKeys, unexpectedKeys: plan.unexpectedKeys };
   }
 
   /** The class name and constructor arguments shown by toString (override in layers). */
@@ -226,3 +250,6 @@ export abstract class Module {
     return `${head}\n${lines.join('\n')}\n)`;
   }
 }
+
+// Public methods check their arguments against their specs (check/specs/methods.ts) first.
+guardMethods(Module, MODULE_METHODS);

@@ -5,6 +5,8 @@ import { save } from '../io/files.js';
 import { noGrad } from '../autograd/mode.js';
 import { keep } from '../scope.js';
 import type { Module } from '../nn/module.js';
+import { checkArgs } from '../check/args.js';
+import { TRAIN } from '../check/specs/train.js';
 
 /** Per-epoch numbers: `loss`, each metric, and `valLoss`/`valAccuracy`… when validating. */
 export type Logs = Record<string, number>;
@@ -65,6 +67,7 @@ export class EarlyStopping implements Callback {
   /** Epoch (0-based) at which training was stopped, or −1. */
   stoppedEpoch = -1;
   constructor(private readonly opts: EarlyStoppingOptions = {}) {
+    checkArgs(TRAIN.EarlyStopping, [opts], arguments.length);
     this.monitor = opts.monitor ?? 'valLoss';
   }
   onTrainBegin(): void {
@@ -117,7 +120,9 @@ export class ModelCheckpoint implements Callback {
   private best = NaN;
   /** Paths written so far. */
   readonly saved: string[] = [];
-  constructor(private readonly opts: ModelCheckpointOptions) {}
+  constructor(private readonly opts: ModelCheckpointOptions) {
+    checkArgs(TRAIN.ModelCheckpoint, [opts], arguments.length);
+  }
   async onEpochEnd(epoch: number, logs: Logs, ctx: TrainingContext): Promise<void> {
     const monitor = this.opts.monitor ?? 'valLoss';
     if (this.opts.saveBestOnly) {

@@ -17,6 +17,8 @@ import { l1Loss, mseLoss } from '../nn/losses/regression.js';
 import { binaryCrossEntropy, binaryCrossEntropyWithLogits } from '../nn/losses/binary.js';
 import type { Callback, Logs, TrainingContext } from './callbacks.js';
 import { createProgress } from './progress.js';
+import { checkArgs, guardMethods } from '../check/args.js';
+import { TRAIN, modelMethods } from '../check/specs/train.js';
 
 export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
 export type LossName = 'crossEntropy' | 'nll' | 'mse' | 'l1' | 'bce' | 'bceWithLogits';
@@ -94,7 +96,9 @@ interface Compiled {
 
 export class Model {
   private compiled: Compiled | null = null;
-  constructor(readonly module: Module) {}
+  constructor(readonly module: Module) {
+    checkArgs(TRAIN.Model, [module], arguments.length);
+  }
 
   compile(opts: CompileOptions): this {
     const optimizer =
@@ -346,3 +350,6 @@ function splitData(x: Tensor | Batches, y: Tensor | undefined, opts: FitOptions)
     owned: [],
   };
 }
+
+// Every public method checks its arguments against its spec (check/specs/train.ts) first.
+guardMethods(Model, modelMethods('Model'));

@@ -14,6 +14,10 @@ import { constant_, xavierUniform_ } from '../init.js';
 import { Linear } from '../layers/index.js';
 import type { FactoryOptions } from '../layers/common.js';
 import { additive, attend, checkMaskDType } from './sdpa.js';
+import { checkArgs } from '../../check/args.js';
+import { NN } from '../../check/specs/nn.js';
+import { guardMethods } from '../../check/args.js';
+import { ATTENTION_FORWARD, forwardOf } from '../../check/specs/methods.js';
 
 export interface MultiheadAttentionOptions extends FactoryOptions {
   /** Learn in_proj_bias and out_proj.bias (default true). */
@@ -59,6 +63,7 @@ export class MultiheadAttention extends Module {
   private readonly p: { inW: Tensor; inB: Tensor | null; out: Linear };
 
   constructor(embedDim: number, numHeads: number, opts: MultiheadAttentionOptions = {}) {
+    checkArgs(NN.MultiheadAttention, [embedDim, numHeads, opts], arguments.length);
     super();
     if (
       !Number.isInteger(embedDim) ||
@@ -238,3 +243,9 @@ export class MultiheadAttention extends Module {
     return `embedDim=${this.embedDim}, numHeads=${this.numHeads}${this.batchFirst ? ', batchFirst=true' : ''}`;
   }
 }
+
+// Public methods check their arguments against their specs (check/specs/methods.ts) first.
+guardMethods(
+  MultiheadAttention,
+  forwardOf('MultiheadAttention', ATTENTION_FORWARD.MultiheadAttention),
+);

@@ -11,6 +11,10 @@ import { Module } from '../module.js';
 import { Dropout, LayerNorm, Linear } from '../layers/index.js';
 import type { FactoryOptions } from '../layers/common.js';
 import { MultiheadAttention } from './multihead.js';
+import { checkArgs } from '../../check/args.js';
+import { NN } from '../../check/specs/nn.js';
+import { guardMethods } from '../../check/args.js';
+import { ATTENTION_FORWARD, forwardOf } from '../../check/specs/methods.js';
 
 export type TransformerActivation = 'relu' | 'gelu' | ((x: Tensor) => Tensor);
 
@@ -64,6 +68,7 @@ export class TransformerEncoderLayer extends Module {
   private readonly parts: Parts;
 
   constructor(dModel: number, nhead: number, opts: TransformerEncoderLayerOptions = {}) {
+    checkArgs(NN.TransformerEncoderLayer, [dModel, nhead, opts], arguments.length);
     super();
     this.dModel = dModel;
     this.nhead = nhead;
@@ -166,3 +171,9 @@ export class TransformerEncoderLayer extends Module {
     return dropout2.forward(linear2.forward(dropout.forward(a)));
   }
 }
+
+// Public methods check their arguments against their specs (check/specs/methods.ts) first.
+guardMethods(
+  TransformerEncoderLayer,
+  forwardOf('TransformerEncoderLayer', ATTENTION_FORWARD.TransformerEncoderLayer),
+);

@@ -1,5 +1,5 @@
 /** Linear, dropout and embedding lookups in functional form. */
-import { DTypeError, ShapeError, fmtShape } from '../../errors.js';
+import { DTypeError, ShapeError, fmtShape, ArgumentError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { tidy } from '../../scope.js';
 import { noGrad } from '../../autograd/mode.js';
@@ -34,7 +34,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
  */
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   if (!(p >= 0 && p <= 1))
-    throw new RangeError(`dropout: probability has to be between 0 and 1, got ${p}`);
+    throw new ArgumentError(`dropout: probability has to be between 0 and 1, got ${p}`);
   if (!training || p === 0) return x;
   return tidy(() => {
     if (p === 1) return x.mul(0);

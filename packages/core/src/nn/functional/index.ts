@@ -11,8 +11,13 @@ export { conv1d, conv2d } from './conv.js';
 export type { ConvOptions, Conv2dParams } from './conv.js';
 export { convTranspose2d } from './convtranspose.js';
 export type { ConvTransposeOptions } from './convtranspose.js';
-export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from './pool.js';
-export type { MaxPool2dOptions, AvgPool2dOptions } from './pool.js';
+export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool2d } from './pool.js';
+export type {
+  MaxPool1dOptions,
+  MaxPool2dOptions,
+  AvgPool1dOptions,
+  AvgPool2dOptions,
+} from './pool.js';
 export { batchNorm, layerNorm, groupNorm } from './norm.js';
 export type { BatchNormOptions } from './norm.js';
 export type { SpatialArg } from './args.js';

@@ -1,5 +1,5 @@
 /** Linear, Identity, Flatten, Dropout and Embedding. */
-import { ShapeError, fmtShape } from '../../errors.js';
+import { ShapeError, fmtShape, ArgumentError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { noGrad } from '../../autograd/mode.js';
 import { tidy } from '../../scope.js';
@@ -9,6 +9,10 @@ import { Module } from '../module.js';
 import * as F from '../functional/basic.js';
 import { kaimingUniform_, normal_, uniform_ } from '../init.js';
 import { type FactoryOptions, param, pyFloat } from './common.js';
+import { checkArgs } from '../../check/args.js';
+import { NN } from '../../check/specs/nn.js';
+import { guardMethods } from '../../check/args.js';
+import { ANY_FORWARD, forwardOf } from '../../check/specs/methods.js';
 
 export interface LinearOptions extends FactoryOptions {
   /** Learn an additive bias (default true). */
@@ -30,6 +34,7 @@ export class Linear extends Module {
     readonly outFeatures: number,
     opts: LinearOptions = {},
   ) {
+    checkArgs(NN.Linear, [inFeatures, outFeatures, opts], arguments.length);
     super();
     this.weight = param([outFeatures, inFeatures], opts);
     this.bias = (opts.bias ?? true) ? param([outFeatures], opts) : null;
@@ -59,6 +64,10 @@ export class Linear extends Module {
  * new nn.Identity().forward(x) === x; // true
  */
 export class Identity extends Module {
+  constructor() {
+    checkArgs(NN.Identity, [], arguments.length);
+    super();
+  }
   forward(x: Tensor): Tensor {
     return x;
   }
@@ -74,6 +83,7 @@ export class Flatten extends Module {
     readonly startDim = 1,
     readonly endDim = -1,
   ) {
+    checkArgs(NN.Flatten, [startDim, endDim], arguments.length);
     super();
   }
   forward(x: Tensor): Tensor {
@@ -93,9 +103,10 @@ export class Flatten extends Module {
  */
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {
+    checkArgs(NN.Dropout, [p], arguments.length);
     super();
     if (!(p >= 0 && p <= 1))
-      throw new RangeError(`Dropout: probability has to be between 0 and 1, got ${p}`);
+      throw new ArgumentError(`Dropout: probability has to be between 0 and 1, got ${p}`);
   }
   forward(x: Tensor): Tensor {
     return F.dropout(x, this.p, this.training);
@@ -125,10 +136,11 @@ export class Embedding extends Module {
     readonly embeddingDim: number,
     opts: EmbeddingOptions = {},
   ) {
+    checkArgs(NN.Embedding, [numEmbeddings, embeddingDim, opts], arguments.length);
     super();
     const pad = opts.paddingIdx ?? null;
     if (pad !== null && (!Number.isInteger(pad) || pad >= numEmbeddings || pad < -numEmbeddings))
-      throw new RangeError(
+      throw new ShapeError(
         `Embedding: paddingIdx must be within [-${numEmbeddings}, ${numEmbeddings}), got ${pad}`,
       );
     this.paddingIdx = pad === null ? null : pad < 0 ? pad + numEmbeddings : pad;
@@ -181,3 +193,10 @@ function zeroRow(w: Tensor, row: number): void {
     ),
   );
 }
+
+// Public methods check their arguments against their specs (check/specs/methods.ts) first.
+guardMethods(Linear, forwardOf('Linear'));
+guardMethods(Identity, forwardOf('Identity', ANY_FORWARD));
+guardMethods(Flatten, forwardOf('Flatten'));
+guardMethods(Dropout, forwardOf('Dropout'));
+guardMethods(Embedding, forwardOf('Embedding'));

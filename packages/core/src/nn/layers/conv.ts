@@ -9,6 +9,11 @@ import { convTranspose2d } from '../functional/convtranspose.js';
 import { ntuple, type SpatialArg } from '../functional/args.js';
 import { calculateFans, kaimingUniform_, uniform_ } from '../init.js';
 import { type FactoryOptions, param, pyValue } from './common.js';
+import { checkArgs } from '../../check/args.js';
+import { NN } from '../../check/specs/nn.js';
+import { guardMethods } from '../../check/args.js';
+import { forwardOf } from '../../check/specs/methods.js';
+import { intList, optional, tensor } from '../../check/spec.js';
 
 /** How a conv layer pads its input: zeros (default), mirrored, edge-repeated or wrapped around. */
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
@@ -169,6 +174,7 @@ export class Conv2d extends ConvBase {
     kernelSize: SpatialArg,
     opts: ConvLayerOptions = {},
   ) {
+    checkArgs(NN.Conv2d, [inChannels, outChannels, kernelSize, opts], arguments.length);
     super(
       { name: 'Conv2d', spatial: 2, transposed: false },
       inChannels,
@@ -199,6 +205,7 @@ export class Conv1d extends ConvBase {
     kernelSize: SpatialArg,
     opts: ConvLayerOptions = {},
   ) {
+    checkArgs(NN.Conv1d, [inChannels, outChannels, kernelSize, opts], arguments.length);
     super(
       { name: 'Conv1d', spatial: 1, transposed: false },
       inChannels,
@@ -230,6 +237,7 @@ export class ConvTranspose2d extends ConvBase {
     kernelSize: SpatialArg,
     opts: ConvTransposeLayerOptions = {},
   ) {
+    checkArgs(NN.ConvTranspose2d, [inChannels, outChannels, kernelSize, opts], arguments.length);
     super(
       { name: 'ConvTranspose2d', spatial: 2, transposed: true },
       inChannels,
@@ -265,3 +273,11 @@ export class ConvTranspose2d extends ConvBase {
     });
   }
 }
+
+// Public methods check their arguments against their specs (check/specs/methods.ts) first.
+guardMethods(Conv1d, forwardOf('Conv1d'));
+guardMethods(Conv2d, forwardOf('Conv2d'));
+guardMethods(
+  ConvTranspose2d,
+  forwardOf('ConvTranspose2d', { input: tensor, outputSize: optional(intList) }),
+);

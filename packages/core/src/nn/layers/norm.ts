@@ -6,6 +6,10 @@ import { full } from '../../ops/creation.js';
 import { Module } from '../module.js';
 import { batchNorm, groupNorm, layerNorm } from '../functional/norm.js';
 import { type FactoryOptions, filled, param, pyFloat, pyValue } from './common.js';
+import { checkArgs } from '../../check/args.js';
+import { NN } from '../../check/specs/nn.js';
+import { guardMethods } from '../../check/args.js';
+import { forwardOf } from '../../check/specs/methods.js';
 
 export interface BatchNormLayerOptions extends FactoryOptions {
   eps?: number;
@@ -112,6 +116,7 @@ abstract class BatchNormBase extends Module {
  */
 export class BatchNorm1d extends BatchNormBase {
   constructor(numFeatures: number, opts: BatchNormLayerOptions = {}) {
+    checkArgs(NN.BatchNorm1d, [numFeatures, opts], arguments.length);
     super('BatchNorm1d', numFeatures, opts);
   }
   protected checkInput(x: Tensor): void {
@@ -127,6 +132,7 @@ export class BatchNorm1d extends BatchNormBase {
  */
 export class BatchNorm2d extends BatchNormBase {
   constructor(numFeatures: number, opts: BatchNormLayerOptions = {}) {
+    checkArgs(NN.BatchNorm2d, [numFeatures, opts], arguments.length);
     super('BatchNorm2d', numFeatures, opts);
   }
   protected checkInput(x: Tensor): void {
@@ -155,6 +161,7 @@ export class LayerNorm extends Module {
   readonly eps: number;
   readonly elementwiseAffine: boolean;
   constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
+    checkArgs(NN.LayerNorm, [normalizedShape, opts], arguments.length);
     super();
     this.normalizedShape =
       typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape.slice();
@@ -199,6 +206,7 @@ export class GroupNorm extends Module {
     readonly numChannels: number,
     opts: GroupNormOptions = {},
   ) {
+    checkArgs(NN.GroupNorm, [numGroups, numChannels, opts], arguments.length);
     super();
     if (!Number.isInteger(numGroups) || numGroups < 1 || numChannels % numGroups !== 0)
       throw new ShapeError(
@@ -220,3 +228,8 @@ export class GroupNorm extends Module {
     return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${this.affine}`;
   }
 }
+
+// Public methods check their arguments against their specs (check/specs/methods.ts) first.
+guardMethods(BatchNormBase, forwardOf('BatchNorm'));
+guardMethods(LayerNorm, forwardOf('LayerNorm'));
+guardMethods(GroupNorm, forwardOf('GroupNorm'));

@@ -5,6 +5,10 @@ import { Module } from '../module.js';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from '../functional/pool.js';
 import type { SpatialArg } from '../functional/args.js';
 import { pyValue } from './common.js';
+import { checkArgs } from '../../check/args.js';
+import { NN } from '../../check/specs/nn.js';
+import { guardMethods } from '../../check/args.js';
+import { forwardOf } from '../../check/specs/methods.js';
 
 function checkImage(layer: string, x: Tensor): void {
   if (x.ndim !== 3 && x.ndim !== 4)
@@ -35,6 +39,7 @@ export class MaxPool2d extends Module {
     readonly kernelSize: SpatialArg,
     opts: MaxPool2dLayerOptions = {},
   ) {
+    checkArgs(NN.MaxPool2d, [kernelSize, opts], arguments.length);
     super();
     this.stride = opts.stride ?? kernelSize;
     this.padding = opts.padding ?? 0;
@@ -81,6 +86,7 @@ export class AvgPool2d extends Module {
     readonly kernelSize: SpatialArg,
     opts: AvgPool2dLayerOptions = {},
   ) {
+    checkArgs(NN.AvgPool2d, [kernelSize, opts], arguments.length);
     super();
     this.stride = opts.stride ?? kernelSize;
     this.padding = opts.padding ?? 0;
@@ -111,6 +117,7 @@ export class AvgPool2d extends Module {
  */
 export class AdaptiveAvgPool2d extends Module {
   constructor(readonly outputSize: number | readonly (number | null)[]) {
+    checkArgs(NN.AdaptiveAvgPool2d, [outputSize], arguments.length);
     super();
   }
   forward(x: Tensor): Tensor {
@@ -121,3 +128,8 @@ export class AdaptiveAvgPool2d extends Module {
     return `output_size=${pyValue(this.outputSize)}`;
   }
 }
+
+// Public methods check their arguments against their specs (check/specs/methods.ts) first.
+guardMethods(MaxPool2d, forwardOf('MaxPool2d'));
+guardMethods(AvgPool2d, forwardOf('AvgPool2d'));
+guardMethods(AdaptiveAvgPool2d, forwardOf('AdaptiveAvgPool2d'));

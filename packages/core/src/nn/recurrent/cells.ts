@@ -20,6 +20,10 @@ import {
   step,
   stepWeights,
 } from './steps.js';
+import { checkArgs } from '../../check/args.js';
+import { NN } from '../../check/specs/nn.js';
+import { guardMethods } from '../../check/args.js';
+import { RECURRENT_FORWARD, forwardOf } from '../../check/specs/methods.js';
 
 export interface CellOptions extends FactoryOptions {
   /** Learn the biases b_ih and b_hh (default true). */
@@ -110,6 +114,7 @@ abstract class CellBase extends Module {
 export class RNNCell extends CellBase {
   readonly nonlinearity: 'tanh' | 'relu';
   constructor(inputSize: number, hiddenSize: number, opts: RNNCellOptions = {}) {
+    checkArgs(NN.RNNCell, [inputSize, hiddenSize, opts], arguments.length);
     const nl = opts.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu')
       throw new FlintError(`RNNCell: unknown nonlinearity '${String(nl)}' (valid: 'tanh', 'relu')`);
@@ -130,6 +135,7 @@ export class RNNCell extends CellBase {
  */
 export class LSTMCell extends CellBase {
   constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
+    checkArgs(NN.LSTMCell, [inputSize, hiddenSize, opts], arguments.length);
     super('LSTMCell', 'lstm', inputSize, hiddenSize, opts);
   }
   /** Next [h, c]; the state defaults to zeros. */
@@ -146,6 +152,7 @@ export class LSTMCell extends CellBase {
  */
 export class GRUCell extends CellBase {
   constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
+    checkArgs(NN.GRUCell, [inputSize, hiddenSize, opts], arguments.length);
     super('GRUCell', 'gru', inputSize, hiddenSize, opts);
   }
   /** Next hidden state; `hx` defaults to zeros. */
@@ -153,3 +160,8 @@ export class GRUCell extends CellBase {
     return this.run(input, hx ? [hx] : null)[0];
   }
 }
+
+// Public methods check their arguments against their specs (check/specs/methods.ts) first.
+guardMethods(RNNCell, forwardOf('RNNCell', RECURRENT_FORWARD.RNNCell));
+guardMethods(LSTMCell, forwardOf('LSTMCell', RECURRENT_FORWARD.LSTMCell));
+guardMethods(GRUCell, forwardOf('GRUCell', RECURRENT_FORWARD.GRUCell));

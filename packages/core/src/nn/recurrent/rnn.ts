@@ -25,6 +25,10 @@ import {
   stepWeights,
 } from './steps.js';
 import { stackTree, unbindTree } from './sequence.js';
+import { checkArgs } from '../../check/args.js';
+import { NN } from '../../check/specs/nn.js';
+import { guardMethods } from '../../check/args.js';
+import { RECURRENT_FORWARD, forwardOf } from '../../check/specs/methods.js';
 
 export interface RNNBaseOptions extends FactoryOptions {
   /** Stacked recurrent layers (default 1). */
@@ -210,6 +214,7 @@ abstract class RNNBase extends Module {
 export class RNN extends RNNBase {
   readonly nonlinearity: 'tanh' | 'relu';
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
+    checkArgs(NN.RNN, [inputSize, hiddenSize, opts], arguments.length);
     const nl = opts.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu')
       throw new FlintError(`RNN: unknown nonlinearity '${String(nl)}' (valid: 'tanh', 'relu')`);
@@ -231,6 +236,7 @@ export class RNN extends RNNBase {
  */
 export class LSTM extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, opts: RNNBaseOptions = {}) {
+    checkArgs(NN.LSTM, [inputSize, hiddenSize, opts], arguments.length);
     super('LSTM', 'lstm', inputSize, hiddenSize, opts);
   }
   /** [output, [hN, cN]]; the initial [h0, c0] defaults to zeros. */
@@ -248,6 +254,7 @@ export class LSTM extends RNNBase {
  */
 export class GRU extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, opts: RNNBaseOptions = {}) {
+    checkArgs(NN.GRU, [inputSize, hiddenSize, opts], arguments.length);
     super('GRU', 'gru', inputSize, hiddenSize, opts);
   }
   /** [output, hN]; `h0` ([numLayers·dirs, batch, hidden]) defaults to zeros. */
@@ -256,3 +263,8 @@ export class GRU extends RNNBase {
     return [output, state[0]!];
   }
 }
+
+// Public methods check their arguments against their specs (check/specs/methods.ts) first.
+guardMethods(RNN, forwardOf('RNN', RECURRENT_FORWARD.RNN));
+guardMethods(LSTM, forwardOf('LSTM', RECURRENT_FORWARD.LSTM));
+guardMethods(GRU, forwardOf('GRU', RECURRENT_FORWARD.GRU));

@@ -18,7 +18,7 @@ export { allCases } from './harness/registry.js';
 export { REPORT_FILE } from './harness/report.js';
 
 /** Register the suite with vitest (await it at the top of a test file); prefer `@flint/conformance/vitest`. */
-export async function runConformance<B>(opts: RunOptions<B>): Promise<void> {
+export async function runConformance<B, O>(opts: RunOptions<B, O>): Promise<void> {
   const { runConformance: register } = await import('./harness/vitest.js');
   register(opts);
 }

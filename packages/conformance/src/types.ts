@@ -1,7 +1,7 @@
 /** The data model of the suite: cases, their capability needs, run options and results. */
 import type { Backend, DType, OverrideName, Tolerance } from '@flint/core/backend';
 
-export type Layer = 'L0' | 'L1' | 'L2' | 'L3' | 'L4' | 'nn' | 'props' | 'errors';
+export type Layer = 'L0' | 'L1' | 'L2' | 'L3' | 'L4' | 'nn' | 'props' | 'errors' | 'diff';
 
 /** What a case needs from the backend; a case whose needs are unmet is skipped with the reason. */
 export interface Needs {
@@ -17,6 +17,8 @@ export interface Needs {
   override?: OverrideName;
   /** The case needs a second device (RunOptions.createSecond). */
   secondDevice?: boolean;
+  /** The case compares the backend with the oracle device (RunOptions.oracle). */
+  oracle?: boolean;
 }
 
 export interface CaseContext {
@@ -24,6 +26,8 @@ export interface CaseContext {
   readonly backend: Backend;
   /** A second instance on another device, when RunOptions.createSecond is given. */
   readonly second?: Backend;
+  /** The reference device (the CPU backend) whose results this backend must reproduce. */
+  readonly oracle?: Backend;
   /** Tolerance for a dtype: caps.tolerance, tightened (never loosened) by `tighter`. */
   tol(dtype: DType, tighter?: Partial<Tolerance>): Tolerance;
 }
@@ -61,12 +65,17 @@ export interface CaseResult {
 /** id (or a prefix ending in `*`) → why it is expected to fail. */
 export type KnownFailures = Readonly<Record<string, string>>;
 
-/** `B` is the backend's buffer type (cases only see it as opaque). */
-export interface RunOptions<B = unknown> {
+/** `B`, `O`: the buffer types of the backend under test and of the oracle (opaque to cases). */
+export interface RunOptions<B = unknown, O = unknown> {
   /** Returns a fresh backend instance. */
   create: () => Backend<B>;
   /** A second backend on a different device name (cross-device error cases); optional. */
   createSecond?: () => Backend<B>;
+  /**
+   * The reference for cross-backend cases (`diff/oracle/…`): a backend on another device name,
+   * normally `cpuBackend()`, whose results on random programs this backend must reproduce.
+   */
+  oracle?: () => Backend<O>;
   /** Cases expected to fail, each with its reason. Strict: a listed case that passes fails the run. */
   knownFailures?: KnownFailures;
   /** Name used in the report (default: the backend's device name). */

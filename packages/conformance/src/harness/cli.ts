@@ -8,6 +8,7 @@
  *
  *   --factory NAME         factory export to call
  *   --second NAME          also create a second device: factory({ name: NAME })
+ *   --oracle MODULE        reference backend for the cross-backend cases (e.g. @flint/backend-cpu)
  *   --known-failures FILE  JSON object id → reason
  *   --filter PREFIX        only ids starting with PREFIX (repeatable)
  *   --report-dir DIR       where conformance-report.json goes (default: cwd)
@@ -27,6 +28,7 @@ interface CliArgs {
   module: string;
   factory?: string;
   second?: string;
+  oracle?: string;
   knownFailures?: string;
   filter: string[];
   reportDir?: string;
@@ -45,6 +47,7 @@ function parseArgs(argv: string[]): CliArgs {
     };
     if (arg === '--factory') a.factory = next();
     else if (arg === '--second') a.second = next();
+    else if (arg === '--oracle') a.oracle = next();
     else if (arg === '--known-failures') a.knownFailures = next();
     else if (arg === '--filter') a.filter.push(next());
     else if (arg === '--report-dir') a.reportDir = next();
@@ -100,6 +103,10 @@ async function optionsFrom(a: CliArgs): Promise<RunOptions> {
             createSecond: a.second ? () => f({ name: a.second }) : undefined,
           };
         })();
+  if (a.oracle) {
+    const f = pickFactory(await importBackendModule(a.oracle));
+    base.oracle = () => f();
+  }
   return {
     ...base,
     knownFailures: known ?? base.knownFailures,
@@ -116,7 +123,7 @@ async function main(): Promise<number> {
   }
   if (!a.module) {
     console.error(
-      'usage: flint-conformance <backend module> [--factory NAME] [--second NAME] [--filter PREFIX] …',
+      'usage: flint-conformance <backend module> [--factory NAME] [--second NAME] [--oracle MODULE] [--filter PREFIX] …',
     );
     return 2;
   }

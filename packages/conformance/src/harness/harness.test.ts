@@ -82,6 +82,7 @@ describe('skips by capability', () => {
     expect(unmetNeed({ strided: true }, caps, backend)).toMatch(/caps.strided/);
     expect(unmetNeed({ override: 'softmax' }, caps, backend)).toMatch(/no 'softmax' override/);
     expect(unmetNeed({ secondDevice: true }, caps, backend)).toMatch(/createSecond/);
+    expect(unmetNeed({ oracle: true }, caps, backend)).toMatch(/RunOptions.oracle/);
     expect(unmetNeed({ dtypes: ['int32'], features: ['blas'], rank: 4 }, caps, backend)).toBeNull();
   });
 });

@@ -7,6 +7,7 @@ import { l3Cases, l3OptimizerCases } from '../l3/index.js';
 import { l4Cases } from '../l4.js';
 import { nnCases } from '../nn/index.js';
 import { propCases } from '../props.js';
+import { diffCases } from '../diff/index.js';
 
 let cached: Case[] | null = null;
 
@@ -21,6 +22,7 @@ export function allCases(): Case[] {
     ...l4Cases(),
     ...nnCases(),
     ...propCases(),
+    ...diffCases(),
   ];
   const seen = new Set<string>();
   for (const c of cases) {

@@ -4,7 +4,7 @@ import { summaryLine } from './report.js';
 import type { CaseResult, RunOptions, RunSummary } from '../types.js';
 import { countStatuses } from './report.js';
 
-export interface RunCasesOptions<B = unknown> extends RunOptions<B> {
+export interface RunCasesOptions<B = unknown, O = unknown> extends RunOptions<B, O> {
   /** Called after each case (progress output). */
   onResult?: (r: CaseResult) => void;
 }
@@ -15,11 +15,15 @@ export interface RunCasesOptions<B = unknown> extends RunOptions<B> {
  * const s = await runCases({ create: () => cpuBackend() });
  * console.log(s.passed, s.failed);
  */
-export async function runCases<B>(opts: RunCasesOptions<B>): Promise<RunSummary> {
+export async function runCases<B, O>(opts: RunCasesOptions<B, O>): Promise<RunSummary> {
   const session = new Session(opts as RunOptions<unknown>);
   try {
     session.start();
-    for (const c of session.cases) opts.onResult?.(await session.run(c));
+    for (const c of session.cases) {
+      // not `onResult?.(await …)`: without a callback that would skip running the case at all
+      const r = await session.run(c);
+      opts.onResult?.(r);
+    }
   } finally {
     session.dispose();
   }

@@ -14,6 +14,7 @@ import type { Case, CaseContext, CaseResult, Needs, RunOptions } from '../types.
 export class Session {
   readonly backend: Backend;
   readonly second?: Backend;
+  readonly oracle?: Backend;
   readonly cases: Case[];
   readonly results: CaseResult[] = [];
   /** Problems with the run itself, each a failure. */
@@ -35,6 +36,11 @@ export class Session {
       this.second.dispose();
       this.second = undefined;
     }
+    this.oracle = opts.oracle?.();
+    if (this.oracle && [this.backend.name, this.second?.name].includes(this.oracle.name)) {
+      this.oracle.dispose();
+      this.oracle = undefined;
+    }
     const all = allCases();
     this.cases = opts.filter?.length
       ? all.filter((c) => opts.filter!.some((p) => c.id.startsWith(p)))
@@ -45,6 +51,7 @@ export class Session {
     this.ctx = {
       backend: this.backend,
       second: this.second,
+      oracle: this.oracle,
       tol: (dtype, tighter) => toleranceFor(caps, dtype, tighter),
     };
   }
@@ -57,6 +64,7 @@ export class Session {
   start(): void {
     if (this.started) return;
     if (this.second) fl.use(this.second);
+    if (this.oracle) fl.use(this.oracle);
     fl.use(this.backend);
     this.started = true;
   }
@@ -66,7 +74,7 @@ export class Session {
   }
 
   skipReason(c: Case): string | null {
-    return unmetNeed(c.needs, this.backend.caps, this.backend, this.second);
+    return unmetNeed(c.needs, this.backend.caps, this.backend, this.second, this.oracle);
   }
 
   async run(c: Case): Promise<CaseResult> {
@@ -121,6 +129,7 @@ export class Session {
   private stats(): Record<string, BackendStats> {
     const s: Record<string, BackendStats> = { [this.backend.name]: { ...this.backend.stats() } };
     if (this.second) s[this.second.name] = { ...this.second.stats() };
+    if (this.oracle) s[this.oracle.name] = { ...this.oracle.stats() };
     return s;
   }
 
@@ -142,7 +151,7 @@ export class Session {
    */
   dispose(): void {
     if (this.leaked) return;
-    for (const b of [this.backend, this.second]) {
+    for (const b of [this.backend, this.second, this.oracle]) {
       if (!b) continue;
       try {
         b.dispose();
@@ -182,6 +191,7 @@ export function unmetNeed(
   caps: Caps,
   backend: Backend,
   second?: Backend,
+  oracle?: Backend,
 ): string | null {
   if (!needs) return null;
   const missing = needs.dtypes?.filter((d) => !caps.dtypes.includes(d)) ?? [];
@@ -195,5 +205,6 @@ export function unmetNeed(
   if (needs.override && !backend.overrides?.[needs.override])
     return `backend has no '${needs.override}' override`;
   if (needs.secondDevice && !second) return 'no second device (RunOptions.createSecond not given)';
+  if (needs.oracle && !oracle) return 'no oracle device (RunOptions.oracle not given)';
   return null;
 }

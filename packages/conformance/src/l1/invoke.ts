@@ -5,6 +5,7 @@
 import * as fl from '@flint/core';
 import type { DType } from '@flint/core/backend';
 import { num } from './fixtures.js';
+import { NN_INVOKE } from './invoke-nn.js';
 
 type Tensor = fl.Tensor;
 export type Args = Record<string, unknown>;
@@ -117,14 +118,25 @@ const views: Record<string, Invoke> = {
   index: ([x], a) => x!.index(...(a.indices as (number | string | null)[])),
 };
 
+/** `.view(args.view)` after the op when asked: the result must be a plain contiguous tensor. */
+const thenView = (t: Tensor, a: Args): Tensor => (a.view ? t.view(a.view as number[]) : t);
+
+/** clamp with tensor bounds: inputs x, min, max (or x and the one bound args.only names). */
+const clampTensor: Invoke = ([x, b, c], a) =>
+  a.only === 'min'
+    ? fl.clamp(x!, b!)
+    : a.only === 'max'
+      ? fl.clamp(x!, null, b!)
+      : fl.clamp(x!, b!, c!);
+
 const shaping: Record<string, Invoke> = {
   cat: (x, a) => fl.cat(x, opt(a, 'dim', 0)),
   stack: (x, a) => fl.stack(x, opt(a, 'dim', 0)),
   split: ([x], a) => x!.split(a.size as number | number[], opt(a, 'dim', 0)),
   chunk: ([x], a) => x!.chunk(a.chunks as number, opt(a, 'dim', 0)),
   pad: ([x], a) => fl.pad(x!, a.pad as number[], opt(a, 'mode', 'constant'), opt(a, 'value', 0)),
-  repeat: ([x], a) => x!.repeat(...(a.sizes as number[])),
-  tile: ([x], a) => x!.tile(a.dims as number[]),
+  repeat: ([x], a) => thenView(x!.repeat(...(a.sizes as number[])), a),
+  tile: ([x], a) => thenView(x!.tile(a.dims as number[]), a),
   gather: ([x, i], a) => x!.gather(a.dim as number, i!),
   scatterAdd: ([x, i, s], a) => x!.scatterAdd(a.dim as number, i!, s!),
   indexSelect: ([x, i], a) => x!.indexSelect(a.dim as number, i!),
@@ -171,7 +183,13 @@ export const INVOKE: Record<string, Invoke> = {
   elu: ([x], a) => fl.elu(x!, opt(a, 'alpha', 1)),
   gelu: ([x], a) => fl.gelu(x!, opt(a, 'approximate', 'none')),
   softplus: ([x], a) => fl.softplus(x!, opt(a, 'beta', 1), opt(a, 'threshold', 20)),
-  clamp: ([x], a) => fl.clamp(x!, a.min as number | undefined, a.max as number | undefined),
+  clamp: ([x], a) =>
+    fl.clamp(
+      x!,
+      a.min === undefined ? undefined : num(a.min),
+      a.max === undefined ? undefined : num(a.max),
+    ),
+  clampTensor,
   nanToNum: ([x], a) =>
     fl.nanToNum(
       x!,
@@ -201,6 +219,9 @@ export const INVOKE: Record<string, Invoke> = {
   ...shaping,
   ...linalg,
   ...creation,
+  ...NN_INVOKE,
+  // pow with a number base (args.base) instead of a number exponent
+  pow: (x, a) => (a.base === undefined ? fl.pow(x[0]!, other(x, a)) : fl.pow(num(a.base), x[0]!)),
 };
 
 /** Outputs that carry gradients, in the order the fixture's gradOutputs list them. */

@@ -1,0 +1,154 @@
+/**
+ * Checking a Flint run of a differential program against a reference: results through l1's
+ * checkResult with l1's per-op tolerance scale (inputScale of the last step, on the values it
+ * received), gradients and second derivatives at the leaf's dtype tolerance relative to the
+ * reference's magnitude (as L2 does), and errors by class and step.
+ */
+import * as fl from '@flint/core';
+import type { DType, Tolerance } from '@flint/core/backend';
+import { assertClose, check, CheckError, maxAbs } from '../harness/compare.js';
+import type { CaseContext } from '../types.js';
+import { checkResult, inputScale } from '../l1/check.js';
+import { values, type Expected, type FixtureCase, type TensorSpec } from '../l1/fixtures.js';
+import type { DiffError } from './corpus.js';
+import { describeProgram, isFloat, StepError, type Grads, type Run } from './program.js';
+import type { DiffInput, DiffStep } from './corpus.js';
+
+type Program = { inputs: DiffInput[]; steps: DiffStep[] };
+type Tensor = fl.Tensor;
+
+/** l1's tolerance scale for one step (0 unless it accumulates), from the tensors it received. */
+export function stepScale(step: DiffStep, ins: Tensor[]): number {
+  const inputs = ins.map((t) => ({
+    shape: [...t.shape],
+    dtype: t.dtype,
+    data: Array.from(t.dataSync()),
+  }));
+  return inputScale({ op: step.op, args: step.args, inputs } as unknown as FixtureCase);
+}
+
+/** l1's tolerance scale for the last step, from the tensors it actually received. */
+export function lastStepScale(p: Program, last: Tensor[]): number {
+  return stepScale(p.steps[p.steps.length - 1]!, last);
+}
+
+const MAX_FINITE: Record<string, number> = {
+  float32: 3.4028234663852886e38,
+  float64: Number.MAX_VALUE,
+};
+
+/**
+ * Could a partial sum of this accumulating op overflow while its result does not? Then whether
+ * it does depends on the summation order, which no two implementations share (the corpus
+ * generator drops such programs; the cross-backend cases skip them).
+ */
+export function overflowProne(step: DiffStep, ins: Tensor[]): boolean {
+  const floats = ins.filter((t) => isFloat(t.dtype));
+  if (!floats.length) return false;
+  const n = Math.max(1, ...floats.map((t) => t.numel()));
+  const max = Math.min(...floats.map((t) => MAX_FINITE[t.dtype]!));
+  if (SQUARING.has(step.op) && floats.some((t) => t.dtype === 'float64')) {
+    const big = Math.max(...floats.map((t) => maxAbs(t.dataSync())));
+    if (big > 0 && 2 * Math.log(big) + Math.log(n) >= Math.log(max)) return true;
+  }
+  return stepScale(step, ins) * Math.sqrt(n) >= max;
+}
+
+/** Ops that sum squares: at float64 whether they overflow depends on the formula (as the corpus). */
+const SQUARING = new Set(['var', 'std', 'norm', 'layerNorm', 'mseLoss']);
+
+/** Prefix a failure with what was being checked and the program, keeping CheckError's type. */
+export function explain(p: Program, what: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    const msg =
+      e instanceof Error
+        ? `${e.name === 'CheckError' ? '' : `${e.name}: `}${e.message}`
+        : String(e);
+    const step = e instanceof StepError ? describeStepError(e) : msg;
+    throw new CheckError(`${what}: ${step}\n${describeProgram(p)}`);
+  }
+}
+
+export function describeStepError(e: StepError): string {
+  const inner = e.error instanceof Error ? `${e.error.name}: ${e.error.message}` : String(e.error);
+  return `step ${e.step} (${e.op}) threw ${inner.length > 300 ? `${inner.slice(0, 299)}…` : inner}`;
+}
+
+/**
+ * The tolerance for a float result: its dtype's, except that a program which computed anything
+ * in float32 is only float32-accurate, even where a float64 operand promoted the result.
+ */
+export function tolFor(ctx: CaseContext, run: Run): (d: DType) => Tolerance {
+  return (d) => ctx.tol(run.floats.has('float32') && isFloat(d) ? 'float32' : d);
+}
+
+export function checkRun(
+  ctx: CaseContext,
+  p: Program,
+  run: Run,
+  expected: Exclude<Expected, { error: string }>,
+): void {
+  // The sign of a zero result is not compared: sums start from +0 or −0 by convention, and
+  // composites differ in where a −0 survives; L1 fixtures pin the ops where the sign is defined.
+  checkResult(ctx, run.result, expected, {
+    scale: lastStepScale(p, run.last),
+    tol: tolFor(ctx, run),
+  });
+}
+
+/** First (and, when given, second) derivatives per input against the reference's. */
+export function checkGrads(
+  ctx: CaseContext,
+  run: Run,
+  got: Grads,
+  want: (TensorSpec | null)[],
+  wantSecond?: (TensorSpec | null)[],
+): void {
+  const tol = tolFor(ctx, run);
+  const cmp = (g: (Float64Array | null)[], w: (TensorSpec | null)[], what: string) =>
+    w.forEach((spec, i) => {
+      if (!spec) return;
+      check(g[i], `${what} of input ${i}: Flint made no gradient leaf`);
+      const ref = values(spec);
+      assertClose(g[i]!, ref, {
+        tol: tol(spec.dtype),
+        scale: maxAbs(ref),
+        what: `${what} of input ${i}`,
+      });
+    });
+  cmp(got.first, want, '∂L/∂input');
+  if (wantSecond) {
+    check(got.second, 'no second derivative computed');
+    cmp(got.second!, wantSecond, 'Hessian-vector product');
+  }
+}
+
+/** The program must throw `e.error` (any Flint error for FlintError) at step `e.step`. */
+export function checkError(p: Program, e: DiffError, run: () => unknown): void {
+  const op = p.steps[e.step]?.op ?? '?';
+  const cls = (fl as unknown as Record<string, unknown>)[e.error] as
+    (new (...a: unknown[]) => Error) | undefined;
+  check(typeof cls === 'function', `@flint/core exports no error class ${e.error}`);
+  let thrown: unknown;
+  try {
+    run();
+  } catch (err) {
+    thrown = err;
+  }
+  const torch = `torch: "${e.torch}"`;
+  if (thrown === undefined)
+    throw new CheckError(`expected ${e.error} at step ${e.step} (${op}), but it ran (${torch})`);
+  if (!(thrown instanceof StepError)) throw thrown;
+  check(
+    thrown.step === e.step,
+    () =>
+      `expected ${e.error} at step ${e.step} (${op}), but ${describeStepError(thrown as StepError)} (${torch})`,
+  );
+  check(
+    thrown.error instanceof cls!,
+    () =>
+      `expected ${e.error} at step ${e.step}, but ${describeStepError(thrown as StepError)} (${torch})`,
+  );
+}

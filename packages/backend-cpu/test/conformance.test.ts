@@ -8,5 +8,7 @@ import { cpuBackend } from '../src/index.js';
 runConformance({
   create: () => cpuBackend(),
   createSecond: () => cpuBackend({ name: 'cpu2' }),
+  // the cross-backend cases (diff/oracle/…) against a second CPU instance: cpu is the oracle
+  oracle: () => cpuBackend({ name: 'cpu-oracle' }),
   knownFailures: {},
 });

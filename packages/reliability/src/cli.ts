@@ -10,7 +10,7 @@ import { runCategory } from './runner.js';
 const argv = process.argv.slice(2);
 const di = argv.indexOf('--device');
 const devices = di >= 0 ? [argv[di + 1] as ProbeDevice] : PROBE_DEVICES;
-const names = argv.filter((a, i) => !a.startsWith('--') && i !== di + 1);
+const names = argv.filter((a, i) => !a.startsWith('--') && (di < 0 || i !== di + 1));
 
 let failed = 0;
 for (const c of categories().filter((c) => names.length === 0 || names.includes(c.name))) {

@@ -61,16 +61,22 @@ function readOut(s: Storage, buf: TypedArray, dtype: DType, size: number): Typed
   return buf.slice(0, size);
 }
 
-function writeIn(s: Storage, buf: TypedArray, data: TypedArray): void {
+function writeIn(s: Storage, buf: TypedArray, data: TypedArray, at?: number): void {
   s.expectLive('write', buf);
-  if (data.length !== buf.length)
+  if (at === undefined && data.length !== buf.length)
     throw new BackendError(
       `cpu.write: data has ${data.length} elements but the buffer holds ${buf.length}`,
     );
+  const from = at ?? 0;
+  if (!Number.isSafeInteger(from) || from < 0 || from + data.length > buf.length)
+    throw new BackendError(
+      `cpu.write: writing ${data.length} elements at element ${String(from)} overruns a buffer ` +
+        `of ${buf.length}`,
+    );
   // bool buffers hold 0/1: `set` would store 2 as 2 and 0.5 as 0, so coerce like a cast.
   if (buf instanceof Uint8Array && !(data instanceof Uint8Array))
-    for (let i = 0; i < data.length; i++) buf[i] = data[i] !== 0 ? 1 : 0;
-  else buf.set(data);
+    for (let i = 0; i < data.length; i++) buf[from + i] = data[i] !== 0 ? 1 : 0;
+  else buf.set(data, from);
 }
 
 type Families = ReturnType<typeof families>;
@@ -158,7 +164,7 @@ export function cpuBackend(options: CpuBackendOptions = {}): Backend<TypedArray>
     caps: CPU_CAPS,
     alloc: s.alloc,
     free: s.release,
-    write: (buf, data) => writeIn(s, buf, data),
+    write: (buf, data, at) => writeIn(s, buf, data, at),
     read: async (buf, dtype, size) => readOut(s, buf, dtype, size),
     readSync: (buf, dtype, size) => readOut(s, buf, dtype, size),
     kernels: kernelTable(s),

@@ -69,48 +69,62 @@ Napi::Value Free(const Napi::CallbackInfo& info) {
 }
 
 template <class S>
-void convert_from(const S* src, Buf* b) {
+void convert_from(const S* src, Buf* b, int64_t at, int64_t count) {
   FLINT_DISPATCH(b->dtype, T, {
-    T* dst = b->as<T>();
-    for (int64_t i = 0; i < b->size; i++) dst[i] = convert<T>(static_cast<double>(src[i]));
+    T* dst = b->as<T>() + at;
+    for (int64_t i = 0; i < count; i++) dst[i] = convert<T>(static_cast<double>(src[i]));
   });
 }
 
-// Copies host data into a buffer, converting element types like TypedArray.prototype.set
-// (bool buffers store 0/1, as the CPU backend's write does). The source's length and memory are
-// taken from V8 now, so a detached, resized or SharedArrayBuffer-backed array is read as it is.
-void convert_in(Napi::Env env, napi_value src, Buf* b) {
+// Copies host data into a buffer from element `at` on (-1: the whole buffer, whose size the data
+// must match), converting element types like TypedArray.prototype.set (bool buffers store 0/1, as
+// the CPU backend's write does). The source's length and memory are taken from V8 now, so a
+// detached, resized or SharedArrayBuffer-backed array is read as it is.
+void convert_in(Napi::Env env, napi_value src, Buf* b, int64_t at) {
   napi_typedarray_type type;
   size_t length = 0, offset = 0;
   void* data = nullptr;
   napi_value ab;
   if (napi_get_typedarray_info(env, src, &type, &length, &data, &ab, &offset) != napi_ok)
     throw Error("expected a typed array");
-  if (static_cast<int64_t>(length) != b->size)
+  const int64_t n = static_cast<int64_t>(length);
+  if (at < 0 && n != b->size)
     throw Error("data has " + std::to_string(length) + " elements but the buffer holds " +
                 std::to_string(b->size));
-  if (length == 0) return;
+  if (at < 0) at = 0;
+  if (at > b->size || n > b->size - at)
+    throw Error("writing " + std::to_string(length) + " elements at element " +
+                std::to_string(at) + " overruns a buffer of " + std::to_string(b->size));
+  if (n == 0) return;
   const uint8_t* raw = static_cast<const uint8_t*>(data);
   switch (type) {
-    case napi_float32_array: return convert_from(reinterpret_cast<const float*>(raw), b);
-    case napi_float64_array: return convert_from(reinterpret_cast<const double*>(raw), b);
-    case napi_int32_array: return convert_from(reinterpret_cast<const int32_t*>(raw), b);
-    case napi_uint32_array: return convert_from(reinterpret_cast<const uint32_t*>(raw), b);
-    case napi_int16_array: return convert_from(reinterpret_cast<const int16_t*>(raw), b);
-    case napi_uint16_array: return convert_from(reinterpret_cast<const uint16_t*>(raw), b);
-    case napi_int8_array: return convert_from(reinterpret_cast<const int8_t*>(raw), b);
+    case napi_float32_array: return convert_from(reinterpret_cast<const float*>(raw), b, at, n);
+    case napi_float64_array: return convert_from(reinterpret_cast<const double*>(raw), b, at, n);
+    case napi_int32_array: return convert_from(reinterpret_cast<const int32_t*>(raw), b, at, n);
+    case napi_uint32_array: return convert_from(reinterpret_cast<const uint32_t*>(raw), b, at, n);
+    case napi_int16_array: return convert_from(reinterpret_cast<const int16_t*>(raw), b, at, n);
+    case napi_uint16_array: return convert_from(reinterpret_cast<const uint16_t*>(raw), b, at, n);
+    case napi_int8_array: return convert_from(reinterpret_cast<const int8_t*>(raw), b, at, n);
     case napi_uint8_array:
-    case napi_uint8_clamped_array: return convert_from(raw, b);
+    case napi_uint8_clamped_array: return convert_from(raw, b, at, n);
     default: throw Error("unsupported typed array type");
   }
 }
 
+// write(ctx, buf, data[, at]): `at` (an element index) makes it a ranged write.
 Napi::Value Write(const Napi::CallbackInfo& info) {
   return guarded(info, "native.write", [&](Napi::Env env) -> Napi::Value {
     auto& ctx = ctx_of(env, info[0]);
     Buf* b = buf_of(env, info[1], *ctx);
     if (info.Length() < 3 || !info[2].IsTypedArray()) throw Error("expected a typed array");
-    convert_in(env, info[2], b);
+    int64_t at = -1;
+    if (info.Length() > 3 && !info[3].IsUndefined()) {
+      double d = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : -1.0;
+      if (!(d >= 0 && d <= 9007199254740991.0 && d == std::floor(d)))
+        throw Error("the write offset must be a non-negative integer element index");
+      at = static_cast<int64_t>(d);
+    }
+    convert_in(env, info[2], b, at);
     return env.Undefined();
   });
 }

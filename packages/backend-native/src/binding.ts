@@ -37,7 +37,8 @@ export interface Addon {
   disposeContext(ctx: ContextHandle): void;
   alloc(ctx: ContextHandle, dtype: number, size: number): Handle;
   free(ctx: ContextHandle, buf: Handle): void;
-  write(ctx: ContextHandle, buf: Handle, data: TypedArray): void;
+  /** Copies `data` into `buf` (whole, or from element `at` on). */
+  write(ctx: ContextHandle, buf: Handle, data: TypedArray, at?: number): void;
   read(ctx: ContextHandle, buf: Handle, size: number): TypedArray;
   stats(ctx: ContextHandle): {
     buffers: number;

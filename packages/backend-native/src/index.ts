@@ -203,7 +203,7 @@ export function nativeBackend(options: NativeBackendOptions = {}): Backend<Handl
     caps: caps(info.gemm, a.info().threads, info.maxRank),
     alloc: (dtype, size) => typed(() => a.alloc(ctx, DTYPE_CODE[dtype], size)),
     free: (buf) => typed(() => a.free(ctx, buf)),
-    write: (buf, data) => typed(() => a.write(ctx, buf, data)),
+    write: (buf, data, at) => typed(() => a.write(ctx, buf, data, at)),
     read: async (buf, _dtype, size) => typed(() => a.read(ctx, buf, size)),
     readSync: (buf, _dtype, size) => typed(() => a.read(ctx, buf, size)),
     kernels,

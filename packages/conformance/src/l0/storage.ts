@@ -1,5 +1,5 @@
 /** L0 storage: alloc/write/read/readSync round trips per dtype, free and stats() accounting. */
-import { BYTES, coerce, typedArrayFor, type DType } from '@flint/core/backend';
+import { BackendError, BYTES, coerce, typedArrayFor, type DType } from '@flint/core/backend';
 import { assertClose, check, EXACT } from '../harness/compare.js';
 import type { Case, CaseContext } from '../types.js';
 import { ALL, randomValues, specials } from './common.js';
@@ -111,6 +111,47 @@ function emptyBuffer(dtype: DType) {
   };
 }
 
+/** A ranged write (`write(buf, data, at)`) sets exactly its elements; an overrun is refused. */
+function rangedWrite(dtype: DType) {
+  return (ctx: CaseContext): void => {
+    const b = ctx.backend;
+    const whole = hostArray(dtype, randomValues(new Rng(`ranged/${dtype}`), dtype, 40));
+    const part = hostArray(dtype, randomValues(new Rng(`ranged-part/${dtype}`), dtype, 13));
+    const buf = b.alloc(dtype, whole.length);
+    try {
+      b.write(buf, whole);
+      b.write(buf, part, 20);
+      b.write(buf, part.subarray(0, 0), 40); // an empty write at the end is in range
+      const want = whole.slice();
+      want.set(part, 20);
+      assertClose(b.readSync(buf, dtype, whole.length), want, {
+        tol: EXACT,
+        signedZero: true,
+        what: 'readSync after a ranged write',
+      });
+      for (const at of [28, 41, -1, 1.5]) {
+        let threw: unknown;
+        try {
+          b.write(buf, part, at);
+        } catch (e) {
+          threw = e;
+        }
+        check(
+          threw instanceof BackendError,
+          `write of 13 elements at ${at} into a buffer of 40: expected a BackendError, got ${String(threw)}`,
+        );
+      }
+      assertClose(b.readSync(buf, dtype, whole.length), want, {
+        tol: EXACT,
+        signedZero: true,
+        what: 'the buffer after refused writes',
+      });
+    } finally {
+      b.free(buf);
+    }
+  };
+}
+
 export function storageCases(): Case[] {
   const cases: Case[] = [];
   for (const d of ALL) {
@@ -120,6 +161,7 @@ export function storageCases(): Case[] {
       storageCase(d, 'read-async', asyncRead(d), true),
       storageCase(d, 'stats', statsAccounting(d)),
       storageCase(d, 'empty', emptyBuffer(d)),
+      storageCase(d, 'ranged-write', rangedWrite(d)),
     );
   }
   return cases;

@@ -236,8 +236,12 @@ export interface Backend<B = unknown> {
   /** A buffer of `size` elements of `dtype`; contents unspecified. */
   alloc(dtype: DType, size: number): B;
   free(buf: B): void;
-  /** Copy host data (length = buffer size) into a buffer. */
-  write(buf: B, data: TypedArray): void;
+  /**
+   * Copy host data into a buffer: the whole buffer (`data.length` = its size), or, given `at`,
+   * elements `at … at + data.length − 1` (a ranged write: loaders stream big tensors through a
+   * small host buffer with it). Out-of-range writes are a BackendError.
+   */
+  write(buf: B, data: TypedArray, at?: number): void;
   /** Copy a whole buffer to the host. */
   read(buf: B, dtype: DType, size: number): Promise<TypedArray>;
   readSync(buf: B, dtype: DType, size: number): TypedArray;

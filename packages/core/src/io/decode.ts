@@ -1,8 +1,8 @@
 /**
  * Turning a tensor's raw little-endian bytes into the typed array that is written to a backend,
- * piece by piece, so that a reader can stream a tensor from a file in bounded chunks. Every
- * tensor is decoded into one shared staging buffer (sized for the largest tensor), because a
- * backend's `write` copies: the host side of a load then costs one tensor, not the whole file.
+ * piece by piece. A file load streams each tensor in chunks of CHUNK_ELEMENTS through one small
+ * staging buffer and the backend's ranged `write`, so its host side costs a few MiB whatever the
+ * tensors' size; decoding from bytes already in memory stages one tensor at a time.
  */
 import type { DType, TypedArray } from '../dtype.js';
 import { FormatError } from '../errors.js';
@@ -11,8 +11,10 @@ import { quote } from './show.js';
 
 export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Bytes of raw data converted per step where a tensor's bytes cannot be copied verbatim. */
+/** Host bytes a file load streams per step (each of the raw and the decoded side). */
 export const CHUNK_BYTES = 1 << 24;
+/** Elements per streamed step: CHUNK_BYTES of the widest element (8 bytes) on either side. */
+export const CHUNK_ELEMENTS = CHUNK_BYTES / 8;
 
 const ARRAYS = {
   float32: Float32Array,
@@ -34,9 +36,12 @@ export function outputBytes(e: EntryInfo): number {
   return elementsOf(e) * ARRAYS[loadsAs(e)].BYTES_PER_ELEMENT;
 }
 
-/** The decoded array of `e`, a view at the start of `stage` (which holds at least outputBytes). */
-export function outputArray(e: EntryInfo, stage: ArrayBuffer): TypedArray {
-  return new ARRAYS[loadsAs(e)](stage, 0, elementsOf(e));
+/**
+ * `count` decoded elements of `e` (all of them by default), a view at the start of `stage`
+ * (which holds at least their bytes).
+ */
+export function outputArray(e: EntryInfo, stage: ArrayBuffer, count = elementsOf(e)): TypedArray {
+  return new ARRAYS[loadsAs(e)](stage, 0, count);
 }
 
 /**
@@ -59,12 +64,6 @@ export function bytesOf(out: TypedArray): Uint8Array {
 export function finish(e: EntryInfo, out: TypedArray): void {
   if (e.dtype !== 'BOOL') return;
   for (let i = 0; i < out.length; i++) if (out[i] !== 0) out[i] = 1;
-}
-
-/** Raw bytes per conversion step for `e`: whole elements, about CHUNK_BYTES. */
-export function chunkBytes(e: EntryInfo): number {
-  const size = ST_DTYPES[e.dtype]!.size;
-  return Math.max(size, Math.floor(CHUNK_BYTES / size) * size);
 }
 
 function f16ToF32(h: number): number {

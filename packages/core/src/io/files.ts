@@ -13,13 +13,13 @@ import { type Header, ST_DTYPES } from './header.js';
 import { headerLength, parseHeader } from './parse.js';
 import {
   CHUNK_BYTES,
+  CHUNK_ELEMENTS,
   bytesOf,
-  chunkBytes,
   convert,
+  elementsOf,
   finish,
   isVerbatim,
   outputArray,
-  stagingFor,
 } from './decode.js';
 import {
   type Deserialized,
@@ -67,6 +67,11 @@ async function readHeaderAt(op: string, path: string, fh: FileHandle, size: numb
   return parseHeader(json, size - 8 - n);
 }
 
+/**
+ * Every tensor of the file, streamed: each is allocated on the device, then filled chunk by chunk
+ * (read, decoded into one staging buffer, written in place), so the host never holds more than a
+ * chunk of any tensor and peak memory is about the tensors' size.
+ */
 async function readTensors(
   op: string,
   path: string,
@@ -74,27 +79,26 @@ async function readTensors(
   header: Header,
   sink: TensorSink,
 ): Promise<void> {
-  const stage = stagingFor(header.entries);
-  let chunk: Uint8Array | undefined;
+  const stage = new ArrayBuffer(CHUNK_BYTES);
+  let raw: Uint8Array | undefined; // converted dtypes (F16, BF16, I64, U8) are read here first
   for (const e of header.entries) {
-    const out = outputArray(e, stage);
+    const write = sink.open(e);
+    const n = elementsOf(e);
+    const width = ST_DTYPES[e.dtype]!.size;
     const at = header.dataStart + e.begin;
-    if (isVerbatim(e)) {
-      await readFully(fh, bytesOf(out), at, op, path);
-      finish(e, out);
-    } else {
-      // converted dtypes (F16, BF16, I64, U8) go through a bounded chunk
-      chunk ??= new Uint8Array(CHUNK_BYTES);
-      const step = chunkBytes(e);
-      const size = e.end - e.begin;
-      const width = ST_DTYPES[e.dtype]!.size;
-      for (let off = 0; off < size; off += step) {
-        const raw = chunk.subarray(0, Math.min(step, size - off));
-        await readFully(fh, raw, at + off, op, path);
-        convert(e, raw, out, off / width);
+    for (let i = 0; i < n; i += CHUNK_ELEMENTS) {
+      const out = outputArray(e, stage, Math.min(CHUNK_ELEMENTS, n - i));
+      if (isVerbatim(e)) {
+        await readFully(fh, bytesOf(out), at + i * width, op, path);
+        finish(e, out);
+      } else {
+        raw ??= new Uint8Array(CHUNK_BYTES);
+        const bytes = raw.subarray(0, out.length * width);
+        await readFully(fh, bytes, at + i * width, op, path);
+        convert(e, bytes, out, 0);
       }
+      write(out, i);
     }
-    sink.add(e, out);
   }
 }
 

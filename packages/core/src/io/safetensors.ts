@@ -8,7 +8,7 @@ import type { TypedArray } from '../dtype.js';
 import { ArgumentError, FormatError } from '../errors.js';
 import { type Tensor, isTensor } from '../tensor.js';
 import { Module } from '../nn/module.js';
-import { upload } from '../ops/creation.js';
+import { upload, uploadRanges } from '../ops/creation.js';
 import {
   type EntryInfo,
   type Header,
@@ -213,7 +213,17 @@ export class TensorSink {
   constructor(private readonly device: string | undefined) {}
 
   add(e: EntryInfo, out: TypedArray): void {
-    const t = upload(out, e.shape, loadsAs(e), this.device);
+    this.keep(e, upload(out, e.shape, loadsAs(e), this.device));
+  }
+
+  /** Allocates `e`'s tensor and returns its ranged writer (file loads stream into it). */
+  open(e: EntryInfo): (chunk: TypedArray, at: number) => void {
+    const { tensor, write } = uploadRanges(e.shape, loadsAs(e), this.device);
+    this.keep(e, tensor);
+    return write;
+  }
+
+  private keep(e: EntryInfo, t: Tensor): void {
     this.made.push(t);
     setOwn(this.tensors, e.name, t);
   }

@@ -39,6 +39,28 @@ export function upload(
   );
 }
 
+/**
+ * @internal A contiguous tensor of `shape` on `device` whose contents the caller fills with ranged
+ * writes (`write(data, at)`): loaders stream a big tensor through a small host buffer with it.
+ * Its contents are unspecified until written.
+ */
+export function uploadRanges(
+  shape: readonly number[],
+  dtype: DType,
+  device?: string,
+): { tensor: Tensor; write(data: TypedArray, at: number): void } {
+  const backend = getBackend(device);
+  const size = sizeOf(shape);
+  const buf = backend.alloc(dtype, size);
+  const tensor = trustedTensor(
+    new Storage(backend, buf, dtype, size),
+    shape.slice(),
+    contiguousStrides(shape),
+    0,
+  );
+  return { tensor, write: (data, at) => backend.write(buf, data, at) };
+}
+
 /** A host array of `n` elements; a size the JS engine cannot allocate is a ShapeError. */
 function hostArray(op: string, dtype: DType, n: number): TypedArray {
   try {

@@ -209,8 +209,12 @@ describe('loss errors', () => {
     expect(() => new L.MSELoss().forward(fl.zeros([2, 3]), fl.zeros([3, 2]))).toThrow(
       'MSELoss: target shape [3,2] must match input shape [2,3]',
     );
-    expect(() => new L.L1Loss().forward(fl.zeros([2], { dtype: 'int32' }), fl.zeros([2]))).toThrow(
-      fl.DTypeError,
+    // L1 takes int32 as torch does; only bool, or a 'mean' of ints, is a DTypeError.
+    expect(() => new L.L1Loss().forward(fl.tensor([true]), fl.zeros([1]))).toThrow(
+      'L1Loss: input must be float32, float64 or int32, got bool',
+    );
+    expect(() => L.l1Loss(i32([1, 2]), i32([3, 4]))).toThrow(
+      /l1Loss: reduction 'mean' needs a float input or target, got int32 and int32/,
     );
     expect(() => new L.BCEWithLogitsLoss().forward(fl.zeros([2, 3]), fl.zeros([2]))).toThrow(
       /BCEWithLogitsLoss: target shape \[2\] must match/,

@@ -103,7 +103,7 @@ describe('conv2dBackward', () => {
       });
 });
 
-/** torch's max pool by definition: scan each window's in-bounds taps; first max, NaN wins. */
+/** torch's max pool by definition: scan each window's in-bounds taps; first max, last NaN wins. */
 function naivePool(x: number[], xs: Shape4, p: Pool2dParams, oh: number, ow: number) {
   const [n, c, h, w] = xs;
   const values: number[] = [];
@@ -119,8 +119,7 @@ function naivePool(x: number[], xs: Shape4, p: Pool2dParams, oh: number, ow: num
             const s = j * p.stride[1] - p.padding[1] + b * p.dilation[1];
             if (r < 0 || r >= h || s < 0 || s >= w) continue;
             const v = x[plane * h * w + r * w + s]!;
-            if (at < 0 || v > best || (Number.isNaN(v) && !Number.isNaN(best)))
-              [best, at] = [v, r * w + s];
+            if (at < 0 || v > best || Number.isNaN(v)) [best, at] = [v, r * w + s];
           }
         values.push(best);
         indices.push(at);

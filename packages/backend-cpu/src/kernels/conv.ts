@@ -213,8 +213,9 @@ export function poolOut(size: number, k: number, s: number, pad: number, d: numb
 
 /**
  * Max of each window of one plane (from `base`) and its plane index, written at `q` on. The first
- * in-bounds tap starts each window, so padding never wins; the first max wins, and NaN beats
- * everything but an earlier NaN.
+ * in-bounds tap starts each window, so padding never wins; the first max wins, and a NaN beats
+ * everything, an earlier NaN included (torch's CPU loop takes `v > best || isnan(v)`, so the
+ * gradient goes to the window's last NaN).
  */
 function poolPlane(
   x: View,
@@ -234,7 +235,7 @@ function poolPlane(
       for (const r of rs)
         for (const s of cs) {
           const v = X[base + r * w + s]!;
-          if (at < 0 || v > best || (v !== v && best === best)) {
+          if (at < 0 || v > best || v !== v) {
             best = v;
             at = r * w + s;
           }

@@ -1,9 +1,10 @@
 // maxPool2d: x [N,C,H,W] → values [N,C,OH,OW] and int32 indices h·W + w of each maximum in its
 // input plane (torch's return_indices), in one pass over each window, planes in parallel.
 // Taps in the −∞ padding are skipped (each window starts at its first in-bounds tap, so
-// padding never wins); taps are visited in row-major order and the first maximum wins; NaN
-// beats every number and only an earlier NaN beats it — core's decomposition (max over the
-// unfolded windows) gives exactly these values and indices.
+// padding never wins); taps are visited in row-major order and the first maximum wins; a NaN
+// beats everything, an earlier NaN included (torch's CPU loop takes `v > best || isnan(v)`, so
+// the gradient goes to the window's last NaN) — core's decomposition gives exactly these values
+// and indices.
 #include <algorithm>
 #include <limits>
 #include <vector>
@@ -67,7 +68,7 @@ void pool_plane(const T* x, const PoolGeo& q, const Taps& rows, const Taps& cols
         for (int64_t b = a == alo ? blo + 1 : blo; b < bhi; b++) {
           s = s0 + b * q.dw;
           const T v = row[s * q.sx];
-          if (v > best || (v != v && best == best)) {
+          if (v > best || v != v) {
             best = v;
             at = r * q.w + s;
           }
@@ -91,7 +92,7 @@ void pool_plane_2x2(const T* x, const PoolGeo& q, T* vals, int32_t* idx) {
       T best = r0[s];
       int32_t at = base + static_cast<int32_t>(s);
       auto take = [&](T v, int32_t i) {
-        if (v > best || (v != v && best == best)) {
+        if (v > best || v != v) {
           best = v;
           at = i;
         }

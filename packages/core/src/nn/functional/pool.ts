@@ -1,22 +1,23 @@
 /**
  * Pooling as composites over the same unfolded windows as convolution: max takes the first
- * maximum of each window (so its gradient goes to that element, as torch's does), or runs the
- * backend's fused `maxPool2d` with a scatter of the gradient to its indices; average sums
- * and divides by torch's count. The 1-d forms pool [N,C,L] as [N,C,1,L] with a 1 × k kernel.
- * Adaptive average pooling is two small matmuls with averaging matrices, since its windows
- * differ in size.
+ * maximum of each window, or its last NaN (so its gradient goes to that element, as torch's
+ * does), or runs the backend's fused `maxPool2d` with a scatter of the gradient to its indices;
+ * average sums and divides by torch's count. The 1-d forms pool [N,C,L] as [N,C,1,L] with a
+ * 1 × k kernel. Adaptive average pooling gathers its windows of differing sizes (adaptive.ts).
  */
 import { ShapeError, fmtShape } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { tidy } from '../../scope.js';
 import { upload, zeros } from '../../ops/creation.js';
 import { exec, execOverride } from '../../ops/dispatch.js';
+import { where } from '../../ops/elementwise.js';
 import { overridesEnabled } from '../../ops/reduce.js';
 import { isFloat, typedArrayFor } from '../../dtype.js';
 import { sizeOf } from '../../shape.js';
 import type { GradRule } from '../../autograd/node.js';
 import type { Pool2dParams } from '../../backend/types.js';
 import { expectRank, ntuple, type SpatialArg } from './args.js';
+import { adaptiveAverage } from './adaptive.js';
 import {
   type PoolAxis,
   type PoolSpec,
@@ -153,7 +154,7 @@ function maxPoolComposite(
 ): [Tensor, Tensor | null] {
   const [n, c] = x.shape as [number, number];
   const shape = [n, c, h.out, w.out];
-  const { values, indices } = poolWindows(x, h, w, -Infinity).max(2);
+  const { values, indices } = windowMax(poolWindows(x, h, w, -Infinity));
   if (!withIndices) return [values.reshape(shape), null];
   const table = planeIndex(x, h, w);
   const taps = h.kernel * w.kernel;
@@ -166,6 +167,28 @@ function maxPoolComposite(
     'int32',
   );
   return [values.reshape(shape), picked.reshape(shape)];
+}
+
+/**
+ * torch's choice in each window of win [R, L, K]: the first maximum, except that the last NaN
+ * wins when the window holds any (its CPU loop takes `v > best || isnan(v)`), so the gradient
+ * goes to that NaN.
+ */
+function windowMax(win: Tensor): { values: Tensor; indices: Tensor } {
+  if (!isFloat(win.dtype)) return win.max(2);
+  const [r, l, k] = win.shape as [number, number, number];
+  const nan = win.isnan();
+  const lastNaN = nan
+    .flip(2)
+    .argmax(2)
+    .neg()
+    .add(k - 1);
+  const indices = where(nan.any(2), lastNaN, win.argmax(2));
+  // In range by construction: the public gather's range check would only cost time.
+  const values = exec('gather', [win, indices.unsqueeze(2)], [2], [r, l, 1], win.dtype, {
+    gradParams: { axis: 2 },
+  });
+  return { values: values.squeeze(2), indices };
 }
 
 /**
@@ -285,7 +308,9 @@ function avgPoolAs(op: string, x: Tensor, sp: PoolSpec, opts: AvgPool2dOptions):
     const [h, w] = poolAxes(op, pl.x4, sp, x.shape);
     const sums = poolWindows(pl.x4, h, w, 0).sum(2);
     const [n, c] = pl.x4.shape as [number, number];
-    return pl.back(sums.div(avgDivisor(op, pl.x4, h, w, opts)).reshape([n, c, h.out, w.out]));
+    // torch adds each window's mean into a zeroed output, so a zero mean is +0, never −0.
+    const means = sums.div(avgDivisor(op, pl.x4, h, w, opts)).add(0);
+    return pl.back(means.reshape([n, c, h.out, w.out]));
   });
 }
 
@@ -307,17 +332,6 @@ export function avgPool2d(x: Tensor, kernelSize: SpatialArg, opts: AvgPool2dOpti
 export function avgPool1d(x: Tensor, kernelSize: SpatialArg, opts: AvgPool1dOptions = {}): Tensor {
   const sp = spec1d('avgPool1d', kernelSize, { ...opts, dilation: 1 });
   return avgPoolAs('avgPool1d', x, sp, { countIncludePad: opts.countIncludePad });
-}
-
-/** [out, n] matrix whose row i averages torch's adaptive window ⌊i·n/out⌋ … ⌈(i+1)·n/out⌉. */
-function averagingMatrix(x: Tensor, n: number, out: number): Tensor {
-  const data = typedArrayFor(x.dtype, out * n);
-  for (let i = 0; i < out; i++) {
-    const start = Math.floor((i * n) / out);
-    const end = Math.ceil(((i + 1) * n) / out);
-    for (let j = start; j < end; j++) data[i * n + j] = 1 / (end - start);
-  }
-  return upload(data, [out, n], x.dtype, x.device);
 }
 
 /**
@@ -342,12 +356,7 @@ export function adaptiveAvgPool2d(
       throw new ShapeError(
         `adaptiveAvgPool2d: input of shape ${fmtShape(x4.shape)} has an empty spatial dim`,
       );
-    // Equal windows: plain average pooling is O(output·window) rather than O(output·input).
-    if (height % oh! === 0 && width % ow! === 0) return avgPool2d(x4, [height / oh!, width / ow!]);
-    return tidy(() =>
-      averagingMatrix(x4, height, oh!)
-        .matmul(x4)
-        .matmul(averagingMatrix(x4, width, ow!).T),
-    );
+    // Also for equal windows: avgPool2d would round sum / (kh·kw) where torch rounds sum / kh / kw.
+    return adaptiveAverage(x4, oh!, ow!);
   });
 }

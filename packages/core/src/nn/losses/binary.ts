@@ -2,7 +2,7 @@
 import { FlintError } from '../../errors.js';
 import { noGrad } from '../../autograd/mode.js';
 import { record } from '../../autograd/record.js';
-import type { GradRule } from '../../autograd/node.js';
+import type { GradCtx, GradRule } from '../../autograd/node.js';
 import { tidy } from '../../scope.js';
 import type { Tensor } from '../../tensor.js';
 import { maximum } from '../../ops/elementwise.js';
@@ -95,6 +95,40 @@ function softplusNeg(x: Tensor): Tensor {
   return maximum(x.neg(), 0).add(x.abs().neg().exp().log1p());
 }
 
+/**
+ * torch's closed-form gradients of the per-element logits loss (x logits, y targets, p the
+ * positive weight, 1 without): d/dx = ((p·y + 1 − y)·σ(x) − p·y)·g, d/dy = (−x + (p − 1)·sp(−x))·g
+ * with sp(−x) = log(1 + e^(−x)), and d/dp = y·sp(−x)·g. Autograd of the stable forward would
+ * differentiate its max/|x| kinks, whose second derivative is 0 at x = 0 where σ′(0) = 1/4.
+ */
+function bceLogitsGrad(g: Tensor, c: GradCtx<unknown>): (Tensor | null)[] {
+  const [x, y, p] = [c.inputs[0]!, c.inputs[1]!, c.inputs[2]];
+  const py = p ? p.mul(y) : y;
+  const gx = p ? py.add(1).sub(y).mul(x.sigmoid()).sub(py) : x.sigmoid().sub(y);
+  const gy = p ? x.neg().add(p.sub(1).mul(softplusNeg(x))) : x.neg();
+  const grads = [gx, gy, p ? y.mul(softplusNeg(x)) : null];
+  // A float64 target promotes the loss: each gradient goes back in its input's dtype.
+  return grads.map((d, i) => (d && c.needs[i] ? d.mul(g).to(c.dtypes[i]!) : null));
+}
+const bceLogitsRule: GradRule<never> = { saves: [0, 1], grad: bceLogitsGrad };
+const bceLogitsPosRule: GradRule<never> = { saves: [0, 1, 2], grad: bceLogitsGrad };
+
+/** (1 − y)·x + (1 + (p − 1)·y)·log(1 + e^(−x)) per element, with bceLogitsRule's gradients. */
+function bceLogitsElements(input: Tensor, target: Tensor, posWeight?: Tensor): Tensor {
+  // The positive weight broadcasts against the input: expanded, its gradient sums back.
+  const p = posWeight?.expand(input.shape);
+  const out = noGrad(() =>
+    tidy(() => {
+      const sp = softplusNeg(input);
+      const first = target.neg().add(1).mul(input);
+      return first.add(p ? sp.mul(p.sub(1).mul(target).add(1)) : sp);
+    }),
+  );
+  if (p) record('binaryCrossEntropyWithLogits', bceLogitsPosRule, [input, target, p], out, null);
+  else record('binaryCrossEntropyWithLogits', bceLogitsRule, [input, target], out, null);
+  return out;
+}
+
 /** @internal */
 export function binaryCrossEntropyWithLogitsAs(
   op: string,
@@ -105,14 +139,7 @@ export function binaryCrossEntropyWithLogitsAs(
   const reduction = checkBinary(op, input, target, opts);
   checkBroadcastable(op, 'posWeight', opts.posWeight, input.shape);
   return tidy(() => {
-    // −[p·y·log σ(x) + (1 − y)·log(1 − σ(x))] = (1 − y)·x + (1 + (p − 1)·y)·log(1 + e^(−x))
-    const logWeight = opts.posWeight ? opts.posWeight.sub(1).mul(target).add(1) : null;
-    const sp = softplusNeg(input);
-    let loss = target
-      .neg()
-      .add(1)
-      .mul(input)
-      .add(logWeight ? sp.mul(logWeight) : sp);
+    let loss = bceLogitsElements(input, target, opts.posWeight);
     if (opts.weight) loss = loss.mul(opts.weight);
     return reduce(loss, reduction);
   });

@@ -118,6 +118,14 @@ function reduceWeighted(nll: Tensor, w: Tensor, reduction: string): Tensor {
   return nll.sum().div(w.sum());
 }
 
+/**
+ * torch accumulates a reduced (or unbatched, [C]-input) NLL into a +0 total, so a zero loss there
+ * is +0, never the −0 of −log p = −0: adding +0 turns −0 into +0 and changes nothing else.
+ */
+function accumulated(loss: Tensor, input: Tensor, reduction: string): Tensor {
+  return reduction !== 'none' || input.ndim === 1 ? loss.add(0) : loss;
+}
+
 /** @internal */
 export function nllLossAs(
   op: string,
@@ -134,7 +142,7 @@ export function nllLossAs(
   checkIndexTarget(op, input, target, cd, ignore);
   return tidy(() => {
     const { nll, w } = pick(input, target, cd, ignore, opts.weight?.to(input.dtype));
-    return reduceWeighted(nll, w, reduction);
+    return accumulated(reduceWeighted(nll, w, reduction), input, reduction);
   });
 }
 
@@ -171,16 +179,22 @@ export function crossEntropyAs(
         checkIndexTarget(op, input, target, cd, ignore);
         throw e;
       }
-      return rows ? reduceRows(rows, target, ignore, reduction) : null;
+      return rows
+        ? accumulated(reduceRows(rows, target, ignore, reduction), input, reduction)
+        : null;
     });
     if (out) return out;
   }
   checkIndexTarget(op, input, target, cd, ignore);
   return tidy(() => {
     const weight = opts.weight?.to(input.dtype);
-    const logp = input.logSoftmax(cd);
+    // An ignored row's logits do not enter the loss, so their gradient is exactly 0, as on the
+    // fused path: zeroed here, a NaN in them cannot reach logSoftmax's backward (0·NaN). torch
+    // gives NaN there; see docs/guide/losses.md.
+    const rows = where(target.ne(ignore).unsqueeze(cd), input, 0);
+    const logp = rows.logSoftmax(cd);
     const { nll, w, keep } = pick(logp, target, cd, ignore, weight);
-    const base = reduceWeighted(nll, w, reduction);
+    const base = accumulated(reduceWeighted(nll, w, reduction), input, reduction);
     if (eps === 0) return base;
     // Smoothing adds ε/C times the (weighted) sum of −log p over all classes, reduced like torch.
     const all = (weight ? logp.mul(weight.reshape(classShape(input, cd))) : logp).sum(cd).neg();

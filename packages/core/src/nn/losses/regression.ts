@@ -1,12 +1,10 @@
 /** Regression losses: mean squared error, L1, smooth L1 and Huber. */
-import { FlintError } from '../../errors.js';
+import { isFloat } from '../../dtype.js';
+import { DTypeError, FlintError } from '../../errors.js';
 import { tidy } from '../../scope.js';
 import type { Tensor } from '../../tensor.js';
-import { where } from '../../ops/elementwise.js';
-import { noGrad } from '../../autograd/mode.js';
-import { record } from '../../autograd/record.js';
-import type { GradRule } from '../../autograd/node.js';
 import { type Reduction, checkFloat, checkReduction, checkSameShape, reduce } from './checks.js';
+import { pointwiseLoss } from './pointwise.js';
 
 export interface LossOptions {
   /** 'mean' (default) averages over every element, 'sum' adds them, 'none' keeps the input's shape. */
@@ -21,36 +19,31 @@ export interface HuberOptions extends LossOptions {
   delta?: number;
 }
 
-/** Checks shared by the element-wise losses; returns input − target. */
-function difference(op: string, input: Tensor, target: Tensor, reduction: string): Tensor {
+/** Checks shared by the float element-wise losses. */
+function checkPointwise(op: string, input: Tensor, target: Tensor, reduction: string): void {
   checkReduction(op, reduction);
   checkFloat(op, 'input', input);
   checkFloat(op, 'target', target);
   checkSameShape(op, input, target);
-  return input.sub(target);
 }
 
 /**
- * torch's β = 0 smooth-L1 gradient. Its backward tests x ≤ −β first, with x = input − target for
- * the input and x = target − input for the target, so at input = target both gradients are −1
- * (autograd of |d| would give 0 and 0).
+ * l1Loss takes int32 too, as torch: 'none' keeps int32, 'sum' sums it (int32 here, int64 in
+ * torch); only 'mean' needs a float, as torch's `mean`. bool has no subtraction.
  */
-const l1Rule: GradRule<never> = {
-  saves: [0, 1],
-  grad: (g, c) => {
-    const d = c.inputs[0]!.sub(c.inputs[1]!);
-    return [
-      c.needs[0] ? where(d.le(0), g.neg(), g) : null,
-      c.needs[1] ? where(d.ge(0), g.neg(), g) : null,
-    ];
-  },
-};
-
-/** |input − target| with l1Rule's gradient. */
-function absDifference(op: string, input: Tensor, target: Tensor, reduction: string): Tensor {
-  const out = noGrad(() => tidy(() => difference(op, input, target, reduction).abs()));
-  record(op, l1Rule, [input, target], out, undefined);
-  return out;
+function checkL1(op: string, input: Tensor, target: Tensor, reduction: string): void {
+  checkReduction(op, reduction);
+  for (const [what, t] of [
+    ['input', input],
+    ['target', target],
+  ] as const)
+    if (t.dtype === 'bool')
+      throw new DTypeError(`${op}: ${what} must be float32, float64 or int32, got bool`);
+  checkSameShape(op, input, target);
+  if (reduction === 'mean' && !isFloat(input.dtype) && !isFloat(target.dtype))
+    throw new DTypeError(
+      `${op}: reduction 'mean' needs a float input or target, got ${input.dtype} and ${target.dtype}; convert with .float() or use reduction 'sum'`,
+    );
 }
 
 /** @internal Named entry points: modules pass their class name for error messages. */
@@ -61,7 +54,8 @@ export function mseLossAs(
   opts: LossOptions = {},
 ): Tensor {
   const r = opts.reduction ?? 'mean';
-  return tidy(() => reduce(difference(op, input, target, r).square(), r));
+  checkPointwise(op, input, target, r);
+  return pointwiseLoss(op, { kind: 'mse', k: 0 }, input, target, r);
 }
 
 export function l1LossAs(
@@ -71,7 +65,8 @@ export function l1LossAs(
   opts: LossOptions = {},
 ): Tensor {
   const r = opts.reduction ?? 'mean';
-  return tidy(() => reduce(difference(op, input, target, r).abs(), r));
+  checkL1(op, input, target, r);
+  return tidy(() => reduce(input.sub(target).abs(), r));
 }
 
 export function smoothL1LossAs(
@@ -83,11 +78,8 @@ export function smoothL1LossAs(
   const r = opts.reduction ?? 'mean';
   const beta = opts.beta ?? 1;
   if (!(beta >= 0)) throw new FlintError(`${op}: beta must be non-negative, got ${beta}`);
-  return tidy(() => {
-    if (beta === 0) return reduce(absDifference(op, input, target, r), r);
-    const a = difference(op, input, target, r).abs();
-    return reduce(where(a.lt(beta), a.square().mul(0.5 / beta), a.sub(0.5 * beta)), r);
-  });
+  checkPointwise(op, input, target, r);
+  return pointwiseLoss(op, { kind: 'smoothL1', k: beta }, input, target, r);
 }
 
 export function huberLossAs(
@@ -99,10 +91,8 @@ export function huberLossAs(
   const r = opts.reduction ?? 'mean';
   const delta = opts.delta ?? 1;
   if (!(delta > 0)) throw new FlintError(`${op}: delta must be positive, got ${delta}`);
-  return tidy(() => {
-    const a = difference(op, input, target, r).abs();
-    return reduce(where(a.lt(delta), a.square().mul(0.5), a.sub(0.5 * delta).mul(delta)), r);
-  });
+  checkPointwise(op, input, target, r);
+  return pointwiseLoss(op, { kind: 'huber', k: delta }, input, target, r);
 }
 
 /**

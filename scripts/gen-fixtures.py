@@ -21,8 +21,10 @@ sys.dont_write_bytecode = True  # keep scripts/fixtures free of __pycache__
 
 import torch  # noqa: E402
 
+import edge  # noqa: E402
 import elementwise  # noqa: E402
 import misc  # noqa: E402
+import nn_edge  # noqa: E402
 import reduce  # noqa: E402
 import shape  # noqa: E402
 import special  # noqa: E402
@@ -35,7 +37,8 @@ def main():
     torch.manual_seed(0)
     os.makedirs(OUT, exist_ok=True)
     builders = {'elementwise': elementwise.build, 'reduce': reduce.build, 'shape': shape.build,
-                'linalg': misc.linalg, 'creation': misc.creation, 'errors': misc.errors, 'special': special.build}
+                'linalg': misc.linalg, 'creation': misc.creation, 'errors': misc.errors, 'special': special.build,
+                'edge': edge.build, 'nn-edge': nn_edge.build}
     only = sys.argv[1:]
     unknown = [n for n in only if n not in builders]
     if unknown:

@@ -300,19 +300,21 @@ export class Tensor {
     return this.fill_(0);
   }
   add_(other: Operand): this {
-    return this.inPlace('add_', () => cv.cast(ew.add(this, other), this.dtype));
+    return this.inPlace('add_', () => ew.castInPlace('add_', ew.add(this, other), this.dtype));
   }
   sub_(other: Operand): this {
-    return this.inPlace('sub_', () => cv.cast(ew.sub(this, other), this.dtype));
+    return this.inPlace('sub_', () => ew.castInPlace('sub_', ew.sub(this, other), this.dtype));
   }
   mul_(other: Operand): this {
-    return this.inPlace('mul_', () => cv.cast(ew.mul(this, other), this.dtype));
+    return this.inPlace('mul_', () => ew.castInPlace('mul_', ew.mul(this, other), this.dtype));
   }
   div_(other: Operand): this {
-    return this.inPlace('div_', () => cv.cast(ew.div(this, other), this.dtype));
+    return this.inPlace('div_', () => ew.castInPlace('div_', ew.div(this, other), this.dtype));
   }
   clamp_(min?: Operand | null, max?: Operand | null): this {
-    return this.inPlace('clamp_', () => cv.cast(ew.clamp(this, min, max), this.dtype));
+    return this.inPlace('clamp_', () =>
+      ew.castInPlace('clamp_', ew.clamp(this, min, max), this.dtype),
+    );
   }
   /** Fill with samples from N(mean, std²). */
   normal_(mean = 0, std = 1): this {

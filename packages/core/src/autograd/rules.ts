@@ -36,6 +36,10 @@ function unreduce(t: Tensor, shape: readonly number[], axes: readonly number[]):
  * max/min over axes: the gradient is shared equally among the elements equal to the result. A
  * slice whose result is NaN has no such element, so its gradient is NaN (torch's amax/amin);
  * with `nanShares` (torch's max()/min() without a dim) its NaNs share it instead.
+ *
+ * amax/amin multiply by the 0/1 mask as torch's do, so an infinite gradient gives NaN beside the
+ * extremes; max()/min() fill zeros where the mask is off (torch's evenly_distribute_backward),
+ * so the other elements get exactly 0 whatever arrives.
  */
 function extremumGrad(g: Tensor, c: GradCtx<{ axes: number[]; nanShares?: boolean }>): Tensor[] {
   const { axes, nanShares } = c.params;
@@ -44,8 +48,8 @@ function extremumGrad(g: Tensor, c: GradCtx<{ axes: number[]; nanShares?: boolea
   const y = unreduce(out(c), shape, axes);
   const hit = nanShares ? x.eq(y).logicalOr(x.isnan().logicalAnd(y.isnan())) : x.eq(y);
   const mask = hit.to(g.dtype);
-  const count = mask.sum(axes, true);
-  return [unreduce(g, shape, axes).mul(mask).div(count)];
+  const share = unreduce(g, shape, axes).div(mask.sum(axes, true));
+  return [nanShares ? where(hit, share, 0) : share.mul(mask)];
 }
 
 /**
@@ -190,7 +194,8 @@ export const GRADS: Rules = {
     saves: [0, 1],
     grad: (g, c) => [
       c.needs[0] ? g.div(x1(c)) : null,
-      c.needs[1] ? g.mul(x0(c)).div(x1(c).square()).neg() : null,
+      // −g·((a/b)/b) in torch's order: b² overflows near the largest float where a/b/b does not.
+      c.needs[1] ? g.neg().mul(x0(c).div(x1(c)).div(x1(c))) : null,
     ],
   },
   remainder: { saves: [0, 1], grad: (g, c) => [g, g.mul(floorDivide(x0(c), x1(c))).neg()] },
@@ -198,9 +203,10 @@ export const GRADS: Rules = {
     saves: [0, 1, 'out'],
     grad: (g, c) => {
       const [a, b] = [x0(c), x1(c)];
-      const ga = where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1))));
+      // torch's order, g·(b·aᵇ⁻¹) and g·(aᵇ·log a): the bracket overflows (or not) as torch's does.
+      const ga = where(b.eq(0), 0, g.mul(b.mul(a.pow(b.sub(1)))));
       // d/db a^b = a^b log a; torch defines it as 0 where a == 0 and b >= 0.
-      const gb = where(a.eq(0).logicalAnd(b.ge(0)), 0, g.mul(out(c)).mul(a.log()));
+      const gb = g.mul(where(a.eq(0).logicalAnd(b.ge(0)), 0, out(c).mul(a.log())));
       return [ga, gb];
     },
   },

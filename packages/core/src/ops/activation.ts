@@ -9,6 +9,7 @@ import { isGradEnabled, noGrad } from '../autograd/mode.js';
 import { record } from '../autograd/record.js';
 import type { GradCtx, GradRule } from '../autograd/node.js';
 import { isFloat } from '../dtype.js';
+import { DTypeError } from '../errors.js';
 import { execOverride } from './dispatch.js';
 import { overridesEnabled } from './reduce.js';
 
@@ -19,6 +20,10 @@ const reluRule: GradRule<never> = { saves: ['out'], grad: (g, c) => [where(c.out
 
 /** max(x, 0); NaN propagates and the gradient at 0 is 0, as in torch. */
 export function relu(x: Tensor): Tensor {
+  if (x.dtype === 'bool')
+    throw new DTypeError(
+      'relu: bool tensors are not supported, as in PyTorch; convert with .int() or .float() first',
+    );
   const out = noGrad(() => maximum(x, 0));
   record('relu', reluRule, [x], out, undefined);
   return out;

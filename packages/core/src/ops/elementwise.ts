@@ -3,7 +3,7 @@
  * Casts and broadcasts are explicit (differentiable) ops, so kernels see same-shape,
  * same-dtype inputs and gradient rules never deal with broadcasting.
  */
-import { type DType, floatType, isFloat, resultType } from '../dtype.js';
+import { type DType, category, floatType, isFloat, resultType } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 import {
   PRIMS,
@@ -96,7 +96,16 @@ function agree(a: Operand, b: Operand, dtype: DType): a is Tensor {
   );
 }
 
+const isBool = (o: Operand): boolean =>
+  o instanceof Tensor ? o.dtype === 'bool' : typeof o === 'boolean';
+const kind = (o: Operand): string => (o instanceof Tensor ? o.dtype : `a JS ${typeof o}`);
+
 export function binary(name: BinaryPrim, a: Operand, b: Operand): Tensor {
+  // torch refuses a bool on either side of a subtraction (tensor or scalar), not only two bools.
+  if (name === 'sub' && (isBool(a) || isBool(b)))
+    throw new DTypeError(
+      `sub: subtraction with a bool operand (${kind(a)} - ${kind(b)}) is not supported, as in PyTorch; to invert a mask use logicalNot(), otherwise convert with .int() or .float()`,
+    );
   const promoted = promote([a, b]);
   if (promoted === 'bool' && BOOL_RESULT[name] === 'error') throw boolError(name);
   if (promoted === 'bool' && BOOL_RESULT[name] === 'bool')
@@ -130,6 +139,18 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
     const [c, x, y] = align('where', [cond, a, b], ['bool', dtype, dtype]);
     return exec('where', [c!, x!, y!], [], x!.shape, dtype);
   });
+}
+
+/**
+ * An in-place op's result, written back into a tensor of `dtype`: torch refuses a result of a
+ * higher category (float into int32, int32 into bool), where a cast would truncate silently.
+ */
+export function castInPlace(op: string, r: Tensor, dtype: DType): Tensor {
+  if (category(r.dtype) > category(dtype))
+    throw new DTypeError(
+      `${op}: the result type ${r.dtype} cannot be written in place into a tensor of dtype ${dtype}, as in PyTorch; use the out-of-place op, or convert the tensor first`,
+    );
+  return cast(r, dtype);
 }
 
 // Float-only ops take int/bool inputs as float32 (as torch does).
@@ -182,12 +203,19 @@ export const div = (a: Operand, b: Operand) => binary('div', a, b);
 
 /** Python-style remainder (sign of the divisor); an integer remainder by 0 is an error, as torch's. */
 export function remainder(a: Operand, b: Operand): Tensor {
-  if (promote([a, b]) === 'int32' && hasZero(b))
+  if (promote([a, b]) === 'int32' && !anyEmpty(a, b) && hasZero(b))
     throw new DTypeError(
       `remainder: integer division by zero (an int32 divisor contains 0); float tensors give NaN there, convert with .float()`,
     );
   return binary('remainder', a, b);
 }
+
+/**
+ * Whether the broadcast result is empty (an empty operand broadcasts only to an empty result):
+ * then no division happens, and torch raises nothing even for a zero divisor.
+ */
+const anyEmpty = (a: Operand, b: Operand): boolean =>
+  (a instanceof Tensor && a.size === 0) || (b instanceof Tensor && b.size === 0);
 
 /** Whether a divisor has a zero; for a tensor that costs one reduction and a read-back. */
 function hasZero(b: Operand): boolean {

@@ -49,11 +49,11 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   return gatherAs('gather', x, dim, index);
 }
 
-function gatherAs(op: string, x: Tensor, dim: number, index: Tensor): Tensor {
+function gatherAs(op: string, x: Tensor, dim: number, index: Tensor, inRange = false): Tensor {
   const axis = normDim(op, dim, Math.max(x.ndim, 1));
   checkIndex(op, index);
   checkAligned(op, x, index, axis);
-  checkRange(op, index, extent(x, axis), axis);
+  if (!inRange) checkRange(op, index, extent(x, axis), axis);
   return exec('gather', [x, index], [axis], index.shape, x.dtype, { gradParams: { axis } });
 }
 
@@ -63,9 +63,13 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   checkIndex('scatterAdd', index);
   checkAligned('scatterAdd', x, index, axis);
   checkAligned('scatterAdd', src, index, -1, 'src');
+  if (src.dtype !== x.dtype)
+    throw new DTypeError(
+      `scatterAdd: src must have the input's dtype ${x.dtype}, got ${src.dtype} (as in PyTorch); convert it with .to('${x.dtype}')`,
+    );
   checkRange('scatterAdd', index, extent(x, axis), axis);
   return tidy(() => {
-    const s = cast(src, x.dtype).index(...index.shape.map((d) => `0:${d}`));
+    const s = src.index(...index.shape.map((d) => `0:${d}`));
     return exec('scatterAdd', [x, index, s], [axis], x.shape, x.dtype, { gradParams: { axis } });
   });
 }
@@ -91,10 +95,13 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
         );
       return indexSelect(x.reshape([1]), 0, idx.reshape([1])).reshape([]);
     }
+    // Checked on the index itself: over an empty input the expanded view below has no elements,
+    // but torch still refuses an index outside the dim.
+    checkRange('indexSelect', idx, x.shape[axis]!, axis);
     const shape = x.shape.slice();
     shape[axis] = idx.size;
     const view = idx.reshape(x.shape.map((_, i) => (i === axis ? idx.size : 1))).expand(shape);
-    return gatherAs('indexSelect', x, axis, view);
+    return gatherAs('indexSelect', x, axis, view, true);
   });
 }
 
@@ -107,11 +114,22 @@ export function maskedFill(x: Tensor, mask: Tensor, value: Operand): Tensor {
   );
 }
 
-/** One-hot encoding (int32) with numClasses (−1: max + 1) as a new last dim. */
+/**
+ * One-hot encoding (int32) with numClasses as a new last dim; −1 infers max + 1. As torch: an
+ * empty index needs numClasses > 0 (nothing to infer from), and every class must lie in
+ * [0, numClasses).
+ */
 export function oneHot(index: Tensor, numClasses = -1): Tensor {
   checkIndex('oneHot', index);
-  const n =
-    numClasses < 0 ? (index.size === 0 ? 0 : tidy(() => index.amax().item()) + 1) : numClasses;
+  if (index.size === 0 && numClasses <= 0)
+    throw new ShapeError(
+      `oneHot: cannot infer the number of classes from an empty index ${fmtShape(index.shape)}; pass numClasses > 0 (got ${numClasses})`,
+    );
+  if (numClasses < -1)
+    throw new ShapeError(
+      `oneHot: numClasses must be -1 (infer) or non-negative, got ${numClasses}`,
+    );
+  const n = numClasses === -1 ? tidy(() => index.amax().item()) + 1 : numClasses;
   checkRange('oneHot', index, n, index.ndim);
   return tidy(() =>
     index

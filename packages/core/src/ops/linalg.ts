@@ -7,13 +7,17 @@ import { exec, live } from './dispatch.js';
 import { cast } from './convert.js';
 import { promote } from './elementwise.js';
 
+/** torch's matrix products take one dtype, never promoted: float32 @ float64 is an error. */
 function mmType(op: string, a: Tensor, b: Tensor) {
   live(op, a);
   live(op, b);
-  const dtype = promote([a, b]);
-  if (dtype === 'bool')
+  if (a.dtype !== b.dtype)
+    throw new DTypeError(
+      `${op}: both operands must have the same dtype, got ${a.dtype} and ${b.dtype} (as in PyTorch, matrix products do not promote); convert one with .to('${promote([a, b])}')`,
+    );
+  if (a.dtype === 'bool')
     throw new DTypeError(`${op}: bool tensors cannot be multiplied; convert with .float()`);
-  return dtype;
+  return a.dtype;
 }
 
 function innerError(op: string, a: Tensor, b: Tensor, k1: number, k2: number): ShapeError {
@@ -105,5 +109,6 @@ export function dot(a: Tensor, b: Tensor): Tensor {
       `dot: both arguments must be 1-D, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
     );
   if (a.shape[0] !== b.shape[0]) throw innerError('dot', a, b, a.shape[0]!, b.shape[0]!);
+  mmType('dot', a, b);
   return matmul(a, b);
 }

@@ -1,14 +1,16 @@
-/** Reductions (sum … logsumexp), scans and softmax. Argument parsing follows torch's dim/keepdim. */
+/**
+ * Reductions (sum … logsumexp), scans and softmax; var and std live in stats.ts. Argument
+ * parsing follows torch's dim/keepdim.
+ */
 import { type DType, isFloat } from '../dtype.js';
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { reduceDType, type ReducePrim } from '../prims.js';
 import { normDim, normDims, sizeOf } from '../shape.js';
-import { Tensor, type DimArg, type ReduceOptions, type VarOptions } from '../tensor.js';
+import { Tensor, type DimArg, type ReduceOptions } from '../tensor.js';
 import { tidy } from '../scope.js';
 import { noGrad } from '../autograd/mode.js';
 import type { GradCtx, GradRule } from '../autograd/node.js';
 import { record } from '../autograd/record.js';
-import { zerosLike } from './creation.js';
 import { exec, execKernel } from './dispatch.js';
 import { cast } from './convert.js';
 import { maximum, minimum, where } from './elementwise.js';
@@ -19,7 +21,7 @@ export interface ValuesIndices {
   indices: Tensor;
 }
 
-function parse(
+export function parse(
   dim: DimArg | ReduceOptions | undefined,
   keepdim: boolean | undefined,
 ): { dim: DimArg; keepdim: boolean } {
@@ -71,7 +73,7 @@ export const amax = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean)
 export const amin = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) =>
   reduceWith('min', x, dim, keepdim, { name: 'amin' });
 
-function count(x: Tensor, dim: DimArg): number {
+export function count(x: Tensor, dim: DimArg): number {
   return sizeOf(normDims('mean', dim, x.ndim).map((a) => x.shape[a]!));
 }
 
@@ -155,67 +157,7 @@ export const maxOf = (x: Tensor, dim?: number | Tensor | ReduceOptions, keepdim?
 export const minOf = (x: Tensor, dim?: number | Tensor | ReduceOptions, keepdim?: boolean) =>
   extremum('min', x, dim, keepdim);
 
-function varParse(
-  dim: DimArg | VarOptions | undefined,
-  keepdim?: boolean,
-): { dim: DimArg; keepdim: boolean; correction: number } {
-  const p = parse(dim, keepdim);
-  const correction =
-    dim !== null && typeof dim === 'object' && !Array.isArray(dim)
-      ? ((dim as VarOptions).correction ?? 1)
-      : 1;
-  return { ...p, correction };
-}
-
-/** Variance with Bessel's correction by default (`correction: 0` for the population variance). */
-export function variance(x: Tensor, dim?: DimArg | VarOptions, keepdim?: boolean): Tensor {
-  if (!isFloat(x.dtype))
-    throw new DTypeError(`var: input dtype must be float32 or float64, got ${x.dtype}`);
-  const p = varParse(dim, keepdim);
-  const dof = count(x, p.dim) - p.correction;
-  return tidy(() => {
-    const out = noGrad(() => {
-      const d = x.sub(x.mean(p.dim, true));
-      // torch divides by max(0, dof): more correction than elements gives ∞ (or NaN for 0/0).
-      return d.mul(d).sum(p.dim, p.keepdim).div(Math.max(0, dof));
-    });
-    const axes = normDims('var', p.dim, x.ndim);
-    record('var', varRule, [x], out, { axes, dof, correction: p.correction });
-    return out;
-  });
-}
-
-/**
- * torch's var_backward, 2/dof · g · (x − mean) with dof = n − correction as is (negative when the
- * correction exceeds n, unlike the forward's divisor): the mean's own gradient is left out (it is
- * 0 in exact arithmetic), so an infinite element does not make its whole slice's gradient NaN.
- */
-const varRule: GradRule<never> = {
-  saves: [0],
-  grad: (g, c: GradCtx<{ axes: number[]; dof: number; correction: number }>) => {
-    const { axes, dof, correction } = c.params;
-    const x = c.inputs[0]!;
-    // torch 1.13 answers g·∞ for a 0-d input with the default correction (not ∞·0 = NaN).
-    if (x.ndim === 0 && correction === 1) return [g.mul(Infinity)];
-    return [
-      spread(g, c.shapes[0]!, axes)
-        .mul(2 / dof)
-        .mul(x.sub(x.mean(axes, true))),
-    ];
-  },
-};
-
-/**
- * √v with torch's gradient at v = 0: 0 instead of ∞·0 = NaN (std of equal values, the norm of a
- * zero vector). The square root only ever sees the positions where it is used.
- */
-function sqrtZeroSafe(v: Tensor): Tensor {
-  const zero = v.eq(0);
-  return where(zero, 0, where(zero, 1, v).sqrt());
-}
-
-export const std = (x: Tensor, dim?: DimArg | VarOptions, keepdim?: boolean) =>
-  tidy(() => sqrtZeroSafe(variance(x, dim, keepdim)));
+export { variance, std } from './stats.js';
 
 /** log Σ exp(x), stable: the (detached) max is subtracted first. An empty sum is −∞, as torch. */
 export function logsumexp(x: Tensor, dim: DimArg, keepdim = false): Tensor {
@@ -244,7 +186,7 @@ interface NormParams {
 }
 
 /** A reduced result (kept dims or not) broadcast back over the input's shape. */
-function spread(t: Tensor, shape: readonly number[], axes: readonly number[]): Tensor {
+export function spread(t: Tensor, shape: readonly number[], axes: readonly number[]): Tensor {
   return t.reshape(reduced(shape, axes, true)).expand(shape);
 }
 
@@ -264,7 +206,9 @@ const normRule: GradRule<never> = {
     const shape = c.shapes[0]!;
     const gs = spread(g, shape, axes);
     const n = spread(c.out!, shape, axes);
-    if (p === 0) return [zerosLike(x)];
+    // torch returns no gradient at all for p = 0 (an undefined tensor that stops the pass), so a
+    // NaN or ∞ upstream cannot reach the input through it.
+    if (p === 0) return [null];
     if (p === 1) return [x.sign().mul(gs)];
     if (p === 2) return [gs.mul(where(n.eq(0), 0, x.div(n)))];
     if (!Number.isFinite(p)) {
@@ -301,12 +245,15 @@ function normValue(a: Tensor, p: number, dim: DimArg, keepdim: boolean, empty: b
 
 /** Vector p-norm over `dim` (all elements by default): p = 2, 1, ∞, −∞, 0 or any other real. */
 export function norm(x: Tensor, p = 2, dim?: DimArg, keepdim = false): Tensor {
+  if (!isFloat(x.dtype))
+    throw new DTypeError(
+      `norm: input dtype must be float32 or float64 (as in PyTorch), got ${x.dtype}; convert with .float()`,
+    );
   return tidy(() => {
-    const xf = cast(x, isFloat(x.dtype) ? x.dtype : 'float32');
     const axes = normDims('norm', dim, x.ndim);
     const empty = axes.some((a) => x.shape[a] === 0);
-    const out = noGrad(() => normValue(xf.abs(), p, dim, keepdim, empty));
-    record('norm', normRule, [xf], out, { p, axes });
+    const out = noGrad(() => normValue(x.abs(), p, dim, keepdim, empty));
+    record('norm', normRule, [x], out, { p, axes });
     return out;
   });
 }

@@ -139,7 +139,7 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
 
 /**
  * Pad with torch's F.pad convention: `pad` lists (before, after) pairs starting from the last dim.
- * Negative constant padding crops.
+ * Negative padding crops. torch's rules on what must stay non-empty hold (see checkPadded).
  */
 export function pad(
   x: Tensor,
@@ -158,21 +158,16 @@ export function pad(
   const widths: [number, number][] = x.shape.map(() => [0, 0]);
   for (let k = 0; k < padding.length / 2; k++)
     widths[x.ndim - 1 - k] = [padding[2 * k]!, padding[2 * k + 1]!];
+  checkPadded(x, padding, widths, mode);
   if (mode === 'constant') return padConstant(x, widths, value);
   return tidy(() => {
     let r = x;
     widths.forEach(([b, a], axis) => {
       if (b === 0 && a === 0) return;
       const n = x.shape[axis]!;
-      if (b < 0 || a < 0)
-        throw new ShapeError(`pad: ${mode} padding must be non-negative, got ${fmtShape(padding)}`);
       if (mode === 'reflect' && (b >= n || a >= n))
         throw new ShapeError(
           `pad: reflect padding (${b}, ${a}) must be smaller than dimension ${axis} of size ${n} (input ${fmtShape(x.shape)})`,
-        );
-      if (n === 0)
-        throw new ShapeError(
-          `pad: cannot ${mode}-pad empty dimension ${axis} of ${fmtShape(x.shape)}`,
         );
       r = indexSelect(
         r,
@@ -184,6 +179,56 @@ export function pad(
   });
 }
 
+/**
+ * What torch 1.13 requires of the sizes, before any padding is done. Constant mode: negative
+ * padding may remove at most the elements a dim has, and when any padding is positive, every
+ * padded dim (the last padding.length / 2) keeps at least one element. Reflect and replicate:
+ * the padded dims and the channel dim before them are non-empty (dims before the channel are
+ * batch dims and may be empty — and so may an unbatched reflect's channel dim over one or two
+ * padded dims, as torch's kernels allow), and every padded dim keeps at least one element.
+ */
+function checkPadded(
+  x: Tensor,
+  padding: readonly number[],
+  widths: readonly [number, number][],
+  mode: PadMode,
+): void {
+  const first = x.ndim - padding.length / 2;
+  const ctx = `(padding ${fmtShape(padding)}, input ${fmtShape(x.shape)})`;
+  if (mode === 'constant') {
+    // Constant padding crops with narrow, which cannot take more than there is (reflect and
+    // replicate index past the end instead, so only their output size matters).
+    for (let i = first; i < x.ndim; i++) {
+      const [b, a] = widths[i]!;
+      const n = x.shape[i]!;
+      if (n + Math.min(b, 0) + Math.min(a, 0) < 0)
+        throw new ShapeError(
+          `pad: negative padding (${b}, ${a}) removes more than the ${n} elements of dimension ${i} ${ctx}`,
+        );
+    }
+  } else checkNonEmpty(x, padding.length / 2, mode, ctx);
+  if (mode === 'constant' && !padding.some((p) => p > 0)) return;
+  for (let i = first; i < x.ndim; i++) {
+    const size = x.shape[i]! + widths[i]![0] + widths[i]![1];
+    if (size < 1)
+      throw new ShapeError(
+        `pad: dimension ${i} would have size ${size}; ${mode === 'constant' ? 'with positive padding elsewhere every padded dimension' : `${mode} padding`} must leave it at least 1 element ${ctx}`,
+      );
+  }
+}
+
+/** Reflect and replicate: the padded dims and the channel dim before them hold elements. */
+function checkNonEmpty(x: Tensor, k: number, mode: PadMode, ctx: string): void {
+  const channel = x.ndim - k - 1;
+  const emptyChannelOk = mode === 'reflect' && k <= 2 && x.ndim === k + 1;
+  for (let i = Math.max(channel, 0); i < x.ndim; i++)
+    if (x.shape[i] === 0 && !(i === channel && emptyChannelOk))
+      throw new ShapeError(
+        `pad: ${mode} padding needs non-empty padded and channel dimensions (only leading batch dimensions may be empty), got dimension ${i} of size 0 ${ctx}`,
+      );
+}
+
+/** Source index of each output position: reflected or clamped; negative widths crop. */
 function padIndices(
   n: number,
   before: number,

@@ -226,22 +226,21 @@ const sliceRule: GradRule<never> = {
     let r = g;
     if (step > 1) {
       // Interleave zeros: [k] → [k, step] → [k*step], then place at `start`.
-      r = r
-        .unsqueeze(dim + 1)
-        .pad(padSpec(r.ndim + 1, dim + 1, 0, step - 1))
-        .flatten(dim, dim + 1);
+      r = padDim(r.unsqueeze(dim + 1), dim + 1, 0, step - 1).flatten(dim, dim + 1);
     }
     const len = Math.min(r.shape[dim]!, n - start);
     r = r.narrow(dim, 0, len);
-    return [r.pad(padSpec(r.ndim, dim, start, n - start - len))];
+    return [padDim(r, dim, start, n - start - len)];
   },
 };
-/** torch F.pad list that pads only `dim`. */
-function padSpec(rank: number, dim: number, before: number, after: number): number[] {
-  const spec = new Array<number>(2 * (rank - dim)).fill(0);
-  spec[2 * (rank - 1 - dim)] = before;
-  spec[2 * (rank - 1 - dim) + 1] = after;
-  return spec;
+/**
+ * Zeros before and after `dim` (widths ≥ 0), through the primitive: the public pad's checks of
+ * what torch accepts from users (e.g. no empty padded dims) must not apply to a gradient.
+ */
+function padDim(t: Tensor, dim: number, before: number, after: number): Tensor {
+  const widths = t.shape.map((_, i) => (i === dim ? [before, after] : [0, 0]) as [number, number]);
+  const shape = t.shape.map((d, i) => (i === dim ? d + before + after : d));
+  return exec('pad', [t], [widths, 0], shape, t.dtype, { gradParams: { widths } });
 }
 
 /** Python-style slice of one dim (negative and out-of-range bounds are clamped; step ≥ 1). */

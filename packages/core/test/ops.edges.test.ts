@@ -120,7 +120,7 @@ function addresses(shape: readonly number[], strides: readonly number[], offset:
 function viewable(addr: readonly number[], target: readonly number[]): boolean {
   if (addr.length === 0) return true;
   const strides = target.map((_, i) => {
-    const unit = target.map((__, j) => (j === i && target[i]! > 1 ? 1 : 0));
+    const unit: number[] = target.map((__, j) => (j === i && target[i]! > 1 ? 1 : 0));
     const flat = unit.reduce((n, u, j) => n * target[j]! + u, 0);
     return addr[flat]! - addr[0]!;
   });

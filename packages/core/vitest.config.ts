@@ -9,7 +9,9 @@ export default defineConfig({
     // backend package (that would be a cycle), so its sources are aliased for tests only.
     alias: [
       { find: /^@flint\/core\/backend$/, replacement: src('./src/backend/index.ts') },
-      { find: /^@flint\/core$/, replacement: src('./src/index.ts') },
+      // Tests run in Node, so they get what Node resolves (the `node` export conditions).
+      { find: /^@flint\/core(\/node)?$/, replacement: src('./src/node.ts') },
+      { find: /^#platform$/, replacement: src('./src/platform/node.ts') },
       { find: /^@flint\/backend-cpu$/, replacement: src('../backend-cpu/src/index.ts') },
     ],
   },

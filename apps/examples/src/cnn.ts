@@ -144,7 +144,8 @@ async function kerasStyle(
     batchSize: o.batchSize,
     seed: o.seed,
     validationData: [o.test.x, o.test.y],
-    verbose: o.progress ? 'auto' : 0,
+    // The example prints its own line per epoch: fit's bar only on a terminal.
+    verbose: o.progress && process.stdout.isTTY === true ? 'auto' : 0,
     callbacks: [
       {
         onEpochBegin: () => {

@@ -133,8 +133,6 @@ function trainTorchStyle(
         return l.item();
       });
       bar.batch(xb.shape[0]!, loss);
-      xb.dispose(); // batches are new tensors owned by the loop
-      yb.dispose();
     }
     const test = evaluateClassifier(model, r.test.x, r.test.y);
     const loss = bar.end(
@@ -168,7 +166,8 @@ async function trainKerasStyle(
     ...(r.validationSplit
       ? { validationSplit: r.validationSplit }
       : { validationData: [r.test.x, r.test.y] as const }),
-    verbose: r.progress ? 'auto' : 0,
+    // The example prints its own line per epoch: fit's bar only on a terminal.
+    verbose: r.progress && process.stdout.isTTY === true ? 'auto' : 0,
     callbacks: [
       {
         onEpochEnd(epoch, logs) {

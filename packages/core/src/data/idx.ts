@@ -1,9 +1,11 @@
 /**
  * The IDX format of MNIST-style datasets: two zero bytes, a type code, the number of dims, each
- * dim as a big-endian u32, then big-endian values. Files may be gzip-compressed (magic 1f 8b);
- * Node decompresses with node:zlib, browsers with DecompressionStream, both imported lazily.
+ * dim as a big-endian u32, then big-endian values. Files may be gzip-compressed (magic 1f 8b):
+ * Node decompresses with zlib (through `#platform`), other runtimes with DecompressionStream.
  */
-import { FormatError, fmtShape } from '../errors.js';
+import { platform } from '#platform';
+import { ArgumentError, FormatError, IOError, fmtShape } from '../errors.js';
+import { quote } from '../io/show.js';
 import type { DType, TypedArray } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { upload } from '../ops/creation.js';
@@ -123,17 +125,6 @@ interface WebStreams {
   };
 }
 
-async function gunzipNode(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
-  const zlib = await import('node:zlib');
-  return new Promise((resolve, reject) =>
-    zlib.gunzip(bytes, { maxOutputLength: maxBytes }, (err, out) =>
-      err
-        ? reject(new FormatError(`idx: gzip decompression failed: ${err.message}`))
-        : resolve(new Uint8Array(out.buffer, out.byteOffset, out.byteLength)),
-    ),
-  );
-}
-
 async function gunzipWeb(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
   const g = globalThis as unknown as WebStreams;
   if (!g.DecompressionStream || !g.Blob)
@@ -173,18 +164,22 @@ async function gunzipWeb(bytes: Uint8Array, maxBytes: number): Promise<Uint8Arra
 }
 
 /**
- * Decompress gzip bytes (node:zlib in Node, DecompressionStream elsewhere).
- * @internal `impl` forces one implementation, for tests.
+ * Decompress gzip bytes (zlib in Node, DecompressionStream elsewhere).
+ * @internal `impl` forces one implementation, for tests ('node' only where zlib is).
  */
 export async function gunzip(
   bytes: Uint8Array,
   opts: IdxOptions & { impl?: 'node' | 'web' } = {},
 ): Promise<Uint8Array> {
   const max = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  const node = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-  return (opts.impl ?? (node ? 'node' : 'web')) === 'node'
-    ? gunzipNode(bytes, max)
-    : gunzipWeb(bytes, max);
+  const native = platform.gunzip;
+  const impl = opts.impl ?? (native ? 'node' : 'web');
+  if (impl === 'web') return gunzipWeb(bytes, max);
+  if (!native)
+    throw new ArgumentError(
+      "data.gunzip: impl 'node' needs Node's zlib; this runtime has 'web' only",
+    );
+  return native(bytes, max);
 }
 
 /**
@@ -229,12 +224,28 @@ export async function loadIdx(
   path: string,
   opts: IdxOptions & { device?: string } = {},
 ): Promise<Tensor> {
-  const fs = await import('node:fs/promises');
-  const buf = await fs.readFile(path);
-  return idxToTensor(
-    await parseIdx(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), opts),
-    opts,
-  );
+  return idxToTensor(await parseIdx(await readWhole('data.loadIdx', path), opts), opts);
+}
+
+/** A whole file's bytes (Node); IOError naming the path otherwise, or when it cannot be read. */
+export async function readWhole(op: string, path: string): Promise<Uint8Array> {
+  if (!platform.files)
+    throw new IOError(
+      `${op}: this runtime has no file system to read ${quote(path, 200)} from; fetch the bytes and use data.parseIdx`,
+      path,
+      'ENOTSUP',
+    );
+  try {
+    return await platform.files.read(path);
+  } catch (e) {
+    const code = (e as { code?: unknown } | null)?.code;
+    const c = typeof code === 'string' ? code : undefined;
+    throw new IOError(
+      `${op}: cannot read ${quote(path, 200)}: ${c ?? String((e as Error)?.message ?? e).slice(0, 200)}`,
+      path,
+      c,
+    );
+  }
 }
 
 /**

@@ -3,6 +3,7 @@
  * next-character prediction. Token 0 is the end token: it starts every input, ends every target
  * and pads both, so a model learns where words begin and end.
  */
+import { platform } from '#platform';
 import { IOError, ShapeError } from '../errors.js';
 import { quote } from '../check/describe.js';
 import { guardMethods, guardStatics } from '../check/args.js';
@@ -39,11 +40,16 @@ export interface WordListOptions {
  * const words = await fl.data.loadWords(); // ['a', 'aardvark', …] from /usr/share/dict/words
  */
 export async function loadWords(opts: WordListOptions = {}): Promise<string[]> {
-  const fs = await import('node:fs/promises');
   const path = opts.path ?? DICT_WORDS;
+  if (!platform.files)
+    throw new IOError(
+      `loadWords: this runtime has no file system to read ${quote(path)} from; pass the words to CharDataset.fromWords`,
+      path,
+      'ENOTSUP',
+    );
   let text: string;
   try {
-    text = await fs.readFile(path, 'utf8');
+    text = new TextDecoder().decode(await platform.files.read(path));
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code !== 'ENOENT' || opts.path !== undefined)

@@ -1,29 +1,15 @@
 /**
- * MNIST-format image datasets from IDX files on disk (Node): Fashion-MNIST from the Debian package
+ * MNIST-format image datasets from IDX files on disk (Node only: reached from the Node entry's
+ * `fl.data`, never from the browser entry): Fashion-MNIST from the Debian package
  * `dataset-fashion-mnist` or `$FLINT_DATA`, and MNIST from any directory.
  */
-import { ArgumentError, FormatError, IOError, fmtShape } from '../errors.js';
+import { ArgumentError, FormatError, IOError } from '../errors.js';
 import { describe } from '../check/describe.js';
-import type { Tensor } from '../tensor.js';
-import { upload } from '../ops/creation.js';
 import { type IdxArray, type IdxOptions, parseIdx } from './idx.js';
+import { type ImageSet, toImageSet } from './images.js';
 
 /** Where the Debian package `dataset-fashion-mnist` installs its files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
-
-/** Fashion-MNIST's class names, by label. */
-export const FASHION_MNIST_CLASSES: readonly string[] = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-];
 
 export interface ImageDatasetOptions extends IdxOptions {
   /** Directory holding the IDX files (raw or .gz). */
@@ -32,13 +18,6 @@ export interface ImageDatasetOptions extends IdxOptions {
   split?: 'train' | 'test';
   /** Device for the tensors (default: the default device). */
   device?: string;
-}
-
-export interface ImageSet {
-  /** float32 [N, 1, H, W], pixels scaled to [0, 1]. */
-  images: Tensor;
-  /** int32 [N]. */
-  labels: Tensor;
 }
 
 function fileNames(split: 'train' | 'test', kind: 'images' | 'labels'): string[] {
@@ -68,27 +47,6 @@ async function readIdx(file: string, opts: IdxOptions): Promise<IdxArray> {
   } catch (e) {
     // name the file in the message, keeping the error's class and stack
     if (e instanceof FormatError) e.message = `${file}: ${e.message}`;
-    throw e;
-  }
-}
-
-function toImageSet(images: IdxArray, labels: IdxArray, where: string, device?: string): ImageSet {
-  if (images.dtype !== 'uint8' || images.shape.length !== 3)
-    throw new FormatError(
-      `${where}: images must be uint8 [N, H, W], got ${images.dtype} ${fmtShape(images.shape)}`,
-    );
-  if (labels.dtype !== 'uint8' || labels.shape.length !== 1 || labels.shape[0] !== images.shape[0])
-    throw new FormatError(
-      `${where}: labels must be uint8 [${images.shape[0]}] to match the images, got ${labels.dtype} ${fmtShape(labels.shape)}`,
-    );
-  const [n, h, w] = images.shape as [number, number, number];
-  const px = new Float32Array(images.data.length);
-  for (let i = 0; i < px.length; i++) px[i] = images.data[i]! / 255;
-  const x = upload(px, [n, 1, h, w], 'float32', device);
-  try {
-    return { images: x, labels: upload(Int32Array.from(labels.data), [n], 'int32', device) };
-  } catch (e) {
-    x.dispose();
     throw e;
   }
 }

@@ -1,8 +1,8 @@
 /**
  * Node-only file-system helpers behind `fl.save`/`fl.load`: path checks, typed errors for OS
  * failures, opening a file for reading without blocking on FIFOs, resolving a save's destination
- * through symlinks, and naming (and later removing) temporary files. Core also runs in browsers,
- * so `node:` modules are imported lazily, on first use, and never at module load.
+ * through symlinks, and naming (and later removing) temporary files. Only platform/node.ts
+ * reaches this module (browser bundles never see it); `node:` modules load on first use.
  */
 import type { FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';

@@ -2,7 +2,10 @@
 import { FlintError } from '../errors.js';
 
 /** Bad optimizer or scheduler arguments: an option out of range, or a state dict that does not fit. */
-export class OptimizerError extends FlintError {}
+export class OptimizerError extends FlintError {
+  // Spelled out: minifiers rename classes, and the name is what users match on.
+  override name = 'OptimizerError';
+}
 
 /**
  * Throw an OptimizerError unless `ok`, naming where (optimizer and group), the option, the value

@@ -1,7 +1,7 @@
 /** Callbacks for `fit`: hooks at epoch and batch boundaries, early stopping and checkpoints. */
 import type { Tensor } from '../tensor.js';
 import { ShapeError } from '../errors.js';
-import { save } from '../io/files.js';
+import { save } from '../io/sources.js';
 import { noGrad } from '../autograd/mode.js';
 import { keep } from '../scope.js';
 import type { Module } from '../nn/module.js';

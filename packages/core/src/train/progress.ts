@@ -1,8 +1,9 @@
 /**
- * Terminal progress for `fit`: one bar per epoch (cli-progress) with loss, metrics and throughput.
- * Quiet when stdout is not a TTY or outside Node. The library is loaded lazily so browsers and
- * non-interactive runs never pay for it.
+ * `Model.fit`'s progress: a live bar per epoch where output is a terminal (Node's TTYs; the bar
+ * comes from `#platform`, so browser bundles do not carry it), otherwise one console line per
+ * epoch: the browser's console, CI logs and pipes get a record instead of redraw sequences.
  */
+import { platform } from '#platform';
 import type { Logs } from './callbacks.js';
 
 export interface Progress {
@@ -13,42 +14,39 @@ export interface Progress {
 
 const quiet: Progress = { start() {}, update() {}, stop() {} };
 
-function isTTY(): boolean {
-  const p = (globalThis as { process?: { stdout?: { isTTY?: boolean } } }).process;
-  return p?.stdout?.isTTY === true;
-}
-
-function fmtLogs(logs: Logs): string {
+export function fmtLogs(logs: Logs): string {
   return Object.entries(logs)
     .map(([k, v]) => `${k} ${Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(2)}`)
     .join('  ');
 }
 
-/** A progress reporter: a real bar on a TTY when `verbose` allows it, else silence. */
-export async function createProgress(verbose: 0 | 1 | 'auto'): Promise<Progress> {
-  if (verbose === 0 || !isTTY()) return quiet;
-  const { default: cli } = await import('cli-progress');
-  let bar: InstanceType<typeof cli.SingleBar> | null = null;
+/** One line per epoch, written when the epoch ends: `Epoch 2/5: 10/10 batches | loss 0.1234 | 950 samples/s | 0.4 s`. */
+export function epochLines(log: (line: string) => void = (l) => console.log(l)): Progress {
+  let head = '';
+  let done = 0;
+  let batches = 0;
+  let rate = 0;
+  let t0 = 0;
   return {
-    start(epoch, epochs, batches) {
-      bar = new cli.SingleBar(
-        {
-          format: `Epoch ${epoch + 1}/${epochs} {bar} {value}/{total} | {logs} | {rate} samples/s | ETA {eta_formatted}`,
-          hideCursor: true,
-          clearOnComplete: false,
-          stopOnComplete: false,
-        },
-        cli.Presets.shades_classic,
-      );
-      bar.start(batches, 0, { logs: '', rate: '-' });
+    start(epoch, epochs, total) {
+      head = `Epoch ${epoch + 1}/${epochs}`;
+      [done, batches, rate, t0] = [0, total, 0, performance.now()];
     },
-    update(batch, logs, rate) {
-      bar?.update(batch, { logs: fmtLogs(logs), rate: rate.toFixed(0) });
+    update(batch, _logs, samplesPerSec) {
+      [done, rate] = [batch, samplesPerSec];
     },
     stop(logs) {
-      bar?.update({ logs: fmtLogs(logs) });
-      bar?.stop();
-      bar = null;
+      const secs = ((performance.now() - t0) / 1000).toFixed(1);
+      // an iterable of batches without a length (a generator) has no total to show
+      const count = batches > 0 ? `${done}/${batches}` : String(done);
+      const parts = [`${head}: ${count} batches`, fmtLogs(logs), `${rate.toFixed(0)} samples/s`];
+      log(`${parts.filter((p) => p !== '').join(' | ')} | ${secs} s`);
     },
   };
+}
+
+/** `verbose` 0 is silent; otherwise a terminal bar where there is one, else epoch lines. */
+export async function createProgress(verbose: 0 | 1 | 'auto'): Promise<Progress> {
+  if (verbose === 0) return quiet;
+  return (await platform.terminalProgress()) ?? epochLines();
 }

@@ -1,6 +1,7 @@
 /**
  * `fl.data` as exported: everything of data/index.ts (classes and types too), with each function
  * replaced by its guarded form (a module's own export wins over one it re-exports with `export *`).
+ * The Node entry's `fl.data` is data-node.ts: this plus the file and folder loaders.
  */
 import * as D from '../../data/index.js';
 import { guard, sig } from '../args.js';
@@ -18,12 +19,10 @@ import {
   options,
   or,
   positive,
-  required,
-  string,
   type Spec,
   tensor,
 } from '../spec.js';
-import { dataset, wordListOptions } from '../specs/data.js';
+import { dataset } from '../specs/data.js';
 
 export * from '../../data/index.js';
 
@@ -32,7 +31,6 @@ const bytes = named(
   'a Uint8Array',
 );
 const maxBytes = { maxBytes: nonNegInt };
-const imageFields = { ...maxBytes, dir: string, split: oneOf('train', 'test'), device };
 const fn = <F extends (...a: never[]) => unknown>(
   name: string,
   params: Record<string, Spec>,
@@ -87,27 +85,8 @@ export const idxToTensor = fn(
   },
   D.idxToTensor,
 );
-export const loadIdx = fn(
-  'loadIdx',
-  { path: string, options: options({ ...maxBytes, device }) },
-  D.loadIdx,
-  true,
-);
 export const scaleToUnit = fn(
   'scaleToUnit',
   { input: tensor, max: optional(positive) },
   D.scaleToUnit,
 );
-export const fashionMnist = fn(
-  'fashionMnist',
-  { options: options(imageFields) },
-  D.fashionMnist,
-  true,
-);
-export const mnist = fn(
-  'mnist',
-  { options: options({ ...imageFields, dir: required(string) }) },
-  D.mnist,
-  true,
-);
-export const loadWords = fn('loadWords', { options: wordListOptions }, D.loadWords, true);

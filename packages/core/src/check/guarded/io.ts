@@ -3,7 +3,9 @@
  * specs check kinds and option names only; what a state dict, a path or a file may hold is
  * checked by io itself (FormatError, IOError), which knows the format.
  */
+import { platform } from '#platform';
 import * as IO from '../../io/index.js';
+import { sourceWhat } from '../../io/sources.js';
 import { guard, sig } from '../args.js';
 import {
   device,
@@ -20,12 +22,26 @@ import {
 
 export * from '../../io/index.js';
 
-const path = named(
+/** Stands in for a class this runtime lacks: nothing is an instance of it. */
+class Absent {}
+/** A class of the web platform (Blob, Response, …), looked up when checked. */
+const web = (name: string, what: string) =>
+  instanceOf(() => ((globalThis as Record<string, unknown>)[name] as object) ?? Absent, what);
+
+const url = instanceOf(() => URL, 'a URL');
+const path = named(or(string, url), platform.pathWhat);
+const source = named(
   or(
     string,
-    instanceOf(() => URL, 'a URL'),
+    url,
+    web('Request', 'a Request'),
+    web('Response', 'a Response'),
+    web('Blob', 'a Blob'),
+    web('ReadableStream', 'a ReadableStream'),
+    instanceOf(() => Uint8Array, 'a Uint8Array'),
+    instanceOf(() => ArrayBuffer, 'an ArrayBuffer'),
   ),
-  'a path (a string or a file: URL)',
+  sourceWhat(),
 );
 const loadOptions = nullable(options({ device }));
 /** A state dict ({ name: Tensor }) or a Module; io says which entries are wrong. */
@@ -45,11 +61,16 @@ const fn = <F extends (...a: never[]) => unknown>(
   async = false,
 ): F => guard(sig(name, params, { async }), f);
 
-export const save = fn('fl.save', { stateDict: tensors, path, metadata }, IO.save, true);
-export const load = fn('fl.load', { path, options: loadOptions }, IO.load, true);
+export const save = fn(
+  'fl.save',
+  { stateDict: tensors, path: nullable(path), metadata },
+  IO.save,
+  true,
+);
+export const load = fn('fl.load', { source, options: loadOptions }, IO.load, true);
 export const loadWithMetadata = fn(
   'io.loadWithMetadata',
-  { path, options: loadOptions },
+  { source, options: loadOptions },
   IO.loadWithMetadata,
   true,
 );

@@ -42,6 +42,7 @@ export const CPU_CAPS: Caps = Object.freeze<Caps>({
   dtypes: ['float32', 'float64', 'int32', 'bool'],
   strided: true,
   maxRank: 64, // as the native addon; core checks it (a typed ShapeError on every backend)
+  syncRead: true, // readSync copies out of the JS array at once
   tolerance: {
     float32: { rtol: 1e-5, atol: 1e-6 },
     float64: { rtol: 1e-12, atol: 1e-12 },
@@ -113,6 +114,7 @@ function kernelFor(p: PrimName, f: Families): unknown {
     case 'contiguous':
     case 'fill':
     case 'pad':
+    case 'stridedWrite':
     case 'gather':
     case 'scatterAdd':
       return f.idx[kind];

@@ -14,6 +14,7 @@ namespace flint {
 //   contiguous x                                           → out
 //   fill       -;  args [dtypeCode, value, rank, ...shape] → out
 //   pad        x;  args [value, before0, after0, before1, after1, ...] (one pair per dim)
+//   stridedWrite base, values;  args [offset, ...strides] (one per values dim)  → out (base's size)
 //   sum prod max min   x;  args [...axes] (sorted, unique) → out
 //   argmax argmin cumsum  x;  args [axis]                  → out
 //   matmul     a [B,M,K], b [B,K,N]                        → out [B,M,N]
@@ -37,7 +38,7 @@ namespace flint {
 // Booleans travel as 0/1 and dtype codes as in common.h.
 
 void register_elementwise(Kernel* table);  // unary, binary, compare, where, cast
-void register_layout(Kernel* table);       // contiguous, fill, pad
+void register_layout(Kernel* table);       // contiguous, fill, pad, stridedWrite
 void register_reduce(Kernel* table);       // sum prod max min argmax argmin cumsum
 void register_indexing(Kernel* table);     // gather, scatterAdd
 void register_matmul(Kernel* table);       // matmul

@@ -114,6 +114,9 @@ function kernelFor(p: PrimName, run: Invoke, a: Addon, ctx: ContextHandle): unkn
     case 'pad':
       return (x: V, widths: readonly (readonly [number, number])[], value: number) =>
         run(op, [x], [value, ...widths.flat()]);
+    case 'stridedWrite':
+      return (base: V, values: V, strides: readonly number[], offset: number) =>
+        run(op, [base, values], [offset, ...strides]);
     case 'reduce':
       return (x: V, axes: readonly number[]) => run(op, [x], axes);
     case 'argReduce':
@@ -139,6 +142,7 @@ function caps(gemm: string, threads: number, maxRank: number): Caps {
     strided: true,
     // The addon's kMaxRank (64, as the CPU backend): core rejects a higher rank with a ShapeError.
     maxRank,
+    syncRead: true,
     tolerance: {
       float32: { rtol: 1e-5, atol: 1e-6 },
       float64: { rtol: 1e-12, atol: 1e-12 },

@@ -4,6 +4,7 @@
  * saved for backward, share them: the buffer is freed when the last holder lets go.
  */
 import type { Backend } from './backend/types.js';
+import type { Node } from './autograd/node.js';
 import { BYTES, type DType } from './dtype.js';
 import { BackendError, DeviceError } from './errors.js';
 
@@ -78,20 +79,56 @@ function countsFor(device: string): DeviceCounts {
   return c;
 }
 
+let nextSerial = 0;
+/** The serial the next storage will get: storages made after this call have one at least as high. */
+export function nextStorageSerial(): number {
+  return nextSerial;
+}
+
+/**
+ * A buffer and its reference count. Views share one Storage; an in-place write swaps a new
+ * buffer in (kernels never write into their inputs), so every tensor on the storage sees it.
+ */
 export class Storage {
   private refs = 1;
+  /** Increases with every storage made: tells a storage made during an op from older ones. */
+  readonly serial = nextSerial++;
+  /** Count of in-place writes: autograd compares it with the version a saved tensor had. */
+  version = 0;
+  /**
+   * @internal The autograd graph of the whole buffer after an in-place write recorded under
+   * autograd (see ops/inplace.ts); `epoch` counts those writes, and a tensor whose own epoch
+   * differs takes its gradFn anew from this graph.
+   */
+  graph: StorageGraph | null = null;
+  /** @internal How many writes recorded by autograd changed `graph`. */
+  epoch = 0;
+  /** @internal Some tensor on this storage is or was tracked by autograd. */
+  tracked = false;
+  /** @internal The in-place op that last wrote, for error messages. */
+  lastWrite = '';
+  private _buf: unknown;
   constructor(
     readonly backend: Backend,
-    readonly buf: unknown,
+    buf: unknown,
     readonly dtype: DType,
     readonly size: number,
   ) {
+    this._buf = buf;
     const c = countsFor(backend.name);
     c.buffers++;
     c.bytes += size * BYTES[dtype];
   }
+  /** The backend's buffer; an in-place write swaps in a new one (see swapBuffers). */
+  get buf(): unknown {
+    return this._buf;
+  }
   get alive(): boolean {
     return this.refs > 0;
+  }
+  /** Holders of this storage (tensors, views, saved tensors). */
+  get refCount(): number {
+    return this.refs;
   }
   retain(): this {
     if (this.refs <= 0) throw new BackendError('internal: retain of a freed storage');
@@ -104,9 +141,33 @@ export class Storage {
       const c = countsFor(this.backend.name);
       c.buffers--;
       c.bytes -= this.size * BYTES[this.dtype];
-      this.backend.free(this.buf);
+      this.backend.free(this._buf);
+      const g = this.graph;
+      this.graph = null;
+      g?.node.decRef();
     }
   }
+  /**
+   * @internal Exchange buffers with `other` (same backend, dtype and size): the in-place write's
+   * new buffer comes in, the old one goes out with `other` when its holder releases it, so the
+   * byte counts never change.
+   */
+  swapBuffers(other: Storage): void {
+    if (other.backend !== this.backend || other.dtype !== this.dtype || other.size !== this.size)
+      throw new BackendError('internal: swapBuffers of storages that differ');
+    const b = this._buf;
+    this._buf = other._buf;
+    other._buf = b;
+    this.version++;
+  }
+}
+
+/** The graph of a storage's whole content: `node`'s output, of `shape` (row-major). */
+export interface StorageGraph {
+  /** The node whose output is the content. */
+  readonly node: Node;
+  /** The output's shape (its row-major positions are the storage's). */
+  readonly shape: readonly number[];
 }
 
 export function countTensor(device: string, delta: number): void {

@@ -25,6 +25,28 @@ type Binary = {
   ref: (a: number, b: number, dtype: DType) => number;
 };
 type Compare = { kind: 'compare'; ref: (a: number, b: number) => boolean };
+type StridedWrite = { kind: 'stridedWrite'; ref: typeof stridedWriteRef };
+
+/**
+ * Reference of `stridedWrite`: `base` (a whole storage, flat) with the elements of the view
+ * (`shape`, `strides`, `offset`) replaced by `values` (the view's elements in row-major order).
+ * The view must lie inside `base` and no two of its elements may share a position (core checks).
+ */
+export function stridedWriteRef(
+  base: readonly number[],
+  values: readonly number[],
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+): number[] {
+  const out = base.slice();
+  const idx = shape.map(() => 0);
+  for (let k = 0; k < values.length; k++) {
+    out[offset + idx.reduce((acc, v, d) => acc + v * strides[d]!, 0)] = values[k]!;
+    for (let d = idx.length - 1; d >= 0 && ++idx[d]! === shape[d]; d--) idx[d] = 0;
+  }
+  return out;
+}
 
 /** Round half to even, as torch.round does. */
 export function roundHalfEven(x: number): number {
@@ -151,6 +173,9 @@ export const PRIMS = {
   contiguous: { kind: 'contiguous' },
   fill: { kind: 'fill' },
   pad: { kind: 'pad' },
+  // The one primitive that writes: a copy of a whole storage with a view of it replaced, so that
+  // in-place ops on views write through without a kernel ever writing into its inputs.
+  stridedWrite: { kind: 'stridedWrite', ref: stridedWriteRef },
 
   // ---- reductions over a set of axes (output drops them) ----
   sum: { kind: 'reduce' },
@@ -171,6 +196,7 @@ export const PRIMS = {
   | Unary
   | Binary
   | Compare
+  | StridedWrite
   | {
       kind:
         | 'where'

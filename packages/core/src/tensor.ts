@@ -5,17 +5,21 @@
  */
 import { countTensor, type Storage } from './device.js';
 import { type DType, isDType } from './dtype.js';
-import { DeviceError, DisposedTensorError, GradError, ShapeError } from './errors.js';
-import { isGradEnabled, noGrad } from './autograd/mode.js';
+import { DisposedTensorError, GradError, ShapeError } from './errors.js';
+import { noGrad } from './autograd/mode.js';
 import { isContiguous, sizeOf } from './shape.js';
 import { checkView } from './check/view.js';
 import { bindTensorClass } from './check/spec.js';
 import { guardMethods } from './check/args.js';
 import { TENSOR_METHODS } from './check/specs/tensor.js';
-import { tidy, track } from './scope.js';
+import { track } from './scope.js';
 import type { Node } from './autograd/node.js';
 import { backward, type BackwardOptions } from './autograd/backward.js';
 import { formatTensor } from './format.js';
+import { applyInPlace, setIndex, writeInto } from './ops/inplace.js';
+import { viewOfGraph } from './autograd/inplace.js';
+import { replaceGrad } from './autograd/grad-slot.js';
+import { INSPECT, type TensorJSON, showTensor, tensorJSON } from './show.js';
 import * as ew from './ops/elementwise.js';
 import * as act from './ops/activation.js';
 import * as red from './ops/reduce.js';
@@ -71,10 +75,33 @@ export class Tensor {
   private _strides: readonly number[];
   private _offset: number;
   readonly dtype: DType;
+  private _requiresGrad = false;
+  /**
+   * The storage's autograd epoch this tensor's gradFn belongs to (see autograd/inplace.ts); -1
+   * for tensors that never take a new one (detached tensors, tensors saved for backward).
+   */
+  private _epoch: number;
   /** Whether autograd tracks ops on this tensor. */
-  requiresGrad = false;
-  /** Accumulated gradient of a leaf after `backward()`. */
-  grad: Tensor | null = null;
+  get requiresGrad(): boolean {
+    const h = this.held;
+    if (h !== null && this._epoch !== h.storage.epoch) this._syncGraph();
+    return this._requiresGrad;
+  }
+  set requiresGrad(on: boolean) {
+    this._requiresGrad = on;
+    if (on && this.held) this.held.storage.tracked = true;
+  }
+  private _grad: Tensor | null = null;
+  /**
+   * Accumulated gradient of a leaf after `backward()`. The tensor owns it: assigning `null` or
+   * another tensor (checked for shape, dtype and device) disposes the previous gradient.
+   */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+  set grad(g: Tensor | null) {
+    this._grad = replaceGrad(this, this._grad, g);
+  }
 
   /**
    * A view (shape, strides, offset) of `storage`. Prefer fl.tensor() and friends: this public
@@ -98,6 +125,7 @@ export class Tensor {
     this._offset = offset;
     this.dtype = storage.dtype;
     countTensor(storage.backend.name, 1);
+    this._epoch = storage.epoch;
     if (internal) this._kept = true;
     // A tensor made inside a tidy scope is disposed by it unless it escapes, so it is registered
     // with the FinalizationRegistry only when it does (endScope, keep): registering and
@@ -122,11 +150,17 @@ export class Tensor {
   }
 
   /**
-   * @internal Re-point this tensor at `src`'s data (same shape and dtype): the basis of in-place
-   * ops. Other views of the old buffer keep the old values (unlike torch, Flint views do not see
-   * in-place updates of their base).
+   * @internal Write `src` (same shape and dtype) into this tensor's elements of its storage: the
+   * basis of in-place ops. Every view of the storage sees the new values (ops/inplace.ts). With
+   * `consume`, `src` is a result the caller made and disposes next, whose buffer may be taken
+   * over instead of copied (the optimizers' fused updates). `'to'` (a device move) re-points
+   * this tensor at `src`'s storage instead: a storage lives on one device.
    */
-  _assign(src: Tensor, op: string): this {
+  _assign(src: Tensor, op: string, consume = false): this {
+    if (op !== 'to') {
+      writeInto(this, src, op, consume);
+      return this;
+    }
     const h = this.held;
     if (!h) throw new DisposedTensorError(`${op}: tensor ${fmt(this)} was used after dispose()`);
     if (
@@ -135,14 +169,6 @@ export class Tensor {
       src.shape.some((d, i) => d !== this.shape[i])
     )
       throw new ShapeError(`${op}: cannot write ${fmt(src)} into ${fmt(this)} in place`);
-    if (this.requiresGrad && this.gradFn === null && isGradEnabled())
-      throw new GradError(
-        `${op}: a leaf tensor that requires grad cannot be modified in place outside fl.noGrad()`,
-      );
-    if (src.storage.backend !== h.storage.backend && op !== 'to')
-      throw new DeviceError(
-        `${op}: cannot write a tensor on '${src.device}' into one on '${this.device}'`,
-      );
     const storage = src.storage.retain();
     if (storage.backend !== h.storage.backend) {
       countTensor(h.storage.backend.name, -1);
@@ -152,8 +178,31 @@ export class Tensor {
     h.storage = storage;
     this._strides = src.strides;
     this._offset = src.offset;
+    this._epoch = this._epoch < 0 ? -1 : storage.epoch;
     if (src.gradFn) this._setGradFn(src.gradFn);
     return this;
+  }
+
+  /**
+   * @internal After an in-place write recorded by autograd through another tensor on this
+   * storage, take this tensor's gradFn anew as a view of the storage's new graph (torch
+   * regenerates a view's grad_fn the same way).
+   */
+  _syncGraph(): void {
+    const h = this.held;
+    if (h === null || this._epoch < 0 || this._epoch === h.storage.epoch) return;
+    this._epoch = h.storage.epoch;
+    const g = h.storage.graph;
+    if (g) this._setGradFn(viewOfGraph(this, g));
+  }
+
+  /** @internal Never take a new gradFn from the storage (detached and saved tensors). */
+  _untrack(): void {
+    this._epoch = -1;
+  }
+  /** @internal Whether _untrack() was called (views of such a tensor are untracked too). */
+  get _untracked(): boolean {
+    return this._epoch < 0;
   }
 
   /** @internal Move a leaf's data to another device in place (Module.to). */
@@ -168,7 +217,10 @@ export class Tensor {
   }
   /** The autograd node that produced this tensor (null for leaves and untracked results). */
   get gradFn(): Node | null {
-    return this.held?.node ?? null;
+    const h = this.held;
+    if (h === null) return null;
+    if (this._epoch !== h.storage.epoch) this._syncGraph();
+    return h.node;
   }
   /** @internal */
   _setGradFn(node: Node | null): void {
@@ -177,7 +229,7 @@ export class Tensor {
     node?.incRef();
     h.node?.decRef();
     h.node = node;
-    this.requiresGrad = node !== null || this.requiresGrad;
+    this._requiresGrad = node !== null || this._requiresGrad;
   }
   get device(): string {
     return this.storage.backend.name;
@@ -237,6 +289,22 @@ export class Tensor {
   toString(): string {
     return formatTensor(this);
   }
+  /** `console.log(t)` in Node shows `String(t)`, not the tensor's internals. */
+  [INSPECT](): string {
+    return showTensor(this);
+  }
+  /**
+   * Print `String(t)` to the console, as tfjs's `t.print()`.
+   * @example
+   * fl.tensor([1, 2]).print(); // tensor([1., 2.], shape=[2], dtype=float32, device=cpu)
+   */
+  print(): void {
+    console.log(showTensor(this));
+  }
+  /** `JSON.stringify(t)`: `{ dtype, shape, data }` with the values as nested arrays. */
+  toJSON(): TensorJSON {
+    return tensorJSON(this);
+  }
 
   // ---- autograd ----
   backward(gradient?: Tensor, opts?: BackwardOptions): void {
@@ -280,41 +348,59 @@ export class Tensor {
   }
 
   // ---- in place (PyTorch's trailing underscore); each returns `this` ----
-  private inPlace(op: string, f: () => Tensor): this {
-    const r = tidy(f);
-    try {
-      return this._assign(r, op);
-    } finally {
-      r.dispose();
-    }
+  /**
+   * In place: `f` computes the new values from `self` (this tensor, or a clone of it when autograd
+   * records), written through to the storage so every view sees them (ops/inplace.ts).
+   */
+  private inPlace(op: string, f: (self: Tensor) => Tensor, ...operands: unknown[]): this {
+    applyInPlace(this, op, f, operands);
+    return this;
   }
   copy_(src: Tensor): this {
-    return this.inPlace('copy_', () => cv.cast(src, this.dtype).expand(this.shape).contiguous());
+    return this.inPlace('copy_', () => cv.cast(src, this.dtype).expand(this.shape), src);
   }
   fill_(value: number): this {
-    return this.inPlace('fill_', () =>
-      cr.full(this.shape, value, { dtype: this.dtype, device: this.device }),
-    );
+    // One value everywhere: allowed on expanded views too, as in torch.
+    const f = () => cr.full(this.shape, value, { dtype: this.dtype, device: this.device });
+    applyInPlace(this, 'fill_', f, [], true);
+    return this;
   }
   zero_(): this {
     return this.fill_(0);
   }
   add_(other: Operand): this {
-    return this.inPlace('add_', () => ew.castInPlace('add_', ew.add(this, other), this.dtype));
+    return this.inPlace('add_', (s) => ew.castInPlace('add_', ew.add(s, other), s.dtype), other);
   }
   sub_(other: Operand): this {
-    return this.inPlace('sub_', () => ew.castInPlace('sub_', ew.sub(this, other), this.dtype));
+    return this.inPlace('sub_', (s) => ew.castInPlace('sub_', ew.sub(s, other), s.dtype), other);
   }
   mul_(other: Operand): this {
-    return this.inPlace('mul_', () => ew.castInPlace('mul_', ew.mul(this, other), this.dtype));
+    return this.inPlace('mul_', (s) => ew.castInPlace('mul_', ew.mul(s, other), s.dtype), other);
   }
   div_(other: Operand): this {
-    return this.inPlace('div_', () => ew.castInPlace('div_', ew.div(this, other), this.dtype));
+    return this.inPlace('div_', (s) => ew.castInPlace('div_', ew.div(s, other), s.dtype), other);
   }
   clamp_(min?: Operand | null, max?: Operand | null): this {
-    return this.inPlace('clamp_', () =>
-      ew.castInPlace('clamp_', ew.clamp(this, min, max), this.dtype),
+    return this.inPlace(
+      'clamp_',
+      (s) => ew.castInPlace('clamp_', ew.clamp(s, min, max), s.dtype),
+      min,
+      max,
     );
+  }
+  /**
+   * Slice assignment, torch's `x[index] = value`: writes `value` (a number, or a tensor broadcast
+   * to the slice and cast to this dtype) into `x.index(...index)`, through to every view.
+   * A single index is given as is, several as an array (Python's tuple): `x[0, 1:3] = v` is
+   * `x.set([0, '1:3'], v)`. Returns `this`.
+   * @example
+   * const x = fl.zeros([2, 3]);
+   * x.set(0, 5);                      // x[0] = 5
+   * x.set([':', 1], fl.tensor([7, 8])); // x[:, 1] = [7, 8]
+   */
+  set(index: IndexSpec | readonly IndexSpec[], value: Operand): this {
+    setIndex(this, index, value);
+    return this;
   }
   /** Fill with samples from N(mean, std²). */
   normal_(mean = 0, std = 1): this {

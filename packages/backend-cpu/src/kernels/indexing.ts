@@ -1,6 +1,6 @@
 /**
- * Structural kernels: contiguous (materialise a view), fill, constant pad, and gather /
- * scatterAdd along one axis. Core validates indices before calling these; the kernels check
+ * Structural kernels: contiguous (materialise a view), fill, constant pad, stridedWrite (a copy
+ * with a view replaced), and gather / scatterAdd along one axis. Core validates indices before calling these; the kernels check
  * again where a bad index would write out of bounds, because a silent out-of-range write into a
  * shared typed array would corrupt an unrelated tensor.
  */
@@ -115,6 +115,35 @@ const scatterAddKernel =
   (x, index, src, axis) =>
     guarded(copyOf(alloc, x), release, (out) => scatterRows(x, index, src, axis, out));
 
+/**
+ * A copy of base with the view (values' shape, `strides`, `offset`) replaced by values. Core
+ * checks the geometry; it is checked again here because a write outside the copy would land in
+ * whatever the pool hands out next.
+ */
+const stridedWriteKernel =
+  (alloc: Alloc, release: Release): Sig['stridedWrite'] =>
+  (base, values, strides, offset) => {
+    const out = copyOf(alloc, base);
+    let lo = offset,
+      hi = offset;
+    values.shape.forEach((d, i) => {
+      const s = (d - 1) * strides[i]!;
+      if (d === 0) lo = Infinity;
+      else if (s < 0) lo += s;
+      else hi += s;
+    });
+    if (lo === Infinity) return out;
+    if (lo < 0 || hi >= out.length || strides.length !== values.shape.length) {
+      release(out);
+      throw new BackendError(
+        `cpu: stridedWrite view (offset ${offset}, strides [${strides.join(',')}]) reaches ` +
+          `outside a base of ${out.length} elements`,
+      );
+    }
+    mapInto(COPY, out, offset, strides, values.shape, [values]);
+    return out;
+  };
+
 export function indexingKernels(alloc: Alloc, release: Release) {
   const contiguous: Sig['contiguous'] = (x) => copyOf(alloc, x);
   const fill: Sig['fill'] = (shape, dtype, value) =>
@@ -123,6 +152,7 @@ export function indexingKernels(alloc: Alloc, release: Release) {
     contiguous,
     fill,
     pad: padKernel(alloc),
+    stridedWrite: stridedWriteKernel(alloc, release),
     gather: gatherKernel(alloc, release),
     scatterAdd: scatterAddKernel(alloc, release),
   };

@@ -1,6 +1,7 @@
-// Layout kernels: contiguous (materialise a strided view), fill and constant pad. All three
-// are a parallel fill and/or the strided copy of layout_copy.h; values are stored with the
-// dtype's cast rules (scalar.h), as the CPU backend's `coerce` does.
+// Layout kernels: contiguous (materialise a strided view), fill, constant pad and stridedWrite
+// (a copy with a view replaced). All are a parallel fill and/or the strided copy of
+// layout_copy.h; values are stored with the dtype's cast rules (scalar.h), as the CPU backend's
+// `coerce` does.
 #include "../dispatch.h"
 #include "../scalar.h"
 #include "../strided.h"
@@ -72,12 +73,48 @@ void pad(Call& c) {
   });
 }
 
+// A copy of the whole base (contiguous) in which the view with values' shape, element strides
+// args[1..] and offset args[0] holds values: in-place writes through views, without writing
+// into an input. Core checks the geometry; it is checked again here (exactly, in int64) because
+// a write outside the copy would corrupt another buffer.
+void strided_write(Call& c) {
+  const View& base = c.input(0);
+  const View& values = c.input(1);
+  if (values.dtype != base.dtype)
+    c.fail("values " + values.describe() + " must have the dtype of base " + base.describe());
+  if (c.nargs != 1 + values.rank)
+    c.fail("expected an offset and " + std::to_string(values.rank) + " strides");
+  const int64_t n = base.numel();
+  const int64_t offset = c.iarg(0);
+  int64_t st[kMaxRank];
+  int64_t lo = offset, hi = offset;
+  bool empty = false;
+  for (int d = 0; d < values.rank; d++) {
+    st[d] = c.iarg(1 + d);
+    int64_t span = 0;
+    if (values.shape[d] == 0) empty = true;
+    else if (__builtin_mul_overflow(values.shape[d] - 1, st[d], &span) ||
+             __builtin_add_overflow(span < 0 ? lo : hi, span, span < 0 ? &lo : &hi))
+      c.fail("view strides overflow");
+  }
+  if (!empty && (lo < 0 || hi >= n))
+    c.fail("view (offset " + std::to_string(offset) + ") reaches outside a base of " +
+           std::to_string(n) + " elements");
+  int64_t cs[kMaxRank];
+  contiguous_strides(base.rank, base.shape, cs);
+  Buf* out = c.out(base.dtype, n);
+  layout_copy(base, out->data, cs);
+  if (!empty)
+    layout_copy(values, static_cast<char*>(out->data) + offset * dtype_size(base.dtype), st);
+}
+
 }  // namespace
 
 void register_layout(Kernel* t) {
   t[P_contiguous] = contiguous;
   t[P_fill] = fill;
   t[P_pad] = pad;
+  t[P_stridedWrite] = strided_write;
 }
 
 }  // namespace flint

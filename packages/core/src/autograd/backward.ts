@@ -201,6 +201,7 @@ function runRule(
     throw new GradError(
       `backward: trying to backward through the graph a second time (at '${node.name}'); pass { retainGraph: true } the first time`,
     );
+  node.checkSaved(); // a saved tensor written in place since would give a wrong gradient
   const savedOut = node.ctx.out;
   if (createGraph && savedOut) savedOut._setGradFn(node);
   try {

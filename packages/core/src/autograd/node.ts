@@ -7,6 +7,18 @@
  */
 import type { DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
+import { GradError, fmtShape } from '../errors.js';
+
+const NONE: number[] = [];
+
+function staleMessage(op: string, t: Tensor, now: number, then: number, by: string): string {
+  return (
+    `backward: a ${t.dtype} tensor of shape ${fmtShape(t.shape)} that '${op}' saved for its ` +
+    `gradient was modified by an in-place operation${by ? ` (${by})` : ''}: it is at version ` +
+    `${now}, expected version ${then}. Write in place before using the tensor, or write into ` +
+    `a clone() of it`
+  );
+}
 
 export interface GradCtx<P = unknown> {
   /** Inputs the rule declared in `saves` (others are undefined). */
@@ -28,6 +40,11 @@ export interface GradCtx<P = unknown> {
 export interface GradRule<P = unknown> {
   /** Input indices and/or 'out' that `grad` reads; nothing else is kept alive. */
   readonly saves?: readonly (number | 'out')[];
+  /**
+   * Narrows `saves` by which inputs need a gradient (torch saves `self` of `a * b` only when `b`
+   * needs one): a tensor not saved cannot make a later in-place write an error, nor hold memory.
+   */
+  readonly savesFor?: (needs: readonly boolean[]) => readonly (number | 'out')[];
   /** Gradients for each input (null = zero / not differentiable), each with its input's shape. */
   grad(g: Tensor, ctx: GradCtx<P>): readonly (Tensor | null | undefined)[];
 }
@@ -51,6 +68,10 @@ export class Node {
   private refs = 0;
   /** Saved tensors were released (after a backward without retainGraph). */
   freed = false;
+  /** Why this node can no longer run (a saved tensor was overwritten in place), or null. */
+  stale: string | null = null;
+  /** The storage version of each saved tensor when it was saved (torch's version counters). */
+  private readonly versions: number[];
   constructor(
     readonly name: string,
     public edges: readonly (Edge | null)[],
@@ -59,6 +80,37 @@ export class Node {
     private saved: readonly Tensor[],
   ) {
     for (const e of edges) e?.node?.incRef();
+    this.versions = saved.length === 0 ? NONE : saved.map((t) => t.storage.version);
+  }
+  /** Live references (tensors whose gradFn this is, child nodes, storages). */
+  get refCount(): number {
+    return this.refs;
+  }
+  /**
+   * Throws GradError when a saved tensor was written in place after it was saved: its values
+   * are no longer the ones the rule needs, and running it would give a wrong gradient.
+   */
+  checkSaved(): void {
+    if (this.stale) throw new GradError(this.stale);
+    this.saved.forEach((t, i) => {
+      const s = t.storage;
+      if (s.version !== this.versions[i])
+        throw new GradError(staleMessage(this.name, t, s.version, this.versions[i]!, s.lastWrite));
+    });
+  }
+  /**
+   * After an in-place write to `storage` recorded under autograd: a tensor this node saved from
+   * it is out of date, so the node is marked stale (backward through it throws) and lets go of
+   * what it saved — which also breaks the cycle storage → graph → node → saved → storage.
+   */
+  invalidateSavedOf(storage: object): void {
+    const i = this.saved.findIndex((t) => !t.disposed && t.storage === storage);
+    if (i < 0 || this.freed) return;
+    const t = this.saved[i]!;
+    const s = t.storage;
+    this.stale = staleMessage(this.name, t, s.version, this.versions[i]!, s.lastWrite);
+    for (const x of this.saved) x.dispose();
+    this.saved = [];
   }
   incRef(): void {
     this.refs++;

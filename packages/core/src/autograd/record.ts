@@ -6,6 +6,7 @@ import { Node, type Edge, type GradRule } from './node.js';
 /** Saved aliases share storage (and gradFn, for higher-order gradients) but live outside scopes. */
 function alias(t: Tensor, withGraph: boolean): Tensor {
   const a = trustedTensor(t.storage.retain(), t.shape, t.strides, t.offset, true);
+  a._untrack(); // its graph is fixed when saved: in-place writes are caught by version instead
   if (withGraph && t.gradFn) a._setGradFn(t.gradFn);
   a.requiresGrad = withGraph && t.requiresGrad;
   // An alias of a leaf must accumulate into that leaf when used in a recorded backward pass.
@@ -31,7 +32,8 @@ export function record(
   const saved: Tensor[] = [];
   const savedInputs: (Tensor | undefined)[] = inputs.map(() => undefined);
   let savedOut: Tensor | undefined;
-  for (const s of rule.saves ?? []) {
+  const saves = rule.savesFor ? rule.savesFor(edges.map((e) => e !== null)) : (rule.saves ?? []);
+  for (const s of saves) {
     if (s === 'out') saved.push((savedOut = alias(out, false)));
     else saved.push((savedInputs[s] = alias(inputs[s]!, true)));
   }
@@ -47,6 +49,7 @@ export function record(
     aux: savedAux,
   };
   out._setGradFn(new Node(name, edges, rule, ctx, saved));
+  out.storage.tracked = true;
 }
 
 export { alias };

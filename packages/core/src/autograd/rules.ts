@@ -15,8 +15,15 @@ import { exec } from '../ops/dispatch.js';
 import { zeros, zerosLike } from '../ops/creation.js';
 import { where } from '../ops/elementwise.js';
 import { noGrad } from './mode.js';
+import { asStrided, type WriteGeometry } from '../ops/strided.js';
 
 type Rules = { readonly [P in PrimName]: GradRule<never> | null };
+
+/** For a·b-like rules: a's gradient reads b and b's reads a, so each is saved for the other. */
+const crossed = (n: readonly boolean[]): (0 | 1)[] => [
+  ...(n[1] ? [0 as const] : []),
+  ...(n[0] ? [1 as const] : []),
+];
 
 const x0 = (c: GradCtx) => c.inputs[0]!;
 const x1 = (c: GradCtx) => c.inputs[1]!;
@@ -188,10 +195,12 @@ export const GRADS: Rules = {
   sub: { grad: (g) => [g, g.neg()] },
   mul: {
     saves: [0, 1],
+    savesFor: crossed,
     grad: (g, c) => [c.needs[0] ? g.mul(x1(c)) : null, c.needs[1] ? g.mul(x0(c)) : null],
   },
   div: {
     saves: [0, 1],
+    savesFor: (n) => (n[1] ? [0, 1] : [1]),
     grad: (g, c) => [
       c.needs[0] ? g.div(x1(c)) : null,
       // −g·((a/b)/b) in torch's order: b² overflows near the largest float where a/b/b does not.
@@ -249,6 +258,27 @@ export const GRADS: Rules = {
   },
   contiguous: { grad: (g) => [g] },
   fill: null,
+  stridedWrite: {
+    // base's gradient is g with the written view zeroed; values' is g read through that view.
+    grad: (g, c: GradCtx<WriteGeometry>) => {
+      const { strides, offset } = c.params;
+      const shape = c.shapes[1]!;
+      const gc = g.contiguous();
+      return [
+        c.needs[0]
+          ? exec(
+              'stridedWrite',
+              [gc, zeros(shape, { dtype: g.dtype, device: g.device })],
+              [strides, offset],
+              c.shapes[0]!,
+              g.dtype,
+              { gradParams: c.params },
+            )
+          : null,
+        c.needs[1] ? asStrided(gc, shape, strides, offset) : null,
+      ];
+    },
+  },
   pad: {
     grad: (g, c: GradCtx<{ widths: PadWidths }>) => {
       let r = g;

@@ -12,7 +12,7 @@ import type { GradCtx, GradRule } from '../autograd/node.js';
 import { exec, live } from './dispatch.js';
 import { tidy } from '../scope.js';
 
-function makeView(
+export function makeView(
   name: string,
   x: Tensor,
   shape: readonly number[],
@@ -27,6 +27,8 @@ function makeView(
   const why = viewError(shape, strides, offset, storage.size);
   if (why) throw new ShapeError(`${name}: ${why}`);
   const out = trustedTensor(storage.retain(), shape.slice(), strides.slice(), offset);
+  // A view of a detached (or saved) tensor is not a view of the autograd graph of its storage.
+  if (x._untracked) out._untrack();
   record(name, rule, [x], out, params);
   return out;
 }
@@ -313,7 +315,9 @@ export function clone(x: Tensor): Tensor {
 
 /** Same data, no autograd history. */
 export function detach(x: Tensor): Tensor {
-  return trustedTensor(x.storage.retain(), x.shape.slice(), x.strides.slice(), x.offset);
+  const d = trustedTensor(x.storage.retain(), x.shape.slice(), x.strides.slice(), x.offset);
+  d._untrack(); // not a view for autograd: in-place writes through x's views leave it alone
+  return d;
 }
 
 export type IndexSpec = number | string | null | readonly [number | null, number | null, number?];

@@ -106,7 +106,7 @@ function fusedAdam(
     [s.expAvg, nm],
     [s.expAvgSq, nv],
   ] as const) {
-    dst._assign(src!, 'adamStep'); // re-point at the fused result: no copy
+    dst._assign(src!, 'adamStep', true); // take over the fused result's buffer: no copy
     src!.dispose();
   }
   return true;

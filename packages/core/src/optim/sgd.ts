@@ -81,11 +81,11 @@ function fusedSgd(p: Tensor, grad: Tensor, state: SGDState, g: ParamGroup<SGDOpt
   const [np, nb] = execFusedAs('sgdStep', inputs, [spec, spec], (v) =>
     kernel(v[0]!, v[1]!, buf ? v[2]! : null, params),
   );
-  p._assign(np!, 'sgdStep'); // re-point at the fused result: no copy
+  p._assign(np!, 'sgdStep', true); // take over the fused result's buffer: no copy
   np!.dispose();
   if (nb) {
     if (buf) {
-      buf._assign(nb, 'sgdStep');
+      buf._assign(nb, 'sgdStep', true);
       nb.dispose();
     } else state.momentumBuffer = keep(nb);
   }

@@ -1,5 +1,7 @@
 /**
- * @flint/core — a PyTorch-shaped tensor library for TypeScript.
+ * @flint/core — a PyTorch-shaped tensor library for TypeScript. This is the portable entry that
+ * browsers and bundlers get: it imports no Node built-in. Node gets node.ts, which adds fl.data's
+ * file and folder loaders (package.json's `node` export condition).
  * @example
  * import * as fl from '@flint/core';
  * import { cpuBackend } from '@flint/backend-cpu';
@@ -24,7 +26,8 @@ export {
   memory,
 } from './check/guarded/runtime.js';
 export type { MemoryInfo } from './device.js';
-export { tidy, keep } from './check/guarded/runtime.js';
+export { tidy, tidyAsync, keep } from './check/guarded/runtime.js';
+export { dispose } from './check/guarded/memory.js';
 export { config } from './config.js';
 export type { Config } from './config.js';
 export { noGrad, enableGrad, isGradEnabled, grad } from './check/guarded/runtime.js';
@@ -153,4 +156,7 @@ export type {
   Logs,
   LossFn,
   MetricFn,
+  OptimizerName,
+  SummaryOptions,
 } from './train/index.js';
+export type { TensorJSON } from './show.js';

@@ -120,3 +120,75 @@ export function keep<T extends Tensor>(t: T): T {
   t._register();
   return t;
 }
+
+/**
+ * @internal Run `fn` and also return the tensors created inside it that are still live (not
+ * kept); nothing is disposed, they move on as if there were no scope. The DataLoader uses it to
+ * free only the batch tensors it made, never a dataset's own tensors that a collate passed on.
+ */
+export function created<T>(fn: () => T): [T, Set<Tensor>] {
+  scopes.push([]);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    endScope('all');
+    throw e;
+  }
+  const made = new Set(scopes[scopes.length - 1]!.filter((t) => !t._kept && !t.disposed));
+  endScope('all');
+  return [result, made];
+}
+
+/**
+ * `tidy` for asynchronous work, on devices read with `await` (WebGPU has no synchronous
+ * read-back): disposes every tensor created while `fn` runs — across its awaits — except those
+ * in its result. Scopes form one stack, so run one `tidyAsync` at a time: tensors that other code
+ * creates during its awaits land in it too, and a `tidyAsync` started meanwhile that ends after
+ * it is an error.
+ * @example
+ * const loss = await fl.tidyAsync(async () => {
+ *   const y = model.forward(x);
+ *   return (await y.sub(t).square().mean().data())[0];
+ * });
+ */
+export async function tidyAsync<T>(fn: () => Promise<T>): Promise<T> {
+  const scope: Tensor[] = [];
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = await fn();
+  } catch (e) {
+    closeAsync(scope, new Set(), e);
+    throw e;
+  }
+  const keep = new Set<Tensor>();
+  collect(result, keep);
+  closeAsync(scope, keep);
+  return result;
+}
+
+/**
+ * End a tidyAsync scope. When another scope opened during its awaits is still open, the stack is
+ * not ours to pop and whose tensors are whose is unknown: take the scope out, free nothing (its
+ * tensors move to the enclosing scope, as if there had been none), and say so — unless `fn`
+ * already failed, whose error then stands.
+ */
+function closeAsync(scope: Tensor[], keep: Set<Tensor>, failure?: unknown): void {
+  const at = scopes.lastIndexOf(scope);
+  if (at === scopes.length - 1) return endScope(keep);
+  if (at >= 0) {
+    scopes.splice(at, 1);
+    const parent = scopes[at - 1];
+    for (const t of scope) {
+      if (t._kept || t.disposed) continue;
+      if (parent) parent.push(t);
+      else t._register();
+    }
+  }
+  if (failure === undefined)
+    throw new FlintError(
+      'tidyAsync: another tidy scope opened during its awaits is still open (overlapping ' +
+        'tidyAsync calls); run one tidyAsync at a time — nothing was freed',
+    );
+}

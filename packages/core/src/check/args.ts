@@ -88,6 +88,18 @@ export function checkArgs(s: Sig, args: ArrayLike<unknown>, count = args.length)
     const why = s.refine(args);
     if (why !== undefined) throw new ArgumentError(`${s.call}: ${why}`);
   }
+  // A built-in layer's constructor checks its arguments just before super(): Module's
+  // constructor picks them up (takeLayerArgs), so Model.save can write the architecture.
+  if (s.call.startsWith('nn.')) pendingLayer = { call: s.call, args: Array.from(args) };
+}
+
+let pendingLayer: { call: string; args: unknown[] } | null = null;
+
+/** @internal The checked arguments of `new nn.<name>(…)` now being constructed, once; else null. */
+export function takeLayerArgs(name: string): unknown[] | null {
+  const p = pendingLayer;
+  pendingLayer = null;
+  return p !== null && p.call === `nn.${name}` ? p.args : null;
 }
 
 function checkRest(s: Sig, args: ArrayLike<unknown>): void {

@@ -1,7 +1,7 @@
 /** `DataLoader`: batches of a dataset, optionally shuffled by a seeded permutation, and the default collate. */
 import { ShapeError } from '../errors.js';
 import { type Tensor, isTensor } from '../tensor.js';
-import { tidy } from '../scope.js';
+import { created, tidy } from '../scope.js';
 import { tensor } from '../ops/creation.js';
 import { stack } from '../ops/shape.js';
 import { type Dataset, checkSeed, drawSeed, randomPermutation } from './dataset.js';
@@ -82,7 +82,8 @@ export function defaultCollate<T>(items: readonly T[]): Collated<T> {
 
 /**
  * Iterates over a dataset in batches. For a `TensorDataset` (or a `Subset` of one) each batch is one
- * `indexSelect` per tensor. Batches are new tensors owned by the caller: wrap each step in `fl.tidy`.
+ * `indexSelect` per tensor. The loader frees each batch when the next one is drawn (see the
+ * iterator): `fl.keep` a batch tensor to keep it longer.
  * @example
  * const loader = new fl.data.DataLoader(new fl.data.TensorDataset(x, y), { batchSize: 32, shuffle: true, seed: 0 });
  * for (const [xb, yb] of loader) fl.tidy(() => trainStep(xb, yb));
@@ -140,9 +141,49 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
     return tidy(() => defaultCollate(indices.map((i) => this.dataset.get(i)))) as B;
   }
 
+  /**
+   * Yields the batches of one epoch. The loader owns the tensors it makes for a batch and frees
+   * them when the next batch is drawn, and the last one when the loop ends (or breaks), so the
+   * guide's `for (const [xb, yb] of loader) fl.tidy(...)` loop stays flat. To keep a batch past
+   * that, `fl.keep(t)` it (it is then yours to dispose) or take a `clone()`. Tensors a custom
+   * collate or `getBatch` passes on without making them (a dataset's own) are never freed.
+   */
   *[Symbol.iterator](): Iterator<B> {
-    for (const indices of this.nextEpochIndices()) yield this.batch(indices);
+    let owned: Tensor[] = [];
+    try {
+      for (const indices of this.nextEpochIndices()) {
+        release(owned);
+        owned = [];
+        const [batch, made] = created(() => this.batch(indices));
+        owned = tensorsIn(batch, made);
+        yield batch;
+      }
+    } finally {
+      release(owned);
+    }
   }
+}
+
+/** Free the batch tensors the caller has not kept (fl.keep) or freed already. */
+function release(ts: readonly Tensor[]): void {
+  for (const t of ts) if (!t._kept) t.dispose();
+}
+
+/** The tensors of `made` that `batch` holds (in arrays and plain objects, a few levels deep). */
+function tensorsIn(batch: unknown, made: ReadonlySet<Tensor>): Tensor[] {
+  const out: Tensor[] = [];
+  const visit = (v: unknown, depth: number): void => {
+    if (isTensor(v)) {
+      if (made.has(v) && !out.includes(v)) out.push(v);
+    } else if (Array.isArray(v) && depth < 8) for (const x of v) visit(x, depth + 1);
+    else if (typeof v === 'object' && v !== null && depth < 8) {
+      const proto: unknown = Object.getPrototypeOf(v);
+      if (proto === Object.prototype || proto === null)
+        for (const x of Object.values(v)) visit(x, depth + 1);
+    }
+  };
+  visit(batch, 0);
+  return out;
 }
 
 // Public methods check their arguments against their specs (check/specs/methods.ts) first.

@@ -86,6 +86,19 @@ export class Sequential extends ListLike<Module> {
   predict(...args: Parameters<Model['predict']>): ReturnType<Model['predict']> {
     return (this.keras ??= new Model(this)).predict(...args);
   }
+  /** Layers, output shapes and parameter counts, as Keras prints them (see `fl.Model`). */
+  summary(...args: Parameters<Model['summary']>): ReturnType<Model['summary']> {
+    return (this.keras ??= new Model(this)).summary(...args);
+  }
+  /** Free the parameters and buffers, and the state of the optimizer `compile` set up. */
+  override dispose(): void {
+    this.keras?._disposeOptimizer();
+    super.dispose();
+  }
+  /** Architecture and weights in one file; `fl.Model.load(path)` rebuilds it. */
+  save(...args: Parameters<Model['save']>): ReturnType<Model['save']> {
+    return (this.keras ??= new Model(this))._save('Sequential.save', ...args);
+  }
   private compiled(op: string): Model {
     if (!this.keras)
       throw new FlintError(`Sequential.${op}: call compile({ optimizer, loss }) first`);

@@ -11,7 +11,7 @@ import { Tensor } from '../tensor.js';
 import { forwardScope, keep, tidy } from '../scope.js';
 import { noGrad } from '../autograd/mode.js';
 import { toDevice } from '../ops/convert.js';
-import { checkArgs, sig } from '../check/args.js';
+import { checkArgs, sig, takeLayerArgs } from '../check/args.js';
 import { planLoad, prepareSources } from './state-dict.js';
 import { guardMethods } from '../check/args.js';
 import { MODULE_METHODS } from '../check/specs/methods.js';
@@ -68,6 +68,10 @@ export abstract class Module {
   abstract forward(...inputs: unknown[]): unknown;
 
   constructor() {
+    // A built-in layer's constructor arguments, for Model.save (train/archive.ts); null for
+    // other classes. Taken before this constructor's own check, which would replace them.
+    // Non-enumerable: not a field of the module (ownFields, stateDict).
+    Object.defineProperty(this, '_layerArgs', { value: takeLayerArgs(new.target.name) });
     // A subclass without a constructor hands its arguments on to here, where nothing reads them.
     checkArgs(MODULE, [], arguments.length);
     // Every forward runs in an implicit scope that frees its intermediates (scope.ts, forwardScope),
@@ -93,6 +97,7 @@ export abstract class Module {
     this._registered.buffers.set(name, t);
     return t;
   }
+  /** Register a child module under a name that is not a field (as `ModuleList` does); returns it. */
   addModule(name: string, m: Module): Module {
     this._registered.modules.set(name, m);
     return m;
@@ -103,6 +108,7 @@ export abstract class Module {
     this._registered.buffers.set(name, keep(t));
     old?.dispose();
   }
+  /** The buffer registered under `name`, or null. */
   protected buffer(name: string): Tensor | null {
     return this._registered.buffers.get(name) ?? null;
   }
@@ -127,6 +133,7 @@ export abstract class Module {
     for (const e of this._registered.modules) out.push(e);
     return out;
   }
+  /** Direct children (fields and registered modules). */
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
   }
@@ -137,9 +144,11 @@ export abstract class Module {
       out.push(...m.namedModules(prefix ? `${prefix}.${k}` : k));
     return out;
   }
+  /** This module and all descendants, depth first. */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
+  /** Every parameter with its state-dict key (`fc1.weight`); a shared one is listed once. */
   namedParameters(prefix = ''): [string, Tensor][] {
     const seen = new Set<Tensor>();
     const out: [string, Tensor][] = [];
@@ -151,15 +160,18 @@ export abstract class Module {
       }
     return out;
   }
+  /** Every parameter of this module and its descendants (what an optimizer takes). */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
   }
+  /** Every buffer (e.g. `bn.running_mean`) with its state-dict key. */
   namedBuffers(prefix = ''): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [path, m] of this.namedModules(prefix))
       for (const [k, b] of m.ownBuffers()) out.push([path ? `${path}.${k}` : k, b]);
     return out;
   }
+  /** Every buffer of this module and its descendants. */
   buffers(): Tensor[] {
     return this.namedBuffers().map(([, b]) => b);
   }
@@ -168,10 +180,12 @@ export abstract class Module {
     return this.parameters().reduce((n, p) => n + p.size, 0);
   }
 
+  /** Set training mode (`false`: eval mode) on this module and its descendants. */
   train(mode = true): this {
     for (const m of this.modules()) m.training = mode;
     return this;
   }
+  /** Eval mode: dropout off, batch norm on its running statistics. Same as `train(false)`. */
   eval(): this {
     return this.train(false);
   }
@@ -187,6 +201,16 @@ export abstract class Module {
       p.grad?.dispose();
       p.grad = null;
     }
+  }
+  /**
+   * Free every parameter and buffer (with their gradients), children included: the module is
+   * unusable afterwards (its forward throws DisposedTensorError). Idempotent. An optimizer over
+   * these parameters keeps its own state tensors until it is dropped.
+   * @example
+   * model.dispose(); // or fl.dispose(model)
+   */
+  dispose(): void {
+    for (const t of [...this.parameters(), ...this.buffers()]) t.dispose();
   }
   /** Move every parameter and buffer to `device` (in place, like torch). */
   to(device: string): this {
@@ -242,6 +266,7 @@ export abstract class Module {
   extraRepr(): string {
     return '';
   }
+  /** A PyTorch-style tree of the module and its children. */
   toString(): string {
     const children = this.namedChildren();
     const head = `${this.constructor.name}(${this.extraRepr()}`;

@@ -9,6 +9,8 @@ export type {
   MetricFn,
   Batches,
 } from './model.js';
+export type { OptimizerName } from './optimizers.js';
+export type { SummaryOptions } from './summary.js';
 export { EarlyStopping, ModelCheckpoint } from './callbacks.js';
 export type {
   Callback,

@@ -4,21 +4,32 @@
  * anything else. Each step runs in a `tidy`, so training leaks nothing.
  */
 import type { Tensor } from '../tensor.js';
-import { FlintError, ShapeError, fmtShape } from '../errors.js';
+import { FlintError } from '../errors.js';
 import { tidy } from '../scope.js';
 import { noGrad } from '../autograd/mode.js';
 import { cat } from '../ops/shape.js';
 import type { Module } from '../nn/module.js';
 import { Optimizer } from '../optim/optimizer.js';
-import { DataLoader } from '../data/loader.js';
-import { TensorDataset } from '../data/dataset.js';
 import { crossEntropy, nllLoss } from '../nn/losses/classification.js';
 import { l1Loss, mseLoss } from '../nn/losses/regression.js';
 import { binaryCrossEntropy, binaryCrossEntropyWithLogits } from '../nn/losses/binary.js';
 import type { Callback, Logs, TrainingContext } from './callbacks.js';
 import { createProgress } from './progress.js';
-import { checkArgs, guardMethods } from '../check/args.js';
-import { TRAIN, modelMethods } from '../check/specs/train.js';
+import {
+  Accumulator,
+  batchCount,
+  isTensorLike,
+  pair,
+  releaseBatch,
+  splitData,
+  toBatches,
+} from './batches.js';
+import { type OptimizerName, optimizerByName } from './optimizers.js';
+import { type SampleInput, type SummaryOptions, summarize } from './summary.js';
+import { loadModel, saveModel } from './archive.js';
+import type { Sequential } from '../nn/containers.js';
+import { checkArgs, guardMethods, guardStatics } from '../check/args.js';
+import { MODEL_STATICS, TRAIN, modelMethods } from '../check/specs/train.js';
 
 export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
 export type LossName = 'crossEntropy' | 'nll' | 'mse' | 'l1' | 'bce' | 'bceWithLogits';
@@ -26,7 +37,12 @@ export type LossName = 'crossEntropy' | 'nll' | 'mse' | 'l1' | 'bce' | 'bceWithL
 export type MetricFn = (pred: Tensor, target: Tensor) => number;
 
 export interface CompileOptions {
-  optimizer: Optimizer<object, object> | ((params: Tensor[]) => Optimizer<object, object>);
+  /**
+   * An optimizer, a function from the parameters to one, or a Keras name (`'sgd'` with lr 0.01;
+   * `'adam'`, `'adamw'`, `'rmsprop'`, `'adagrad'` with lr 0.001).
+   */
+  optimizer:
+    Optimizer<object, object> | ((params: Tensor[]) => Optimizer<object, object>) | OptimizerName;
   loss: LossName | LossFn | Module;
   metrics?: readonly ('accuracy' | MetricFn)[];
 }
@@ -96,21 +112,86 @@ interface Compiled {
 
 export class Model {
   private compiled: Compiled | null = null;
+  /** One sample's shape and dtype of the last batch seen, for summary(). */
+  private lastInput: SampleInput | null = null;
   constructor(readonly module: Module) {
     checkArgs(TRAIN.Model, [module], arguments.length);
   }
 
   compile(opts: CompileOptions): this {
+    const o = opts.optimizer;
     const optimizer =
-      opts.optimizer instanceof Optimizer
-        ? opts.optimizer
-        : opts.optimizer(this.module.parameters());
+      o instanceof Optimizer
+        ? o
+        : typeof o === 'string'
+          ? optimizerByName(o, this.module.parameters())
+          : o(this.module.parameters());
     const threshold = opts.loss === 'bce' ? 0.5 : 0;
     const metrics = (opts.metrics ?? []).map((m, i): [string, MetricFn] =>
       m === 'accuracy' ? ['accuracy', accuracyMetric(threshold)] : [m.name || `metric${i}`, m],
     );
     this.compiled = { optimizer, loss: lossFn(opts.loss), metrics };
     return this;
+  }
+
+  /**
+   * Print (and return) the layers, their output shapes and parameter counts, as Keras does.
+   * Output shapes come from one forward pass on `inputShape` (one sample, without the batch
+   * dim), or from the last batch seen by fit/evaluate/predict; before either they show '?'.
+   * @example
+   * model.summary({ inputShape: [784] });
+   */
+  summary(opts: SummaryOptions = {}): string {
+    const input = opts.inputShape
+      ? { shape: opts.inputShape, dtype: opts.dtype ?? 'float32' }
+      : this.lastInput;
+    return summarize(this.module.constructor.name, this.module, input, opts.printFn);
+  }
+
+  /**
+   * Save the architecture and the weights to one safetensors file (an `nn.Sequential` of
+   * built-in layers); `fl.Model.load(path)` rebuilds it. The optimizer is not saved.
+   * @example
+   * await model.save('mlp.safetensors');
+   */
+  async save(path: string | URL): Promise<void> {
+    return this._save('Model.save', path);
+  }
+
+  /** @internal `save` under the name it was called by (Sequential.save). */
+  _save(op: string, path: string | URL): Promise<void> {
+    return saveModel(op, this.module, path);
+  }
+
+  /**
+   * Rebuild an `nn.Sequential` saved by `model.save(path)`, with its weights. Call `compile`
+   * on it before `fit`.
+   * @example
+   * const model = await fl.Model.load('mlp.safetensors');
+   */
+  static async load(path: string | URL): Promise<Sequential> {
+    return loadModel(path);
+  }
+
+  /**
+   * Free the module's parameters and buffers and the compiled optimizer's state (as
+   * `fl.dispose(model)`). The model cannot be used afterwards.
+   * @example
+   * model.dispose();
+   */
+  dispose(): void {
+    this._disposeOptimizer();
+    this.module.dispose();
+  }
+
+  /** @internal Free the compiled optimizer's state (Sequential.dispose). */
+  _disposeOptimizer(): void {
+    this.compiled?.optimizer.dispose();
+  }
+
+  /** @internal Remember one sample's shape and dtype of a batch (summary). */
+  _saw(x: Tensor): void {
+    this.lastInput = { shape: x.shape.slice(1), dtype: x.dtype };
   }
 
   private need(op: string): Compiled {
@@ -176,6 +257,7 @@ export class Model {
     let b = 0;
     for (const batch of data) {
       const [xb, yb] = pair(batch);
+      this._saw(xb);
       const logs = tidy(() => {
         c.optimizer.zeroGrad();
         const pred = this.module.forward(xb) as Tensor;
@@ -217,6 +299,7 @@ export class Model {
     noGrad(() => {
       for (const batch of data) {
         const [xb, yb] = pair(batch);
+        this._saw(xb);
         acc.add(
           tidy(() => {
             const pred = this.module.forward(xb) as Tensor;
@@ -233,6 +316,7 @@ export class Model {
   /** Outputs for `x` in eval mode, computed in batches and concatenated. */
   predict(x: Tensor, opts: { batchSize?: number } = {}): Tensor {
     this.module.eval();
+    this._saw(x);
     const bs = opts.batchSize ?? 256;
     return noGrad(() =>
       tidy(() => {
@@ -245,111 +329,6 @@ export class Model {
   }
 }
 
-function pair(batch: readonly Tensor[]): [Tensor, Tensor] {
-  if (batch.length !== 2)
-    throw new ShapeError(`fit: each batch must be [input, target], got ${batch.length} tensors`);
-  return [batch[0]!, batch[1]!];
-}
-
-/** A DataLoader's batches are fresh tensors owned by whoever iterates it: free them after use. */
-function releaseBatch(data: Batches, x: Tensor, y: Tensor): void {
-  if (data instanceof DataLoader) {
-    x.dispose();
-    y.dispose();
-  }
-}
-
-class Accumulator {
-  count = 0;
-  private sums: Logs = {};
-  add(logs: Logs, n: number): void {
-    this.count += n;
-    for (const [k, v] of Object.entries(logs)) this.sums[k] = (this.sums[k] ?? 0) + v * n;
-  }
-  mean(): Logs {
-    return Object.fromEntries(
-      Object.entries(this.sums).map(([k, v]) => [k, v / Math.max(1, this.count)]),
-    );
-  }
-}
-
-function isTensorLike(x: unknown): x is Tensor {
-  return typeof x === 'object' && x !== null && (x as { _isTensor?: boolean })._isTensor === true;
-}
-
-function batchCount(data: Batches): number {
-  const n = (data as { length?: number }).length;
-  return typeof n === 'number' ? n : 0;
-}
-
-/** Batches over tensors that dispose each batch after the step that used it. */
-function toBatches(
-  x: Tensor | Batches | readonly [Tensor, Tensor],
-  y: Tensor | undefined,
-  batchSize: number,
-  shuffle = false,
-  seed?: number,
-): Batches {
-  if (Array.isArray(x) && x.length === 2 && isTensorLike(x[0]))
-    return toBatches(x[0], x[1] as Tensor, batchSize);
-  if (!isTensorLike(x)) return x as Batches;
-  if (!y) throw new ShapeError('fit: targets y are required when x is a tensor');
-  if (x.shape[0] !== y.shape[0])
-    throw new ShapeError(
-      `fit: x ${fmtShape(x.shape)} and y ${fmtShape(y.shape)} have different numbers of samples`,
-    );
-  return disposing(new DataLoader(new TensorDataset(x, y), { batchSize, shuffle, seed }));
-}
-
-function disposing(loader: DataLoader<Tensor[], Tensor[]>): Batches {
-  return {
-    get length() {
-      return loader.length;
-    },
-    *[Symbol.iterator]() {
-      for (const batch of loader) {
-        try {
-          yield [batch[0]!, batch[1]!] as const;
-        } finally {
-          for (const t of batch) t.dispose();
-        }
-      }
-    },
-  } as Batches;
-}
-
-interface Split {
-  train: Batches;
-  val?: Batches | readonly [Tensor, Tensor];
-  /** Views made here, disposed when fit ends. */
-  owned: Tensor[];
-}
-
-function splitData(x: Tensor | Batches, y: Tensor | undefined, opts: FitOptions): Split {
-  const bs = opts.batchSize ?? 32;
-  if (opts.validationSplit && isTensorLike(x) && y) {
-    const f = opts.validationSplit;
-    if (!(f > 0 && f < 1)) throw new ShapeError(`fit: validationSplit must be in (0, 1), got ${f}`);
-    const n = x.shape[0]!;
-    const nTrain = Math.floor(n * (1 - f));
-    const val: [Tensor, Tensor] = [
-      x.narrow(0, nTrain, n - nTrain),
-      y.narrow(0, nTrain, n - nTrain),
-    ];
-    const tx = x.narrow(0, 0, nTrain);
-    const ty = y.narrow(0, 0, nTrain);
-    return {
-      train: toBatches(tx, ty, bs, opts.shuffle ?? true, opts.seed),
-      val,
-      owned: [...val, tx, ty],
-    };
-  }
-  return {
-    train: toBatches(x, y, bs, opts.shuffle ?? true, opts.seed),
-    val: opts.validationData as Batches | undefined,
-    owned: [],
-  };
-}
-
 // Every public method checks its arguments against its spec (check/specs/train.ts) first.
 guardMethods(Model, modelMethods('Model'));
+guardStatics(Model, MODEL_STATICS);

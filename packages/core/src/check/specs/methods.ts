@@ -56,6 +56,7 @@ export const MODULE_METHODS = methods('nn.Module', {
   eval: {},
   apply: { fn: func },
   zeroGrad: {},
+  dispose: {},
   to: { target: or(dtype, named(device, 'a device name')) },
   stateDict: {},
   // loadStateDict is not here: it checks its whole input first itself (all or nothing), with

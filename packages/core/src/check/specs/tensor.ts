@@ -5,6 +5,7 @@
 import type { Tensor } from '../../tensor.js';
 import { methods } from '../args.js';
 import {
+  arrayOf,
   bool,
   device,
   dtype,
@@ -16,6 +17,7 @@ import {
   scalar,
   shape,
   sizes,
+  string,
   tensor,
   named,
 } from '../spec.js';
@@ -46,6 +48,9 @@ export const TENSOR_METHODS = methods<PublicMethod>(
     toArray: P.none,
     item: P.none,
     toString: P.none,
+    print: P.none,
+    // JSON.stringify passes the property name (or array index) as a string.
+    toJSON: { key: optional(string) },
     backward: { gradient: optional(tensor), options: backwardOptions },
     detach: P.none,
     requiresGrad_: { requiresGrad: optional(bool) },
@@ -65,6 +70,13 @@ export const TENSOR_METHODS = methods<PublicMethod>(
     clamp_: P.clamp,
     normal_: P.normal,
     uniform_: P.uniform,
+    set: {
+      index: named(
+        or(indexSpec, arrayOf(indexSpec)),
+        "an index as x.index takes it, or an array of them (x.set([0, '1:3'], v) is x[0, 1:3] = v)",
+      ),
+      value: operand,
+    },
     neg: unary,
     abs: unary,
     sign: unary,

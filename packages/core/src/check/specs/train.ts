@@ -26,6 +26,8 @@ import {
   type Spec,
   string,
   tensor,
+  shape,
+  dtype,
 } from '../spec.js';
 
 const module = instanceOf(() => Module, 'a Module');
@@ -39,6 +41,16 @@ const batches: Spec = {
     !isTensorValue(v) &&
     typeof (v as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function',
 };
+/** Keras's string names (train/optimizers.ts). */
+const optimizerName = oneOf('sgd', 'adam', 'adamw', 'rmsprop', 'adagrad');
+/** A file path: a string or a file: URL. */
+const modelPath = named(
+  or(
+    string,
+    instanceOf(() => URL, 'a URL'),
+  ),
+  'a file path (a string or a file: URL)',
+);
 const lossName = oneOf('crossEntropy', 'nll', 'mse', 'l1', 'bce', 'bceWithLogits');
 const callback = named(object, 'a callback object (e.g. new fl.EarlyStopping())');
 const mode = oneOf('min', 'max', 'auto');
@@ -50,8 +62,9 @@ export const compileOptions = required(
         or(
           instanceOf(() => Optimizer, 'an optimizer'),
           func,
+          optimizerName,
         ),
-        'an optimizer, or a function from parameters to one',
+        `an optimizer, a function from parameters to one, or ${optimizerName.what}`,
       ),
     ),
     loss: required(
@@ -100,10 +113,26 @@ export function modelMethods(className: string) {
         options: batchOptions,
       },
       predict: { x: tensor, options: batchOptions },
+      summary: {
+        options: options({
+          inputShape: shape,
+          dtype,
+          printFn: named(func, 'a function taking one line of text'),
+        }),
+      },
+      save: { path: modelPath },
+      dispose: {},
     },
-    { fit: { refine: fitForms, async: true } },
+    { fit: { refine: fitForms, async: true }, save: { async: true } },
   );
 }
+
+/** `fl.Model.load(path)`. */
+export const MODEL_STATICS = methods(
+  'Model',
+  { load: { path: modelPath } },
+  { load: { async: true } },
+);
 
 export const TRAIN = {
   Model: sig('Model', { module }),

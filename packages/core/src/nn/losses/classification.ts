@@ -59,6 +59,20 @@ function checkIndexTargetShape(op: string, input: Tensor, target: Tensor, cd: nu
     );
 }
 
+/**
+ * A float target holds class probabilities, with the input's shape. One shaped like class
+ * indices (the input without its class dim) is the common slip of float labels: say how to fix it.
+ */
+function checkFloatTarget(op: string, input: Tensor, target: Tensor, cd: number): void {
+  if (shapesEqual(input.shape, target.shape)) return;
+  const indexShape = input.shape.filter((_, i) => i !== cd);
+  if (shapesEqual(indexShape, target.shape))
+    throw new DTypeError(
+      `${op}: target ${fmtShape(target.shape)} ${target.dtype} looks like class indices, which must be int32: convert the labels with target.int() (or create them with { dtype: 'int32' }); a float target holds class probabilities and has the input's shape ${fmtShape(input.shape)}`,
+    );
+  checkSameShape(op, input, target);
+}
+
 /** Shape, dtype and range of a class-index target (the range check reads the target back). */
 function checkIndexTarget(
   op: string,
@@ -161,7 +175,7 @@ export function crossEntropyAs(
   const cd = classDim(op, input);
   checkClassWeight(op, opts.weight, input.shape[cd]!);
   if (isFloat(target.dtype)) {
-    checkSameShape(op, input, target);
+    checkFloatTarget(op, input, target, cd);
     return tidy(() =>
       probabilityTargets(input, target, cd, eps, reduction, opts.weight?.to(input.dtype)),
     );

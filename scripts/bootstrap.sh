@@ -17,6 +17,10 @@ SYSTEM_PACKAGES=(cmake g++ make libopenblas-dev)
 # missing (as root); without root the examples' data tests fail in CI and skip locally, saying how
 # to install them.
 DATA_PACKAGES=(dataset-fashion-mnist wamerican)
+# Headless Chromium for the browser tests (the conformance suite in a page, driven by
+# playwright-core through /usr/bin/chromium; Playwright's own browser download never runs here).
+# Without it those tests fail, saying how to install it (FLINT_SKIP_BROWSER_TESTS=1 opts out).
+BROWSER_PACKAGES=(chromium)
 # Only for regenerating golden fixtures; tests never need Python.
 FIXTURE_PACKAGES=(python3-torch python3-numpy)
 
@@ -53,6 +57,8 @@ if [ ${#packages[@]} -gt 0 ]; then
 fi
 install_debian_packages "${DATA_PACKAGES[@]}" ||
   say "warning: data sets missing; the examples and their tests need: ${DATA_PACKAGES[*]}"
+install_debian_packages "${BROWSER_PACKAGES[@]}" ||
+  say "warning: the browser tests (headless Chromium) need: ${BROWSER_PACKAGES[*]}; they fail without it (FLINT_SKIP_BROWSER_TESTS=1 skips them)"
 
 # ---- pnpm -------------------------------------------------------------------------------------
 # corepack uses the hash-pinned "packageManager" field of package.json; npm is the fallback.

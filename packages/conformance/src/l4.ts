@@ -6,6 +6,7 @@
 import * as fl from '@flint/core';
 import type { DType } from '@flint/core/backend';
 import { check } from './harness/compare.js';
+import { readNumbers } from './harness/read.js';
 import type { Case, CaseContext } from './types.js';
 import { flatTensor } from './l1/fixtures.js';
 
@@ -52,7 +53,7 @@ function loss(p: Params, x: Tensor, y: Tensor): Tensor {
 }
 
 /** One SGD step: new leaves replace the old ones, which are disposed. */
-function step(p: Params, x: Tensor, y: Tensor, lr: number): { loss: number; next: Params } {
+function step(p: Params, x: Tensor, y: Tensor, lr: number): { loss: Tensor; next: Params } {
   return fl.tidy(() => {
     const names = Object.keys(p) as (keyof Params)[];
     const l = loss(p, x, y);
@@ -64,24 +65,30 @@ function step(p: Params, x: Tensor, y: Tensor, lr: number): { loss: number; next
       Object.fromEntries(names.map((n, i) => [n, p[n].sub(grads[i]!.mul(lr))])),
     ) as unknown as Params;
     for (const t of Object.values(next)) t.requiresGrad_();
-    return { loss: l.item(), next };
+    return { loss: l.detach(), next };
   });
 }
 
-export function train(dtype: DType, steps: number): number[] {
-  return fl.tidy(() => {
+/** The loss after each step, read back once at the end (no read stalls the device per step). */
+export async function train(dtype: DType, steps: number): Promise<number[]> {
+  const losses = fl.tidy(() => {
     const { x, y } = dataset(dtype);
     let p = init(dtype, 16);
-    const losses: number[] = [];
+    const ls: Tensor[] = [];
     for (let i = 0; i < steps; i++) {
       const r = step(p, x, y, 0.5);
       for (const t of Object.values(p)) t.dispose();
       p = r.next;
-      losses.push(r.loss);
+      ls.push(r.loss);
     }
     for (const t of Object.values(p)) t.dispose();
-    return losses;
+    return fl.stack(ls);
   });
+  try {
+    return await readNumbers(losses);
+  } finally {
+    losses.dispose();
+  }
 }
 
 function mlpCase(dtype: DType): Case {
@@ -91,9 +98,9 @@ function mlpCase(dtype: DType): Case {
     op: 'train',
     dtype,
     needs: { dtypes: [dtype] },
-    run: (_ctx: CaseContext) => {
-      const a = train(dtype, 200);
-      const b = train(dtype, 200);
+    run: async (_ctx: CaseContext) => {
+      const a = await train(dtype, 200);
+      const b = await train(dtype, 200);
       check(
         a.every(Number.isFinite),
         `loss became non-finite: ${a.find((v) => !Number.isFinite(v))}`,

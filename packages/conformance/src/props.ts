@@ -8,6 +8,7 @@ import * as fl from '@flint/core';
 import { contiguousStrides } from '@flint/core/backend';
 import fc from 'fast-check';
 import { assertClose, assertShape, check, CheckError, EXACT, maxAbs } from './harness/compare.js';
+import { readNested, read } from './harness/read.js';
 import { Rng } from './harness/rng.js';
 import type { Case, CaseContext } from './types.js';
 import { indices, ravel } from './l0/common.js';
@@ -31,8 +32,8 @@ const SEED = 20240601;
 const RUNS = 100;
 
 /** fc.assert, but the failure names the (shrunk) counterexample and the error it raised. */
-function holds<T>(prop: fc.IProperty<T>): void {
-  const r = fc.check(prop, { seed: SEED, numRuns: RUNS });
+async function holds<T>(prop: fc.IAsyncProperty<T>): Promise<void> {
+  const r = await fc.check(prop, { seed: SEED, numRuns: RUNS });
   if (!r.failed) return;
   const inner =
     r.errorInstance instanceof Error
@@ -137,12 +138,19 @@ function logical(o: Operand): number[] {
   return readLogical(o.base, o.geo);
 }
 
-/** Check a view's own values (toArray → flat) against the JS geometry. */
-function checkView(o: Operand, what: string): number[] {
+/**
+ * Check a view's own values against the JS geometry: through toArray() where the device reads
+ * synchronously, else through `await data()`.
+ */
+async function checkView(ctx: CaseContext, o: Operand, what: string): Promise<number[]> {
   const want = logical(o);
   assertShape([...o.t.shape], o.geo.shape, `${what} shape`);
-  const flat = flatten(o.t.toArray());
-  assertClose(flat, want, { tol: EXACT, what: `${what} values via toArray()` });
+  const sync = ctx.backend.caps.syncRead !== false;
+  const flat = flatten(sync ? o.t.toArray() : await readNested(o.t));
+  assertClose(flat, want, {
+    tol: EXACT,
+    what: `${what} values via ${sync ? 'toArray()' : 'data()'}`,
+  });
   return want;
 }
 
@@ -201,22 +209,22 @@ function binaryProp(name: string): Case {
     layer: 'props',
     op: name,
     dtype: 'float32',
-    run: (ctx: CaseContext) => {
-      holds(
-        fc.property(broadcastPair, ({ a, b, seed }) =>
-          fl.tidy(() => {
+    run: async (ctx: CaseContext) => {
+      await holds(
+        fc.asyncProperty(broadcastPair, ({ a, b, seed }) =>
+          fl.tidyAsync(async () => {
             const rng = new Rng(seed);
             const x = realise(a, rng, 2);
             const y = realise(b, rng, 2);
-            const xv = checkView(x, 'a');
-            const yv = checkView(y, 'b');
+            const xv = await checkView(ctx, x, 'a');
+            const yv = await checkView(ctx, y, 'b');
             const out = broadcastShape(a, b);
             const got = op.f(x.t, y.t);
             assertShape([...got.shape], out);
             const ref = broadcastRef(xv, a, yv, b, out, op.ref).map((v) =>
               op.bool ? v : Math.fround(v),
             );
-            assertClose(got.dataSync(), ref, {
+            assertClose(await read(got), ref, {
               tol: op.bool ? EXACT : ctx.tol('float32'),
               what: `${name} [${a}] [${b}]`,
             });
@@ -267,13 +275,13 @@ function reduceProp(name: string): Case {
     layer: 'props',
     op: name,
     dtype: 'float32',
-    run: (ctx: CaseContext) => {
-      holds(
-        fc.property(reduceInput, ({ shape, seed, keepdim }) =>
-          fl.tidy(() => {
+    run: async (ctx: CaseContext) => {
+      await holds(
+        fc.asyncProperty(reduceInput, ({ shape, seed, keepdim }) =>
+          fl.tidyAsync(async () => {
             const rng = new Rng(seed);
             const x = realise(shape, rng, 2);
-            const xv = checkView(x, 'input');
+            const xv = await checkView(ctx, x, 'input');
             const dims = [...shape.keys()].filter(() => rng.next() < 0.5);
             const all = dims.length === 0;
             const useDims = all ? [...shape.keys()] : dims;
@@ -286,7 +294,7 @@ function reduceProp(name: string): Case {
                 ? x.t.amax(opts)
                 : (x.t[name as 'sum' | 'mean'] as (o: object) => Tensor)(opts);
             assertShape([...got.shape], ref.shape, `${name} shape`);
-            assertClose(got.dataSync(), ref.out.map(Math.fround), {
+            assertClose(await read(got), ref.out.map(Math.fround), {
               tol: ctx.tol('float32'),
               scale: maxAbs(xv) * Math.sqrt(xv.length),
               what: `${name} of [${shape}] over [${useDims}]`,
@@ -304,13 +312,13 @@ function argmaxProp(): Case {
     layer: 'props',
     op: 'max',
     dtype: 'float32',
-    run: () => {
-      holds(
-        fc.property(reduceInput, ({ shape, seed, keepdim }) =>
-          fl.tidy(() => {
+    run: async (ctx: CaseContext) => {
+      await holds(
+        fc.asyncProperty(reduceInput, ({ shape, seed, keepdim }) =>
+          fl.tidyAsync(async () => {
             const rng = new Rng(seed);
             const x = realise(shape, rng, 2);
-            const xv = checkView(x, 'input');
+            const xv = await checkView(ctx, x, 'input');
             const dim = rng.int(0, shape.length);
             const { values, indices: idx } = x.t.max({ dim, keepdim });
             const ref = reduceRef(xv, shape, [dim], keepdim, (xs) => Math.max(...xs));
@@ -324,8 +332,8 @@ function argmaxProp(): Case {
                 return is.findIndex((i) => xv[i] === m);
               },
             );
-            assertClose(values.dataSync(), ref.out, { tol: EXACT, what: 'max values' });
-            assertClose(idx.dataSync(), refIdx.out, {
+            assertClose(await read(values), ref.out, { tol: EXACT, what: 'max values' });
+            assertClose(await read(idx), refIdx.out, {
               tol: EXACT,
               what: 'max indices (first on ties)',
             });

@@ -19,6 +19,8 @@ export interface Needs {
   secondDevice?: boolean;
   /** The case compares the backend with the oracle device (RunOptions.oracle). */
   oracle?: boolean;
+  /** The case tests the synchronous reads themselves (dataSync, item, toArray, readSync). */
+  syncRead?: boolean;
 }
 
 export interface CaseContext {
@@ -41,11 +43,14 @@ export interface Case {
   readonly dtype?: DType;
   readonly needs?: Needs;
   /**
-   * Throws on failure. Synchronous cases run inside `fl.tidy`; an `async` case must dispose
-   * everything it makes itself. Either way the harness then checks `backend.stats()` for leaks.
+   * Throws (or rejects) on failure. Runs inside a memory scope that spans its awaits (every tensor
+   * it makes is disposed after it), unless `ownsMemory`; then the harness checks
+   * `backend.stats()` for leaks. Cases read tensors only through `await` (harness/read.ts), so
+   * they run the same on devices without synchronous read-back.
    */
   readonly run: (ctx: CaseContext) => void | Promise<void>;
-  readonly async?: boolean;
+  /** The case disposes everything it makes itself (it tests disposal); no scope around it. */
+  readonly ownsMemory?: boolean;
 }
 
 export type Status = 'passed' | 'failed' | 'skipped' | 'known-failure';

@@ -10,20 +10,26 @@ import { isError, loadCorpus, programDTypes, programRank, type DiffProgram } fro
 import { checkError, checkGrads, checkRun, explain } from './check.js';
 import { gradients, runProgram } from './program.js';
 
-function runCorpusProgram(ctx: CaseContext, p: DiffProgram): void {
+async function runCorpusProgram(ctx: CaseContext, p: DiffProgram): Promise<void> {
   const e = p.expected;
   if (isError(e)) {
-    explain(p, 'error', () => checkError(p, e, () => runProgram(p)));
+    await explain(p, 'error', () => checkError(p, e, () => runProgram(p)));
     return;
   }
-  explain(p, 'forward (no autograd)', () => {
-    fl.noGrad(() => checkRun(ctx, p, runProgram(p), e));
-  });
+  await explain(p, 'forward (no autograd)', () =>
+    checkRun(
+      ctx,
+      p,
+      fl.noGrad(() => runProgram(p)),
+      e,
+    ),
+  );
   if (!p.grads || !p.gradOutputs) return;
-  explain(p, 'forward and gradients', () => {
+  await explain(p, 'forward and gradients', async () => {
     const run = runProgram(p, { grad: true });
-    checkRun(ctx, p, run, e);
-    checkGrads(ctx, run, gradients(run, p.gradOutputs!, p.hvp?.dirs), p.grads!, p.hvp?.grads);
+    await checkRun(ctx, p, run, e);
+    const grads = await gradients(run, p.gradOutputs!, p.hvp?.dirs);
+    checkGrads(ctx, run, grads, p.grads!, p.hvp?.grads);
   });
 }
 

@@ -7,6 +7,7 @@
 import * as fl from '@flint/core';
 import type { DType, Tolerance } from '@flint/core/backend';
 import { assertClose, check, CheckError, maxAbs } from '../harness/compare.js';
+import { readNumbers } from '../harness/read.js';
 import type { CaseContext } from '../types.js';
 import { checkResult, inputScale } from '../l1/check.js';
 import { values, type Expected, type FixtureCase, type TensorSpec } from '../l1/fixtures.js';
@@ -18,17 +19,15 @@ type Program = { inputs: DiffInput[]; steps: DiffStep[] };
 type Tensor = fl.Tensor;
 
 /** l1's tolerance scale for one step (0 unless it accumulates), from the tensors it received. */
-export function stepScale(step: DiffStep, ins: Tensor[]): number {
-  const inputs = ins.map((t) => ({
-    shape: [...t.shape],
-    dtype: t.dtype,
-    data: Array.from(t.dataSync()),
-  }));
+export async function stepScale(step: DiffStep, ins: Tensor[]): Promise<number> {
+  const inputs: { shape: number[]; dtype: DType; data: number[] }[] = [];
+  for (const t of ins)
+    inputs.push({ shape: [...t.shape], dtype: t.dtype, data: await readNumbers(t) });
   return inputScale({ op: step.op, args: step.args, inputs } as unknown as FixtureCase);
 }
 
 /** l1's tolerance scale for the last step, from the tensors it actually received. */
-export function lastStepScale(p: Program, last: Tensor[]): number {
+export function lastStepScale(p: Program, last: Tensor[]): Promise<number> {
   return stepScale(p.steps[p.steps.length - 1]!, last);
 }
 
@@ -42,25 +41,30 @@ const MAX_FINITE: Record<string, number> = {
  * it does depends on the summation order, which no two implementations share (the corpus
  * generator drops such programs; the cross-backend cases skip them).
  */
-export function overflowProne(step: DiffStep, ins: Tensor[]): boolean {
+export async function overflowProne(step: DiffStep, ins: Tensor[]): Promise<boolean> {
   const floats = ins.filter((t) => isFloat(t.dtype));
   if (!floats.length) return false;
   const n = Math.max(1, ...floats.map((t) => t.numel()));
   const max = Math.min(...floats.map((t) => MAX_FINITE[t.dtype]!));
   if (SQUARING.has(step.op) && floats.some((t) => t.dtype === 'float64')) {
-    const big = Math.max(...floats.map((t) => maxAbs(t.dataSync())));
+    let big = 0;
+    for (const t of floats) big = Math.max(big, maxAbs(await readNumbers(t)));
     if (big > 0 && 2 * Math.log(big) + Math.log(n) >= Math.log(max)) return true;
   }
-  return stepScale(step, ins) * Math.sqrt(n) >= max;
+  return (await stepScale(step, ins)) * Math.sqrt(n) >= max;
 }
 
 /** Ops that sum squares: at float64 whether they overflow depends on the formula (as the corpus). */
 const SQUARING = new Set(['var', 'std', 'norm', 'layerNorm', 'mseLoss']);
 
 /** Prefix a failure with what was being checked and the program, keeping CheckError's type. */
-export function explain(p: Program, what: string, fn: () => void): void {
+export async function explain(
+  p: Program,
+  what: string,
+  fn: () => void | Promise<void>,
+): Promise<void> {
   try {
-    fn();
+    await fn();
   } catch (e) {
     const msg =
       e instanceof Error
@@ -84,16 +88,16 @@ export function tolFor(ctx: CaseContext, run: Run): (d: DType) => Tolerance {
   return (d) => ctx.tol(run.floats.has('float32') && isFloat(d) ? 'float32' : d);
 }
 
-export function checkRun(
+export async function checkRun(
   ctx: CaseContext,
   p: Program,
   run: Run,
   expected: Exclude<Expected, { error: string }>,
-): void {
+): Promise<void> {
   // The sign of a zero result is not compared: sums start from +0 or −0 by convention, and
   // composites differ in where a −0 survives; L1 fixtures pin the ops where the sign is defined.
-  checkResult(ctx, run.result, expected, {
-    scale: lastStepScale(p, run.last),
+  await checkResult(ctx, run.result, expected, {
+    scale: await lastStepScale(p, run.last),
     tol: tolFor(ctx, run),
   });
 }

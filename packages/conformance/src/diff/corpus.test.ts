@@ -1,8 +1,11 @@
 /** Self-tests of the differential layer that need no backend: the corpus is well formed. */
 import { describe, expect, it } from 'vitest';
+import { installNodeHost } from '../host/node.js';
 import { INVOKE } from '../l1/invoke.js';
 import { isError, loadCorpus } from './corpus.js';
 import { catalog } from './gen/build.js';
+
+installNodeHost();
 
 describe('differential corpus', () => {
   const corpus = loadCorpus();

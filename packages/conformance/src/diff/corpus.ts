@@ -1,11 +1,10 @@
 /**
  * The differential corpus (fixtures/diff/corpus-*.json, written by scripts/gen-diff-corpus.py):
  * random programs of 1–3 public ops with PyTorch's results, gradients and second derivatives.
- * FLINT_DIFF_CORPUS=<dir> reads another directory instead (e.g. a larger local run).
+ * In Node, FLINT_DIFF_CORPUS=<dir> reads another directory instead (e.g. a larger local run).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import type { DType } from '@flint/core/backend';
+import { host } from '../host/host.js';
 import type { Expected, TensorSpec } from '../l1/fixtures.js';
 import type { Args } from '../l1/invoke.js';
 
@@ -48,29 +47,14 @@ export interface DiffProgram {
 
 export const isError = (e: DiffProgram['expected']): e is DiffError => 'error' in e;
 
-const DEFAULT_DIR = new URL('../../fixtures/diff/', import.meta.url);
-
-function corpusDir(): URL {
-  const env = typeof process !== 'undefined' ? process.env.FLINT_DIFF_CORPUS : undefined;
-  return env ? pathToFileURL(env.endsWith('/') ? env : `${env}/`) : DEFAULT_DIR;
-}
-
 let cache: DiffProgram[] | null = null;
 
 /** Every corpus program, files in name order (empty when the directory is missing). */
 export function loadCorpus(): DiffProgram[] {
   if (cache) return cache;
-  const dir = corpusDir();
-  let files: string[];
-  try {
-    files = readdirSync(dir).filter((f) => /^corpus-.*\.json$/.test(f));
-  } catch {
-    files = []; // no corpus directory: the layer has no corpus cases
-  }
-  cache = files.sort().flatMap((f) => {
-    const doc = JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as { programs: DiffProgram[] };
-    return doc.programs;
-  });
+  const h = host();
+  const files = h.listFixtures('diff').filter((f) => /^corpus-.*\.json$/.test(f));
+  cache = files.flatMap((f) => (h.readFixture('diff', f) as { programs: DiffProgram[] }).programs);
   return cache;
 }
 

@@ -7,6 +7,7 @@
 import * as fl from '@flint/core';
 import type { DType } from '@flint/core/backend';
 import { values, type TensorSpec } from '../l1/fixtures.js';
+import { read } from '../harness/read.js';
 import { INVOKE, type OpResult } from '../l1/invoke.js';
 import type { DiffInput, DiffProgram, DiffStep } from './corpus.js';
 
@@ -137,11 +138,11 @@ const zerosFor = (leaves: Tensor[]) =>
   leaves.map((l) => (l.requiresGrad ? new Float64Array(l.numel()) : null));
 
 /** Gradients of L = Σ⟨out_k, g_k⟩ (and the HVP along `dirs`); an output without a graph is constant. */
-export function gradients(
+export async function gradients(
   run: Run,
   gradOutputs: readonly TensorSpec[],
   dirs?: readonly (TensorSpec | null)[],
-): Grads {
+): Promise<Grads> {
   const outs = floatOutputs(run.result)
     .map((o, k) => [o, gradOutputs[k]!] as const)
     .filter(([o]) => o.requiresGrad);
@@ -157,7 +158,7 @@ export function gradients(
       createGraph: !!dirs,
     },
   );
-  const first = spread(run.leaves, g1);
+  const first = await spread(run.leaves, g1);
   if (!dirs) return { first, second: null };
   const terms: Tensor[] = [];
   let k = 0;
@@ -169,16 +170,24 @@ export function gradients(
   });
   if (!terms.length) return { first, second: zerosFor(run.leaves) };
   const g2 = fl.grad([terms.reduce((a, b) => a.add(b))], req, { allowUnused: true });
-  return { first, second: spread(run.leaves, g2) };
+  return { first, second: await spread(run.leaves, g2) };
 }
 
-function spread(leaves: Tensor[], gs: (Tensor | null | undefined)[]): (Float64Array | null)[] {
+async function spread(
+  leaves: Tensor[],
+  gs: (Tensor | null | undefined)[],
+): Promise<(Float64Array | null)[]> {
   let k = 0;
-  return leaves.map((l) => {
-    if (!l.requiresGrad) return null;
+  const out: (Float64Array | null)[] = [];
+  for (const l of leaves) {
+    if (!l.requiresGrad) {
+      out.push(null);
+      continue;
+    }
     const g = gs[k++];
-    return g ? Float64Array.from(g.dataSync()) : new Float64Array(l.numel());
-  });
+    out.push(g ? Float64Array.from(await read(g)) : new Float64Array(l.numel()));
+  }
+  return out;
 }
 
 /** A short human-readable form of a program, for failure messages and reports. */

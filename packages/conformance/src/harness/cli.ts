@@ -19,8 +19,9 @@ import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Backend } from '@flint/core/backend';
+import { installNodeHost } from '../host/node.js';
 import { allCases } from './registry.js';
+import { optionsFromModule, pickFactory } from './factory.js';
 import { formatSummary, runCases } from './runner.js';
 import type { KnownFailures, RunOptions } from '../types.js';
 
@@ -70,39 +71,12 @@ async function importBackendModule(spec: string): Promise<Record<string, unknown
   }
 }
 
-type Factory = (opts?: { name?: string }) => Backend;
-
-function pickFactory(mod: Record<string, unknown>, name?: string): Factory {
-  if (name) {
-    if (typeof mod[name] !== 'function') throw new Error(`module has no function export '${name}'`);
-    return mod[name] as Factory;
-  }
-  if (typeof mod.default === 'function') return mod.default as Factory;
-  const fns = Object.entries(mod).filter(([k, v]) => typeof v === 'function' && /Backend$/.test(k));
-  if (fns.length !== 1)
-    throw new Error(
-      `cannot tell the backend factory apart (${fns.map(([k]) => k).join(', ') || 'none'}): use --factory`,
-    );
-  return fns[0]![1] as Factory;
-}
-
 async function optionsFrom(a: CliArgs): Promise<RunOptions> {
   const mod = await importBackendModule(a.module);
-  const cfg = (mod.conformance ?? (typeof mod.default === 'object' ? mod.default : undefined)) as
-    RunOptions | undefined;
   const known = a.knownFailures
     ? (JSON.parse(readFileSync(a.knownFailures, 'utf8')) as KnownFailures)
     : undefined;
-  const base: RunOptions =
-    cfg && !a.factory
-      ? { ...cfg }
-      : (() => {
-          const f = pickFactory(mod, a.factory);
-          return {
-            create: () => f(),
-            createSecond: a.second ? () => f({ name: a.second }) : undefined,
-          };
-        })();
+  const base = optionsFromModule(mod, { factory: a.factory, second: a.second });
   if (a.oracle) {
     const f = pickFactory(await importBackendModule(a.oracle));
     base.oracle = () => f();
@@ -116,6 +90,7 @@ async function optionsFrom(a: CliArgs): Promise<RunOptions> {
 }
 
 async function main(): Promise<number> {
+  installNodeHost();
   const a = parseArgs(process.argv.slice(2));
   if (a.list) {
     for (const c of allCases()) console.log(c.id);

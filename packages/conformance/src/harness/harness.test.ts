@@ -3,11 +3,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { installNodeHost } from '../host/node.js';
 import { assertClose, EXACT } from './compare.js';
 import { knownMatcher } from './known.js';
 import { summaryLine, writeReport } from './report.js';
 import { toleranceFor } from './tolerance.js';
-import { unmetNeed } from './session.js';
+import { leakMessage, unmetNeed } from './session.js';
 import { loadFixtures } from '../l1/fixtures.js';
 import { INVOKE } from '../l1/invoke.js';
 import { layoutGeometry, readLogical } from '../l0/views.js';
@@ -16,6 +17,8 @@ import { padRef } from '../l0/structural.js';
 import { softmaxRef } from '../l3/index.js';
 import type { Backend, Caps } from '@flint/core/backend';
 import type { CaseResult } from '../types.js';
+
+installNodeHost();
 
 const caps: Caps = {
   dtypes: ['float32', 'int32', 'bool'],
@@ -164,5 +167,18 @@ describe('report', () => {
       reason: 'caps.dtypes lacks float64',
     });
     expect(summaryLine(results)).toBe('1 passed, 0 failed, 1 skipped');
+  });
+});
+
+describe('leak check', () => {
+  const at = (buffers: number, bytes: number) => ({ dev: { buffers, bytes } });
+  it('fails a case that leaks, and forgives later frees only up to what was leaked', () => {
+    const owed = new Map();
+    expect(leakMessage(at(3, 30), at(3, 30), owed)).toBeNull();
+    expect(leakMessage(at(3, 30), at(2, 20), owed)).toMatch(/-1 buffers \/ -10 bytes on 'dev'/);
+    expect(leakMessage(at(3, 30), at(4, 48), owed)).toMatch(/leaked 1 buffers \/ 18 bytes/);
+    // the GC finalizes that leaked tensor during a later case: not that case's doing
+    expect(leakMessage(at(4, 48), at(3, 30), owed)).toBeNull();
+    expect(leakMessage(at(3, 30), at(2, 12), owed)).toMatch(/-1 buffers/); // nothing owed now
   });
 });

@@ -1,10 +1,9 @@
 /** conformance-report.json: one row per case; the docs' support matrix is generated from these. */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { Caps } from '@flint/core/backend';
+import { host, type ReportDoc } from '../host/host.js';
 import type { CaseResult } from '../types.js';
 
-export const REPORT_FILE = 'conformance-report.json';
+export { REPORT_FILE } from '../host/host.js';
 
 export interface ReportMeta {
   name: string;
@@ -20,18 +19,14 @@ export function countStatuses(
   return n;
 }
 
-/** Writes atomically (temp file + rename) and returns the path. */
-export function writeReport(
-  dir: string,
+/** The report document of a run. */
+export function reportDoc(
   meta: ReportMeta,
   results: readonly CaseResult[],
   errors: readonly string[],
-): string {
-  const abs = resolve(dir);
-  mkdirSync(abs, { recursive: true });
-  const path = join(abs, REPORT_FILE);
+): ReportDoc {
   const n = countStatuses(results);
-  const doc = {
+  return {
     suite: '@flint/conformance',
     backend: meta.name,
     device: meta.device,
@@ -46,10 +41,16 @@ export function writeReport(
     errors,
     cases: results,
   };
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(doc, null, 1) + '\n');
-  renameSync(tmp, path);
-  return path;
+}
+
+/** Hands the report to the host (Node: written atomically into `dir`); returns where it went. */
+export function writeReport(
+  dir: string | undefined,
+  meta: ReportMeta,
+  results: readonly CaseResult[],
+  errors: readonly string[],
+): string {
+  return host().writeReport(dir, reportDoc(meta, results, errors));
 }
 
 /** `N passed, N failed, N skipped`: the closing line CI reads. */

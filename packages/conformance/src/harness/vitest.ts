@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { Session } from './session.js';
+import { installNodeHost } from '../host/node.js';
 import { countStatuses, summaryLine } from './report.js';
 import type { Case, RunOptions } from '../types.js';
 
@@ -20,6 +21,7 @@ function groupOf(c: Case): string {
 }
 
 export function runConformance<B, O>(opts: RunOptions<B, O>): void {
+  installNodeHost(); // Node's fixtures and report file, unless a host is installed already
   const session = new Session(opts as RunOptions<unknown>);
   const groups = new Map<string, Case[]>();
   for (const c of session.cases) {

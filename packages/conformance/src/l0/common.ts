@@ -26,7 +26,7 @@ export function primCase(
   op: string,
   dtype: DType,
   needs: Needs,
-  run: (ctx: CaseContext, rng: Rng) => void,
+  run: (ctx: CaseContext, rng: Rng) => void | Promise<void>,
 ): Case {
   return { id, layer: 'L0', op, dtype, needs, run: (ctx) => run(ctx, new Rng(id)) };
 }

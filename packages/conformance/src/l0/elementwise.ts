@@ -74,7 +74,7 @@ function unaryCase(p: UnaryPrim, dtype: DType, variant: Layout | 'special'): Cas
     dtype,
     layoutNeeds([dtype], [layout]),
     (ctx, rng) =>
-      withBuffers(ctx.backend, (bufs) => {
+      withBuffers(ctx.backend, async (bufs) => {
         const x = input(
           ctx,
           bufs,
@@ -83,7 +83,7 @@ function unaryCase(p: UnaryPrim, dtype: DType, variant: Layout | 'special'): Cas
           layout,
           variant === 'special' ? specials(dtype) : undefined,
         );
-        const out = bufs.take(ctx.backend.kernels[p](x.view), dtype, x.logical.length);
+        const out = await bufs.take(ctx.backend.kernels[p](x.view), dtype, x.logical.length);
         const ref = x.logical.map((v) => coerce(PRIMS[p].ref(v, dtype), dtype));
         assertClose(out, ref, {
           tol: outTol(ctx, dtype),
@@ -109,7 +109,7 @@ function twoInputCase(
   const isCmp = PRIMS[p].kind === 'compare';
   const needs = layoutNeeds(isCmp ? [dtype, 'bool'] : [dtype], [la, lb]);
   return primCase(`l0/prim/${p}/${dtype}/${variant}`, p, dtype, needs, (ctx, rng) =>
-    withBuffers(ctx.backend, (bufs) => {
+    withBuffers(ctx.backend, async (bufs) => {
       const [ga, gb] = variant === 'special' ? grid(dtype) : [undefined, undefined];
       const a = input(ctx, bufs, rng, dtype, la, ga);
       const b = input(ctx, bufs, rng, dtype, lb, gb);
@@ -119,13 +119,13 @@ function twoInputCase(
         const ref = a.logical.map((v, i) =>
           PRIMS[p as ComparePrim].ref(v, b.logical[i]!) ? 1 : 0,
         );
-        assertClose(bufs.take(k, 'bool', n), ref, { tol: EXACT, what: p });
+        assertClose(await bufs.take(k, 'bool', n), ref, { tol: EXACT, what: p });
       } else {
         const k = ctx.backend.kernels[p as BinaryPrim](a.view, b.view);
         const ref = a.logical.map((v, i) =>
           coerce(PRIMS[p as BinaryPrim].ref(v, b.logical[i]!, dtype), dtype),
         );
-        assertClose(bufs.take(k, dtype, n), ref, { tol: outTol(ctx, dtype), what: p });
+        assertClose(await bufs.take(k, dtype, n), ref, { tol: outTol(ctx, dtype), what: p });
       }
     }),
   );
@@ -134,13 +134,13 @@ function twoInputCase(
 function whereCase(dtype: DType, variant: string, layout: Layout): Case {
   const needs = layoutNeeds([dtype, 'bool'], [layout]);
   return primCase(`l0/prim/where/${dtype}/${variant}`, 'where', dtype, needs, (ctx, rng) =>
-    withBuffers(ctx.backend, (bufs) => {
+    withBuffers(ctx.backend, async (bufs) => {
       // cond takes `layout`; a and b mix in other strided layouts of the same shape where one exists
       const same = layout !== 'transposed';
       const c = input(ctx, bufs, rng, 'bool', layout);
       const a = input(ctx, bufs, rng, dtype, same ? layout : 'offset');
       const b = input(ctx, bufs, rng, dtype, same ? layout : 'negative');
-      const out = bufs.take(
+      const out = await bufs.take(
         ctx.backend.kernels.where(c.view, a.view, b.view),
         dtype,
         c.logical.length,
@@ -165,7 +165,7 @@ const FLOAT_ONLY_SPECIALS = [NaN, Infinity, -Infinity, 1e300, -1e-300];
 function castCase(from: DType, to: DType, variant: 'values' | 'special' | 'transposed'): Case {
   const needs = layoutNeeds([from, to], [variant === 'transposed' ? 'transposed' : 'contiguous']);
   return primCase(`l0/prim/cast/${from}-${to}/${variant}`, 'cast', from, needs, (ctx, rng) =>
-    withBuffers(ctx.backend, (bufs) => {
+    withBuffers(ctx.backend, async (bufs) => {
       const vals =
         variant === 'special'
           ? FLOAT_ONLY_SPECIALS
@@ -180,7 +180,7 @@ function castCase(from: DType, to: DType, variant: 'values' | 'special' | 'trans
         variant === 'transposed' ? 'transposed' : 'contiguous',
         vals,
       );
-      const out = bufs.take(ctx.backend.kernels.cast(x.view, to), to, x.logical.length);
+      const out = await bufs.take(ctx.backend.kernels.cast(x.view, to), to, x.logical.length);
       assertClose(
         out,
         x.logical.map((v) => coerce(v, to)),

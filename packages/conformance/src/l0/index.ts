@@ -5,12 +5,14 @@ import { linalgCases } from './linalg.js';
 import { reduceCases } from './reduce.js';
 import { storageCases } from './storage.js';
 import { structuralCases } from './structural.js';
+import { writeCases } from './write.js';
 
 export function l0Cases(): Case[] {
   return [
     ...storageCases(),
     ...elementwiseCases(),
     ...structuralCases(),
+    ...writeCases(),
     ...reduceCases(),
     ...linalgCases(),
   ];

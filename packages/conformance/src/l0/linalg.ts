@@ -67,14 +67,14 @@ function matmulCase(dtype: DType, variant: string): Case {
     dtype,
     { dtypes: [dtype], strided: strided || undefined },
     (ctx, rng) =>
-      withBuffers(ctx.backend, (bufs) => {
+      withBuffers(ctx.backend, async (bufs) => {
         const [bt, m, k, n] = dims;
         const ga = matGeometry([bt, m, k], la);
         const gb = matGeometry([bt, k, n], lb);
         const a = bufs.view(dtype, ga, randomValues(rng, dtype, ga.size));
         const b = bufs.view(dtype, gb, randomValues(rng, dtype, gb.size));
         const ref = matmulRef(a.logical, b.logical, [bt, m, k], n, dtype);
-        const out = bufs.take(ctx.backend.kernels.matmul(a.view, b.view), dtype, ref.length);
+        const out = await bufs.take(ctx.backend.kernels.matmul(a.view, b.view), dtype, ref.length);
         const tol = dtype === 'int32' ? EXACT : ctx.tol(dtype);
         assertClose(out, ref, {
           tol,
@@ -136,7 +136,7 @@ function gatherCase(dtype: DType, variant: keyof typeof GATHER_VARIANTS): Case {
   const v = GATHER_VARIANTS[variant];
   const needs = layoutNeeds([dtype, 'int32'], [v.transposed ? 'transposed' : 'contiguous']);
   return primCase(`l0/prim/gather/${dtype}/${variant}`, 'gather', dtype, needs, (ctx, rng) =>
-    withBuffers(ctx.backend, (bufs) => {
+    withBuffers(ctx.backend, async (bufs) => {
       const g = xGeometry(v.x, v.transposed);
       const x = bufs.view(dtype, g, randomValues(rng, dtype, g.size));
       const idx = contiguousView(
@@ -146,7 +146,7 @@ function gatherCase(dtype: DType, variant: keyof typeof GATHER_VARIANTS): Case {
         indexValues(rng, v.index, v.axis, v.x[v.axis]!),
       );
       const ref = gatherRef(x.logical, v.x, idx.logical, v.index, v.axis);
-      const out = bufs.take(
+      const out = await bufs.take(
         ctx.backend.kernels.gather(x.view, idx.view, v.axis),
         dtype,
         ref.length,
@@ -165,7 +165,7 @@ function scatterCase(dtype: DType, variant: keyof typeof GATHER_VARIANTS): Case 
     dtype,
     needs,
     (ctx, rng) =>
-      withBuffers(ctx.backend, (bufs) => {
+      withBuffers(ctx.backend, async (bufs) => {
         const g = xGeometry(v.x, v.transposed);
         const x = bufs.view(dtype, g, randomValues(rng, dtype, g.size));
         const idxVals = indexValues(rng, v.index, v.axis, v.x[v.axis]!);
@@ -180,7 +180,7 @@ function scatterCase(dtype: DType, variant: keyof typeof GATHER_VARIANTS): Case 
           const o = ravel(dst, v.x);
           ref[o] = coerce(ref[o]! + src.logical[k++]!, dtype);
         }
-        const out = bufs.take(
+        const out = await bufs.take(
           ctx.backend.kernels.scatterAdd(x.view, idx.view, src.view, v.axis),
           dtype,
           ref.length,
@@ -207,10 +207,10 @@ function randomCase(variant: string): Case {
     'randomBits',
     'int32',
     { dtypes: ['int32'], rank: v.shape.length },
-    (ctx) => {
+    async (ctx) => {
       const n = v.shape.reduce((a, b) => a * b, 1);
       const buf = ctx.backend.kernels.randomBits(v.shape, v.key, v.offset);
-      const out = ctx.backend.readSync(buf, 'int32', n);
+      const out = await ctx.backend.read(buf, 'int32', n);
       ctx.backend.free(buf);
       const ref = Array.from({ length: n }, (_, i) => randomWord(v.key, v.offset + i));
       assertClose(out, ref, { tol: EXACT, what: `randomBits ${variant}` });

@@ -78,13 +78,13 @@ function reduceCase(p: ReducePrim, dtype: DType, variant: Layout | 'nan'): Case 
     dtype,
     layoutNeeds([dtype, od], [layout]),
     (ctx, rng) =>
-      withBuffers(ctx.backend, (bufs) => {
+      withBuffers(ctx.backend, async (bufs) => {
         const gen = variant === 'nan' ? withNaN : randomValues;
         const x = input(ctx, bufs, rng, dtype, layout, undefined, SHAPE3, gen);
         for (const axes of axisSets(x.view.shape.length)) {
           if ((p === 'max' || p === 'min') && axes.some((a) => x.view.shape[a] === 0)) continue; // core rejects these
           const ref = reduceRef(x.logical, x.view.shape, axes, accumulator(p, od));
-          const out = bufs.take(ctx.backend.kernels[p](x.view, axes), od, ref.out.length);
+          const out = await bufs.take(ctx.backend.kernels[p](x.view, axes), od, ref.out.length);
           const count = axes.reduce((a, ax) => a * x.view.shape[ax]!, 1);
           const tol = od === 'float32' || od === 'float64' ? ctx.tol(od) : EXACT;
           const scale = p === 'sum' ? count * maxAbs(x.logical) : 0;
@@ -136,7 +136,7 @@ function argCase(p: 'argmax' | 'argmin', dtype: DType, variant: Layout | 'nan'):
     dtype,
     layoutNeeds([dtype, 'int32'], [layout]),
     (ctx, rng) =>
-      withBuffers(ctx.backend, (bufs) => {
+      withBuffers(ctx.backend, async (bufs) => {
         const gen =
           variant === 'nan'
             ? (r: Rng, d: DType, n: number) =>
@@ -146,7 +146,7 @@ function argCase(p: 'argmax' | 'argmin', dtype: DType, variant: Layout | 'nan'):
         for (let axis = 0; axis < x.view.shape.length; axis++) {
           if (x.view.shape[axis] === 0) continue;
           const ref = argRef(x.logical, x.view.shape, axis, p === 'argmax' ? 1 : -1);
-          const out = bufs.take(ctx.backend.kernels[p](x.view, axis), 'int32', ref.length);
+          const out = await bufs.take(ctx.backend.kernels[p](x.view, axis), 'int32', ref.length);
           assertClose(out, ref, { tol: EXACT, what: `${p} axis ${axis}` });
         }
       }),
@@ -162,7 +162,7 @@ function scanCase(dtype: DType, variant: Layout | 'nan'): Case {
     dtype,
     layoutNeeds([dtype, od], [layout]),
     (ctx, rng) =>
-      withBuffers(ctx.backend, (bufs) => {
+      withBuffers(ctx.backend, async (bufs) => {
         const x = input(
           ctx,
           bufs,
@@ -175,7 +175,7 @@ function scanCase(dtype: DType, variant: Layout | 'nan'): Case {
         );
         for (let axis = 0; axis < x.view.shape.length; axis++) {
           const ref = scanRef(x.logical, x.view.shape, axis, od === 'int32');
-          const out = bufs.take(ctx.backend.kernels.cumsum(x.view, axis), od, ref.length);
+          const out = await bufs.take(ctx.backend.kernels.cumsum(x.view, axis), od, ref.length);
           const tol = od === 'int32' ? EXACT : ctx.tol(od);
           assertClose(
             out,

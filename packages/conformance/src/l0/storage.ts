@@ -1,6 +1,15 @@
 /** L0 storage: alloc/write/read/readSync round trips per dtype, free and stats() accounting. */
-import { BackendError, BYTES, coerce, typedArrayFor, type DType } from '@flint/core/backend';
+import {
+  BackendError,
+  BYTES,
+  coerce,
+  typedArrayFor,
+  type Backend,
+  type DType,
+  type TypedArray,
+} from '@flint/core/backend';
 import { assertClose, check, EXACT } from '../harness/compare.js';
+import { syncReadable } from '../harness/read.js';
 import type { Case, CaseContext } from '../types.js';
 import { ALL, randomValues, specials } from './common.js';
 import { Rng } from '../harness/rng.js';
@@ -15,7 +24,6 @@ function storageCase(
   dtype: DType,
   variant: string,
   run: (ctx: CaseContext) => void | Promise<void>,
-  async = false,
 ): Case {
   return {
     id: `l0/storage/${variant}/${dtype}`,
@@ -24,23 +32,39 @@ function storageCase(
     dtype,
     needs: { dtypes: [dtype] },
     run,
-    async,
   };
 }
 
+/**
+ * The buffer's contents through read() and, where the device has synchronous read-back, through
+ * readSync() too (the two must agree).
+ */
+async function readBoth(b: Backend, buf: unknown, dtype: DType, n: number): Promise<TypedArray> {
+  const back = await b.read(buf, dtype, n);
+  if (syncReadable(b.caps)) {
+    const s = b.readSync(buf, dtype, n);
+    check(
+      s.constructor === back.constructor,
+      `readSync returned ${s.constructor.name}, read() ${back.constructor.name}`,
+    );
+    assertClose(s, back, { tol: EXACT, signedZero: true, what: 'readSync vs read()' });
+  }
+  return back;
+}
+
 function roundTrip(dtype: DType, values: number[]) {
-  return (ctx: CaseContext): void => {
+  return async (ctx: CaseContext): Promise<void> => {
     const b = ctx.backend;
     const host = hostArray(dtype, values);
     const buf = b.alloc(dtype, host.length);
     try {
       b.write(buf, host);
-      const back = b.readSync(buf, dtype, host.length);
+      const back = await readBoth(b, buf, dtype, host.length);
       check(
         back.constructor === host.constructor,
-        `readSync returned ${back.constructor.name}, expected ${host.constructor.name}`,
+        `read() returned ${back.constructor.name}, expected ${host.constructor.name}`,
       );
-      assertClose(back, host, { tol: EXACT, signedZero: true, what: 'readSync after write' });
+      assertClose(back, host, { tol: EXACT, signedZero: true, what: 'read after write' });
     } finally {
       b.free(buf);
     }
@@ -60,7 +84,7 @@ function asyncRead(dtype: DType) {
       const orig = back[0]!;
       host[0] = dtype === 'bool' ? 1 - orig : orig + 1; // write() copies: the buffer must not alias host memory
       check(
-        b.readSync(buf, dtype, host.length)[0] === orig,
+        (await b.read(buf, dtype, host.length))[0] === orig,
         'write() kept a reference to the host array',
       );
     } finally {
@@ -97,13 +121,13 @@ function statsAccounting(dtype: DType) {
 }
 
 function emptyBuffer(dtype: DType) {
-  return (ctx: CaseContext): void => {
+  return async (ctx: CaseContext): Promise<void> => {
     const buf = ctx.backend.alloc(dtype, 0);
     try {
       ctx.backend.write(buf, typedArrayFor(dtype, 0));
       check(
-        ctx.backend.readSync(buf, dtype, 0).length === 0,
-        'readSync of an empty buffer is not empty',
+        (await readBoth(ctx.backend, buf, dtype, 0)).length === 0,
+        'read of an empty buffer is not empty',
       );
     } finally {
       ctx.backend.free(buf);
@@ -113,7 +137,7 @@ function emptyBuffer(dtype: DType) {
 
 /** A ranged write (`write(buf, data, at)`) sets exactly its elements; an overrun is refused. */
 function rangedWrite(dtype: DType) {
-  return (ctx: CaseContext): void => {
+  return async (ctx: CaseContext): Promise<void> => {
     const b = ctx.backend;
     const whole = hostArray(dtype, randomValues(new Rng(`ranged/${dtype}`), dtype, 40));
     const part = hostArray(dtype, randomValues(new Rng(`ranged-part/${dtype}`), dtype, 13));
@@ -124,10 +148,10 @@ function rangedWrite(dtype: DType) {
       b.write(buf, part.subarray(0, 0), 40); // an empty write at the end is in range
       const want = whole.slice();
       want.set(part, 20);
-      assertClose(b.readSync(buf, dtype, whole.length), want, {
+      assertClose(await readBoth(b, buf, dtype, whole.length), want, {
         tol: EXACT,
         signedZero: true,
-        what: 'readSync after a ranged write',
+        what: 'read after a ranged write',
       });
       for (const at of [28, 41, -1, 1.5]) {
         let threw: unknown;
@@ -141,7 +165,7 @@ function rangedWrite(dtype: DType) {
           `write of 13 elements at ${at} into a buffer of 40: expected a BackendError, got ${String(threw)}`,
         );
       }
-      assertClose(b.readSync(buf, dtype, whole.length), want, {
+      assertClose(await readBoth(b, buf, dtype, whole.length), want, {
         tol: EXACT,
         signedZero: true,
         what: 'the buffer after refused writes',
@@ -158,7 +182,7 @@ export function storageCases(): Case[] {
     cases.push(
       storageCase(d, 'roundtrip', roundTrip(d, randomValues(new Rng(`rt/${d}`), d, 257))),
       storageCase(d, 'special', roundTrip(d, specials(d))),
-      storageCase(d, 'read-async', asyncRead(d), true),
+      storageCase(d, 'read-async', asyncRead(d)),
       storageCase(d, 'stats', statsAccounting(d)),
       storageCase(d, 'empty', emptyBuffer(d)),
       storageCase(d, 'ranged-write', rangedWrite(d)),

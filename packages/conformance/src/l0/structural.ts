@@ -15,9 +15,13 @@ function contiguousCase(dtype: DType, layout: Layout): Case {
     dtype,
     { dtypes: [dtype] },
     (ctx, rng) =>
-      withBuffers(ctx.backend, (bufs) => {
+      withBuffers(ctx.backend, async (bufs) => {
         const x = input(ctx, bufs, rng, dtype, layout);
-        const out = bufs.take(ctx.backend.kernels.contiguous(x.view), dtype, x.logical.length);
+        const out = await bufs.take(
+          ctx.backend.kernels.contiguous(x.view),
+          dtype,
+          x.logical.length,
+        );
         assertClose(out, x.logical, { tol: EXACT, signedZero: true, what: 'contiguous' });
       }),
   );
@@ -31,27 +35,33 @@ const FILL_VALUES: Record<DType, number[]> = {
 };
 
 function fillCase(dtype: DType, variant: 'values' | 'empty' | 'scalar' | 'high-rank'): Case {
-  return primCase(`l0/prim/fill/${dtype}/${variant}`, 'fill', dtype, { dtypes: [dtype] }, (ctx) => {
-    const shape =
-      variant === 'empty'
-        ? [2, 0]
-        : variant === 'scalar'
-          ? []
-          : variant === 'high-rank'
-            ? highRankShape(Math.min(ctx.backend.caps.maxRank, 6))
-            : [2, 3];
-    const n = shape.reduce((a, b) => a * b, 1);
-    for (const v of FILL_VALUES[dtype]) {
-      const buf = ctx.backend.kernels.fill(shape, dtype, v);
-      const out = ctx.backend.readSync(buf, dtype, n);
-      ctx.backend.free(buf);
-      assertClose(out, new Array<number>(n).fill(coerce(v, dtype)), {
-        tol: EXACT,
-        signedZero: true,
-        what: `fill ${v}`,
-      });
-    }
-  });
+  return primCase(
+    `l0/prim/fill/${dtype}/${variant}`,
+    'fill',
+    dtype,
+    { dtypes: [dtype] },
+    async (ctx) => {
+      const shape =
+        variant === 'empty'
+          ? [2, 0]
+          : variant === 'scalar'
+            ? []
+            : variant === 'high-rank'
+              ? highRankShape(Math.min(ctx.backend.caps.maxRank, 6))
+              : [2, 3];
+      const n = shape.reduce((a, b) => a * b, 1);
+      for (const v of FILL_VALUES[dtype]) {
+        const buf = ctx.backend.kernels.fill(shape, dtype, v);
+        const out = await ctx.backend.read(buf, dtype, n);
+        ctx.backend.free(buf);
+        assertClose(out, new Array<number>(n).fill(coerce(v, dtype)), {
+          tol: EXACT,
+          signedZero: true,
+          what: `fill ${v}`,
+        });
+      }
+    },
+  );
 }
 
 /** Reference constant padding of logical values `x` (shape) by widths. */
@@ -81,13 +91,17 @@ function padCase(dtype: DType, layout: Layout): Case {
     dtype,
     layoutNeeds([dtype], [layout]),
     (ctx, rng) =>
-      withBuffers(ctx.backend, (bufs) => {
+      withBuffers(ctx.backend, async (bufs) => {
         const x = input(ctx, bufs, rng, dtype, layout);
         const widths = x.view.shape.map((_, i) => [i % 2, (i + 2) % 3] as const);
         for (const value of [0, -1.5]) {
           const v = coerce(value, dtype);
           const ref = padRef(x.logical, x.view.shape, widths, v);
-          const out = bufs.take(ctx.backend.kernels.pad(x.view, widths, v), dtype, ref.out.length);
+          const out = await bufs.take(
+            ctx.backend.kernels.pad(x.view, widths, v),
+            dtype,
+            ref.out.length,
+          );
           assertClose(out, ref.out, { tol: EXACT, what: `pad value ${v}` });
         }
       }),

@@ -162,9 +162,9 @@ export class Buffers {
   }
 
   /** Read a kernel's output (size elements) and free it. */
-  take(buf: unknown, dtype: DType, size: number): TypedArray {
+  async take(buf: unknown, dtype: DType, size: number): Promise<TypedArray> {
     try {
-      return this.backend.readSync(buf, dtype, size);
+      return await this.backend.read(buf, dtype, size);
     } finally {
       this.backend.free(buf);
     }
@@ -176,10 +176,10 @@ export class Buffers {
 }
 
 /** Run `fn` with a Buffers pool that is always emptied afterwards. */
-export function withBuffers<T>(backend: Backend, fn: (b: Buffers) => T): T {
+export async function withBuffers<T>(backend: Backend, fn: (b: Buffers) => Promise<T>): Promise<T> {
   const pool = new Buffers(backend);
   try {
-    return fn(pool);
+    return await fn(pool);
   } finally {
     pool.freeAll();
   }

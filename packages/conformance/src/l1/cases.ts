@@ -10,14 +10,14 @@ function invoke(c: FixtureCase) {
   return fn;
 }
 
-function runForward(c: FixtureCase, ctx: CaseContext): void {
+async function runForward(c: FixtureCase, ctx: CaseContext): Promise<void> {
   const fn = invoke(c);
   const ins = c.inputs.map((s) => makeTensor(s));
   if ('error' in c.expected) {
     expectError(() => fn(ins, c.args), c.expected.error, c.op, c.mentions);
     return;
   }
-  checkResult(ctx, fn(ins, c.args), c.expected, {
+  await checkResult(ctx, fn(ins, c.args), c.expected, {
     signedZero: c.signedZero,
     scale: inputScale(c),
     tol: (d) => ctx.tol(d, c.tol),

@@ -10,6 +10,7 @@ import {
   EXACT,
   maxAbs,
 } from '../harness/compare.js';
+import { read } from '../harness/read.js';
 import type { CaseContext } from '../types.js';
 import { values, type Expected, type FixtureCase, type TensorSpec } from './fixtures.js';
 import type { OpResult } from './invoke.js';
@@ -99,43 +100,43 @@ export function inputScale(c: FixtureCase): number {
   return rule ? rule(c) : 0;
 }
 
-export function checkTensor(
+export async function checkTensor(
   ctx: CaseContext,
   t: fl.Tensor,
   e: TensorSpec,
   what: string,
   o: CheckOptions = {},
-): void {
+): Promise<void> {
   check(t instanceof fl.Tensor, `${what}: expected a Tensor, got ${typeof t}`);
   assertShape([...t.shape], e.shape, `${what} shape`);
   assertDType(t.dtype, e.dtype, `${what} dtype`);
   const isFloat = e.dtype === 'float32' || e.dtype === 'float64';
   const tol = isFloat ? (o.tol ?? ((d: DType) => ctx.tol(d)))(e.dtype) : EXACT;
-  assertClose(t.dataSync(), values(e), { tol, signedZero: o.signedZero, scale: o.scale, what });
+  assertClose(await read(t), values(e), { tol, signedZero: o.signedZero, scale: o.scale, what });
 }
 
-export function checkResult(
+export async function checkResult(
   ctx: CaseContext,
   r: OpResult,
   e: Expected,
   o: CheckOptions = {},
-): void {
+): Promise<void> {
   if ('error' in e) throw new CheckError(`expected ${e.error}, but the call returned`);
   if ('list' in e) {
     check(Array.isArray(r), 'expected a list of tensors');
     const list = r as fl.Tensor[];
     check(list.length === e.list.length, `got ${list.length} tensors, expected ${e.list.length}`);
-    e.list.forEach((s, i) => checkTensor(ctx, list[i]!, s, `result[${i}]`, o));
+    for (const [i, s] of e.list.entries()) await checkTensor(ctx, list[i]!, s, `result[${i}]`, o);
     return;
   }
   if ('values' in e) {
     check(!(r instanceof fl.Tensor) && !Array.isArray(r), 'expected { values, indices }');
     const vi = r as { values: fl.Tensor; indices: fl.Tensor };
-    checkTensor(ctx, vi.values, e.values, 'values', o);
-    checkTensor(ctx, vi.indices, e.indices, 'indices', o);
+    await checkTensor(ctx, vi.values, e.values, 'values', o);
+    await checkTensor(ctx, vi.indices, e.indices, 'indices', o);
     return;
   }
-  checkTensor(ctx, r as fl.Tensor, e, 'result', o);
+  await checkTensor(ctx, r as fl.Tensor, e, 'result', o);
 }
 
 const squash = (s: string): string => s.replace(/\s+/g, '');

@@ -1,6 +1,7 @@
 /** Hand-written error cases: mixing devices, use after dispose, bad shapes for creation. */
 import * as fl from '@flint/core';
 import { assertClose, assertDType, check, EXACT } from '../harness/compare.js';
+import { read } from '../harness/read.js';
 import type { Case, CaseContext } from '../types.js';
 import { expectError } from './check.js';
 
@@ -9,7 +10,7 @@ type Tensor = fl.Tensor;
 const err = (
   id: string,
   op: string,
-  run: (ctx: CaseContext) => void,
+  run: (ctx: CaseContext) => void | Promise<void>,
   extra: Partial<Case> = {},
 ): Case => ({
   id: `errors/${id}`,
@@ -45,7 +46,7 @@ function deviceCases(): Case[] {
     err(
       'device/to',
       'to',
-      (ctx) => {
+      async (ctx) => {
         const a = fl.tensor([
           [1.5, -2],
           [3, 4],
@@ -53,10 +54,10 @@ function deviceCases(): Case[] {
         const b = a.to(ctx.second!.name);
         check(b.device === ctx.second!.name, `to('${ctx.second!.name}') gave device ${b.device}`);
         assertDType(b.dtype, 'float32');
-        assertClose(b.dataSync(), [1.5, -2, 3, 4], { tol: EXACT, what: 'copied values' });
+        assertClose(await read(b), [1.5, -2, 3, 4], { tol: EXACT, what: 'copied values' });
         const back = b.mul(2).to(ctx.backend.name);
         check(back.device === ctx.backend.name, 'copy back has the wrong device');
-        assertClose(back.dataSync(), [3, -4, 6, 8], {
+        assertClose(await read(back), [3, -4, 6, 8], {
           tol: EXACT,
           what: 'values after a round trip',
         });

@@ -2,9 +2,9 @@
  * The golden fixtures (packages/conformance/fixtures/*.json, written by scripts/gen-fixtures.py
  * from PyTorch): loading, decoding of special floats, and turning inputs into Flint tensors.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import * as fl from '@flint/core';
 import type { DType, Tolerance } from '@flint/core/backend';
+import { host } from '../host/host.js';
 
 export type Encoded = number | boolean | 'nan' | 'inf' | '-inf' | '-0';
 
@@ -46,18 +46,14 @@ export interface FixtureCase {
   family: string;
 }
 
-export const FIXTURES_DIR = new URL('../../fixtures/', import.meta.url);
-
 let cache: FixtureCase[] | null = null;
 
 /** Every fixture case, families in file-name order. */
 export function loadFixtures(): FixtureCase[] {
   if (cache) return cache;
-  const files = readdirSync(FIXTURES_DIR)
-    .filter((f) => f.endsWith('.json'))
-    .sort();
-  cache = files.flatMap((f) => {
-    const doc = JSON.parse(readFileSync(new URL(f, FIXTURES_DIR), 'utf8')) as {
+  const h = host();
+  cache = h.listFixtures('').flatMap((f) => {
+    const doc = h.readFixture('', f) as {
       family: string;
       cases: Omit<FixtureCase, 'family'>[];
     };

@@ -3,8 +3,9 @@ import type { Case } from '../types.js';
 import { apiCases } from './api.js';
 import { fixtureCases } from './cases.js';
 import { errorCases } from './errors.js';
+import { inplaceCases } from './inplace.js';
 import { limitCases } from './limits.js';
 
 export function l1Cases(): Case[] {
-  return [...fixtureCases(), ...apiCases(), ...errorCases(), ...limitCases()];
+  return [...fixtureCases(), ...apiCases(), ...errorCases(), ...inplaceCases(), ...limitCases()];
 }

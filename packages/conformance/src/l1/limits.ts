@@ -12,6 +12,7 @@
 import * as fl from '@flint/core';
 import type { DType } from '@flint/core/backend';
 import { assertClose, assertShape, check, EXACT } from '../harness/compare.js';
+import { read } from '../harness/read.js';
 import type { Case, CaseContext } from '../types.js';
 import { expectError } from './check.js';
 import { flatTensor } from './fixtures.js';
@@ -21,7 +22,7 @@ function rankCases(): Case[] {
     id: 'api/rank/max',
     layer: 'L1',
     op: 'rank',
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       const r = ctx.backend.caps.maxRank;
       // Mostly size-1 dims, so the case stays small: 2·3·2 = 12 elements at any rank.
       const shape: number[] = Array.from({ length: r }, (_, i) => (i === 0 || i === r - 1 ? 2 : 1));
@@ -33,9 +34,9 @@ function rankCases(): Case[] {
       const s = y.sum(r - 1, true); // a reduction at rank r
       assertShape(s.shape, [...shape.slice(0, -1), 1]);
       const want = Array.from({ length: 12 }, (_, i) => 2 * i + 1);
-      assertClose(y.dataSync(), want, { tol: ctx.tol('float32'), what: `rank ${r} values` });
+      assertClose(await read(y), want, { tol: ctx.tol('float32'), what: `rank ${r} values` });
       const pairs = Array.from({ length: 6 }, (_, i) => want[2 * i]! + want[2 * i + 1]!);
-      assertClose(s.dataSync(), pairs, { tol: ctx.tol('float32'), what: `rank ${r} sums` });
+      assertClose(await read(s), pairs, { tol: ctx.tol('float32'), what: `rank ${r} sums` });
     },
   };
   const overMax: Case = {
@@ -146,16 +147,20 @@ function transpose(xs: number[], rows: number, u: number): number[] {
 }
 
 /** Results of `op` on `xs` alone ([n/unit, unit]), tiled to ≥ 4096 elements, and strided. */
-function layouts(op: SizeOp, xs: number[], dtype: DType): { what: string; got: number[] }[] {
+async function layouts(
+  op: SizeOp,
+  xs: number[],
+  dtype: DType,
+): Promise<{ what: string; got: number[] }[]> {
   const u = op.unit;
   const rows = xs.length / u;
   const reps = Math.ceil(4096 / xs.length) + 1;
-  const alone = op.run(flatTensor(xs, [rows, u], dtype)).dataSync();
+  const alone = await read(op.run(flatTensor(xs, [rows, u], dtype)));
   const tiled = op.run(flatTensor(Array<number[]>(reps).fill(xs).flat(), [reps * rows, u], dtype));
-  const tiledVals = tiled.dataSync();
+  const tiledVals = await read(tiled);
   // Element-wise: x[:, 1] of a tensor holding xs in its middle column (a stride-3 view). Lanes:
   // the transpose of [u, rows], so that each lane steps by `rows`.
-  const strided = (
+  const strided = await read(
     u === 1
       ? op.run(
           flatTensor(
@@ -164,8 +169,8 @@ function layouts(op: SizeOp, xs: number[], dtype: DType): { what: string; got: n
             dtype,
           ).narrow(1, 1, 1),
         )
-      : op.run(flatTensor(transpose(xs, rows, u), [u, rows], dtype).transpose(0, 1))
-  ).dataSync();
+      : op.run(flatTensor(transpose(xs, rows, u), [u, rows], dtype).transpose(0, 1)),
+  );
   const out = [{ what: 'alone', got: Array.from(alone) }];
   for (let r = 0; r < reps; r++)
     out.push({
@@ -183,12 +188,12 @@ function sizeCase(name: string, dtype: 'float32' | 'float64'): Case {
     op: name,
     dtype,
     needs: { dtypes: [dtype] },
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       const op = SIZE_OPS[name]!;
       const xs = op.inputs(dtype).map((v) => (dtype === 'float32' ? Math.fround(v) : v));
       const round = (v: number) => (dtype === 'float32' ? Math.fround(v) : v);
       const ref = op.ref(xs, round).map(round);
-      const results = layouts(op, xs, dtype);
+      const results = await layouts(op, xs, dtype);
       const first = results[0]!.got;
       for (const { what, got } of results)
         assertClose(got, first, { tol: EXACT, signedZero: true, what: `${name} ${what} vs alone` });

@@ -1,9 +1,10 @@
 /** L2 autograd API behaviour: backward accumulation, retainGraph, detach, noGrad, requiresGrad_. */
 import * as fl from '@flint/core';
 import { assertClose, check, EXACT } from '../harness/compare.js';
+import { read } from '../harness/read.js';
 import type { Case, CaseContext } from '../types.js';
 
-const auto = (id: string, run: (ctx: CaseContext) => void): Case => ({
+const auto = (id: string, run: (ctx: CaseContext) => void | Promise<void>): Case => ({
   id: `grad/api/${id}`,
   layer: 'L2',
   op: 'autograd',
@@ -18,16 +19,16 @@ function dropGrad(t: fl.Tensor): void {
 
 export function autogradApiCases(): Case[] {
   return [
-    auto('backward-accumulates', (ctx) => {
+    auto('backward-accumulates', async (ctx) => {
       const x = fl.tensor([1, -2, 3], { requiresGrad: true });
       try {
         x.mul(x).sum().backward();
-        assertClose(x.grad!.dataSync(), [2, -4, 6], {
+        assertClose(await read(x.grad!), [2, -4, 6], {
           tol: ctx.tol('float32'),
           what: 'first backward',
         });
         x.mul(3).sum().backward();
-        assertClose(x.grad!.dataSync(), [5, -1, 9], {
+        assertClose(await read(x.grad!), [5, -1, 9], {
           tol: ctx.tol('float32'),
           what: 'grads accumulate',
         });
@@ -35,14 +36,14 @@ export function autogradApiCases(): Case[] {
         dropGrad(x);
       }
     }),
-    auto('retain-graph', (ctx) => {
+    auto('retain-graph', async (ctx) => {
       const x = fl.tensor([0.5, 2], { requiresGrad: true });
       try {
         const y = x.exp().sum();
         y.backward(undefined, { retainGraph: true });
         y.backward();
         const e = [0.5, 2].map((v) => 2 * Math.exp(v));
-        assertClose(x.grad!.dataSync(), e, {
+        assertClose(await read(x.grad!), e, {
           tol: ctx.tol('float32'),
           what: 'two backward passes with retainGraph',
         });
@@ -77,11 +78,11 @@ export function autogradApiCases(): Case[] {
       dropGrad(x);
       check(threw, 'backward() of a non-scalar without a gradient must throw');
     }),
-    auto('backward-with-gradient', (ctx) => {
+    auto('backward-with-gradient', async (ctx) => {
       const x = fl.tensor([1, 2, 3], { requiresGrad: true });
       try {
         x.mul(x).backward(fl.tensor([1, 0.5, -1]));
-        assertClose(x.grad!.dataSync(), [2, 2, -6], { tol: ctx.tol('float32') });
+        assertClose(await read(x.grad!), [2, 2, -6], { tol: ctx.tol('float32') });
       } finally {
         dropGrad(x);
       }
@@ -99,7 +100,7 @@ export function autogradApiCases(): Case[] {
         'requiresGrad_() did not enable grad',
       );
     }),
-    auto('grad-function', (ctx) => {
+    auto('grad-function', async (ctx) => {
       const a = fl.tensor(
         [
           [1, 2],
@@ -109,11 +110,11 @@ export function autogradApiCases(): Case[] {
       );
       const b = fl.tensor([0.5, -1], { requiresGrad: true });
       const [ga, gb] = fl.grad([a.matmul(b).sum()], [a, b]);
-      assertClose(ga!.dataSync(), [0.5, -1, 0.5, -1], { tol: ctx.tol('float32'), what: 'd/da' });
-      assertClose(gb!.dataSync(), [4, 6], { tol: ctx.tol('float32'), what: 'd/db' });
+      assertClose(await read(ga!), [0.5, -1, 0.5, -1], { tol: ctx.tol('float32'), what: 'd/da' });
+      assertClose(await read(gb!), [4, 6], { tol: ctx.tol('float32'), what: 'd/db' });
       check(a.grad === null && b.grad === null, 'fl.grad must not write .grad of the inputs');
     }),
-    auto('unused-input', () => {
+    auto('unused-input', async () => {
       const a = fl.tensor([1, 2], { requiresGrad: true });
       const b = fl.tensor([3, 4], { requiresGrad: true });
       const y = a.mul(2).sum();
@@ -126,16 +127,16 @@ export function autogradApiCases(): Case[] {
       check(threw, 'fl.grad with an unused input must throw unless allowUnused');
       const [, gb] = fl.grad([y], [a, b], { allowUnused: true });
       check(
-        !gb || Array.from(gb.dataSync()).every((v) => v === 0),
+        !gb || Array.from(await read(gb)).every((v) => v === 0),
         'allowUnused gradient of an unused input is not zero/null',
       );
     }),
-    auto('int-dtypes-no-grad', () => {
+    auto('int-dtypes-no-grad', async () => {
       const x = fl.tensor([1, 2], { requiresGrad: true });
       const i = x.argmax();
       check(!i.requiresGrad, 'argmax result requires grad');
       check(!x.gt(1).requiresGrad, 'a comparison result requires grad');
-      assertClose(x.sum().dataSync(), [3], { tol: EXACT });
+      assertClose(await read(x.sum()), [3], { tol: EXACT });
     }),
   ];
 }

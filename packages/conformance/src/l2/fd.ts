@@ -7,6 +7,7 @@ import * as fl from '@flint/core';
 import type { DType } from '@flint/core/backend';
 import { makeTensor, values, type FixtureCase, type TensorSpec } from '../l1/fixtures.js';
 import { diffOutputs, INVOKE } from '../l1/invoke.js';
+import { read } from '../harness/read.js';
 
 type Tensor = fl.Tensor;
 
@@ -32,28 +33,43 @@ export function gradOutputs(c: FixtureCase, dtype: DType): Tensor[] {
   return (c.gradOutputs ?? []).map((s) => makeTensor(s, { dtype }));
 }
 
+/**
+ * Gradients as float64 arrays, zeros where a gradient is null (an unused input of `sizes[k]`
+ * elements); the tensors are disposed once read.
+ */
+export async function readGrads(
+  gs: readonly (Tensor | null)[],
+  sizes: readonly number[],
+): Promise<Float64Array[]> {
+  const out: Float64Array[] = [];
+  for (const [k, g] of gs.entries()) {
+    out.push(g ? Float64Array.from(await read(g)) : new Float64Array(sizes[k]!));
+    g?.dispose();
+  }
+  return out;
+}
+
 /** Analytic gradients of L w.r.t. each input that requires grad (zeros where unused). */
-export function analyticGrads(
+export async function analyticGrads(
   c: FixtureCase,
   dtype: DType,
   data?: Map<number, number[]>,
-): Float64Array[] {
-  return fl.tidy(() => {
+): Promise<Float64Array[]> {
+  const { gs, sizes } = fl.tidy(() => {
     const ins = leaves(c, dtype, data);
     const req = gradInputs(c).map((i) => ins[i]!);
     const gs = fl.grad(runOp(c, ins), req, {
       gradOutputs: gradOutputs(c, dtype),
       allowUnused: true,
     });
-    return gs.map((g, k) =>
-      g ? Float64Array.from(g.dataSync()) : new Float64Array(req[k]!.numel()),
-    );
+    return { gs, sizes: req.map((r) => r.numel()) };
   });
+  return readGrads(gs, sizes);
 }
 
 /** L(x) evaluated without autograd, in float64, from plain data. */
-export function objective(c: FixtureCase, data: Map<number, number[]>): number {
-  return fl.tidy(() =>
+export async function objective(c: FixtureCase, data: Map<number, number[]>): Promise<number> {
+  const outs = fl.tidy(() =>
     fl.noGrad(() => {
       const ins = c.inputs.map((s, i) => {
         const vals = data.get(i);
@@ -62,27 +78,29 @@ export function objective(c: FixtureCase, data: Map<number, number[]>): number {
           dtype: isFloat ? 'float64' : s.dtype,
         });
       });
-      const outs = runOp(c, ins);
-      let total = 0;
-      outs.forEach((o, k) => {
-        const d = o.dataSync();
-        const g = values(c.gradOutputs![k]!);
-        for (let j = 0; j < d.length; j++) total += d[j]! * g[j]!;
-      });
-      return total;
+      return runOp(c, ins);
     }),
   );
+  let total = 0;
+  for (const [k, o] of outs.entries()) {
+    const d = await read(o);
+    o.dispose();
+    const g = values(c.gradOutputs![k]!);
+    for (let j = 0; j < d.length; j++) total += d[j]! * g[j]!;
+  }
+  return total;
 }
 
 /** Central differences of L w.r.t. each input that requires grad. */
-export function numericGrads(c: FixtureCase, h = 1e-6): Float64Array[] {
+export async function numericGrads(c: FixtureCase, h = 1e-6): Promise<Float64Array[]> {
   const base = new Map(c.inputs.map((s, i) => [i, values(s)] as const));
-  return gradInputs(c).map((i) => {
+  const grads: Float64Array[] = [];
+  for (const i of gradInputs(c)) {
     const x = base.get(i)!;
     const out = new Float64Array(x.length);
     for (let j = 0; j < x.length; j++) {
       const step = h * Math.max(1, Math.abs(x[j]!));
-      const at = (v: number): number =>
+      const at = (v: number): Promise<number> =>
         objective(
           c,
           new Map(base).set(
@@ -90,8 +108,9 @@ export function numericGrads(c: FixtureCase, h = 1e-6): Float64Array[] {
             x.map((w, k) => (k === j ? v : w)),
           ),
         );
-      out[j] = (at(x[j]! + step) - at(x[j]! - step)) / (2 * step);
+      out[j] = ((await at(x[j]! + step)) - (await at(x[j]! - step))) / (2 * step);
     }
-    return out;
-  });
+    grads.push(out);
+  }
+  return grads;
 }

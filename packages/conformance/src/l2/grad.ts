@@ -30,10 +30,10 @@ function torchCase(c: FixtureCase): Case {
     dtype: own,
     // Special points mean different things in float32 (overflow, rounding to ±0): no fallback.
     ...(c.fd === false ? { needs: { dtypes: [own] } } : {}),
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       const dtype: DType =
         own === 'float64' && ctx.backend.caps.dtypes.includes('float64') ? 'float64' : 'float32';
-      const got = analyticGrads(c, dtype);
+      const got = await analyticGrads(c, dtype);
       const want = gradInputs(c).map((i) => values(c.grads![i]!));
       want.forEach((w, k) =>
         assertClose(got[k]!, w, {
@@ -55,9 +55,9 @@ function fdCase(c: FixtureCase): Case {
     op: c.op,
     dtype: 'float64',
     needs: { dtypes: ['float64'] },
-    run: (ctx: CaseContext) => {
-      const got = analyticGrads(c, 'float64');
-      const num = numericGrads(c);
+    run: async (ctx: CaseContext) => {
+      const got = await analyticGrads(c, 'float64');
+      const num = await numericGrads(c);
       const tol = {
         rtol: Math.max(ctx.tol('float64').rtol, FD_TOL.rtol),
         atol: Math.max(ctx.tol('float64').atol, FD_TOL.atol),

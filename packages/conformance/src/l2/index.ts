@@ -2,8 +2,9 @@
 import type { Case } from '../types.js';
 import { autogradApiCases } from './api.js';
 import { gradCases } from './grad.js';
+import { inplaceGradCases } from './inplace.js';
 import { secondOrderCases } from './second.js';
 
 export function l2Cases(): Case[] {
-  return [...gradCases(), ...secondOrderCases(), ...autogradApiCases()];
+  return [...gradCases(), ...secondOrderCases(), ...autogradApiCases(), ...inplaceGradCases()];
 }

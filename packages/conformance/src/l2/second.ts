@@ -8,7 +8,7 @@ import { assertClose, maxAbs } from '../harness/compare.js';
 import { Rng } from '../harness/rng.js';
 import type { Case, CaseContext } from '../types.js';
 import { values, type FixtureCase } from '../l1/fixtures.js';
-import { analyticGrads, gradInputs, gradOutputs, leaves, runOp } from './fd.js';
+import { analyticGrads, gradInputs, gradOutputs, leaves, readGrads, runOp } from './fd.js';
 import { gradFixtures, gradId } from './grad.js';
 
 /** Ops with a non-trivial, smooth second derivative at the fixture points. */
@@ -53,8 +53,8 @@ function directions(c: FixtureCase): Map<number, number[]> {
 }
 
 /** ∇⟨∇L, w⟩ through fl.grad(…, { createGraph: true }). */
-function hvp(c: FixtureCase, w: Map<number, number[]>): Float64Array[] {
-  return fl.tidy(() => {
+function hvp(c: FixtureCase, w: Map<number, number[]>): Promise<Float64Array[]> {
+  const { g2, sizes } = fl.tidy(() => {
     const ins = leaves(c, 'float64');
     const idx = gradInputs(c);
     const req = idx.map((i) => ins[i]!);
@@ -72,21 +72,24 @@ function hvp(c: FixtureCase, w: Map<number, number[]>): Float64Array[] {
     );
     const s = dots.reduce((a, b) => a.add(b));
     const g2 = fl.grad([s], req, { allowUnused: true });
-    return g2.map((g, k) =>
-      g ? Float64Array.from(g.dataSync()) : new Float64Array(req[k]!.numel()),
-    );
+    return { g2, sizes: req.map((r) => r.numel()) };
   });
+  return readGrads(g2, sizes);
 }
 
-function numericHvp(c: FixtureCase, w: Map<number, number[]>, eps = 1e-5): Float64Array[] {
+async function numericHvp(
+  c: FixtureCase,
+  w: Map<number, number[]>,
+  eps = 1e-5,
+): Promise<Float64Array[]> {
   const shifted = (sign: number) =>
     new Map(
       gradInputs(c).map(
         (i) => [i, values(c.inputs[i]!).map((x, j) => x + sign * eps * w.get(i)![j]!)] as const,
       ),
     );
-  const plus = analyticGrads(c, 'float64', shifted(1));
-  const minus = analyticGrads(c, 'float64', shifted(-1));
+  const plus = await analyticGrads(c, 'float64', shifted(1));
+  const minus = await analyticGrads(c, 'float64', shifted(-1));
   return plus.map((p, k) => p.map((v, j) => (v - minus[k]![j]!) / (2 * eps)));
 }
 
@@ -97,10 +100,10 @@ function secondCase(c: FixtureCase): Case {
     op: c.op,
     dtype: 'float64',
     needs: { dtypes: ['float64'] },
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       const w = directions(c);
-      const got = hvp(c, w);
-      const num = numericHvp(c, w);
+      const got = await hvp(c, w);
+      const num = await numericHvp(c, w);
       const tol = {
         rtol: Math.max(ctx.tol('float64').rtol, 1e-5),
         atol: Math.max(ctx.tol('float64').atol, 1e-6),
@@ -124,10 +127,10 @@ function torchSecondCase(c: FixtureCase): Case {
     op: c.op,
     dtype: 'float64',
     needs: { dtypes: ['float64'] },
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       const { directions, expected } = c.hvp!;
       const w = new Map(gradInputs(c).map((i) => [i, values(directions[i]!)] as const));
-      const got = hvp(c, w);
+      const got = await hvp(c, w);
       gradInputs(c).forEach((i, k) =>
         assertClose(got[k]!, values(expected[i]!), {
           tol: ctx.tol('float64', c.tol),

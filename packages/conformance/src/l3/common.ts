@@ -5,6 +5,7 @@
 import * as fl from '@flint/core';
 import { contiguousStrides, type DType, type KView } from '@flint/core/backend';
 import { assertClose, maxAbs } from '../harness/compare.js';
+import { readNumbers } from '../harness/read.js';
 import { Rng } from '../harness/rng.js';
 import type { Buffers } from '../l0/views.js';
 import { flatTensor } from '../l1/fixtures.js';
@@ -33,11 +34,23 @@ export function upload(
 }
 
 /** The values of a kernel's output buffer (freed after reading). */
-export function take(bufs: Buffers, buf: unknown, dtype: DType, size: number): number[] {
-  return Array.from(bufs.take(buf, dtype, size));
+export async function take(
+  bufs: Buffers,
+  buf: unknown,
+  dtype: DType,
+  size: number,
+): Promise<number[]> {
+  return Array.from(await bufs.take(buf, dtype, size));
 }
 
-export const values = (t: fl.Tensor): number[] => Array.from(t.dataSync());
+export const values = (t: fl.Tensor): Promise<number[]> => readNumbers(t);
+
+/** The values of each tensor, in order. */
+export async function valuesAll(ts: readonly fl.Tensor[]): Promise<number[][]> {
+  const out: number[][] = [];
+  for (const t of ts) out.push(await readNumbers(t));
+  return out;
+}
 
 /** Compare within the dtype's tolerance; `sum` scales rtol by the largest |expected| (sums). */
 export function close(
@@ -71,38 +84,39 @@ export function leaves(inputs: readonly Input[], dtype: DType): fl.Tensor[] {
  * Gradients of f(inputs) against the output gradient drawn from `seed`; with `second`, the
  * gradients of Σ (first gradients)² instead (a createGraph backward pass through the rule).
  */
-export function gradients(
+export async function gradients(
   f: (xs: fl.Tensor[]) => fl.Tensor,
   inputs: readonly Input[],
   dtype: DType,
   seed: string,
   opts: { decomposed?: boolean; second?: boolean } = {},
-): number[][] {
-  return maybeDecomposed(!!opts.decomposed, () =>
+): Promise<number[][]> {
+  const grads = maybeDecomposed(!!opts.decomposed, () =>
     fl.tidy(() => {
       const xs = leaves(inputs, dtype);
       const y = f(xs);
       const g = flatTensor(normals(seed, y.size), y.shape, dtype);
       const first = fl.grad([y], xs, { gradOutputs: [g], createGraph: !!opts.second });
-      if (!opts.second) return first.map(values);
+      if (!opts.second) return first as fl.Tensor[];
       const s = first.map((t) => t.square().sum()).reduce((a, b) => a.add(b));
-      return fl.grad([s], xs, { allowUnused: true }).map(values);
+      return fl.grad([s], xs, { allowUnused: true }) as fl.Tensor[];
     }),
   );
+  return valuesAll(grads);
 }
 
 /** Gradients through the override equal the decomposition's (first or second order). */
-export function checkGradients(
+export async function checkGradients(
   ctx: CaseContext,
   f: (xs: fl.Tensor[]) => fl.Tensor,
   inputs: readonly Input[],
   seed: string,
   what: string,
   second = false,
-): void {
+): Promise<void> {
   const dtype = 'float64';
-  const fused = gradients(f, inputs, dtype, seed, { second });
-  const composite = gradients(f, inputs, dtype, seed, { second, decomposed: true });
+  const fused = await gradients(f, inputs, dtype, seed, { second });
+  const composite = await gradients(f, inputs, dtype, seed, { second, decomposed: true });
   fused.forEach((g, i) =>
     close(ctx, dtype, g, composite[i]!, `${what}: gradient ${i} vs the decomposition's`, true),
   );

@@ -9,7 +9,7 @@ import { EXACT, assertClose, check } from '../harness/compare.js';
 import { withBuffers } from '../l0/views.js';
 import { flatTensor } from '../l1/fixtures.js';
 import type { Case, CaseContext } from '../types.js';
-import { FLOATS, checkGradients, close, normals, take, upload, values } from './common.js';
+import { FLOATS, checkGradients, close, normals, take, upload, valuesAll } from './common.js';
 
 interface ConvVariant {
   x: [number, number, number, number];
@@ -71,25 +71,29 @@ function conv2dBackwardCase(dtype: DType, variant: string): Case {
     op: 'conv2dBackward',
     dtype,
     needs: { override: 'conv2dBackward', dtypes: [dtype] },
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       const p = convParams(v);
       const out = convOut(v, p);
       const [xd, wd, gd] = [v.x, v.w, out].map((s, i) =>
         normals(`l3/conv/${variant}/${i}`, size(s)),
       );
       const needs = v.needs ?? [true, true];
-      const fused = withBuffers(ctx.backend, (bufs) => {
+      const fused = await withBuffers(ctx.backend, async (bufs) => {
         const views = [xd, wd, gd].map((d, i) =>
           upload(bufs, dtype, [v.x, v.w, out][i]!, d!, v.offset),
         );
         const r = ctx.backend.overrides!.conv2dBackward!(views[0]!, views[1]!, views[2]!, p, needs);
-        return r.map((b, i) => (b === null ? null : take(bufs, b, dtype, size(i ? v.w : v.x))));
+        return Promise.all(
+          r.map((b, i) => (b === null ? null : take(bufs, b, dtype, size(i ? v.w : v.x)))),
+        );
       });
-      const composite = fl.decomposed.run(() => {
-        const [x, w] = [flatTensor(xd!, v.x, dtype, true), flatTensor(wd!, v.w, dtype, true)];
-        const g = flatTensor(gd!, out, dtype);
-        return fl.grad([convDecomposed(x, w, p)], [x, w], { gradOutputs: [g] }).map(values);
-      });
+      const composite = await valuesAll(
+        fl.decomposed.run(() => {
+          const [x, w] = [flatTensor(xd!, v.x, dtype, true), flatTensor(wd!, v.w, dtype, true)];
+          const g = flatTensor(gd!, out, dtype);
+          return fl.grad([convDecomposed(x, w, p)], [x, w], { gradOutputs: [g] }) as fl.Tensor[];
+        }),
+      );
       ['gx', 'gw'].forEach((name, i) => {
         const got = fused[i];
         if (!needs[i])
@@ -115,13 +119,20 @@ function conv2dGradCase(variant: string, second: boolean): Case {
     op: 'conv2dBackward',
     dtype: 'float64',
     needs: { override: 'conv2dBackward', dtypes: ['float64'] },
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       const inputs = [v.x, v.w, [v.w[0]!]].map((shape, i) => ({
         shape,
         data: normals(`l3/conv-grad/${variant}/${i}`, size(shape)),
       }));
       const f = ([x, w, b]: fl.Tensor[]) => fl.nn.F.conv2d(x!, w!, b!, v.opts);
-      checkGradients(ctx, f, inputs, `l3/conv-grad/${variant}/g`, `conv2d ${variant}`, second);
+      await checkGradients(
+        ctx,
+        f,
+        inputs,
+        `l3/conv-grad/${variant}/g`,
+        `conv2d ${variant}`,
+        second,
+      );
     },
   };
 }
@@ -189,16 +200,21 @@ function maxPool2dCase(dtype: DType, variant: string): Case {
     op: 'maxPool2d',
     dtype,
     needs: { override: 'maxPool2d', dtypes: [dtype, 'int32'] },
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       const p = poolParams(v);
       const data = poolData(variant);
-      const [want, wantIdx] = fl.decomposed.run(() => {
-        const opts = { ...poolOptions(p), returnIndices: true as const };
-        return fl.nn.F.maxPool2d(flatTensor(data, v.x, dtype), p.kernel, opts).map(values);
-      });
-      const [got, gotIdx] = withBuffers(ctx.backend, (bufs) => {
+      const [want, wantIdx] = await valuesAll(
+        fl.decomposed.run(() => {
+          const opts = { ...poolOptions(p), returnIndices: true as const };
+          return fl.nn.F.maxPool2d(flatTensor(data, v.x, dtype), p.kernel, opts);
+        }),
+      );
+      const [got, gotIdx] = await withBuffers(ctx.backend, async (bufs) => {
         const [vb, ib] = ctx.backend.overrides!.maxPool2d!(upload(bufs, dtype, v.x, data), p);
-        return [take(bufs, vb, dtype, want!.length), take(bufs, ib, 'int32', want!.length)];
+        return [
+          await take(bufs, vb, dtype, want!.length),
+          await take(bufs, ib, 'int32', want!.length),
+        ];
       });
       assertClose(got!, want!, { tol: EXACT, what: 'maxPool2d values vs the decomposition' });
       assertClose(gotIdx!, wantIdx!, {
@@ -217,11 +233,11 @@ function maxPool2dGradCase(variant: string): Case {
     op: 'maxPool2d',
     dtype: 'float64',
     needs: { override: 'maxPool2d', dtypes: ['float64', 'int32'] },
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       const p = poolParams(v);
       const f = ([x]: fl.Tensor[]) => fl.nn.F.maxPool2d(x!, p.kernel, poolOptions(p));
       const inputs = [{ shape: v.x, data: poolData(variant) }];
-      checkGradients(ctx, f, inputs, `l3/pool-grad/${variant}`, `maxPool2d ${variant}`);
+      await checkGradients(ctx, f, inputs, `l3/pool-grad/${variant}`, `maxPool2d ${variant}`);
     },
   };
 }

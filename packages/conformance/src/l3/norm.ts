@@ -9,7 +9,16 @@ import { check } from '../harness/compare.js';
 import { withBuffers } from '../l0/views.js';
 import { flatTensor } from '../l1/fixtures.js';
 import type { Case, CaseContext } from '../types.js';
-import { FLOATS, checkGradients, close, normals, take, upload, values } from './common.js';
+import {
+  FLOATS,
+  checkGradients,
+  close,
+  normals,
+  take,
+  upload,
+  values,
+  valuesAll,
+} from './common.js';
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -43,18 +52,19 @@ function lnInputs(variant: string) {
 }
 
 /** The decomposition's y, per-row mean and 1/√(biased var + eps). */
-function lnDecomposed(variant: string, dtype: DType, eps: number): number[][] {
+function lnDecomposed(variant: string, dtype: DType, eps: number): Promise<number[][]> {
   const v = LN[variant]!;
   const { x, w, b } = lnInputs(variant);
-  return fl.decomposed.run(() => {
+  const ts = fl.decomposed.run(() => {
     const xt = flatTensor(x, v.shape, dtype);
     const [wt, bt] = [w, b].map((d) => (d ? flatTensor(d, v.ns, dtype) : null));
     const y = fl.nn.F.layerNorm(xt, v.ns, wt, bt, eps);
     const rows = xt.reshape([-1, size(v.ns)]);
     const mean = rows.mean(1);
     const rstd = rows.var({ dim: 1, correction: 0 }).add(eps).rsqrt();
-    return [y, mean, rstd].map(values);
+    return [y, mean, rstd];
   });
+  return valuesAll(ts);
 }
 
 function layerNormCase(dtype: DType, variant: string): Case {
@@ -65,18 +75,20 @@ function layerNormCase(dtype: DType, variant: string): Case {
     op: 'layerNorm',
     dtype,
     needs: { override: 'layerNorm', dtypes: [dtype] },
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       const eps = 1e-5;
       const { x, w, b } = lnInputs(variant);
       const n = size(v.ns);
       const rows = size(v.shape) / n;
-      const got = withBuffers(ctx.backend, (bufs) => {
+      const got = await withBuffers(ctx.backend, async (bufs) => {
         const [wv, bv] = [w, b].map((d) => (d ? upload(bufs, dtype, v.ns, d, v.offset) : null));
         const xv = upload(bufs, dtype, v.shape, x, v.offset);
         const out = ctx.backend.overrides!.layerNorm!(xv, wv!, bv!, n, eps);
-        return out.map((buf, i) => take(bufs, buf, dtype, i === 0 ? size(v.shape) : rows));
+        return Promise.all(
+          out.map((buf, i) => take(bufs, buf, dtype, i === 0 ? size(v.shape) : rows)),
+        );
       });
-      const want = lnDecomposed(variant, dtype, eps);
+      const want = await lnDecomposed(variant, dtype, eps);
       ['y', 'mean', 'rstd'].forEach((name, i) =>
         close(ctx, dtype, got[i]!, want[i]!, `layerNorm ${name} vs the decomposition`),
       );
@@ -92,13 +104,13 @@ function layerNormGradCase(variant: string, second: boolean): Case {
     op: 'layerNorm',
     dtype: 'float64',
     needs: { override: 'layerNorm', dtypes: ['float64'] },
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       const { x, w, b } = lnInputs(variant);
       const inputs = [{ data: x, shape: v.shape }];
       for (const d of [w, b]) if (d) inputs.push({ data: d, shape: v.ns });
       const f = ([xt, ...rest]: fl.Tensor[]) =>
         fl.nn.F.layerNorm(xt!, v.ns, v.weight ? rest[0]! : null, v.bias ? rest.at(-1)! : null);
-      checkGradients(ctx, f, inputs, `l3/ln-grad/${variant}`, `layerNorm ${variant}`, second);
+      await checkGradients(ctx, f, inputs, `l3/ln-grad/${variant}`, `layerNorm ${variant}`, second);
     },
   };
 }
@@ -116,14 +128,14 @@ function geluCase(dtype: DType, approximate: 'none' | 'tanh', variant: string): 
     op: 'gelu',
     dtype,
     needs: { override: 'gelu', dtypes: [dtype] },
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       const data = GELU_INPUTS[variant]!();
-      const got = withBuffers(ctx.backend, (bufs) => {
+      const got = await withBuffers(ctx.backend, async (bufs) => {
         const view = upload(bufs, dtype, [data.length], data, variant === 'random');
         return take(bufs, ctx.backend.overrides!.gelu!(view, approximate), dtype, data.length);
       });
-      const want = fl.decomposed.run(() =>
-        values(fl.nn.F.gelu(flatTensor(data, [data.length], dtype), approximate)),
+      const want = await values(
+        fl.decomposed.run(() => fl.nn.F.gelu(flatTensor(data, [data.length], dtype), approximate)),
       );
       close(ctx, dtype, got, want, `gelu (${approximate}) vs the decomposition`);
     },
@@ -137,10 +149,10 @@ function geluGradCase(approximate: 'none' | 'tanh', second: boolean): Case {
     op: 'gelu',
     dtype: 'float64',
     needs: { override: 'gelu', dtypes: ['float64'] },
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       const inputs = [{ data: normals('l3/gelu-grad', 24, 2), shape: [4, 6] }];
       const f = ([x]: fl.Tensor[]) => fl.nn.F.gelu(x!, approximate);
-      checkGradients(ctx, f, inputs, 'l3/gelu-grad/g', `gelu (${approximate})`, second);
+      await checkGradients(ctx, f, inputs, 'l3/gelu-grad/g', `gelu (${approximate})`, second);
     },
   };
 }
@@ -194,19 +206,21 @@ function crossEntropyCase(dtype: DType, variant: string): Case {
     op: 'crossEntropy',
     dtype,
     needs: { override: 'crossEntropy', dtypes: [dtype, 'int32'] },
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       const { logits, targets, ignoreIndex } = ceInputs(variant);
-      const got = withBuffers(ctx.backend, (bufs) => {
+      const got = await withBuffers(ctx.backend, async (bufs) => {
         const x = upload(bufs, dtype, v.shape, logits, v.offset);
         const t = upload(bufs, 'int32', [v.shape[0]], targets, v.offset);
         const out = ctx.backend.overrides!.crossEntropy!(x, t, ignoreIndex);
         return take(bufs, out, dtype, v.shape[0]);
       });
-      const want = fl.decomposed.run(() => {
-        const x = flatTensor(logits, v.shape, dtype);
-        const t = flatTensor(targets, [v.shape[0]], 'int32');
-        return values(fl.nn.F.crossEntropy(x, t, { reduction: 'none', ignoreIndex }));
-      });
+      const want = await values(
+        fl.decomposed.run(() => {
+          const x = flatTensor(logits, v.shape, dtype);
+          const t = flatTensor(targets, [v.shape[0]], 'int32');
+          return fl.nn.F.crossEntropy(x, t, { reduction: 'none', ignoreIndex });
+        }),
+      );
       close(ctx, dtype, got, want, 'crossEntropy rows vs the decomposition');
       targets.forEach((t, i) =>
         check(t !== ignoreIndex || Object.is(got[i], 0), `row ${i} is ignored, got ${got[i]}`),
@@ -222,14 +236,14 @@ function crossEntropyRangeCase(target: number): Case {
     op: 'crossEntropy',
     dtype: 'float32',
     needs: { override: 'crossEntropy', dtypes: ['float32', 'int32'] },
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       let threw = false;
-      withBuffers(ctx.backend, (bufs) => {
+      await withBuffers(ctx.backend, async (bufs) => {
         const x = upload(bufs, 'float32', [3, 4], normals('l3/ce/range', 12));
         const t = upload(bufs, 'int32', [3], [0, target, 1]);
         try {
           const out = ctx.backend.overrides!.crossEntropy!(x, t, -100);
-          take(bufs, out, 'float32', 3);
+          await take(bufs, out, 'float32', 3); // an asynchronous device may only fail here
         } catch {
           threw = true;
         }
@@ -248,20 +262,21 @@ function crossEntropyOpCase(reduction: 'none' | 'sum' | 'mean', variant: string)
     op: 'crossEntropy',
     dtype: 'float64',
     needs: { override: 'crossEntropy', dtypes: ['float64', 'int32'] },
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       const { logits, targets, ignoreIndex } = ceInputs(variant);
       const t = flatTensor(targets, [v.shape[0]], 'int32');
       const f = ([x]: fl.Tensor[]) => fl.nn.F.crossEntropy(x!, t, { reduction, ignoreIndex });
       const forward = (decomposed: boolean) => {
-        const run = () => values(f([flatTensor(logits, v.shape, 'float64')]));
-        return decomposed ? fl.decomposed.run(run) : run();
+        const run = () => f([flatTensor(logits, v.shape, 'float64')]);
+        return values(decomposed ? fl.decomposed.run(run) : run());
       };
-      close(ctx, 'float64', forward(false), forward(true), `crossEntropy (${reduction})`);
+      const [fused, composite] = [await forward(false), await forward(true)];
+      close(ctx, 'float64', fused, composite, `crossEntropy (${reduction})`);
       const inputs = [{ data: logits, shape: v.shape }];
       const seed = `l3/ce-grad/${variant}`;
-      checkGradients(ctx, f, inputs, seed, `crossEntropy (${reduction}, ${variant})`);
+      await checkGradients(ctx, f, inputs, seed, `crossEntropy (${reduction}, ${variant})`);
       if (reduction === 'mean' && variant === 'ignored')
-        checkGradients(ctx, f, inputs, seed, `crossEntropy (${reduction}, ${variant})`, true);
+        await checkGradients(ctx, f, inputs, seed, `crossEntropy (${reduction}, ${variant})`, true);
     },
   };
 }

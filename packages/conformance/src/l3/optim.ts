@@ -19,33 +19,38 @@ function adamCase(dtype: DType, variant: 'adam' | 'adamw' | 'maximize'): Case {
     op: 'adamStep',
     dtype,
     needs: { override: 'adamStep', dtypes: [dtype] },
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       const rng = new Rng(`l3/adam/${variant}`);
       const init = Array.from({ length: 24 }, () => rng.normal());
       const grads = Array.from({ length: 3 }, () => Array.from({ length: 24 }, () => rng.normal()));
-      const train = (): number[] =>
-        fl.tidy(() => {
-          const p = fl.keep(flatTensor(init, [4, 6], dtype).requiresGrad_());
-          const opts = {
-            lr: 0.01,
-            weightDecay: variant === 'adam' ? 0 : 0.1,
-            maximize: variant === 'maximize',
-          };
-          const opt =
-            variant === 'adamw' ? new fl.optim.AdamW([p], opts) : new fl.optim.Adam([p], opts);
-          for (const g of grads) {
-            p.grad?.dispose();
-            p.grad = fl.keep(flatTensor(g, [4, 6], dtype));
-            opt.step();
-          }
-          const out = Array.from(p.dataSync());
+      const train = async (decomposed: boolean): Promise<number[]> => {
+        const p = fl.keep(flatTensor(init, [4, 6], dtype).requiresGrad_());
+        const opts = {
+          lr: 0.01,
+          weightDecay: variant === 'adam' ? 0 : 0.1,
+          maximize: variant === 'maximize',
+        };
+        const opt =
+          variant === 'adamw' ? new fl.optim.AdamW([p], opts) : new fl.optim.Adam([p], opts);
+        try {
+          maybeDecomposed(decomposed, () =>
+            fl.tidy(() => {
+              for (const g of grads) {
+                p.grad?.dispose();
+                p.grad = fl.keep(flatTensor(g, [4, 6], dtype));
+                opt.step();
+              }
+            }),
+          );
+          return await values(p);
+        } finally {
           opt.zeroGrad();
           disposeState(opt);
           p.dispose();
-          return out;
-        });
-      const fused = train();
-      const composite = fl.decomposed.run(train);
+        }
+      };
+      const fused = await train(false);
+      const composite = await train(true);
       assertClose(fused, composite, {
         tol: ctx.tol(dtype),
         what: `fused adamStep (${variant}) vs the composite update`,
@@ -80,30 +85,34 @@ function sgdOptions(variant: string): SgdOptions {
 const SHAPE = [4, 6];
 
 /** Parameter and momentum buffer after each step of fl.optim.SGD (composite when `decomposed`). */
-function sgdSteps(
+async function sgdSteps(
   dtype: DType,
   o: SgdOptions,
   init: number[],
   grads: number[][],
   decomposed = true,
-): { p: number[]; buf: number[] | null }[] {
-  return maybeDecomposed(decomposed, () =>
-    fl.tidy(() => {
-      const p = fl.keep(flatTensor(init, SHAPE, dtype).requiresGrad_());
-      const opt = new fl.optim.SGD([p], o);
-      const steps = grads.map((g) => {
-        p.grad?.dispose();
-        p.grad = fl.keep(flatTensor(g, SHAPE, dtype));
-        opt.step();
-        const buf = opt.state.get(p)?.momentumBuffer ?? null;
-        return { p: values(p), buf: buf ? values(buf) : null };
-      });
-      opt.zeroGrad();
-      disposeState(opt);
-      p.dispose();
-      return steps;
-    }),
-  );
+): Promise<{ p: number[]; buf: number[] | null }[]> {
+  const p = fl.keep(flatTensor(init, SHAPE, dtype).requiresGrad_());
+  const opt = new fl.optim.SGD([p], o);
+  try {
+    const steps: { p: number[]; buf: number[] | null }[] = [];
+    for (const g of grads) {
+      maybeDecomposed(decomposed, () =>
+        fl.tidy(() => {
+          p.grad?.dispose();
+          p.grad = fl.keep(flatTensor(g, SHAPE, dtype));
+          opt.step();
+        }),
+      );
+      const buf = opt.state.get(p)?.momentumBuffer ?? null;
+      steps.push({ p: await values(p), buf: buf ? await values(buf) : null });
+    }
+    return steps;
+  } finally {
+    opt.zeroGrad();
+    disposeState(opt);
+    p.dispose();
+  }
 }
 
 function sgdKernelCase(dtype: DType, variant: string): Case {
@@ -113,26 +122,26 @@ function sgdKernelCase(dtype: DType, variant: string): Case {
     op: 'sgdStep',
     dtype,
     needs: { override: 'sgdStep', dtypes: [dtype] },
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       const o = sgdOptions(variant);
       const init = normals(`l3/sgd/${variant}/p`, 24);
       const grads = [1, 2].map((k) => normals(`l3/sgd/${variant}/g${k}`, 24));
-      const want = sgdSteps(dtype, o, init, grads);
+      const want = await sgdSteps(dtype, o, init, grads);
       let [p, buf]: [number[], number[] | null] = [init, null];
-      grads.forEach((g, k) => {
-        [p, buf] = withBuffers(ctx.backend, (bufs) => {
+      for (const [k, g] of grads.entries()) {
+        [p, buf] = await withBuffers(ctx.backend, async (bufs) => {
           const firstStep = o.momentum !== 0 && buf === null;
           const [pv, gv] = [p, g].map((d) => upload(bufs, dtype, SHAPE, d, k === 1));
           const bv = o.momentum !== 0 && buf ? upload(bufs, dtype, SHAPE, buf) : null;
           const [np, nb] = ctx.backend.overrides!.sgdStep!(pv!, gv!, bv, { ...o, firstStep });
-          const next = take(bufs, np, dtype, 24);
-          return [next, nb === null ? null : take(bufs, nb, dtype, 24)];
+          const next = await take(bufs, np, dtype, 24);
+          return [next, nb === null ? null : await take(bufs, nb, dtype, 24)];
         });
         const step = `sgdStep ${variant}, step ${k + 1}`;
         close(ctx, dtype, p, want[k]!.p, `${step}: parameter vs the composite update`);
         check((buf === null) === (o.momentum === 0), `${step}: a momentum buffer iff momentum ≠ 0`);
         if (buf) close(ctx, dtype, buf, want[k]!.buf!, `${step}: momentum buffer vs the composite`);
-      });
+      }
     },
   };
 }
@@ -144,13 +153,13 @@ function sgdOptimizerCase(dtype: DType, variant: string): Case {
     op: 'sgdStep',
     dtype,
     needs: { override: 'sgdStep', dtypes: [dtype] },
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       const o = sgdOptions(variant);
       const rng = new Rng(`l3/sgd-opt/${variant}`);
       const init = rng.array(24, (r) => r.normal());
       const grads = [0, 1, 2].map(() => rng.array(24, (r) => r.normal()));
-      const fused = sgdSteps(dtype, o, init, grads, false);
-      const composite = sgdSteps(dtype, o, init, grads);
+      const fused = await sgdSteps(dtype, o, init, grads, false);
+      const composite = await sgdSteps(dtype, o, init, grads);
       fused.forEach((step, k) => {
         const what = `fl.optim.SGD (${variant}) step ${k + 1} with the fused sgdStep`;
         close(ctx, dtype, step.p, composite[k]!.p, `${what}: parameter vs the composite`);

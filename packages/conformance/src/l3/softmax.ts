@@ -8,6 +8,7 @@ import { coerce, contiguousStrides, type DType } from '@flint/core/backend';
 import { assertClose } from '../harness/compare.js';
 import { Rng } from '../harness/rng.js';
 import type { Case, CaseContext } from '../types.js';
+import { readNumbers } from '../harness/read.js';
 import { withBuffers } from '../l0/views.js';
 import { flatTensor } from '../l1/fixtures.js';
 
@@ -75,29 +76,29 @@ function kernelCase(name: Name, dtype: DType, variant: string): Case {
     op: name,
     dtype,
     needs: { override: name, dtypes: [dtype] },
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       const rng = new Rng(`l3/${variant}`);
       const n = v.shape.reduce((a, b) => a * b, 1);
       const data = Array.from({ length: n }, (_, i) => coerce(v.gen(rng, i), dtype));
       const ref = softmaxRef(data, v.shape, v.axis, name === 'logSoftmax').map((y) =>
         coerce(y, dtype),
       );
-      const fused = withBuffers(ctx.backend, (bufs) => {
+      const fused = await withBuffers(ctx.backend, async (bufs) => {
         const view = bufs.view(
           dtype,
           { shape: v.shape, strides: contiguousStrides(v.shape), offset: 0, size: n },
           data,
         ).view;
-        return Array.from(bufs.take(ctx.backend.overrides![name]!(view, v.axis), dtype, n));
+        return Array.from(await bufs.take(ctx.backend.overrides![name]!(view, v.axis), dtype, n));
       });
       assertClose(fused, ref, { tol: ctx.tol(dtype), what: `override ${name} vs reference` });
       const x = flatTensor(data, v.shape, dtype);
-      const composite = Array.from(fl.decomposed[name](x, v.axis).dataSync());
+      const composite = await readNumbers(fl.decomposed[name](x, v.axis));
       assertClose(fused, composite, {
         tol: ctx.tol(dtype),
         what: `override ${name} vs core's decomposition`,
       });
-      assertClose(Array.from(x[name](v.axis).dataSync()), composite, {
+      assertClose(await readNumbers(x[name](v.axis)), composite, {
         tol: ctx.tol(dtype),
         what: `fl.${name} vs decomposition`,
       });
@@ -112,19 +113,19 @@ function gradCase(name: Name): Case {
     op: name,
     dtype: 'float64',
     needs: { override: name, dtypes: ['float64'] },
-    run: (ctx: CaseContext) => {
+    run: async (ctx: CaseContext) => {
       const rng = new Rng(`l3/grad/${name}`);
       const data = Float64Array.from({ length: 12 }, () => rng.normal());
       const g = fl.tensor(
         Float64Array.from({ length: 12 }, () => rng.normal()),
         { shape: [3, 4], dtype: 'float64' },
       );
-      const gradOf = (f: (x: fl.Tensor) => fl.Tensor): number[] => {
+      const gradOf = (f: (x: fl.Tensor) => fl.Tensor): Promise<number[]> => {
         const x = fl.tensor(data, { shape: [3, 4], dtype: 'float64', requiresGrad: true });
-        return Array.from(fl.grad([f(x)], [x], { gradOutputs: [g] })[0]!.dataSync());
+        return readNumbers(fl.grad([f(x)], [x], { gradOutputs: [g] })[0]!);
       };
-      const viaOp = gradOf((x) => x[name](1));
-      const viaComposite = gradOf((x) => fl.decomposed[name](x, 1));
+      const viaOp = await gradOf((x) => x[name](1));
+      const viaComposite = await gradOf((x) => fl.decomposed[name](x, 1));
       assertClose(viaOp, viaComposite, {
         tol: ctx.tol('float64'),
         what: `gradient of ${name} vs the decomposition's`,

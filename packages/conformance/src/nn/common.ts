@@ -3,10 +3,11 @@
  * files core's own tests use), turning their tensors into Flint tensors, comparing against them,
  * and disposing the kept tensors a module owns.
  */
-import { readFileSync } from 'node:fs';
 import * as fl from '@flint/core';
 import type { DType } from '@flint/core/backend';
 import { assertClose, check } from '../harness/compare.js';
+import { host } from '../host/host.js';
+import { readNumbers } from '../harness/read.js';
 import type { CaseContext } from '../types.js';
 
 /** A tensor as the generators write it: flat row-major data; no dtype means float64. */
@@ -16,28 +17,41 @@ export interface Enc {
   data: number[];
 }
 
-export const NN_FIXTURES_DIR = new URL('../../fixtures/nn/', import.meta.url);
-
 const cache = new Map<string, unknown>();
 
 export function loadNnFixture<T>(name: string): T {
-  if (!cache.has(name))
-    cache.set(name, JSON.parse(readFileSync(new URL(name, NN_FIXTURES_DIR), 'utf8')));
+  if (!cache.has(name)) cache.set(name, host().readFixture('nn', name));
   return cache.get(name) as T;
 }
 
+/**
+ * The float dtype the nn cases run in: float64 where the backend stores it, else float32 — the
+ * float64 fixtures are cast on the way in and compared at the backend's float32 tolerance. Set
+ * by `useNnFloat` as each case starts (cases run one at a time).
+ */
+let nnFloat: 'float32' | 'float64' = 'float64';
+
+export function useNnFloat(ctx: CaseContext): void {
+  nnFloat = ctx.backend.caps.dtypes.includes('float64') ? 'float64' : 'float32';
+}
+
+/** The float dtype of the running nn case (see useNnFloat). */
+export const nnFloatDType = (): 'float32' | 'float64' => nnFloat;
+
 export function tensorOf(e: Enc, requiresGrad = false): fl.Tensor {
-  const dtype = e.dtype ?? 'float64';
+  const dtype = (e.dtype ?? 'float64') === 'float64' ? nnFloat : e.dtype!;
   const data =
     dtype === 'float64'
       ? Float64Array.from(e.data)
-      : dtype === 'int32'
-        ? Int32Array.from(e.data)
-        : Uint8Array.from(e.data);
+      : dtype === 'float32'
+        ? Float32Array.from(e.data)
+        : dtype === 'int32'
+          ? Int32Array.from(e.data)
+          : Uint8Array.from(e.data);
   return fl.tensor(data, {
     shape: [...e.shape],
     dtype,
-    requiresGrad: requiresGrad && dtype === 'float64',
+    requiresGrad: requiresGrad && dtype === nnFloat,
   });
 }
 
@@ -48,10 +62,10 @@ export function tensorsOf(
   return Object.fromEntries(Object.entries(encs).map(([k, e]) => [k, tensorOf(e, requiresGrad)]));
 }
 
-/** float64 plus every dtype the given encodings store. */
+/** The non-float dtypes the given encodings store (floats run in the backend's nnFloat). */
 export function dtypesOf(...groups: (Record<string, Enc> | Enc[] | Enc | undefined)[]): DType[] {
-  const ds = new Set<DType>(['float64']);
-  const add = (e: Enc) => ds.add(e.dtype ?? 'float64');
+  const ds = new Set<DType>();
+  const add = (e: Enc) => (e.dtype ?? 'float64') !== 'float64' && ds.add(e.dtype!);
   for (const g of groups) {
     if (!g) continue;
     if (Array.isArray(g)) g.forEach(add);
@@ -61,20 +75,20 @@ export function dtypesOf(...groups: (Record<string, Enc> | Enc[] | Enc | undefin
   return [...ds];
 }
 
-/** `actual` has the fixture's shape and values within ctx.tol('float64'). */
-export function expectEnc(
+/** `actual` has the fixture's shape and values within the tolerance of the case's float dtype. */
+export async function expectEnc(
   ctx: CaseContext,
   actual: fl.Tensor | null | undefined,
   want: Enc,
   what: string,
-): void {
+): Promise<void> {
   check(actual, `${what} is missing`);
   check(
     actual.shape.length === want.shape.length && actual.shape.every((d, i) => d === want.shape[i]),
     () => `${what}: shape [${actual.shape.join(',')}], expected [${want.shape.join(',')}]`,
   );
-  assertClose(Array.from(actual.dataSync(), Number), want.data, {
-    tol: ctx.tol('float64'),
+  assertClose(await readNumbers(actual), want.data, {
+    tol: ctx.tol(nnFloat),
     what,
   });
 }

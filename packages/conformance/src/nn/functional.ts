@@ -6,6 +6,7 @@
 import * as fl from '@flint/core';
 import type { Case, CaseContext } from '../types.js';
 import { EXACT, assertClose, check } from '../harness/compare.js';
+import { readNumbers } from '../harness/read.js';
 import { type Enc, dtypesOf, expectEnc, loadNnFixture, tensorOf } from './common.js';
 
 export interface FunctionalCase {
@@ -22,26 +23,22 @@ export interface FunctionalCase {
 
 type Fn = (x: fl.Tensor, ...rest: unknown[]) => fl.Tensor | [fl.Tensor, fl.Tensor];
 
-function run(ctx: CaseContext, c: FunctionalCase): void {
+async function run(ctx: CaseContext, c: FunctionalCase): Promise<void> {
   const fn = (fl.nn.F as unknown as Record<string, Fn>)[c.fn];
   check(typeof fn === 'function', `fl.nn.F.${c.fn} is not a function`);
   const x = tensorOf(c.input, true);
   try {
-    fl.tidy(() => {
-      const out = fn!(x, ...c.args, c.options);
-      const [y, idx] = Array.isArray(out) ? out : [out, null];
-      expectEnc(ctx, y, c.output, 'output');
-      if (c.indices) {
-        check(idx !== null, 'indices were asked for but not returned');
-        check(idx!.dtype === 'int32', () => `indices dtype ${idx!.dtype}, expected int32`);
-        assertClose(Array.from(idx!.dataSync(), Number), c.indices.data, {
-          tol: EXACT,
-          what: 'indices',
-        });
-      }
-      y.backward(tensorOf(c.gradOutput));
-      expectEnc(ctx, x.grad, c.grads.input, 'input grad');
-    });
+    // the case's scope frees the intermediates (no fl.tidy: the reads below are awaited)
+    const out = fn!(x, ...c.args, c.options);
+    const [y, idx] = Array.isArray(out) ? out : [out, null];
+    await expectEnc(ctx, y, c.output, 'output');
+    if (c.indices) {
+      check(idx !== null, 'indices were asked for but not returned');
+      check(idx!.dtype === 'int32', () => `indices dtype ${idx!.dtype}, expected int32`);
+      assertClose(await readNumbers(idx!), c.indices.data, { tol: EXACT, what: 'indices' });
+    }
+    y.backward(tensorOf(c.gradOutput));
+    await expectEnc(ctx, x.grad, c.grads.input, 'input grad');
   } finally {
     x.dispose();
   }

@@ -15,6 +15,7 @@ import {
   loadNnFixture,
   loadState,
   tensorOf,
+  nnFloatDType,
 } from './common.js';
 
 interface Spec {
@@ -43,7 +44,7 @@ function layerClass(name: string): AnyCtor {
   return C as AnyCtor;
 }
 
-/** Layers with parameters take torch's factory options; they are built in float64. */
+/** Layers with parameters take torch's factory options; they are built in the case's float. */
 const FACTORY = new Set([
   'Linear',
   'Conv1d',
@@ -58,12 +59,12 @@ const FACTORY = new Set([
 
 function build(s: Spec): fl.nn.Module {
   if (s.layer === 'Sequential') return new fl.nn.Sequential(...s.children!.map(build));
-  const opts = FACTORY.has(s.layer) ? { ...s.options, dtype: 'float64' } : (s.options ?? {});
+  const opts = FACTORY.has(s.layer) ? { ...s.options, dtype: nnFloatDType() } : (s.options ?? {});
   const args = [...(s.args ?? []), ...(Object.keys(opts).length ? [opts] : [])];
   return new (layerClass(s.layer))(...args);
 }
 
-function run(ctx: CaseContext, c: LayerCase): void {
+async function run(ctx: CaseContext, c: LayerCase): Promise<void> {
   const m = build(c.flint!);
   try {
     checkKeys(m, c.keys);
@@ -71,17 +72,17 @@ function run(ctx: CaseContext, c: LayerCase): void {
     m.train(c.train);
     const x = tensorOf(c.input, c.input.dtype !== 'int32');
     const y = m.forward(x) as fl.Tensor;
-    expectEnc(ctx, y, c.output, 'output');
+    await expectEnc(ctx, y, c.output, 'output');
     y.backward(tensorOf(c.gradOutput));
-    if (c.grads.input) expectEnc(ctx, x.grad, c.grads.input, 'input grad');
+    if (c.grads.input) await expectEnc(ctx, x.grad, c.grads.input, 'input grad');
     for (const [k, p] of m.namedParameters()) {
       const want = c.grads[k];
       if (!want) throw new Error(`fixture has no gradient for parameter ${k}`);
-      expectEnc(ctx, p.grad, want, `${k} grad`);
+      await expectEnc(ctx, p.grad, want, `${k} grad`);
     }
     const sd = m.stateDict();
     for (const [k, want] of Object.entries(c.stateAfter ?? {}))
-      expectEnc(ctx, sd[k], want, `${k} after the pass`);
+      await expectEnc(ctx, sd[k], want, `${k} after the pass`);
     x.dispose();
   } finally {
     disposeModule(m);

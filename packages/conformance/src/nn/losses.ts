@@ -12,6 +12,7 @@ import {
   expectEnc,
   loadNnFixture,
   tensorsOf,
+  nnFloatDType,
 } from './common.js';
 
 interface LossCase {
@@ -39,10 +40,16 @@ const FORMS: Record<string, [LossFn, new (opts: object) => LossModule]> = {
 
 function total(out: fl.Tensor): fl.Tensor {
   if (out.ndim === 0) return out;
-  return out.mul(fl.linspace(0.5, 1.5, out.size, { dtype: 'float64' }).reshape(out.shape)).sum();
+  return out
+    .mul(fl.linspace(0.5, 1.5, out.size, { dtype: nnFloatDType() }).reshape(out.shape))
+    .sum();
 }
 
-function runForm(ctx: CaseContext, c: LossCase, form: 'functional' | 'module'): void {
+async function runForm(
+  ctx: CaseContext,
+  c: LossCase,
+  form: 'functional' | 'module',
+): Promise<void> {
   const name = c.id.split('/')[0]!;
   const forms = FORMS[name];
   if (!forms) throw new Error(`no Flint loss for fixture '${name}'`);
@@ -55,10 +62,10 @@ function runForm(ctx: CaseContext, c: LossCase, form: 'functional' | 'module'): 
   const m = form === 'module' ? new Cls(opts) : null;
   try {
     const out = m ? (m.forward(input!, target!) as fl.Tensor) : fn(input!, target!, opts);
-    expectEnc(ctx, out, c.output, `${form} output`);
+    await expectEnc(ctx, out, c.output, `${form} output`);
     total(out).backward();
-    expectEnc(ctx, input!.grad, c.grads.input, `${form} d/dinput`);
-    if (c.grads.target) expectEnc(ctx, target!.grad, c.grads.target, `${form} d/dtarget`);
+    await expectEnc(ctx, input!.grad, c.grads.input, `${form} d/dinput`);
+    if (c.grads.target) await expectEnc(ctx, target!.grad, c.grads.target, `${form} d/dtarget`);
   } finally {
     if (m) disposeModule(m);
     for (const t of Object.values(ts)) t.dispose();
@@ -72,9 +79,9 @@ export function lossCases(): Case[] {
     op: c.id.split('/')[0]!,
     dtype: 'float64',
     needs: { dtypes: dtypesOf(c.inputs, c.output) },
-    run: (ctx) => {
-      runForm(ctx, c, 'functional');
-      runForm(ctx, c, 'module');
+    run: async (ctx) => {
+      await runForm(ctx, c, 'functional');
+      await runForm(ctx, c, 'module');
     },
   }));
 }

@@ -6,8 +6,9 @@
  */
 import * as fl from '@flint/core';
 import { assertClose } from '../harness/compare.js';
+import { readItem, readNumbers } from '../harness/read.js';
 import type { Case, CaseContext } from '../types.js';
-import { loadNnFixture } from './common.js';
+import { loadNnFixture, nnFloatDType } from './common.js';
 
 type Nested = number | Nested[];
 type Name = 'W' | 'b' | 'u';
@@ -43,8 +44,8 @@ function flat(x: Nested): number[] {
   return Array.isArray(x) ? x.flatMap(flat) : [x];
 }
 
-function runCase(ctx: CaseContext, F: Fixture, c: OptimCase, resume: boolean): void {
-  const opts = { dtype: 'float64' } as const;
+async function runCase(ctx: CaseContext, F: Fixture, c: OptimCase, resume: boolean): Promise<void> {
+  const opts = { dtype: nnFloatDType() } as const;
   const start = resume ? c.afterStep3.params : F.problem;
   const params = Object.fromEntries(
     NAMES.map((n) => [n, fl.keep(fl.tensor(start[n], { ...opts, requiresGrad: true }))]),
@@ -63,8 +64,8 @@ function runCase(ctx: CaseContext, F: Fixture, c: OptimCase, resume: boolean): v
       // As the generator does: lr edits take effect from the next step.
       c.lrChanges?.[step]?.forEach((lr, i) => (opt.paramGroups[i]!.lr = lr));
       for (const n of NAMES)
-        assertClose(Array.from(params[n].dataSync()), flat(c.trajectory[step - 1]![n]), {
-          tol: ctx.tol('float64'),
+        assertClose(await readNumbers(params[n]), flat(c.trajectory[step - 1]![n]), {
+          tol: ctx.tol(nnFloatDType()),
           what: `${n} after step ${step}`,
         });
     }
@@ -75,7 +76,12 @@ function runCase(ctx: CaseContext, F: Fixture, c: OptimCase, resume: boolean): v
 }
 
 /** pred = s·(X v) with a 0-d `s`: fresh from the start, or resumed from torch's plain-number state. */
-function runScalar(ctx: CaseContext, F: Fixture, c: ScalarCase, resume: boolean): void {
+async function runScalar(
+  ctx: CaseContext,
+  F: Fixture,
+  c: ScalarCase,
+  resume: boolean,
+): Promise<void> {
   const P = F.scalar.problem;
   const opts = { dtype: 'float64' } as const;
   const start = resume ? c.afterStep3.params : { s: P.s, v: P.v };
@@ -92,7 +98,8 @@ function runScalar(ctx: CaseContext, F: Fixture, c: ScalarCase, resume: boolean)
       fl.tidy(() => s.mul(X.matmul(v)).sub(Y).square().mean().backward());
       opt.step();
       const want = c.trajectory[step - 1]!;
-      assertClose([s.item(), ...Array.from(v.dataSync())], [...flat(want.s), ...flat(want.v)], {
+      const got = [await readItem(s), ...(await readNumbers(v))];
+      assertClose(got, [...flat(want.s), ...flat(want.v)], {
         tol: ctx.tol('float64'),
         what: `s, v after step ${step}`,
       });
@@ -111,7 +118,6 @@ export function optimCases(): Case[] {
       layer: 'nn',
       op: c.optimizer,
       dtype: 'float64',
-      needs: { dtypes: ['float64'] },
       run: (ctx) => runCase(ctx, F, c, resume),
     })),
   );

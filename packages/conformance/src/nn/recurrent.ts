@@ -15,6 +15,7 @@ import {
   loadState,
   tensorsOf,
   weightedSum,
+  nnFloatDType,
 } from './common.js';
 
 interface Base {
@@ -48,30 +49,35 @@ interface EncoderCase extends ModuleCase {
 type AnyRecurrent = fl.nn.Module & { forward(input: fl.Tensor, hx?: unknown): unknown };
 
 /** Compare outputs, backprop Σ out_i · R_i, compare input and parameter gradients. */
-function checkAll(
+async function checkAll(
   ctx: CaseContext,
   c: Base,
   outs: fl.Tensor[],
   inputs: Record<string, fl.Tensor>,
   m?: fl.nn.Module,
-): void {
-  Object.entries(c.outputs).forEach(([k, e], i) => expectEnc(ctx, outs[i], e, k));
+): Promise<void> {
+  for (const [i, [k, e]] of Object.entries(c.outputs).entries())
+    await expectEnc(ctx, outs[i], e, k);
   weightedSum(outs, c.weights).backward();
   for (const [k, e] of Object.entries(c.grads.inputs))
-    expectEnc(ctx, inputs[k]!.grad, e, `d/d${k}`);
+    await expectEnc(ctx, inputs[k]!.grad, e, `d/d${k}`);
   if (m)
     for (const [k, p] of m.namedParameters()) {
       const want = c.grads.params?.[k];
       if (!want) throw new Error(`fixture has no gradient for parameter ${k}`);
-      expectEnc(ctx, p.grad, want, `d/d${k}`);
+      await expectEnc(ctx, p.grad, want, `d/d${k}`);
     }
 }
 
-function withModule<M extends fl.nn.Module>(m: M, c: ModuleCase, fn: (m: M) => void): void {
+async function withModule<M extends fl.nn.Module>(
+  m: M,
+  c: ModuleCase,
+  fn: (m: M) => Promise<void>,
+): Promise<void> {
   try {
     checkKeys(m, c.keys);
     loadState(m, c.stateDict);
-    fn(m);
+    await fn(m);
   } finally {
     disposeModule(m);
   }
@@ -81,16 +87,17 @@ function disposeAll(ts: Record<string, fl.Tensor>): void {
   for (const t of Object.values(ts)) t.dispose();
 }
 
-function runRnn(ctx: CaseContext, c: RnnCase): void {
+async function runRnn(ctx: CaseContext, c: RnnCase): Promise<void> {
   const Cls = fl.nn[c.module] as unknown as new (i: number, h: number, o: object) => AnyRecurrent;
-  withModule(new Cls(c.inputSize, c.hiddenSize, { ...c.options, dtype: 'float64' }), c, (m) => {
+  const m0 = new Cls(c.inputSize, c.hiddenSize, { ...c.options, dtype: nnFloatDType() });
+  await withModule(m0, c, async (m) => {
     const inputs = tensorsOf(c.inputs, true);
     const { input, h0, c0 } = inputs;
     const hx = c.module.startsWith('LSTM') ? (h0 ? [h0, c0] : undefined) : h0;
     const out = m.forward(input!, hx) as
       fl.Tensor | [fl.Tensor, fl.Tensor | [fl.Tensor, fl.Tensor]];
     const outs = out instanceof fl.Tensor ? [out] : (out.flat() as fl.Tensor[]);
-    checkAll(ctx, c, outs, inputs, m);
+    await checkAll(ctx, c, outs, inputs, m);
     disposeAll(inputs);
   });
 }
@@ -102,22 +109,22 @@ function attentionInputs(c: Base): Record<string, fl.Tensor> {
   return ts;
 }
 
-function runSdpa(ctx: CaseContext, c: Base): void {
+async function runSdpa(ctx: CaseContext, c: Base): Promise<void> {
   const ts = attentionInputs(c);
   const out = fl.nn.F.scaledDotProductAttention(ts.query!, ts.key!, ts.value!, {
     ...c.options,
     attnMask: ts.attnMask,
   });
-  checkAll(ctx, c, [out], ts);
+  await checkAll(ctx, c, [out], ts);
   disposeAll(ts);
 }
 
-function runMha(ctx: CaseContext, c: MhaCase): void {
+async function runMha(ctx: CaseContext, c: MhaCase): Promise<void> {
   const m = new fl.nn.MultiheadAttention(c.embedDim, c.numHeads, {
     ...c.options,
-    dtype: 'float64',
+    dtype: nnFloatDType(),
   });
-  withModule(m, c, () => {
+  await withModule(m, c, async () => {
     m.eval();
     const ts = attentionInputs(c);
     const q = ts.query!;
@@ -131,29 +138,34 @@ function runMha(ctx: CaseContext, c: MhaCase): void {
       throw new Error(
         `needWeights ${c.needWeights} but weights ${w === null ? 'absent' : 'given'}`,
       );
-    checkAll(ctx, c, w ? [out, w] : [out], ts, m);
+    await checkAll(ctx, c, w ? [out, w] : [out], ts, m);
     disposeAll(ts);
   });
 }
 
-function runEncoder(ctx: CaseContext, c: EncoderCase): void {
+async function runEncoder(ctx: CaseContext, c: EncoderCase): Promise<void> {
   const m = new fl.nn.TransformerEncoderLayer(c.dModel, c.nhead, {
     ...c.options,
-    dtype: 'float64',
+    dtype: nnFloatDType(),
   });
-  withModule(m, c, () => {
+  await withModule(m, c, async () => {
     m.eval();
     const ts = attentionInputs(c);
     const out = m.forward(ts.src!, {
       srcMask: ts.srcMask,
       srcKeyPaddingMask: ts.srcKeyPaddingMask,
     });
-    checkAll(ctx, c, [out], ts, m);
+    await checkAll(ctx, c, [out], ts, m);
     disposeAll(ts);
   });
 }
 
-function nnCase(c: Base, op: string, run: (ctx: CaseContext) => void, state?: object): Case {
+function nnCase(
+  c: Base,
+  op: string,
+  run: (ctx: CaseContext) => Promise<void>,
+  state?: object,
+): Case {
   return {
     id: `nn/${c.id}`,
     layer: 'nn',

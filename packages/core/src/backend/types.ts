@@ -49,6 +49,13 @@ export interface KernelSignatures<B> {
   /** Constant padding; output shape[i] = before + shape[i] + after. */
   pad: (x: KView<B>, widths: PadWidths, value: number) => B;
   /**
+   * A copy of `base` (a whole buffer: contiguous, offset 0, shape [n]) in which the view of it
+   * with `values`' shape, element `strides` (possibly negative) and `offset` holds `values`
+   * (same dtype as base, possibly strided). Core guarantees the view lies inside [0, n) and that no
+   * two of its elements share a position; `base` itself is not written.
+   */
+  stridedWrite: (base: KView<B>, values: KView<B>, strides: readonly number[], offset: number) => B;
+  /**
    * Reduce over `axes` (sorted, unique, non-empty unless x is 0-d); output shape drops them.
    * sum/prod of bool or int32 accumulate to int32; max/min keep the dtype and propagate NaN.
    * Reducing an empty axis gives 0 (sum), 1 (prod); max/min of empty are rejected by core.
@@ -217,6 +224,12 @@ export interface Caps {
   readonly strided: boolean;
   /** Largest rank of any kernel input/output. */
   readonly maxRank: number;
+  /**
+   * false: `readSync` cannot work on this device (WebGPU has no synchronous read-back), so core's
+   * `dataSync()`, `item()` and `toArray()` throw a BackendError pointing to `await t.data()`, and
+   * the conformance suite reads through `read()` only. Absent means true.
+   */
+  readonly syncRead?: boolean;
   /** Agreement with the float64 reference expected for each dtype. */
   readonly tolerance: Readonly<Partial<Record<DType, Tolerance>>>;
   /** Feature flags: 'blas', 'cuda', 'webgl2', 'float16', 'threads' … */

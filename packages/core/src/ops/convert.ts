@@ -1,7 +1,7 @@
 /** Dtype casts, device copies and reading data back to JS. */
 import { getBackend, listDevices } from '../device.js';
 import { DTYPES, type DType, type TypedArray } from '../dtype.js';
-import { DeviceError, ShapeError, fmtShape } from '../errors.js';
+import { BackendError, DeviceError, ShapeError, fmtShape } from '../errors.js';
 import { sizeOf } from '../shape.js';
 import { Tensor, type NestedArray } from '../tensor.js';
 import { noGrad } from '../autograd/mode.js';
@@ -31,8 +31,18 @@ function readWith<T>(x: Tensor, read: (t: Tensor) => T): T {
   }
 }
 
+/** A device without synchronous read-back (WebGPU) declares `caps.syncRead: false`. */
+function syncReadable(op: string, x: Tensor): void {
+  if (x.storage.backend.caps.syncRead === false)
+    throw new BackendError(
+      `${op}: device '${x.device}' has no synchronous read-back (caps.syncRead is false); ` +
+        `use \`await t.data()\` instead`,
+    );
+}
+
 export function dataSync(x: Tensor): TypedArray {
   live('dataSync', x);
+  syncReadable('dataSync', x);
   return readWith(x, (t) => t.storage.backend.readSync(t.storage.buf, t.dtype, t.size));
 }
 
@@ -49,6 +59,7 @@ export async function data(x: Tensor): Promise<TypedArray> {
 
 export function toArray(x: Tensor): NestedArray {
   live('toArray', x);
+  syncReadable('toArray', x);
   const flat = dataSync(x);
   const conv = x.dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
   let i = 0;
@@ -64,6 +75,7 @@ export function toArray(x: Tensor): NestedArray {
 
 export function item(x: Tensor): number {
   live('item', x);
+  syncReadable('item', x);
   if (sizeOf(x.shape) !== 1)
     throw new ShapeError(
       `item: only one-element tensors can be converted to a number, got shape ${fmtShape(x.shape)}`,

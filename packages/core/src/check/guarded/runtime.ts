@@ -108,6 +108,7 @@ export const memory = guard(sig('fl.memory', {}), dev.memory);
 
 // ---- scopes and autograd ----
 export const tidy = guard(sig('fl.tidy', { fn: func }), scope.tidy);
+export const tidyAsync = guard(sig('fl.tidyAsync', { fn: func }), scope.tidyAsync);
 export const keep = guard(sig('fl.keep', { tensor: aTensor }), scope.keep);
 export const noGrad = guard(sig('fl.noGrad', { fn: func }), mode.noGrad);
 export const enableGrad = guard(sig('fl.enableGrad', { fn: func }), mode.enableGrad);

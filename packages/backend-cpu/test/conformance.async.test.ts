@@ -1,0 +1,26 @@
+/**
+ * The conformance suite's asynchronous path: the CPU backend presented as a device without
+ * synchronous read-back (as WebGPU is), so every case reads through `await` and the synchronous
+ * reads are typed errors. The oracle stays synchronous (the program generator reads it).
+ *
+ * Known failures: cases where core itself reads a tensor synchronously inside an op (index and
+ * target range checks, some gradient rules, device copies), written with their reasons by
+ * `node scripts/async-known-failures.mjs`; strict, so rerun it when core stops doing so.
+ */
+import { readFileSync } from 'node:fs';
+import { withoutSyncRead } from '@flint/conformance';
+import { runConformance } from '@flint/conformance/vitest';
+import { cpuBackend } from '../src/index.js';
+
+const known = JSON.parse(
+  readFileSync(new URL('./conformance.async.known.json', import.meta.url), 'utf8'),
+) as Record<string, string>;
+
+runConformance({
+  name: 'cpu-async',
+  create: () => withoutSyncRead(cpuBackend({ name: 'cpu-async' })),
+  createSecond: () => withoutSyncRead(cpuBackend({ name: 'cpu-async2' })),
+  oracle: () => cpuBackend({ name: 'cpu-oracle' }),
+  reportDir: false,
+  knownFailures: known,
+});

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as fl from '@flint/core';
 import { cpuBackend } from '@flint/backend-cpu';
+import { gpujsBackend } from '@flint/backend-gpujs';
 import { nativeBackend } from '@flint/backend-native';
 import { MAX_MESSAGE, type Outcome, type Probe, type ProbeDevice } from './probe.js';
 
@@ -37,6 +38,7 @@ function judge(p: Probe, error: unknown): string | null {
 async function main(): Promise<void> {
   const [modulePath, device, ...ids] = process.argv.slice(2) as [string, ProbeDevice, ...string[]];
   if (device === 'native') fl.use(nativeBackend());
+  else if (device === 'gpujs') fl.use(gpujsBackend());
   else fl.use(cpuBackend());
   const { probes } = (await import(pathToFileURL(modulePath).href)) as { probes: Probe[] };
   const byId = new Map(probes.map((p) => [p.id, p]));

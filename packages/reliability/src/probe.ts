@@ -8,8 +8,13 @@
 import type * as Flint from '@flint/core';
 
 /** Devices a probe can run on; each child process registers one of them as the default. */
-export type ProbeDevice = 'cpu' | 'native';
-export const PROBE_DEVICES: readonly ProbeDevice[] = ['cpu', 'native'];
+export type ProbeDevice = 'cpu' | 'native' | 'gpujs';
+export const PROBE_DEVICES: readonly ProbeDevice[] = ['cpu', 'native', 'gpujs'];
+/**
+ * Where a probe without `devices` runs. gpujs probes opt in by naming it: that device has no
+ * float64, which many probes use.
+ */
+export const DEFAULT_DEVICES: readonly ProbeDevice[] = ['cpu', 'native'];
 
 export interface ProbeContext {
   /** `@flint/core`, with `device` registered and made the default. */
@@ -30,7 +35,7 @@ export interface Probe {
   id: string;
   expect: Expect;
   run(ctx: ProbeContext): unknown;
-  /** Where it runs; every device when absent. */
+  /** Where it runs; DEFAULT_DEVICES when absent. */
   devices?: readonly ProbeDevice[];
   /** A limit for this probe; the default is 10 s. A hang past it fails the probe. */
   timeoutMs?: number;

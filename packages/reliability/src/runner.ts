@@ -6,7 +6,7 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Outcome, Probe, ProbeDevice } from './probe.js';
+import { DEFAULT_DEVICES, type Outcome, type Probe, type ProbeDevice } from './probe.js';
 
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -25,7 +25,7 @@ export async function loadProbes(modulePath: string): Promise<Probe[]> {
 }
 
 export function probesFor(probes: readonly Probe[], device: ProbeDevice): Probe[] {
-  return probes.filter((p) => !p.devices || p.devices.includes(device));
+  return probes.filter((p) => (p.devices ?? DEFAULT_DEVICES).includes(device));
 }
 
 /** Runs `probes` (of the module at `modulePath`) in one child until it finishes or dies. */

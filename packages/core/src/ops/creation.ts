@@ -169,6 +169,7 @@ function shapeOf(op: string, s: ShapeArg): number[] {
   return checkShape(op, typeof s === 'number' ? [s] : s);
 }
 
+/** A tensor of `shape` filled with `value`; float32 for a number, bool for a boolean, unless `dtype`. */
 export function full(shape: ShapeArg, value: number | boolean, opts: CreateOptions = {}): Tensor {
   return fillAs('full', shape, value, opts);
 }
@@ -182,19 +183,24 @@ function fillAs(op: string, shape: ShapeArg, value: number | boolean, opts: Crea
     opts,
   );
 }
+/** A tensor of `shape` filled with 0 (float32 unless `dtype`). */
 export function zeros(shape: ShapeArg, opts: CreateOptions = {}): Tensor {
   return fillAs('zeros', shape, 0, opts);
 }
+/** A tensor of `shape` filled with 1 (float32 unless `dtype`). */
 export function ones(shape: ShapeArg, opts: CreateOptions = {}): Tensor {
   return fillAs('ones', shape, 1, opts);
 }
 type LikeOptions = CreateOptions;
+/** `full` with the shape, and unless given the dtype and device, of `t`. */
 export function fullLike(t: Tensor, value: number | boolean, opts: LikeOptions = {}): Tensor {
   return full(t.shape, value, { dtype: t.dtype, device: t.device, ...opts });
 }
+/** Zeros with the shape, and unless given the dtype and device, of `t`. */
 export function zerosLike(t: Tensor, opts: LikeOptions = {}): Tensor {
   return fullLike(t, 0, opts);
 }
+/** Ones with the shape, and unless given the dtype and device, of `t`. */
 export function onesLike(t: Tensor, opts: LikeOptions = {}): Tensor {
   return fullLike(t, 1, opts);
 }
@@ -215,6 +221,7 @@ export function arange(start: number, end?: number, step = 1, opts: CreateOption
   return finish(upload(arr, [n], dtype, opts.device), opts);
 }
 
+/** `steps` evenly spaced values from `start` to `end`, both included (float32 unless `dtype`). */
 export function linspace(
   start: number,
   end: number,
@@ -232,6 +239,7 @@ export function linspace(
   return finish(upload(arr, [steps], dtype, opts.device), opts);
 }
 
+/** An `n`×`m` matrix (`m` defaults to `n`) with ones on the diagonal and zeros elsewhere. */
 export function eye(n: number, m: number = n, opts: CreateOptions = {}): Tensor {
   const sh = checkShape('eye', [n, m]);
   const dtype = opts.dtype ?? 'float32';
@@ -275,6 +283,7 @@ function floatOpt(op: string, opts: CreateOptions): DType {
   return d;
 }
 
+/** Samples uniform in [0, 1) from the global generator (`manualSeed`); float32 or float64. */
 export function rand(shape: ShapeArg, opts: CreateOptions = {}): Tensor {
   const dtype = floatOpt('rand', opts);
   return finish(
@@ -303,6 +312,25 @@ export function randn(shape: ShapeArg, opts: CreateOptions = {}): Tensor {
   return finish(t, opts);
 }
 
+/**
+ * randint on a device without float64 (gpujs): the same two 24-bit draws combined in JS doubles,
+ * op for op as the float64 path does, so the numbers match every other device's for a seed.
+ */
+function randintOnHost(sh: number[], low: number, high: number, dtype: DType, device?: string) {
+  const [hi, lo] = noGrad(() =>
+    tidy(() => [bits(sh, device).remainder(1 << 24), bits(sh, device).remainder(1 << 24)]),
+  );
+  const [h, l] = [hi!.dataSync(), lo!.dataSync()];
+  hi!.dispose();
+  lo!.dispose();
+  const out = typedArrayFor(dtype, h.length);
+  for (let i = 0; i < h.length; i++) {
+    const v = Math.floor((h[i]! * 2 ** 24 + l[i]!) * 2 ** -48 * (high - low)) + low;
+    out[i] = dtype === 'bool' ? Number(v !== 0) : v;
+  }
+  return tensor(out, { shape: sh, dtype, device });
+}
+
 /** Integers uniform in [low, high). */
 export function randint(
   low: number,
@@ -319,6 +347,8 @@ export function randint(
       `randint: [${low}, ${high}) is out of range for int32 (valid: low ≥ ${INT32_MIN}, high ≤ ${INT32_MAX + 1}); pass { dtype: 'float64' } for larger integers`,
     );
   const sh = shapeOf('randint', shape);
+  if (!getBackend(opts.device).caps.dtypes.includes('float64'))
+    return finish(randintOnHost(sh, low, high, dtype, opts.device), opts);
   const t = noGrad(() =>
     tidy(() =>
       uniform(sh, 'float64', opts.device)

@@ -51,16 +51,23 @@ function varSetup(name: 'var' | 'std', x: Tensor, dim?: DimArg | VarOptions, kee
 function varValue(x: Tensor, v: VarParams, keepdim: boolean, root: boolean): Tensor {
   const { axes, dof } = v;
   const wide = x.dtype === 'float32' && x.storage.backend.caps.dtypes.includes('float64');
-  const w = wide ? cast(x, 'float64') : x;
+  // Without float64 (gpujs), a slice holding values beyond 2^60 is centred and squared at
+  // 2^-70 scale (exact: a power of two), so its squares cannot overflow float32 where torch's
+  // float64 sum does not; small slices keep scale 1 and lose nothing.
+  const narrow = x.dtype === 'float32' && !wide && x.size > 0;
+  const scale = narrow ? where(amax(x.abs(), axes, true).gt(2 ** 60), 2 ** -70, 1) : null;
+  const w = wide ? cast(x, 'float64') : scale ? x.mul(scale) : x;
   const d = w.sub(w.mean(axes, true));
   // torch divides by max(0, dof): more correction than elements gives ∞ (or NaN for 0/0).
   let out = d.mul(d).sum(axes, keepdim).div(Math.max(0, dof));
+  const unscale = scale ? (keepdim ? scale : scale.squeeze(axes)).reciprocal() : null;
   // float32 values summed in float64 are exact, so only a float64 mean can round off.
   if (!wide && dof > 0 && x.ndim > 0 && !axes.some((a) => x.shape[a] === 0)) {
     const hi = amax(x, axes, keepdim);
     out = where(hi.eq(amin(x, axes, keepdim)).logicalAnd(hi.isfinite()), 0, out);
   }
   if (root) out = out.sqrt();
+  if (unscale) out = root ? out.mul(unscale) : out.mul(unscale).mul(unscale);
   return wide ? cast(out, 'float32') : out;
 }
 

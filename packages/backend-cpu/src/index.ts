@@ -27,6 +27,7 @@ import { reduceKernels } from './kernels/reduce.js';
 import { ARRAY_DTYPE, Storage } from './storage.js';
 import type { Alloc, Release } from './types.js';
 
+/** Options of `cpuBackend()`. */
 export interface CpuBackendOptions {
   /** Device name tensors report; defaults to `'cpu'`. Lets tests register two instances. */
   name?: string;
@@ -38,6 +39,9 @@ export interface CpuBackendOptions {
   poolBytes?: number;
 }
 
+/**
+ * The CPU backend's capabilities: every dtype, strided kernels, rank up to 64, synchronous reads.
+ */
 export const CPU_CAPS: Caps = Object.freeze<Caps>({
   dtypes: ['float32', 'float64', 'int32', 'bool'],
   strided: true,

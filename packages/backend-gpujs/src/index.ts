@@ -19,6 +19,7 @@ import type { GBuf, GpujsStats } from './storage.js';
 export type { GBuf, GpujsStats, GpujsMode };
 export { MAX_ELEMENTS } from './runtime.js';
 
+/** Options of `gpujsBackend()`. */
 export interface GpujsBackendOptions {
   /** Device name tensors report; defaults to `'gpujs'`. */
   name?: string;

@@ -16,6 +16,7 @@ export type DevData = Texture | Float32Array;
  */
 export const MAX_ELEMENTS = 2 ** 24;
 
+/** gpu.js execution modes; `'auto'` lets gpu.js pick (`'webgpu'` is not supported yet). */
 export type GpujsMode = 'auto' | 'webgl2' | 'webgl' | 'headlessgl' | 'webasm' | 'cpu' | 'webgpu';
 
 /** A kernel argument: device data, a small host array of metadata, or a number. */

@@ -10,9 +10,13 @@ import type { BackendStats, DType, TypedArray } from '@flint/core/backend';
 import { limitError, MAX_ELEMENTS } from './runtime.js';
 import type { DevData, Runtime } from './runtime.js';
 
+/** A gpu.js backend buffer: device data (float32 textures or arrays) and/or exact host values. */
 export interface GBuf {
+  /** Unique id of the buffer, for bookkeeping. */
   readonly id: number;
+  /** Element type the buffer holds. */
   readonly dtype: DType;
+  /** Number of elements. */
   readonly size: number;
   /** float32 values on the device (float32 and bool buffers). */
   dev: DevData | null;
@@ -20,6 +24,7 @@ export interface GBuf {
   host: TypedArray | null;
 }
 
+/** Live allocations of the gpu.js backend, with its device data and compiled kernels. */
 export interface GpujsStats extends BackendStats {
   /** Device data objects alive (WebGL textures, or typed arrays in webasm/cpu mode). */
   textures: number;

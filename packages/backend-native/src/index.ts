@@ -24,6 +24,7 @@ export { nativeAvailable } from './binding.js';
 export type { Handle } from './binding.js';
 export { OVERRIDE_NAMES } from './ops.js';
 
+/** Options of `nativeBackend()`. */
 export interface NativeBackendOptions {
   /** Device name tensors report; defaults to `'native'`. Lets tests register two instances. */
   name?: string;

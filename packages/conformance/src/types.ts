@@ -1,6 +1,10 @@
 /** The data model of the suite: cases, their capability needs, run options and results. */
 import type { Backend, DType, OverrideName, Tolerance } from '@flint/core/backend';
 
+/**
+ * The suite's layers: L0 primitives … L4 training runs, plus nn layers, properties, error cases and
+ * differential tests (see the package README).
+ */
 export type Layer = 'L0' | 'L1' | 'L2' | 'L3' | 'L4' | 'nn' | 'props' | 'errors' | 'diff';
 
 /** What a case needs from the backend; a case whose needs are unmet is skipped with the reason. */
@@ -23,6 +27,7 @@ export interface Needs {
   syncRead?: boolean;
 }
 
+/** What a case receives when it runs. */
 export interface CaseContext {
   /** The backend under test, registered with core and the default device. */
   readonly backend: Backend;
@@ -34,13 +39,20 @@ export interface CaseContext {
   tol(dtype: DType, tighter?: Partial<Tolerance>): Tolerance;
 }
 
+/**
+ * One conformance case: a stable id, what it needs from the backend, and a function that throws on
+ * failure.
+ */
 export interface Case {
   /** Stable id, e.g. `ops/elementwise/exp/special`, `l0/prim/add/float32/strided`, `grad/matmul/batched`. */
   readonly id: string;
+  /** The layer the case belongs to. */
   readonly layer: Layer;
   /** Op or primitive name, for the report's op × dtype matrix. */
   readonly op: string;
+  /** The dtype the case checks, for the report's op × dtype matrix. */
   readonly dtype?: DType;
+  /** Capabilities the case needs; unmet needs skip it with the reason. */
   readonly needs?: Needs;
   /**
    * Throws (or rejects) on failure. Runs inside a memory scope that spans its awaits (every tensor
@@ -53,13 +65,20 @@ export interface Case {
   readonly ownsMemory?: boolean;
 }
 
+/** Outcome of one case. */
 export type Status = 'passed' | 'failed' | 'skipped' | 'known-failure';
 
+/** The outcome of one case, as stored in conformance-report.json. */
 export interface CaseResult {
+  /** The case's id. */
   id: string;
+  /** The case's layer. */
   layer: Layer;
+  /** The op or primitive the case checks. */
   op: string;
+  /** The dtype the case checks, or null. */
   dtype: DType | null;
+  /** Whether it passed, failed, was skipped or is a known failure. */
   status: Status;
   /** Why it failed, was skipped, or is a known failure. */
   reason: string | null;
@@ -91,13 +110,20 @@ export interface RunOptions<B = unknown, O = unknown> {
   filter?: readonly string[];
 }
 
+/** Totals and per-case results of one run of the suite. */
 export interface RunSummary {
+  /** Cases that passed. */
   passed: number;
+  /** Cases that failed (known failures excluded), plus problems with the run itself (`errors`). */
   failed: number;
+  /** Cases skipped for unmet needs. */
   skipped: number;
+  /** Cases that failed as listed in `knownFailures`. */
   knownFailures: number;
+  /** Every case's result. */
   results: CaseResult[];
   /** Problems with the run itself (e.g. a known-failure entry that matches no case). */
   errors: string[];
+  /** Where conformance-report.json was written, or null when none was. */
   reportPath: string | null;
 }

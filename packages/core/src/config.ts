@@ -7,6 +7,7 @@ import { setWarnLeaks, warnLeaksEnabled } from './autograd/leaks.js';
 import { guard, sig } from './check/args.js';
 import { bool, options } from './check/spec.js';
 
+/** Process-wide settings, read and changed with `fl.config()`. */
 export interface Config {
   /**
    * Warn once when the live-tensor count keeps rising across `backward()` calls, the sign of a

@@ -31,11 +31,15 @@ export function register<B>(backend: Backend<B>): string {
   return backend.name;
 }
 
+/** Make the registered device `name` the default for new tensors (DeviceError if unknown). */
 export function setDefaultDevice(name: string): void {
   getBackend(name);
   defaultDevice = name;
 }
 
+/**
+ * The default device of new tensors; DeviceError before any backend is registered with `fl.use`.
+ */
 export function getDefaultDevice(): string {
   if (defaultDevice === null)
     throw new DeviceError(
@@ -44,6 +48,7 @@ export function getDefaultDevice(): string {
   return defaultDevice;
 }
 
+/** The backend registered as `name` (the default device when omitted); DeviceError if unknown. */
 export function getBackend(name?: string): Backend {
   const dev = name ?? getDefaultDevice();
   const b = devices.get(dev);
@@ -54,6 +59,7 @@ export function getBackend(name?: string): Backend {
   return b;
 }
 
+/** Names of the registered devices, in registration order. */
 export function listDevices(): string[] {
   return [...devices.keys()];
 }
@@ -174,11 +180,13 @@ export function countTensor(device: string, delta: number): void {
   countsFor(device).tensors += delta;
 }
 
+/** What `fl.memory()` returns. */
 export interface MemoryInfo {
   /** Live tensors (including views and tensors saved for backward). */
   tensors: number;
   /** Bytes held by live buffers. */
   bytes: number;
+  /** The same counts per device name. */
   perDevice: Record<string, DeviceCounts>;
 }
 

@@ -7,8 +7,13 @@
  */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 
+/** Every dtype Flint supports. */
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
+/**
+ * The typed arrays holding tensor data: Float32Array, Float64Array, Int32Array, and Uint8Array for
+ * bool.
+ */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 export type TypedArrayFor<D extends DType> = D extends 'float32'
@@ -29,10 +34,12 @@ const CTORS = {
   bool: Uint8Array,
 } as const;
 
+/** A zero-filled typed array of `size` elements for `dtype` (Uint8Array for bool). */
 export function typedArrayFor(dtype: DType, size: number): TypedArray {
   return new CTORS[dtype](size);
 }
 
+/** Whether `d` is float32 or float64. */
 export function isFloat(d: DType): boolean {
   return d === 'float32' || d === 'float64';
 }

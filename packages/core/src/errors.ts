@@ -12,30 +12,37 @@ export class FlintError extends Error {
 // (and the first line of a stack trace) must still say which error it is.
 /** Shapes that cannot be combined, out-of-range dims or indices, bad sizes. */
 export class ShapeError extends FlintError {
+  /** Always `'ShapeError'`, so the error type survives minification. */
   override name = 'ShapeError';
 }
 /** A dtype the op does not accept, or an impossible conversion. */
 export class DTypeError extends FlintError {
+  /** Always `'DTypeError'`, so the error type survives minification. */
   override name = 'DTypeError';
 }
 /** Tensors on different devices, or an unknown device. */
 export class DeviceError extends FlintError {
+  /** Always `'DeviceError'`, so the error type survives minification. */
   override name = 'DeviceError';
 }
 /** Use of a tensor after `dispose()`. */
 export class DisposedTensorError extends FlintError {
+  /** Always `'DisposedTensorError'`, so the error type survives minification. */
   override name = 'DisposedTensorError';
 }
 /** A backend failed, is missing a capability, or was used after disposal. */
 export class BackendError extends FlintError {
+  /** Always `'BackendError'`, so the error type survives minification. */
   override name = 'BackendError';
 }
 /** A malformed file or buffer (safetensors, IDX). */
 export class FormatError extends FlintError {
+  /** Always `'FormatError'`, so the error type survives minification. */
   override name = 'FormatError';
 }
 /** Autograd misuse: backward twice through a freed graph, grad of a non-scalar without a gradient. */
 export class GradError extends FlintError {
+  /** Always `'GradError'`, so the error type survives minification. */
   override name = 'GradError';
 }
 /**
@@ -44,6 +51,7 @@ export class GradError extends FlintError {
  * outside its allowed set): Flint's TypeError. Thrown by the run-time checks in `check/`.
  */
 export class ArgumentError extends FlintError {
+  /** Always `'ArgumentError'`, so the error type survives minification. */
   override name = 'ArgumentError';
 }
 /**
@@ -52,16 +60,20 @@ export class ArgumentError extends FlintError {
  * (`ENOENT`, `EACCES`, …) when there is one.
  */
 export class IOError extends FlintError {
+  /** Always `'IOError'`, so the error type survives minification. */
   override name = 'IOError';
   constructor(
     message: string,
+    /** The file the failed operation was on, if known. */
     readonly path?: string,
+    /** The OS error code, e.g. `'ENOENT'`, if known. */
     readonly code?: string,
   ) {
     super(message);
   }
 }
 
+/** A shape as error messages print it: `[2,3]`. */
 export function fmtShape(s: readonly number[]): string {
   return `[${s.join(',')}]`;
 }

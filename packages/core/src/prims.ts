@@ -12,6 +12,7 @@ import type { DType } from './dtype.js';
 /** Which dtypes an element-wise primitive accepts (core casts before calling a kernel). */
 export type DTypeSet = 'float' | 'numeric' | 'all';
 
+/** Whether a primitive whose dtype set is `set` accepts inputs of dtype `d`. */
 export function acceptsDType(set: DTypeSet, d: DType): boolean {
   if (set === 'all') return true;
   if (set === 'numeric') return d !== 'bool';
@@ -114,82 +115,137 @@ function nanMin(a: number, b: number): number {
 
 const int = (v: number, d: DType): number => (d === 'int32' ? v | 0 : v);
 
+/**
+ * The primitive table: every primitive a backend must implement, with its kind (kernel signature),
+ * the dtypes it accepts and, for element-wise ones, the scalar reference function the conformance
+ * suite checks kernels against.
+ */
 export const PRIMS = {
   // ---- element-wise unary: output dtype = input dtype ----
+  /** −x. */
   neg: { kind: 'unary', dtypes: 'numeric', ref: (x, d) => int(-x, d) },
+  /** |x|. */
   abs: { kind: 'unary', dtypes: 'numeric', ref: (x, d) => int(Math.abs(x), d) },
   // torch: sign(NaN) = 0 and sign(−0) = +0.
+  /** −1, 0 or 1 by the sign of x (0 for NaN and −0). */
   sign: { kind: 'unary', dtypes: 'numeric', ref: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0) },
+  /** eˣ. */
   exp: { kind: 'unary', dtypes: 'float', ref: Math.exp },
+  /** eˣ − 1. */
   expm1: { kind: 'unary', dtypes: 'float', ref: Math.expm1 },
+  /** Natural logarithm. */
   log: { kind: 'unary', dtypes: 'float', ref: Math.log },
+  /** ln(1 + x). */
   log1p: { kind: 'unary', dtypes: 'float', ref: Math.log1p },
+  /** √x. */
   sqrt: { kind: 'unary', dtypes: 'float', ref: Math.sqrt },
+  /** Sine. */
   sin: { kind: 'unary', dtypes: 'float', ref: Math.sin },
+  /** Cosine. */
   cos: { kind: 'unary', dtypes: 'float', ref: Math.cos },
+  /** Hyperbolic tangent. */
   tanh: { kind: 'unary', dtypes: 'float', ref: Math.tanh },
+  /** 1/(1 + e⁻ˣ), computed without overflow for either sign. */
   sigmoid: {
     kind: 'unary',
     dtypes: 'float',
     ref: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
   },
+  /** Gauss error function. */
   erf: { kind: 'unary', dtypes: 'float', ref: erf },
+  /** Round down. */
   floor: { kind: 'unary', dtypes: 'float', ref: Math.floor },
+  /** Round up. */
   ceil: { kind: 'unary', dtypes: 'float', ref: Math.ceil },
+  /** Round to nearest, ties to even. */
   round: { kind: 'unary', dtypes: 'float', ref: roundHalfEven },
+  /** Round toward zero. */
   trunc: { kind: 'unary', dtypes: 'float', ref: Math.trunc },
 
   // ---- element-wise binary: both inputs and the output share one dtype ----
+  /** a + b (int32 wraps around). */
   add: { kind: 'binary', dtypes: 'numeric', ref: (a, b, d) => int(a + b, d) },
+  /** a − b (int32 wraps around). */
   sub: { kind: 'binary', dtypes: 'numeric', ref: (a, b, d) => int(a - b, d) },
+  /** a · b (int32 wraps around). */
   mul: {
     kind: 'binary',
     dtypes: 'numeric',
     ref: (a, b, d) => (d === 'int32' ? Math.imul(a, b) : a * b),
   },
+  /** a / b (floats only; core casts integers first). */
   div: { kind: 'binary', dtypes: 'float', ref: (a, b) => a / b },
+  /** Python-style remainder, with the sign of the divisor. */
   remainder: { kind: 'binary', dtypes: 'numeric', ref: remainder },
+  /** aᵇ (int32: wrap-around integer power). */
   pow: {
     kind: 'binary',
     dtypes: 'numeric',
     ref: (a, b, d) => (d === 'int32' ? intPow(a, b) : floatPow(a, b)),
   },
+  /** The larger of a and b; NaN if either is NaN. */
   maximum: { kind: 'binary', dtypes: 'numeric', ref: nanMax },
+  /** The smaller of a and b; NaN if either is NaN. */
   minimum: { kind: 'binary', dtypes: 'numeric', ref: nanMin },
+  /** 1 where both are nonzero, else 0. */
   logicalAnd: { kind: 'binary', dtypes: 'all', ref: (a, b) => (a !== 0 && b !== 0 ? 1 : 0) },
+  /** 1 where either is nonzero, else 0. */
   logicalOr: { kind: 'binary', dtypes: 'all', ref: (a, b) => (a !== 0 || b !== 0 ? 1 : 0) },
 
   // ---- comparisons: inputs share a dtype, output is bool ----
+  /** a == b, as bool. */
   eq: { kind: 'compare', ref: (a, b) => a === b },
+  /** a != b, as bool. */
   ne: { kind: 'compare', ref: (a, b) => a !== b },
+  /** a < b, as bool. */
   lt: { kind: 'compare', ref: (a, b) => a < b },
+  /** a <= b, as bool. */
   le: { kind: 'compare', ref: (a, b) => a <= b },
+  /** a > b, as bool. */
   gt: { kind: 'compare', ref: (a, b) => a > b },
+  /** a >= b, as bool. */
   ge: { kind: 'compare', ref: (a, b) => a >= b },
 
   // ---- structural ----
+  /** Select from a where cond is true, else from b. */
   where: { kind: 'where' },
+  /** Convert to another dtype. */
   cast: { kind: 'cast' },
+  /** Materialise a strided view as a row-major buffer. */
   contiguous: { kind: 'contiguous' },
+  /** A new buffer with one value everywhere. */
   fill: { kind: 'fill' },
+  /** Constant padding of each axis. */
   pad: { kind: 'pad' },
   // The one primitive that writes: a copy of a whole storage with a view of it replaced, so that
   // in-place ops on views write through without a kernel ever writing into its inputs.
+  /** A copy of a whole buffer with one strided view of it replaced by given values. */
   stridedWrite: { kind: 'stridedWrite', ref: stridedWriteRef },
 
   // ---- reductions over a set of axes (output drops them) ----
+  /** Sum over a set of axes. */
   sum: { kind: 'reduce' },
+  /** Product over a set of axes. */
   prod: { kind: 'reduce' },
+  /** Maximum over a set of axes (NaN propagates). */
   max: { kind: 'reduce' },
+  /** Minimum over a set of axes (NaN propagates). */
   min: { kind: 'reduce' },
+  /** Index of the first maximum along one axis. */
   argmax: { kind: 'argReduce' },
+  /** Index of the first minimum along one axis. */
   argmin: { kind: 'argReduce' },
+  /** Inclusive prefix sum along one axis. */
   cumsum: { kind: 'scan' },
 
   // ---- linear algebra, indexing, random ----
+  /** Batched matrix product [b, m, k] × [b, k, n]. */
   matmul: { kind: 'matmul' },
+  /** Values picked along an axis by an int32 index. */
   gather: { kind: 'gather' },
+  /** A copy with values added at the positions an index names along an axis. */
   scatterAdd: { kind: 'scatterAdd' },
+  /** Counter-based random 32-bit words (Threefry-2x32-20). */
   randomBits: { kind: 'randomBits' },
 } as const satisfies Record<
   string,
@@ -224,7 +280,9 @@ export type ComparePrim = PrimsOfKind<'compare'>;
 export type ReducePrim = PrimsOfKind<'reduce'>;
 export type ArgReducePrim = PrimsOfKind<'argReduce'>;
 
+/** Every primitive's name, in table order. */
 export const PRIM_NAMES = Object.keys(PRIMS) as PrimName[];
+/** Names of the primitives of one kind (`'unary'`, `'binary'`, `'reduce'`…), in table order. */
 export const namesOfKind = <K extends string>(kind: K): PrimsOfKind<K>[] =>
   PRIM_NAMES.filter((n) => PRIMS[n].kind === kind) as PrimsOfKind<K>[];
 

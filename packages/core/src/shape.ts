@@ -2,12 +2,14 @@
 import { ShapeError, fmtShape } from './errors.js';
 import { describe } from './check/describe.js';
 
+/** Number of elements of a shape (1 for `[]`). */
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
+/** Row-major element strides of `shape` (the last dim has stride 1). */
 export function contiguousStrides(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;

@@ -25,8 +25,11 @@ export function showTensor(t: Tensor): string {
 
 /** What `JSON.stringify(t)` writes: dtype, shape and the values as nested arrays. */
 export interface TensorJSON {
+  /** The dtype name. */
   dtype: string;
+  /** The shape. */
   shape: number[];
+  /** The values as nested arrays, as `toArray()` gives them. */
   data: NestedArray;
 }
 

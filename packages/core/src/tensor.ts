@@ -31,8 +31,11 @@ import * as cv from './ops/convert.js';
 import * as cr from './ops/creation.js';
 import type { IndexSpec } from './ops/views.js';
 
+/** A plain JS scalar operand: numbers, and booleans (which act as bool values). */
 export type Scalar = number | boolean;
+/** Either operand of a binary op: a tensor, or a scalar broadcast to the other operand's shape. */
 export type Operand = Tensor | Scalar;
+/** Nested JS arrays of scalars, as taken by `fl.tensor` and returned by `toArray()`. */
 export type NestedArray = Scalar | readonly NestedArray[];
 
 /** What the FinalizationRegistry frees when a tensor is collected without dispose(). */
@@ -51,16 +54,29 @@ const registry = new FinalizationRegistry<Held>((h) => {
   }
 });
 
+/**
+ * Dimension(s) to reduce: one (negative counts from the end), several, or `null`/`undefined` for
+ * all.
+ */
 export type DimArg = number | readonly number[] | null | undefined;
+/** Options form of a reduction's arguments: `x.sum({ dim: 1, keepdim: true })`. */
 export interface ReduceOptions {
+  /** Dimension(s) to reduce; all by default. */
   dim?: DimArg;
+  /** Keep each reduced dimension with size 1 (default false), as in PyTorch. */
   keepdim?: boolean;
 }
+/** Options of `var` and `std`: the reduction options plus the divisor's correction. */
 export interface VarOptions extends ReduceOptions {
   /** Subtracted from the count in the divisor: 1 (default) is the unbiased estimate. */
   correction?: number;
 }
 
+/**
+ * An n-dimensional array on one device: a strided view (shape, strides, offset, dtype) of a shared
+ * storage, with autograd state. Create tensors with `fl.tensor`, `fl.zeros`, `fl.randn` and
+ * friends; views share storage with their base, as in PyTorch.
+ */
 export class Tensor {
   /** @internal */ readonly _isTensor = true;
   /** @internal Exempt from tidy scopes (parameters, gradients, saved tensors). */
@@ -70,10 +86,12 @@ export class Tensor {
   /** @internal For aliases saved by autograd: the leaf whose gradient they stand for. */
   _leaf: Tensor | undefined = undefined;
   private held: Held | null;
+  /** Size of each dimension, e.g. `[2, 3]`; `[]` for a 0-d (scalar) tensor. */
   readonly shape: readonly number[];
   // Strides and offset change only when an in-place op re-points the tensor (see _assign).
   private _strides: readonly number[];
   private _offset: number;
+  /** Element type: `'float32'`, `'float64'`, `'int32'` or `'bool'`. */
   readonly dtype: DType;
   private _requiresGrad = false;
   /**
@@ -87,6 +105,7 @@ export class Tensor {
     if (h !== null && this._epoch !== h.storage.epoch) this._syncGraph();
     return this._requiresGrad;
   }
+  /** Turn autograd tracking on or off; prefer `requiresGrad_()`, which checks the dtype. */
   set requiresGrad(on: boolean) {
     this._requiresGrad = on;
     if (on && this.held) this.held.storage.tracked = true;
@@ -99,6 +118,7 @@ export class Tensor {
   get grad(): Tensor | null {
     return this._grad;
   }
+  /** Replace the gradient (disposing the previous one); `null` clears it. */
   set grad(g: Tensor | null) {
     this._grad = replaceGrad(this, this._grad, g);
   }
@@ -231,27 +251,38 @@ export class Tensor {
     h.node = node;
     this._requiresGrad = node !== null || this._requiresGrad;
   }
+  /** Name of the device (registered backend) holding this tensor, e.g. `'cpu'`. */
   get device(): string {
     return this.storage.backend.name;
   }
+  /** Number of dimensions (`shape.length`). */
   get ndim(): number {
     return this.shape.length;
   }
+  /** Number of elements (the product of `shape`); a property, unlike torch's `size()`. */
   get size(): number {
     return sizeOf(this.shape);
   }
+  /** Whether `dispose()` was called; using a disposed tensor throws `DisposedTensorError`. */
   get disposed(): boolean {
     return this.held === null;
   }
+  /**
+   * True when no recorded op produced this tensor (created tensors, parameters), as torch's
+   * `is_leaf`.
+   */
   get isLeaf(): boolean {
     return this.gradFn === null;
   }
+  /** Number of elements, as torch's `numel()`. */
   numel(): number {
     return sizeOf(this.shape);
   }
+  /** Number of dimensions, as torch's `dim()`. */
   dim(): number {
     return this.shape.length;
   }
+  /** Whether this view is laid out row-major in its storage (torch's `is_contiguous()`). */
   isContiguous(): boolean {
     return isContiguous(this.shape, this.strides);
   }
@@ -268,6 +299,7 @@ export class Tensor {
     h.storage.release();
     h.node?.decRef();
   }
+  /** Same as `dispose()`, so that `using t = …` frees the tensor at the end of its block. */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -277,15 +309,29 @@ export class Tensor {
   dataSync(): ReturnType<typeof cv.dataSync> {
     return cv.dataSync(this);
   }
+  /**
+   * Contiguous copy of the data as a typed array, asynchronously (awaits the device's read-back).
+   */
   data(): ReturnType<typeof cv.data> {
     return cv.data(this);
   }
+  /**
+   * The values as nested JS arrays (booleans for bool tensors; a bare scalar for 0-d), like torch's
+   * `tolist()`. Synchronous.
+   */
   toArray(): NestedArray {
     return cv.toArray(this);
   }
+  /**
+   * The value of a one-element tensor as a number (ShapeError otherwise), like torch's `item()`.
+   */
   item(): number {
     return cv.item(this);
   }
+  /**
+   * The values and metadata, e.g. `tensor([1., 2.], shape=[2], dtype=float32, device=cpu)`; long
+   * tensors are summarised.
+   */
   toString(): string {
     return formatTensor(this);
   }
@@ -307,12 +353,23 @@ export class Tensor {
   }
 
   // ---- autograd ----
+  /**
+   * Backpropagate from this tensor: accumulates gradients into `.grad` of the leaves that require
+   * grad. `gradient` (same shape) is required unless this tensor has one element, as in PyTorch.
+   */
   backward(gradient?: Tensor, opts?: BackwardOptions): void {
     backward([this], gradient ? [gradient] : undefined, opts);
   }
+  /**
+   * A view sharing this tensor's storage, cut off from the autograd graph (`requiresGrad` false).
+   */
   detach(): Tensor {
     return vw.detach(this);
   }
+  /**
+   * Set whether autograd tracks this tensor (float dtypes only; only a leaf can be switched off).
+   * Returns `this`.
+   */
   requiresGrad_(on = true): this {
     if (on && this.dtype !== 'float32' && this.dtype !== 'float64')
       throw new GradError(
@@ -331,18 +388,23 @@ export class Tensor {
   to(target: DType | string): Tensor {
     return isDType(target) ? cv.cast(this, target) : cv.toDevice(this, target);
   }
+  /** Cast to float32 (`this` itself when already float32). */
   float(): Tensor {
     return cv.cast(this, 'float32');
   }
+  /** Cast to float64 (`this` itself when already float64). */
   double(): Tensor {
     return cv.cast(this, 'float64');
   }
+  /** Cast to int32 (`this` itself when already int32). */
   int(): Tensor {
     return cv.cast(this, 'int32');
   }
+  /** Cast to bool: nonzero is true (`this` itself when already bool). */
   bool(): Tensor {
     return cv.cast(this, 'bool');
   }
+  /** A contiguous copy with its own storage; differentiable, as torch's `clone()`. */
   clone(): Tensor {
     return vw.clone(this);
   }
@@ -356,30 +418,41 @@ export class Tensor {
     applyInPlace(this, op, f, operands);
     return this;
   }
+  /**
+   * In place: copy `src` (broadcast to this shape, cast to this dtype) into this tensor. Returns
+   * `this`.
+   */
   copy_(src: Tensor): this {
     return this.inPlace('copy_', () => cv.cast(src, this.dtype).expand(this.shape), src);
   }
+  /** In place: set every element to `value`. Returns `this`. */
   fill_(value: number): this {
     // One value everywhere: allowed on expanded views too, as in torch.
     const f = () => cr.full(this.shape, value, { dtype: this.dtype, device: this.device });
     applyInPlace(this, 'fill_', f, [], true);
     return this;
   }
+  /** In place: set every element to 0. Returns `this`. */
   zero_(): this {
     return this.fill_(0);
   }
+  /** In place `this + other` (the result must keep this dtype). Returns `this`. */
   add_(other: Operand): this {
     return this.inPlace('add_', (s) => ew.castInPlace('add_', ew.add(s, other), s.dtype), other);
   }
+  /** In place `this - other` (the result must keep this dtype). Returns `this`. */
   sub_(other: Operand): this {
     return this.inPlace('sub_', (s) => ew.castInPlace('sub_', ew.sub(s, other), s.dtype), other);
   }
+  /** In place `this * other` (the result must keep this dtype). Returns `this`. */
   mul_(other: Operand): this {
     return this.inPlace('mul_', (s) => ew.castInPlace('mul_', ew.mul(s, other), s.dtype), other);
   }
+  /** In place `this / other` (true division, so this tensor must be float). Returns `this`. */
   div_(other: Operand): this {
     return this.inPlace('div_', (s) => ew.castInPlace('div_', ew.div(s, other), s.dtype), other);
   }
+  /** In place `clamp(min, max)`. Returns `this`. */
   clamp_(min?: Operand | null, max?: Operand | null): this {
     return this.inPlace(
       'clamp_',
@@ -419,147 +492,212 @@ export class Tensor {
   }
 
   // ---- element-wise ----
+  /** Element-wise `-x`. */
   neg(): Tensor {
     return ew.neg(this);
   }
+  /** Element-wise absolute value. */
   abs(): Tensor {
     return ew.abs(this);
   }
+  /** Element-wise sign: −1, 0 or 1 (NaN stays NaN). */
   sign(): Tensor {
     return ew.sign(this);
   }
+  /** Element-wise eˣ. */
   exp(): Tensor {
     return ew.exp(this);
   }
+  /** Element-wise eˣ − 1, accurate near 0. */
   expm1(): Tensor {
     return ew.expm1(this);
   }
+  /** Element-wise natural logarithm. */
   log(): Tensor {
     return ew.log(this);
   }
+  /** Element-wise ln(1 + x), accurate near 0. */
   log1p(): Tensor {
     return ew.log1p(this);
   }
+  /** Element-wise base-2 logarithm. */
   log2(): Tensor {
     return ew.log2(this);
   }
+  /** Element-wise square root (NaN for negative inputs). */
   sqrt(): Tensor {
     return ew.sqrt(this);
   }
+  /** Element-wise 1/√x. */
   rsqrt(): Tensor {
     return ew.rsqrt(this);
   }
+  /** Element-wise x². */
   square(): Tensor {
     return ew.square(this);
   }
+  /** Element-wise 1/x. */
   reciprocal(): Tensor {
     return ew.reciprocal(this);
   }
+  /** Element-wise sine (radians). */
   sin(): Tensor {
     return ew.sin(this);
   }
+  /** Element-wise cosine (radians). */
   cos(): Tensor {
     return ew.cos(this);
   }
+  /** Element-wise hyperbolic tangent. */
   tanh(): Tensor {
     return ew.tanh(this);
   }
+  /** Element-wise logistic function 1/(1 + e⁻ˣ). */
   sigmoid(): Tensor {
     return ew.sigmoid(this);
   }
+  /** Element-wise Gauss error function. */
   erf(): Tensor {
     return ew.erf(this);
   }
+  /** Element-wise round down; integers are returned unchanged. */
   floor(): Tensor {
     return ew.floor(this);
   }
+  /** Element-wise round up; integers are returned unchanged. */
   ceil(): Tensor {
     return ew.ceil(this);
   }
+  /**
+   * Element-wise round to nearest, ties to even (as torch.round); integers are returned unchanged.
+   */
   round(): Tensor {
     return ew.round(this);
   }
+  /** Element-wise round toward zero; integers are returned unchanged. */
   trunc(): Tensor {
     return ew.trunc(this);
   }
+  /** Element-wise max(x, 0). */
   relu(): Tensor {
     return act.relu(this);
   }
+  /** Element-wise x for x > 0, else `negativeSlope`·x (torch's leaky_relu). */
   leakyRelu(negativeSlope = 0.01): Tensor {
     return act.leakyRelu(this, negativeSlope);
   }
+  /** Element-wise x for x > 0, else α·(eˣ − 1) (torch's elu). */
   elu(alpha = 1): Tensor {
     return act.elu(this, alpha);
   }
+  /** Gaussian error linear unit x·Φ(x); `'tanh'` uses the tanh approximation, as torch's gelu. */
   gelu(approximate: 'none' | 'tanh' = 'none'): Tensor {
     return act.gelu(this, approximate);
   }
+  /** Element-wise x·sigmoid(x) (swish). */
   silu(): Tensor {
     return act.silu(this);
   }
+  /** Element-wise log(1 + e^(βx))/β, linear where βx > `threshold` (torch's softplus). */
   softplus(beta = 1, threshold = 20): Tensor {
     return act.softplus(this, beta, threshold);
   }
+  /**
+   * Clamp each element into [min, max]; either bound may be omitted (not both), and may be a
+   * tensor.
+   */
   clamp(min?: Operand | null, max?: Operand | null): Tensor {
     return ew.clamp(this, min, max);
   }
+  /** Element-wise `this + other`, with broadcasting and dtype promotion. */
   add(other: Operand): Tensor {
     return ew.add(this, other);
   }
+  /**
+   * Element-wise `this - other`, with broadcasting and dtype promotion (no bool operands, as in
+   * PyTorch).
+   */
   sub(other: Operand): Tensor {
     return ew.sub(this, other);
   }
+  /** Element-wise `this * other`, with broadcasting and dtype promotion. */
   mul(other: Operand): Tensor {
     return ew.mul(this, other);
   }
+  /**
+   * Element-wise true division `this / other` with broadcasting; integer inputs give float32, as in
+   * PyTorch.
+   */
   div(other: Operand): Tensor {
     return ew.div(this, other);
   }
+  /**
+   * Element-wise Python-style remainder (takes the divisor's sign); an int32 divisor of 0 is a
+   * DTypeError.
+   */
   remainder(other: Operand): Tensor {
     return ew.remainder(this, other);
   }
+  /** Element-wise `this ** exponent`, with broadcasting and dtype promotion. */
   pow(exponent: Operand): Tensor {
     return ew.pow(this, exponent);
   }
+  /** Element-wise larger of the two operands (NaN propagates), with broadcasting. */
   maximum(other: Operand): Tensor {
     return ew.maximum(this, other);
   }
+  /** Element-wise smaller of the two operands (NaN propagates), with broadcasting. */
   minimum(other: Operand): Tensor {
     return ew.minimum(this, other);
   }
+  /** Element-wise `==`, as a bool tensor. */
   eq(other: Operand): Tensor {
     return ew.eq(this, other);
   }
+  /** Element-wise `!=`, as a bool tensor. */
   ne(other: Operand): Tensor {
     return ew.ne(this, other);
   }
+  /** Element-wise `<`, as a bool tensor. */
   lt(other: Operand): Tensor {
     return ew.lt(this, other);
   }
+  /** Element-wise `<=`, as a bool tensor. */
   le(other: Operand): Tensor {
     return ew.le(this, other);
   }
+  /** Element-wise `>`, as a bool tensor. */
   gt(other: Operand): Tensor {
     return ew.gt(this, other);
   }
+  /** Element-wise `>=`, as a bool tensor. */
   ge(other: Operand): Tensor {
     return ew.ge(this, other);
   }
+  /** Element-wise logical AND of truthiness (nonzero is true), as a bool tensor. */
   logicalAnd(other: Operand): Tensor {
     return ew.logicalAnd(this, other);
   }
+  /** Element-wise logical OR of truthiness (nonzero is true), as a bool tensor. */
   logicalOr(other: Operand): Tensor {
     return ew.logicalOr(this, other);
   }
+  /** Element-wise logical NOT (zero becomes true), as a bool tensor. */
   logicalNot(): Tensor {
     return ew.logicalNot(this);
   }
+  /** Bool tensor: true where the element is NaN. */
   isnan(): Tensor {
     return ew.isnan(this);
   }
+  /** Bool tensor: true where the element is neither NaN nor ±∞. */
   isfinite(): Tensor {
     return ew.isfinite(this);
   }
+  /**
+   * Replace NaN by `nan`, +∞ by `posinf` and −∞ by `neginf` (default: the dtype's largest finite
+   * values). Non-float tensors are copied unchanged.
+   */
   nanToNum(nan = 0, posinf?: number, neginf?: number): Tensor {
     return ew.nanToNum(this, nan, posinf, neginf);
   }
@@ -569,86 +707,136 @@ export class Tensor {
   }
 
   // ---- reductions ----
+  /**
+   * Sum over `dim` (all elements by default); `keepdim` keeps reduced dims with size 1. Bool sums
+   * to int32.
+   */
   sum(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
     return red.sum(this, dim, keepdim);
   }
+  /** Arithmetic mean over `dim` (all elements by default); `keepdim` as in `sum`. */
   mean(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
     return red.mean(this, dim, keepdim);
   }
+  /** Product over `dim` (all elements by default); `keepdim` as in `sum`. */
   prod(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
     return red.prod(this, dim, keepdim);
   }
+  /** The largest element, as a 0-d tensor. */
   max(): Tensor;
+  /** Element-wise maximum with `other` (as `maximum`). */
   max(other: Tensor): Tensor;
+  /** Largest values along `dim` and their (first) indices, as torch's `max(dim)`. */
   max(dim: number | (ReduceOptions & { dim: number }), keepdim?: boolean): red.ValuesIndices;
   max(dim?: number | Tensor | ReduceOptions, keepdim?: boolean): Tensor | red.ValuesIndices {
     return red.maxOf(this, dim, keepdim);
   }
+  /** The smallest element, as a 0-d tensor. */
   min(): Tensor;
+  /** Element-wise minimum with `other` (as `minimum`). */
   min(other: Tensor): Tensor;
+  /** Smallest values along `dim` and their (first) indices, as torch's `min(dim)`. */
   min(dim: number | (ReduceOptions & { dim: number }), keepdim?: boolean): red.ValuesIndices;
   min(dim?: number | Tensor | ReduceOptions, keepdim?: boolean): Tensor | red.ValuesIndices {
     return red.minOf(this, dim, keepdim);
   }
+  /** Largest values over `dim` (all by default), without indices; `keepdim` as in `sum`. */
   amax(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
     return red.amax(this, dim, keepdim);
   }
+  /** Smallest values over `dim` (all by default), without indices; `keepdim` as in `sum`. */
   amin(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
     return red.amin(this, dim, keepdim);
   }
+  /**
+   * Index of the (first) largest value along `dim`, or in the flattened tensor when `dim` is
+   * omitted.
+   */
   argmax(dim?: number | ReduceOptions, keepdim?: boolean): Tensor {
     return red.argmax(this, dim, keepdim);
   }
+  /**
+   * Index of the (first) smallest value along `dim`, or in the flattened tensor when `dim` is
+   * omitted.
+   */
   argmin(dim?: number | ReduceOptions, keepdim?: boolean): Tensor {
     return red.argmin(this, dim, keepdim);
   }
+  /**
+   * Variance over `dim` (all by default); `correction` 1 (default) is the unbiased estimate, as in
+   * PyTorch.
+   */
   var(dim?: DimArg | VarOptions, keepdim?: boolean): Tensor {
     return red.variance(this, dim, keepdim);
   }
+  /** Standard deviation over `dim` (all by default); `correction` as in `var`. */
   std(dim?: DimArg | VarOptions, keepdim?: boolean): Tensor {
     return red.std(this, dim, keepdim);
   }
+  /** log Σ exp(x) over `dim`, computed stably (the max is subtracted first). */
   logsumexp(dim: DimArg, keepdim = false): Tensor {
     return red.logsumexp(this, dim, keepdim);
   }
+  /** Bool: whether every element over `dim` (all by default) is nonzero. */
   all(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
     return red.all(this, dim, keepdim);
   }
+  /** Bool: whether any element over `dim` (all by default) is nonzero. */
   any(dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
     return red.any(this, dim, keepdim);
   }
+  /**
+   * Vector p-norm over `dim` (all elements by default); p may be 2, 1, ±∞, 0 or any real. Float
+   * dtypes only.
+   */
   norm(p: number = 2, dim?: DimArg, keepdim = false): Tensor {
     return red.norm(this, p, dim, keepdim);
   }
+  /** Cumulative sum along `dim`, as torch.cumsum. */
   cumsum(dim: number): Tensor {
     return red.cumsum(this, dim);
   }
+  /** Softmax along `dim`: exp(x) normalised to sum to 1, computed stably. */
   softmax(dim: number): Tensor {
     return red.softmax(this, dim);
   }
+  /** log(softmax(x)) along `dim`, computed stably. */
   logSoftmax(dim: number): Tensor {
     return red.logSoftmax(this, dim);
   }
 
   // ---- views ----
+  /**
+   * The same elements in a new shape (one size may be −1): a view when the layout allows, else a
+   * copy.
+   */
   reshape(...shape: (number | readonly number[])[]): Tensor {
     return vw.reshape(this, vw.shapeArgs(shape));
   }
+  /**
+   * Like `reshape`, but always a view sharing storage: throws ShapeError when the layout cannot be
+   * viewed.
+   */
   view(...shape: (number | readonly number[])[]): Tensor {
     return vw.view(this, vw.shapeArgs(shape));
   }
+  /** Merge dims `startDim`…`endDim` (all by default) into one. */
   flatten(startDim = 0, endDim = -1): Tensor {
     return vw.flatten(this, startDim, endDim);
   }
+  /** View with a new size-1 dimension inserted at `dim`. */
   unsqueeze(dim: number): Tensor {
     return vw.unsqueeze(this, dim);
   }
+  /** View without size-1 dimensions (all of them, or only those in `dim`). */
   squeeze(dim?: number | readonly number[]): Tensor {
     return vw.squeeze(this, dim);
   }
+  /** View with the dimensions reordered: dim `i` of the result is dim `dims[i]` of this tensor. */
   permute(...dims: (number | readonly number[])[]): Tensor {
     return vw.permute(this, vw.shapeArgs(dims));
   }
+  /** View with dimensions `dim0` and `dim1` swapped. */
   transpose(dim0: number, dim1: number): Tensor {
     return vw.transpose(this, dim0, dim1);
   }
@@ -659,24 +847,34 @@ export class Tensor {
       this.shape.map((_, i) => this.shape.length - 1 - i),
     );
   }
+  /** Broadcast view to `sizes` (−1 keeps a dim) using zero strides: no copy. */
   expand(...sizes: (number | readonly number[])[]): Tensor {
     return vw.expand(this, vw.shapeArgs(sizes));
   }
+  /** Broadcast view to `other`'s shape. */
   expandAs(other: Tensor): Tensor {
     return vw.expand(this, other.shape);
   }
+  /** Broadcast view to `shape` (as `expand`). */
   broadcastTo(shape: readonly number[]): Tensor {
     return vw.expand(this, shape);
   }
+  /** View of `length` entries along `dim` starting at `start`. */
   narrow(dim: number, start: number, length: number): Tensor {
     return vw.narrow(this, dim, start, length);
   }
+  /**
+   * View of `start:end:step` along `dim`, with Python's rules (negative and out-of-range bounds
+   * clamp; step ≥ 1).
+   */
   slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
     return vw.slice(this, dim, start, end, step);
   }
+  /** View with the order of entries reversed along `dims`. */
   flip(dims: number | readonly number[]): Tensor {
     return vw.flip(this, dims);
   }
+  /** This tensor if already contiguous, else a contiguous copy. */
   contiguous(): Tensor {
     return vw.contiguous(this);
   }
@@ -686,50 +884,97 @@ export class Tensor {
   }
 
   // ---- shape and indexing ----
+  /**
+   * Views of consecutive pieces along `dim`: each of size `sizeOrSections` (the last may be
+   * smaller), or of the listed sizes.
+   */
   split(sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
     return sh.split(this, sizeOrSections, dim);
   }
+  /**
+   * Split into at most `chunks` views of equal size along `dim` (the last may be smaller), as
+   * torch.chunk.
+   */
   chunk(chunks: number, dim = 0): Tensor[] {
     return sh.chunk(this, chunks, dim);
   }
+  /**
+   * Pad with F.pad's convention: `pad` lists (before, after) pairs from the last dim; mode
+   * `'constant'` (with `value`), `'reflect'` or `'replicate'`. Negative padding crops.
+   */
   pad(pad: readonly number[], mode: sh.PadMode = 'constant', value = 0): Tensor {
     return sh.pad(this, pad, mode, value);
   }
+  /**
+   * New contiguous tensor repeating the whole tensor `sizes[i]` times along each dim (torch's
+   * `repeat`).
+   */
   repeat(...sizes: (number | readonly number[])[]): Tensor {
     return sh.repeat(this, vw.shapeArgs(sizes));
   }
+  /**
+   * Repeat along each dim as torch.tile: like `repeat`, with fewer `dims` than dims padded with
+   * leading 1s.
+   */
   tile(dims: readonly number[]): Tensor {
     return sh.tile(this, dims);
   }
+  /**
+   * Copy keeping the lower triangle (on and below `diagonal`) of the last two dims, zeros
+   * elsewhere.
+   */
   tril(diagonal = 0): Tensor {
     return sh.tril(this, diagonal);
   }
+  /**
+   * Copy keeping the upper triangle (on and above `diagonal`) of the last two dims, zeros
+   * elsewhere.
+   */
   triu(diagonal = 0): Tensor {
     return sh.triu(this, diagonal);
   }
+  /**
+   * Values picked along `dim` by an int32 `index` of the output's shape: `out[i][j] =
+   * x[i][index[i][j]]` for dim 1.
+   */
   gather(dim: number, index: Tensor): Tensor {
     return ix.gather(this, dim, index);
   }
+  /**
+   * A copy with `src` added at the positions `index` names along `dim` (duplicates accumulate), as
+   * torch's `scatter_add`.
+   */
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
     return ix.scatterAdd(this, dim, index, src);
   }
+  /**
+   * Entries along `dim` chosen by a 1-D int32 index (or array of numbers), as torch's
+   * `index_select`.
+   */
   indexSelect(dim: number, index: Tensor | readonly number[]): Tensor {
     return ix.indexSelect(this, dim, index);
   }
+  /** Copy with `value` where the bool `mask` (broadcast) is true; keeps this dtype. */
   maskedFill(mask: Tensor, value: Operand): Tensor {
     return ix.maskedFill(this, mask, value);
   }
 
   // ---- linear algebra ----
+  /**
+   * Matrix product with torch.matmul's rules: 1-D operands act as vectors, leading dims broadcast.
+   */
   matmul(other: Tensor): Tensor {
     return la.matmul(this, other);
   }
+  /** Batched matrix product of `[b, n, m]` and `[b, m, p]` tensors, giving `[b, n, p]`. */
   bmm(other: Tensor): Tensor {
     return la.bmm(this, other);
   }
+  /** Outer product of two 1-D tensors: `[n]` and `[m]` give `[n, m]`. */
   outer(other: Tensor): Tensor {
     return la.outer(this, other);
   }
+  /** Inner product of two 1-D tensors of equal length, as a 0-d tensor. */
   dot(other: Tensor): Tensor {
     return la.dot(this, other);
   }
@@ -755,10 +1000,12 @@ export function trustedTensor(
   return new Tensor(storage, shape, strides, offset, internal);
 }
 
+/** Short description of a tensor for error messages: `[2,3] float32`. */
 export function fmt(t: Tensor): string {
   return `[${t.shape.join(',')}] ${t.dtype}`;
 }
 
+/** Whether `x` is a Flint Tensor. */
 export function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
 }

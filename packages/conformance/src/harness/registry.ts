@@ -11,6 +11,7 @@ import { diffCases } from '../diff/index.js';
 
 let cached: Case[] | null = null;
 
+/** Every case of the suite, built once and cached, in layer order. */
 export function allCases(): Case[] {
   if (cached) return cached;
   const cases = [

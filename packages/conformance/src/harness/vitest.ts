@@ -20,6 +20,10 @@ function groupOf(c: Case): string {
   return `${c.layer} ${parts.slice(0, 2).join('/')}`;
 }
 
+/**
+ * Register the whole suite as vitest tests for the backend `opts.create` makes: the entire test
+ * file of a backend package. Writes conformance-report.json after the run.
+ */
 export function runConformance<B, O>(opts: RunOptions<B, O>): void {
   installNodeHost(); // Node's fixtures and report file, unless a host is installed already
   const session = new Session(opts as RunOptions<unknown>);

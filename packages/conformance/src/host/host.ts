@@ -11,11 +11,17 @@ export type FixtureDir = '' | 'nn' | 'diff';
 
 /** The document written as conformance-report.json. */
 export interface ReportDoc {
+  /** The suite's package name, `'@flint/conformance'`. */
   suite: string;
+  /** The backend's name as the run reported it. */
   backend: string;
   [k: string]: unknown;
 }
 
+/**
+ * Where the suite reads fixtures and writes its report: Node's file system by default, or another
+ * host (a browser page) installed first.
+ */
 export interface Host {
   /** Names of the JSON files in a fixture folder, sorted; [] when the folder is missing. */
   listFixtures(dir: FixtureDir): string[];

@@ -15,12 +15,14 @@ import { alias } from './record.js';
 import { noteBackward } from './leaks.js';
 import { onesLike, zerosLike } from '../ops/creation.js';
 
+/** Options of `Tensor.backward`; `fl.grad` takes them too. */
 export interface BackwardOptions {
   /** Keep saved tensors so backward can run through the graph again. */
   retainGraph?: boolean;
   /** Record the backward pass itself, for gradients of gradients. */
   createGraph?: boolean;
 }
+/** Options of `fl.grad`. */
 export interface GradOptions extends BackwardOptions {
   /** Gradients of the outputs (defaults to ones for scalar outputs). */
   gradOutputs?: readonly Tensor[];

@@ -1,6 +1,7 @@
 /** Global gradient-recording switch (`noGrad`, `enableGrad`). */
 let enabled = true;
 
+/** Whether ops are recorded for autograd now (false inside `noGrad`). */
 export function isGradEnabled(): boolean {
   return enabled;
 }

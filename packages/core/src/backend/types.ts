@@ -20,8 +20,11 @@ import type {
 
 /** A (possibly strided) read-only view of a buffer, as passed to kernels. */
 export interface KView<B> {
+  /** The backend's buffer holding the data. */
   readonly buf: B;
+  /** Element type of the buffer. */
   readonly dtype: DType;
+  /** Shape of the view. */
   readonly shape: readonly number[];
   /** Element strides; may be 0 (broadcast) or negative (flip). */
   readonly strides: readonly number[];
@@ -42,9 +45,14 @@ export interface KernelSignatures<B> {
   compare: (a: KView<B>, b: KView<B>) => B;
   /** `cond` is bool; `a`, `b` share a dtype. */
   where: (cond: KView<B>, a: KView<B>, b: KView<B>) => B;
+  /**
+   * Convert to `dtype` element by element, as `coerce` does (float to int32 truncates; nonzero to
+   * bool is true).
+   */
   cast: (x: KView<B>, dtype: DType) => B;
   /** Materialise a strided view as a contiguous buffer. */
   contiguous: (x: KView<B>) => B;
+  /** A fresh contiguous buffer of `shape` with every element `value`. */
   fill: (shape: readonly number[], dtype: DType, value: number) => B;
   /** Constant padding; output shape[i] = before + shape[i] + after. */
   pad: (x: KView<B>, widths: PadWidths, value: number) => B;
@@ -88,32 +96,45 @@ export type { UnaryPrim, BinaryPrim, ComparePrim, ReducePrim, ArgReducePrim, Pri
 
 /** Resolved geometry of a 2-D convolution, as the conv2d override receives it. */
 export interface Conv2dParams {
+  /** Step between windows [vertical, horizontal]. */
   stride: [number, number];
   /** Zero padding [top, bottom, left, right] — asymmetric for 'same' with even kernels. */
   padding: [number, number, number, number];
+  /** Spacing between kernel taps [vertical, horizontal]. */
   dilation: [number, number];
+  /** Number of channel groups. */
   groups: number;
 }
 
 /** Hyper-parameters of one Adam/AdamW step (`step` counts from 1; amsgrad is never fused). */
 export interface AdamStepParams {
+  /** Learning rate. */
   lr: number;
+  /** Decay rate of the first-moment (mean) estimate. */
   beta1: number;
+  /** Decay rate of the second-moment (uncentred variance) estimate. */
   beta2: number;
+  /** Added to the denominator for numerical stability. */
   eps: number;
+  /** Weight decay factor (an L2 penalty, or decoupled with `decoupled`). */
   weightDecay: number;
   /** AdamW: decay the parameter directly instead of adding weightDecay·p to the gradient. */
   decoupled: boolean;
+  /** Ascend the objective instead of descending it. */
   maximize: boolean;
+  /** Number of this step, counting from 1 (for bias correction). */
   step: number;
 }
 
 /** Geometry of a 2-D max pool as the override receives it (already resolved by core). */
 export interface Pool2dParams {
+  /** Window size [kH, kW]. */
   kernel: [number, number];
+  /** Step between windows [vertical, horizontal]. */
   stride: [number, number];
   /** Implicit −∞ padding [top/bottom, left/right], at most half the kernel. */
   padding: [number, number];
+  /** Spacing between window taps [vertical, horizontal]. */
   dilation: [number, number];
   /** Output size rounds up (a last partial window that starts inside the input or left padding counts). */
   ceilMode: boolean;
@@ -121,11 +142,17 @@ export interface Pool2dParams {
 
 /** Hyper-parameters of one SGD step (torch.optim.SGD semantics). */
 export interface SgdStepParams {
+  /** Learning rate. */
   lr: number;
+  /** Momentum factor (0 for plain SGD). */
   momentum: number;
+  /** Dampening of the momentum's gradient term. */
   dampening: number;
+  /** L2 penalty added to the gradient. */
   weightDecay: number;
+  /** Use Nesterov momentum. */
   nesterov: boolean;
+  /** Ascend the objective instead of descending it. */
   maximize: boolean;
   /** true on the first step: the momentum buffer is initialised to the gradient (buf arg is null then). */
   firstStep: boolean;
@@ -206,13 +233,20 @@ export interface Overrides<B> {
     params: SgdStepParams,
   ) => [B, B | null];
 }
+/** Names of the composites a backend may replace with a fused kernel. */
 export type OverrideName = keyof Overrides<unknown>;
 
+/** Allowed deviation |actual − expected| ≤ atol + rtol·|expected|, as in torch.allclose. */
 export interface Tolerance {
+  /** Relative tolerance. */
   rtol: number;
+  /** Absolute tolerance. */
   atol: number;
 }
 
+/**
+ * What a backend supports; core and the conformance suite adapt to it (skips are by capability).
+ */
 export interface Caps {
   /** DTypes this backend stores and computes in. */
   readonly dtypes: readonly DType[];
@@ -236,18 +270,26 @@ export interface Caps {
   readonly features: readonly string[];
 }
 
+/** Live allocations of a backend, used by leak checks. */
 export interface BackendStats {
   /** Live buffers owned by the backend. */
   buffers: number;
+  /** Bytes held by those buffers. */
   bytes: number;
 }
 
+/**
+ * A compute backend: storage, one kernel per primitive, optional fused overrides. Register one with
+ * `fl.use`.
+ */
 export interface Backend<B = unknown> {
   /** The device name tensors report (`'cpu'`, `'gpujs'`, `'native'`, `'cuda'`). */
   readonly name: string;
+  /** What the backend supports. */
   readonly caps: Caps;
   /** A buffer of `size` elements of `dtype`; contents unspecified. */
   alloc(dtype: DType, size: number): B;
+  /** Release a buffer; core calls it once its last tensor is gone. */
   free(buf: B): void;
   /**
    * Copy host data into a buffer: the whole buffer (`data.length` = its size), or, given `at`,
@@ -257,11 +299,16 @@ export interface Backend<B = unknown> {
   write(buf: B, data: TypedArray, at?: number): void;
   /** Copy a whole buffer to the host. */
   read(buf: B, dtype: DType, size: number): Promise<TypedArray>;
+  /** Copy a whole buffer to the host synchronously (where `caps.syncRead` allows). */
   readSync(buf: B, dtype: DType, size: number): TypedArray;
+  /** One kernel per primitive. */
   readonly kernels: Kernels<B>;
+  /** Fused replacements for some composites (optional). */
   readonly overrides?: Overrides<B>;
   /** Resolves when every queued kernel has finished. */
   sync(): Promise<void>;
+  /** Live buffers and bytes. */
   stats(): BackendStats;
+  /** Free every buffer and resource of the backend; it cannot be used afterwards. */
   dispose(): void;
 }

@@ -28,11 +28,14 @@ export abstract class Dataset<T> implements Iterable<T> {
     // A subclass without a constructor hands its arguments on to here, where nothing reads them.
     checkArgs(DATA.Dataset, [], arguments.length);
   }
+  /** Number of items. */
   abstract get length(): number;
+  /** The item at `index` (0 ≤ index < length). */
   abstract get(index: number): T;
   /** Optional fast path: the collated batch for these indices. */
   getBatch?(indices: readonly number[]): unknown;
 
+  /** Iterate over the items in order. */
   *[Symbol.iterator](): Iterator<T> {
     for (let i = 0; i < this.length; i++) yield this.get(i);
   }
@@ -97,6 +100,7 @@ function isRange(idx: readonly number[]): boolean {
  * const [xi, yi] = ds.get(0);                  // shapes [4] and []
  */
 export class TensorDataset extends Dataset<Tensor[]> {
+  /** The tensors whose rows are the items (borrowed, not owned). */
   readonly tensors: readonly Tensor[];
 
   constructor(...tensors: Tensor[]) {
@@ -110,9 +114,11 @@ export class TensorDataset extends Dataset<Tensor[]> {
       );
     this.tensors = tensors;
   }
+  /** Number of rows (dim 0 of the tensors). */
   get length(): number {
     return this.tensors[0]!.shape[0]!;
   }
+  /** Row `index` of every tensor, as views. */
   get(index: number): Tensor[] {
     checkIndex('TensorDataset.get', index, this.length);
     return this.tensors.map((t) => t.index(index));
@@ -136,7 +142,9 @@ export class TensorDataset extends Dataset<Tensor[]> {
  */
 export class Subset<T> extends Dataset<T> {
   constructor(
+    /** The dataset the items come from. */
     readonly dataset: Dataset<T>,
+    /** Indices into `dataset`, in the order of this subset. */
     readonly indices: readonly number[],
   ) {
     checkArgs(DATA.Subset, [dataset, indices], arguments.length);
@@ -149,9 +157,11 @@ export class Subset<T> extends Dataset<T> {
         batch(idx.map((i) => this.indices[checkIndex('Subset.getBatch', i, this.length)]!));
     }
   }
+  /** Number of indices. */
   get length(): number {
     return this.indices.length;
   }
+  /** Item `indices[index]` of the underlying dataset. */
   get(index: number): T {
     return this.dataset.get(this.indices[checkIndex('Subset.get', index, this.length)]!);
   }

@@ -11,17 +11,23 @@ import type { Tensor } from '../tensor.js';
 import { upload } from '../ops/creation.js';
 import { tidy } from '../scope.js';
 
+/** Element types of the IDX format (MNIST's files). */
 export type IdxDType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
+/** The typed array holding IDX values of each `IdxDType`. */
 export type IdxData =
   Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
+/** An IDX file decoded: shape, element type and values. */
 export interface IdxArray {
+  /** Size of each dimension. */
   shape: number[];
+  /** Element type as stored in the file. */
   dtype: IdxDType;
   /** Row-major values in native byte order. */
   data: IdxData;
 }
 
+/** Options of the IDX readers. */
 export interface IdxOptions {
   /** Largest decompressed size accepted from a gzip file (default 1 GiB), against decompression bombs. */
   maxBytes?: number;
@@ -41,6 +47,7 @@ function fail(msg: string): never {
   throw new FormatError(`idx: ${msg}`);
 }
 
+/** Whether `bytes` start with the gzip magic number (1f 8b). */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
@@ -164,8 +171,8 @@ async function gunzipWeb(bytes: Uint8Array, maxBytes: number): Promise<Uint8Arra
 }
 
 /**
- * Decompress gzip bytes (zlib in Node, DecompressionStream elsewhere).
- * @internal `impl` forces one implementation, for tests ('node' only where zlib is).
+ * Decompress gzip bytes (zlib in Node, DecompressionStream elsewhere). The `impl` option is for
+ * tests only: it forces one implementation ('node' only where zlib is).
  */
 export async function gunzip(
   bytes: Uint8Array,

@@ -21,6 +21,7 @@ export const FASHION_MNIST_CLASSES: readonly string[] = [
   'Ankle boot',
 ];
 
+/** An image classification set: images and their labels. */
 export interface ImageSet {
   /** float32 [N, 1, H, W], pixels scaled to [0, 1]. */
   images: Tensor;

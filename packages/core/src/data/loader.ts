@@ -19,6 +19,7 @@ export type Collated<T> = T extends Tensor | number | boolean
       ? { -readonly [K in keyof T]: Collated<T[K]> }
       : T[];
 
+/** Options of `DataLoader` (torch's keyword arguments, camelCase). */
 export interface DataLoaderOptions<T, B> {
   /** Items per batch (default 1). */
   batchSize?: number;
@@ -89,14 +90,19 @@ export function defaultCollate<T>(items: readonly T[]): Collated<T> {
  * for (const [xb, yb] of loader) fl.tidy(() => trainStep(xb, yb));
  */
 export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
+  /** Items per batch. */
   readonly batchSize: number;
+  /** Whether each epoch visits the items in a new random order. */
   readonly shuffle: boolean;
+  /** Whether a last batch smaller than `batchSize` is dropped. */
   readonly dropLast: boolean;
+  /** Seed of the shuffling order, if given. */
   readonly seed: number | undefined;
   private readonly collate: ((items: T[]) => B) | undefined;
   private epoch = 0;
 
   constructor(
+    /** The dataset batched. */
     readonly dataset: Dataset<T>,
     opts: DataLoaderOptions<T, B> = {},
   ) {

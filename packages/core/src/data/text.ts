@@ -16,6 +16,7 @@ import { Dataset, checkIndex } from './dataset.js';
 /** Where Debian's `wamerican` package puts its word list. */
 export const DICT_WORDS = '/usr/share/dict/words';
 
+/** Options of `CharDataset.fromWords`. */
 export interface CharDatasetOptions {
   /** Sequence length; default: the longest word + 1. Longer words are skipped (see `skipped`). */
   seqLen?: number;
@@ -25,6 +26,7 @@ export interface CharDatasetOptions {
   device?: string;
 }
 
+/** Options of the word-list reader. */
 export interface WordListOptions {
   /** File to read (default `/usr/share/dict/words`, from Debian's `wamerican`). */
   path?: string;
@@ -82,11 +84,13 @@ export async function loadWords(opts: WordListOptions = {}): Promise<string[]> {
 export class CharDataset extends Dataset<[Tensor, Tensor]> {
   /** Token id → character; `chars[0]` is the end token's display character. */
   readonly chars: readonly string[];
+  /** Length of every input and target sequence. */
   readonly seqLen: number;
   /** The words kept, in item order. */
   readonly words: readonly string[];
   /** Words dropped for being longer than seqLen - 1 characters. */
   readonly skipped: number;
+  /** Token id that starts and ends each word (0). */
   readonly endToken = 0;
   private readonly ids: Map<string, number>;
   private readonly x: Int32Array;
@@ -142,6 +146,7 @@ export class CharDataset extends Dataset<[Tensor, Tensor]> {
     return CharDataset.fromWords(await loadWords(list), opts);
   }
 
+  /** Number of words kept. */
   get length(): number {
     return this.words.length;
   }
@@ -176,6 +181,7 @@ export class CharDataset extends Dataset<[Tensor, Tensor]> {
     return out;
   }
 
+  /** Item `index`: int32 `[input, target]`, each of shape [seqLen]. */
   get(index: number): [Tensor, Tensor] {
     checkIndex('CharDataset.get', index, this.length);
     return this.make([index], [this.seqLen]);

@@ -37,12 +37,15 @@ export type TensorMap = Readonly<Record<string, Tensor>> | ReadonlyMap<string, T
 /** What `save` and `serialize` accept: a state dict, or a Module (whose `stateDict()` is saved). */
 export type Saveable = TensorMap | Module;
 
+/** Options of the safetensors loaders. */
 export interface LoadOptions {
   /** Device for the loaded tensors (default: the default device). */
   device?: string;
 }
 
+/** A safetensors file decoded: its tensors and its metadata. */
 export interface Deserialized {
+  /** The tensors by name (the state-dict keys). */
   tensors: Record<string, Tensor>;
   /** The `__metadata__` strings, or undefined when the file has none. */
   metadata: Record<string, string> | undefined;

@@ -28,6 +28,7 @@ export class ReLU extends Module {
  * new nn.LeakyReLU(0.5).forward(fl.tensor([-1, 2])).toArray(); // [-0.5, 2]
  */
 export class LeakyReLU extends Module {
+  /** @param negativeSlope - Factor applied to negative inputs (default 0.01). */
   constructor(readonly negativeSlope = 0.01) {
     checkArgs(NN.LeakyReLU, [negativeSlope], arguments.length);
     super();
@@ -46,6 +47,10 @@ export class LeakyReLU extends Module {
  * new nn.GELU('tanh').forward(fl.randn([4]));
  */
 export class GELU extends Module {
+  /**
+   * @param approximate - `'tanh'` uses the tanh approximation; `'none'` (default) the exact erf
+   * form.
+   */
   constructor(readonly approximate: 'none' | 'tanh' = 'none') {
     checkArgs(NN.GELU, [approximate], arguments.length);
     super();
@@ -109,6 +114,7 @@ export class Tanh extends Module {
  * new nn.Softmax(1).forward(fl.zeros([1, 4])).toArray(); // [[0.25, 0.25, 0.25, 0.25]]
  */
 export class Softmax extends Module {
+  /** @param dim - The dimension normalised over. */
   constructor(readonly dim: number) {
     checkArgs(NN.Softmax, [dim], arguments.length);
     super();
@@ -127,6 +133,7 @@ export class Softmax extends Module {
  * new nn.LogSoftmax(1).forward(fl.randn([2, 10]));
  */
 export class LogSoftmax extends Module {
+  /** @param dim - The dimension normalised over. */
   constructor(readonly dim: number) {
     checkArgs(NN.LogSoftmax, [dim], arguments.length);
     super();

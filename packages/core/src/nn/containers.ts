@@ -21,6 +21,7 @@ function indexIn(op: string, i: number, n: number): number {
 
 /** Children in registration order (the only children of a container are the registered ones). */
 abstract class ListLike<M extends Module> extends Module {
+  /** Number of modules. */
   get length(): number {
     return this.namedChildren().length;
   }
@@ -34,6 +35,7 @@ abstract class ListLike<M extends Module> extends Module {
     this.addModule(String(this.length), m);
     return this;
   }
+  /** Iterate over the modules in order (`for (const m of list)`). */
   [Symbol.iterator](): Iterator<M> {
     return (this.children() as M[])[Symbol.iterator]();
   }
@@ -76,9 +78,17 @@ export class Sequential extends ListLike<Module> {
     (this.keras ??= new Model(this)).compile(opts);
     return this;
   }
+  /**
+   * Train with the optimizer and loss set by `compile` (see `fl.Model.fit`); throws before
+   * `compile`.
+   */
   fit(...args: Parameters<Model['fit']>): ReturnType<Model['fit']> {
     return this.compiled('fit').fit(...args);
   }
+  /**
+   * Mean loss and metrics in eval mode without gradients (see `fl.Model.evaluate`); throws before
+   * `compile`.
+   */
   evaluate(...args: Parameters<Model['evaluate']>): ReturnType<Model['evaluate']> {
     return this.compiled('evaluate').evaluate(...args);
   }
@@ -118,6 +128,7 @@ export class ModuleList<M extends Module = Module> extends ListLike<M> {
     super();
     this.extend(modules);
   }
+  /** Append every module of `modules`, in order. */
   extend(modules: Iterable<M>): this {
     for (const m of modules) this.append(m);
     return this;
@@ -149,27 +160,34 @@ export class ModuleDict<M extends Module = Module> extends Module {
     super();
     for (const [k, m] of Object.entries(modules)) this.set(k, m);
   }
+  /** The module under `key`, if any. */
   get(key: string): M | undefined {
     return this.namedChildren().find(([k]) => k === key)?.[1] as M | undefined;
   }
+  /** Add or replace the module under `key` (non-empty, without '.'). */
   set(key: string, m: M): this {
     if (key.includes('.') || key === '')
       throw new ArgumentError(`ModuleDict: key ${quote(key)} must be non-empty and contain no '.'`);
     this.addModule(key, m);
     return this;
   }
+  /** Whether a module is registered under `key`. */
   has(key: string): boolean {
     return this.get(key) !== undefined;
   }
+  /** The keys, in insertion order. */
   keys(): string[] {
     return this.namedChildren().map(([k]) => k);
   }
+  /** The modules, in insertion order. */
   values(): M[] {
     return this.children() as M[];
   }
+  /** `[key, module]` pairs, in insertion order. */
   entries(): [string, M][] {
     return this.namedChildren() as [string, M][];
   }
+  /** Number of modules. */
   get size(): number {
     return this.namedChildren().length;
   }

@@ -11,6 +11,10 @@ import { tidy } from '../scope.js';
 import { randn, tensor } from '../ops/creation.js';
 import { typedArrayFor } from '../dtype.js';
 
+/**
+ * Nonlinearities known to `calculateGain` and the Kaiming initialisers (torch's names, also in
+ * camelCase).
+ */
 export type Nonlinearity =
   | 'linear'
   | 'identity'
@@ -118,6 +122,7 @@ export function xavierNormal_(t: Tensor, gain = 1): Tensor {
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
 }
 
+/** Options of `kaimingUniform_` and `kaimingNormal_`. */
 export interface KaimingOptions {
   /** Negative slope of the leaky relu that follows (used when nonlinearity is leaky relu; default 0). */
   a?: number;

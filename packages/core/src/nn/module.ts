@@ -30,6 +30,7 @@ export function Parameter(t: Tensor, requiresGrad = true): Tensor {
   return keep(p);
 }
 
+/** Whether `x` is a tensor marked as a parameter by `Parameter()`. */
 export function isParameter(x: unknown): x is Tensor {
   return x instanceof Tensor && (x as unknown as Record<symbol, boolean>)[PARAM] === true;
 }
@@ -47,12 +48,18 @@ function scopedForward(m: Module): (...inputs: unknown[]) => unknown {
 
 const MODULE = sig('nn.Module', {});
 
+/** Options of `Module.loadStateDict`. */
 export interface LoadOptions {
   /** Require exactly the module's keys (default true). */
   strict?: boolean;
 }
+/**
+ * What `Module.loadStateDict` did not match (both empty under `strict`), as PyTorch's return value.
+ */
 export interface LoadResult {
+  /** The module's keys absent from the state dict. */
   missingKeys: string[];
+  /** The state dict's keys the module does not have. */
   unexpectedKeys: string[];
 }
 
@@ -65,6 +72,10 @@ export abstract class Module {
     modules: new Map<string, Module>(),
   };
 
+  /**
+   * The layer's computation, called as `m.forward(x)`; runs in an implicit scope that frees its
+   * intermediates. Subclasses implement it.
+   */
   abstract forward(...inputs: unknown[]): unknown;
 
   constructor() {

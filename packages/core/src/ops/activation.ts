@@ -29,6 +29,7 @@ export function relu(x: Tensor): Tensor {
   return out;
 }
 
+/** Element-wise x for x > 0, else `negativeSlope`·x (torch's leaky_relu). */
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01) =>
   tidy(() => where(x.gt(0), x, x.mul(negativeSlope)));
 

@@ -9,9 +9,13 @@ import { noGrad } from '../autograd/mode.js';
 import { exec } from './dispatch.js';
 import { tidy } from '../scope.js';
 
+/** Options of the creation functions (`fl.tensor`, `fl.zeros`, `fl.randn`…). */
 export interface CreateOptions {
+  /** Element type (default float32, or what the data implies for `fl.tensor`). */
   dtype?: DType;
+  /** Device to create the tensor on (default: the default device). */
   device?: string;
+  /** Make the result a leaf that requires grad (default false). */
   requiresGrad?: boolean;
 }
 export type ShapeArg = number | readonly number[];

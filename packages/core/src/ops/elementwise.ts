@@ -154,18 +154,31 @@ export function castInPlace(op: string, r: Tensor, dtype: DType): Tensor {
 }
 
 // Float-only ops take int/bool inputs as float32 (as torch does).
+/** Element-wise `-x`. */
 export const neg = (x: Tensor) => unary('neg', x);
+/** Element-wise absolute value. */
 export const abs = (x: Tensor) => unary('abs', x);
+/** Element-wise sign: −1, 0 or 1 (NaN stays NaN). */
 export const sign = (x: Tensor) => unary('sign', x);
+/** Element-wise eˣ. */
 export const exp = (x: Tensor) => unary('exp', x);
+/** Element-wise eˣ − 1, accurate near 0. */
 export const expm1 = (x: Tensor) => unary('expm1', x);
+/** Element-wise natural logarithm. */
 export const log = (x: Tensor) => unary('log', x);
+/** Element-wise ln(1 + x), accurate near 0. */
 export const log1p = (x: Tensor) => unary('log1p', x);
+/** Element-wise square root (NaN for negative inputs). */
 export const sqrt = (x: Tensor) => unary('sqrt', x);
+/** Element-wise sine (radians). */
 export const sin = (x: Tensor) => unary('sin', x);
+/** Element-wise cosine (radians). */
 export const cos = (x: Tensor) => unary('cos', x);
+/** Element-wise hyperbolic tangent. */
 export const tanh = (x: Tensor) => unary('tanh', x);
+/** Element-wise logistic function 1/(1 + e⁻ˣ). */
 export const sigmoid = (x: Tensor) => unary('sigmoid', x);
+/** Element-wise Gauss error function. */
 export const erf = (x: Tensor) => unary('erf', x);
 
 /** Rounding ops are the identity on integers (torch returns them unchanged). */
@@ -175,12 +188,20 @@ function rounding(name: 'floor' | 'ceil' | 'round' | 'trunc', x: Tensor): Tensor
     ? unary(name, x)
     : tidy(() => cast(x, x.dtype === 'bool' ? 'int32' : x.dtype).clone());
 }
+/** Element-wise round down; integers are returned unchanged. */
 export const floor = (x: Tensor) => rounding('floor', x);
+/** Element-wise round up; integers are returned unchanged. */
 export const ceil = (x: Tensor) => rounding('ceil', x);
+/**
+ * Element-wise round to nearest, ties to even (as torch.round); integers are returned unchanged.
+ */
 export const round = (x: Tensor) => rounding('round', x);
+/** Element-wise round toward zero; integers are returned unchanged. */
 export const trunc = (x: Tensor) => rounding('trunc', x);
 
+/** Element-wise base-2 logarithm. */
 export const log2 = (x: Tensor) => tidy(() => log(x).mul(1 / Math.LN2));
+/** Element-wise 1/√x. */
 export const rsqrt = (x: Tensor) => tidy(() => sqrt(x).reciprocal());
 /**
  * x², as torch's pow(x, 2) (so its gradient is g·2x, which overflows as torch's does); bool
@@ -193,10 +214,16 @@ export function square(x: Tensor): Tensor {
     return binary('mul', i, i);
   });
 }
+/** Element-wise 1/x (true division, so integers give float32). */
 export const reciprocal = (x: Tensor) => binary('div', 1, x);
 
+/** Element-wise `a + b`, with broadcasting and dtype promotion. */
 export const add = (a: Operand, b: Operand) => binary('add', a, b);
+/**
+ * Element-wise `a - b`, with broadcasting and dtype promotion (no bool operands, as in PyTorch).
+ */
 export const sub = (a: Operand, b: Operand) => binary('sub', a, b);
+/** Element-wise `a * b`, with broadcasting and dtype promotion. */
 export const mul = (a: Operand, b: Operand) => binary('mul', a, b);
 /** True division: integer inputs give float32. */
 export const div = (a: Operand, b: Operand) => binary('div', a, b);
@@ -262,13 +289,21 @@ function powScalar(a: Tensor, e: number, dtype: DType): Tensor {
     return out;
   });
 }
+/** Element-wise larger of `a` and `b` (NaN propagates), with broadcasting. */
 export const maximum = (a: Operand, b: Operand) => binary('maximum', a, b);
+/** Element-wise smaller of `a` and `b` (NaN propagates), with broadcasting. */
 export const minimum = (a: Operand, b: Operand) => binary('minimum', a, b);
+/** Element-wise `a == b`, as a bool tensor. */
 export const eq = (a: Operand, b: Operand) => compare('eq', a, b);
+/** Element-wise `a != b`, as a bool tensor. */
 export const ne = (a: Operand, b: Operand) => compare('ne', a, b);
+/** Element-wise `a < b`, as a bool tensor. */
 export const lt = (a: Operand, b: Operand) => compare('lt', a, b);
+/** Element-wise `a <= b`, as a bool tensor. */
 export const le = (a: Operand, b: Operand) => compare('le', a, b);
+/** Element-wise `a > b`, as a bool tensor. */
 export const gt = (a: Operand, b: Operand) => compare('gt', a, b);
+/** Element-wise `a >= b`, as a bool tensor. */
 export const ge = (a: Operand, b: Operand) => compare('ge', a, b);
 
 function logical(name: 'logicalAnd' | 'logicalOr', a: Operand, b: Operand): Tensor {
@@ -279,10 +314,15 @@ function logical(name: 'logicalAnd' | 'logicalOr', a: Operand, b: Operand): Tens
     return exec(name, [x!, y!], [], x!.shape, 'bool');
   });
 }
+/** Element-wise logical AND of truthiness (nonzero is true), as a bool tensor. */
 export const logicalAnd = (a: Operand, b: Operand) => logical('logicalAnd', a, b);
+/** Element-wise logical OR of truthiness (nonzero is true), as a bool tensor. */
 export const logicalOr = (a: Operand, b: Operand) => logical('logicalOr', a, b);
+/** Element-wise logical NOT (zero becomes true), as a bool tensor. */
 export const logicalNot = (x: Tensor) => eq(x, 0);
+/** Bool tensor: true where the element is NaN. */
 export const isnan = (x: Tensor) => ne(x, x);
+/** Bool tensor: true where the element is neither NaN nor ±∞ (always true for integers). */
 export const isfinite = (x: Tensor) =>
   isFloat(x.dtype) ? tidy(() => x.sub(x).eq(0)) : full(x.shape, true, { device: x.device });
 
@@ -293,6 +333,10 @@ const FLOAT_MAX: Record<DType, number> = {
   bool: 0,
 };
 
+/**
+ * Replace NaN by `nan`, +∞ by `posinf` and −∞ by `neginf` (default: the dtype's largest finite
+ * values). Non-float tensors are copied unchanged.
+ */
 export function nanToNum(x: Tensor, nan = 0, posinf?: number, neginf?: number): Tensor {
   if (!isFloat(x.dtype)) return x.clone();
   const big = FLOAT_MAX[x.dtype];

@@ -75,6 +75,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   });
 }
 
+/** Batched matrix product of `[b, n, m]` and `[b, m, p]` tensors, giving `[b, n, p]`. */
 export function bmm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 3 || b.ndim !== 3)
     throw new ShapeError(
@@ -95,6 +96,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   );
 }
 
+/** Outer product of two 1-D tensors: `[n]` and `[m]` give `[n, m]`. */
 export function outer(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 1 || b.ndim !== 1)
     throw new ShapeError(
@@ -103,6 +105,7 @@ export function outer(a: Tensor, b: Tensor): Tensor {
   return tidy(() => a.unsqueeze(1).mul(b.unsqueeze(0)));
 }
 
+/** Inner product of two 1-D tensors of equal length, as a 0-d tensor. */
 export function dot(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 1 || b.ndim !== 1)
     throw new ShapeError(

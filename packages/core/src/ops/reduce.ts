@@ -16,8 +16,11 @@ import { cast } from './convert.js';
 import { maximum, minimum, where } from './elementwise.js';
 import { gather } from './indexing.js';
 
+/** What `max(dim)` and `min(dim)` return, as torch's named tuple. */
 export interface ValuesIndices {
+  /** The extreme values along the dim. */
   values: Tensor;
+  /** Their (first) positions along the dim, int32. */
   indices: Tensor;
 }
 
@@ -64,12 +67,19 @@ function keepShape(out: Tensor, shape: readonly number[], axes: readonly number[
   return r;
 }
 
+/**
+ * Sum over `dim` (all elements by default); `keepdim` keeps reduced dims with size 1. Bool sums to
+ * int32.
+ */
 export const sum = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) =>
   reduceWith('sum', x, dim, keepdim);
+/** Product over `dim` (all elements by default); `keepdim` as in `sum`. */
 export const prod = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) =>
   reduceWith('prod', x, dim, keepdim);
+/** Largest values over `dim` (all by default), without indices; `keepdim` as in `sum`. */
 export const amax = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) =>
   reduceWith('max', x, dim, keepdim, { name: 'amax' });
+/** Smallest values over `dim` (all by default), without indices; `keepdim` as in `sum`. */
 export const amin = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) =>
   reduceWith('min', x, dim, keepdim, { name: 'amin' });
 
@@ -77,6 +87,9 @@ export function count(x: Tensor, dim: DimArg): number {
   return sizeOf(normDims('mean', dim, x.ndim).map((a) => x.shape[a]!));
 }
 
+/**
+ * Arithmetic mean over `dim` (all elements by default) of a float tensor; `keepdim` as in `sum`.
+ */
 export function mean(x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
   if (!isFloat(x.dtype))
     throw new DTypeError(
@@ -114,8 +127,15 @@ function argWith(
     return p.keepdim ? r.reshape(reduced(x.shape, [axis], true)) : r;
   });
 }
+/**
+ * Index of the (first) largest value along `dim`, or in the flattened tensor when `dim` is omitted.
+ */
 export const argmax = (x: Tensor, dim?: number | ReduceOptions, keepdim?: boolean) =>
   argWith('argmax', x, dim, keepdim);
+/**
+ * Index of the (first) smallest value along `dim`, or in the flattened tensor when `dim` is
+ * omitted.
+ */
 export const argmin = (x: Tensor, dim?: number | ReduceOptions, keepdim?: boolean) =>
   argWith('argmin', x, dim, keepdim);
 
@@ -152,8 +172,16 @@ function extremum(
       : { values: values.squeeze(axis), indices: indices.squeeze(axis) };
   });
 }
+/**
+ * `max(x)`: the largest element; `max(x, other)`: element-wise maximum; `max(x, dim)`: values and
+ * (first) indices along `dim`, as torch.max.
+ */
 export const maxOf = (x: Tensor, dim?: number | Tensor | ReduceOptions, keepdim?: boolean) =>
   extremum('max', x, dim, keepdim);
+/**
+ * `min(x)`: the smallest element; `min(x, other)`: element-wise minimum; `min(x, dim)`: values and
+ * (first) indices along `dim`, as torch.min.
+ */
 export const minOf = (x: Tensor, dim?: number | Tensor | ReduceOptions, keepdim?: boolean) =>
   extremum('min', x, dim, keepdim);
 
@@ -175,8 +203,10 @@ export function logsumexp(x: Tensor, dim: DimArg, keepdim = false): Tensor {
   });
 }
 
+/** Bool: whether every element over `dim` (all by default) is nonzero. */
 export const all = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) =>
   tidy(() => x.eq(0).sum(dim, keepdim).eq(0));
+/** Bool: whether any element over `dim` (all by default) is nonzero. */
 export const any = (x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean) =>
   tidy(() => x.ne(0).sum(dim, keepdim).gt(0));
 
@@ -258,6 +288,7 @@ export function norm(x: Tensor, p = 2, dim?: DimArg, keepdim = false): Tensor {
   });
 }
 
+/** Cumulative sum along `dim`, as torch.cumsum (bool sums in int32). */
 export function cumsum(x: Tensor, dim: number): Tensor {
   const axis = x.ndim === 0 ? (normDim('cumsum', dim, 0), 0) : normDim('cumsum', dim, x.ndim);
   if (x.ndim === 0) return tidy(() => (x.dtype === 'bool' ? cast(x, 'int32') : x).clone());
@@ -297,7 +328,9 @@ function softmaxLike(name: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Te
     return e.div(e.sum(axis, true));
   });
 }
+/** Softmax along `dim`: exp(x) normalised to sum to 1, computed stably. */
 export const softmax = (x: Tensor, dim: number) => softmaxLike('softmax', x, dim);
+/** log(softmax(x)) along `dim`, computed stably. */
 export const logSoftmax = (x: Tensor, dim: number) => softmaxLike('logSoftmax', x, dim);
 
 /** The decompositions, used by the conformance suite to check overrides. */

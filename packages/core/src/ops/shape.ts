@@ -10,6 +10,10 @@ import { promote, where } from './elementwise.js';
 import { indexSelect } from './indexing.js';
 import { cast } from './convert.js';
 
+/**
+ * How `pad` fills: with a constant, mirrored without the edge (`reflect`), or edge-repeated
+ * (`replicate`).
+ */
 export type PadMode = 'constant' | 'reflect' | 'replicate';
 
 function checkList(op: string, tensors: readonly Tensor[]): void {
@@ -80,6 +84,7 @@ function withSize(shape: readonly number[], axis: number, n: number): number[] {
   return s;
 }
 
+/** Join same-shape tensors along a new dimension `dim` (torch.stack). */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   checkList('stack', tensors);
   const ref = tensors[0]!;
@@ -125,6 +130,10 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
   });
 }
 
+/**
+ * Split into at most `chunks` views of equal size along `dim` (the last may be smaller), as
+ * torch.chunk.
+ */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   if (!Number.isInteger(chunks) || chunks <= 0)
     throw new ShapeError(`chunk: chunks must be a positive integer, got ${chunks}`);
@@ -275,6 +284,10 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
   });
 }
 
+/**
+ * Repeat along each dim as torch.tile: like `repeat`, with fewer `dims` than dims padded with
+ * leading 1s.
+ */
 export function tile(x: Tensor, dims: readonly number[]): Tensor {
   const full =
     dims.length < x.ndim ? [...new Array<number>(x.ndim - dims.length).fill(1), ...dims] : dims;
@@ -293,5 +306,11 @@ function triangle(op: string, x: Tensor, diagonal: number, lower: boolean): Tens
     return cast(where(keep, x, 0), x.dtype);
   });
 }
+/**
+ * Copy keeping the lower triangle (on and below `diagonal`) of the last two dims, zeros elsewhere.
+ */
 export const tril = (x: Tensor, diagonal = 0) => triangle('tril', x, diagonal, true);
+/**
+ * Copy keeping the upper triangle (on and above `diagonal`) of the last two dims, zeros elsewhere.
+ */
 export const triu = (x: Tensor, diagonal = 0) => triangle('triu', x, diagonal, false);

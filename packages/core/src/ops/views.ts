@@ -62,6 +62,10 @@ function inferShape(op: string, x: Tensor, shape: readonly number[]): number[] {
   return out;
 }
 
+/**
+ * The same elements in a new shape (one size may be −1): a view when the layout allows, else a
+ * copy.
+ */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const target = inferShape('reshape', x, shape);
   const strides = x.isContiguous() ? contiguousStrides(target) : viewStridesSafe(x, target);
@@ -113,6 +117,7 @@ function viewStridesSafe(x: Tensor, target: readonly number[]): number[] | null 
   return out;
 }
 
+/** Merge dims `startDim`…`endDim` (all by default) into one. */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   const s = normDim('flatten', startDim, x.ndim);
   const e = normDim('flatten', endDim, x.ndim);
@@ -122,6 +127,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   return reshape(x, shape);
 }
 
+/** View with a new size-1 dimension inserted at `dim`. */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   const d = normDim('unsqueeze', dim, x.ndim + 1);
   const shape = [...x.shape.slice(0, d), 1, ...x.shape.slice(d)];
@@ -130,6 +136,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   return makeView('unsqueeze', x, shape, strides, x.offset, shapeBack);
 }
 
+/** View without size-1 dimensions (all of them, or only those in `dim`). */
 export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
   const dims = dim === undefined ? x.shape.map((_, i) => i) : normDims('squeeze', dim, x.ndim);
   const keep = x.shape.map((d, i) => !(d === 1 && dims.includes(i)));
@@ -151,6 +158,7 @@ const permuteRule: GradRule<never> = {
   },
 };
 
+/** View with the dimensions reordered: dim `i` of the result is dim `dims[i]` of `x`. */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (dims.length !== x.ndim)
     throw new ShapeError(
@@ -170,6 +178,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   );
 }
 
+/** View with dimensions `dim0` and `dim1` swapped. */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const a = normDim('transpose', dim0, x.ndim);
   const b = normDim('transpose', dim1, x.ndim);
@@ -275,6 +284,7 @@ export function slice(
   });
 }
 
+/** View of `length` entries along `dim` starting at `start`. */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   if (x.ndim === 0) throw new ShapeError('narrow: cannot be applied to a 0-d tensor (as torch)');
   const d = normDim('narrow', dim, x.ndim);
@@ -289,6 +299,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 
 const flipRule: GradRule<never> = { grad: (g, c: GradCtx<number[]>) => [g.flip(c.params)] };
 
+/** View with the order of entries reversed along `dims`. */
 export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
   const ds = normDims('flip', dims, x.ndim);
   let offset = x.offset;
@@ -309,6 +320,7 @@ export function contiguous(x: Tensor): Tensor {
   return exec('contiguous', [x], [], x.shape, x.dtype);
 }
 
+/** A contiguous copy with its own storage; differentiable, as torch.clone. */
 export function clone(x: Tensor): Tensor {
   return exec('contiguous', [x], [], x.shape, x.dtype);
 }
@@ -320,6 +332,10 @@ export function detach(x: Tensor): Tensor {
   return d;
 }
 
+/**
+ * One index of `Tensor.index`/`set`: an integer, a Python slice string (`'1:3'`, `':'`, `'::2'`, or
+ * `'...'`), `null` for a new axis, or a slice as `[start, stop, step?]`.
+ */
 export type IndexSpec = number | string | null | readonly [number | null, number | null, number?];
 
 /** NumPy basic indexing: ints select, 'a:b:c' (or [a, b, c]) slices, null adds an axis, '...' skips. */

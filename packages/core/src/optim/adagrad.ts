@@ -8,6 +8,7 @@ import type { StateSpec } from './state-dict.js';
 import { checkArgs } from '../check/args.js';
 import { OPTIM } from '../check/specs/optim.js';
 
+/** Hyperparameters of `Adagrad` (torch's, camelCase); each group may override them. */
 export interface AdagradOptions {
   /** Learning rate (default 1e-2). */
   lr: number;
@@ -23,7 +24,9 @@ export interface AdagradOptions {
   maximize: boolean;
 }
 
+/** Per-parameter state of `Adagrad`. */
 export interface AdagradState {
+  /** Updates applied so far. */
   step: number;
   /** Sum of squared gradients (torch's `sum`). */
   sum: Tensor;

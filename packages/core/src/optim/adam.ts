@@ -17,6 +17,7 @@ import type { StateSpec } from './state-dict.js';
 import { checkArgs } from '../check/args.js';
 import { OPTIM } from '../check/specs/optim.js';
 
+/** Hyperparameters of `Adam` and `AdamW` (torch's, camelCase); each group may override them. */
 export interface AdamOptions {
   /** Learning rate (default 1e-3). */
   lr: number;
@@ -32,6 +33,7 @@ export interface AdamOptions {
   maximize: boolean;
 }
 
+/** Per-parameter state of `Adam` and `AdamW`. */
 export interface AdamState {
   /** Updates applied so far. */
   step: number;

@@ -12,6 +12,7 @@ import { toDevice } from '../ops/convert.js';
 import { div } from '../ops/elementwise.js';
 import { need } from './errors.js';
 
+/** Options of `clipGradNorm_`. */
 export interface ClipGradNormOptions {
   /** Throw a GradError when the total norm is NaN or ±Infinity (default false). */
   errorIfNonfinite?: boolean;

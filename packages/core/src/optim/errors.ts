@@ -4,6 +4,7 @@ import { FlintError } from '../errors.js';
 /** Bad optimizer or scheduler arguments: an option out of range, or a state dict that does not fit. */
 export class OptimizerError extends FlintError {
   // Spelled out: minifiers rename classes, and the name is what users match on.
+  /** Always `'OptimizerError'`, so the error type survives minification. */
   override name = 'OptimizerError';
 }
 

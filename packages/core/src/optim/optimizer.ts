@@ -23,6 +23,7 @@ import { OPTIMIZER_METHODS } from '../check/specs/methods.js';
 
 /** Fields every parameter group has, whatever the optimizer. */
 export interface GroupBase {
+  /** The parameters this group updates. */
   params: Tensor[];
   /** Learning rate; edit it freely between steps (schedulers do). */
   lr: number;
@@ -30,8 +31,11 @@ export interface GroupBase {
   initialLr?: number;
   /** OneCycleLR bookkeeping (torch's `max_lr`, `min_lr`, `max_momentum`, `base_momentum`). */
   maxLr?: number;
+  /** The lowest lr of the OneCycleLR cycle (torch's `min_lr`). */
   minLr?: number;
+  /** Momentum at the ends of the OneCycleLR cycle (torch's `max_momentum`). */
   maxMomentum?: number;
+  /** Momentum at the OneCycleLR lr peak (torch's `base_momentum`). */
   baseMomentum?: number;
 }
 

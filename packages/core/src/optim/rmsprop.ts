@@ -8,6 +8,7 @@ import type { StateSpec } from './state-dict.js';
 import { checkArgs } from '../check/args.js';
 import { OPTIM } from '../check/specs/optim.js';
 
+/** Hyperparameters of `RMSprop` (torch's, camelCase); each group may override them. */
 export interface RMSpropOptions {
   /** Learning rate (default 1e-2). */
   lr: number;
@@ -25,7 +26,9 @@ export interface RMSpropOptions {
   maximize: boolean;
 }
 
+/** Per-parameter state of `RMSprop`. */
 export interface RMSpropState {
+  /** Updates applied so far. */
   step: number;
   /** Running average of squared gradients (torch's `square_avg`). */
   squareAvg: Tensor;

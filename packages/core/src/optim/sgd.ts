@@ -18,6 +18,7 @@ import type { StateSpec } from './state-dict.js';
 import { checkArgs } from '../check/args.js';
 import { OPTIM } from '../check/specs/optim.js';
 
+/** Hyperparameters of `SGD` (torch.optim.SGD's, camelCase); each group may override them. */
 export interface SGDOptions {
   /** Learning rate (default 1e-3, as in torch ≥ 2.2; torch 1.x required it). */
   lr: number;
@@ -33,6 +34,7 @@ export interface SGDOptions {
   maximize: boolean;
 }
 
+/** Per-parameter state of `SGD`. */
 export interface SGDState {
   /** Created from the first gradient when momentum ≠ 0; null otherwise (torch's `momentum_buffer`). */
   momentumBuffer: Tensor | null;

@@ -18,6 +18,7 @@ import { cast, toDevice } from '../ops/convert.js';
 import { describe, quote } from '../check/describe.js';
 import type { GroupBase, StateValue } from './optimizer.js';
 
+/** Options of an optimizer's `stateDict()`. */
 export interface StateDictOptions {
   /** `'camel'` (default): `expAvg`, `weightDecay`; `'torch'`: `exp_avg`, `weight_decay`. */
   keys?: 'camel' | 'torch';
@@ -26,6 +27,7 @@ export interface StateDictOptions {
 /** A state value as stored in a state dict; nested arrays are accepted when loading. */
 export type StateDictValue = Tensor | number | null | NestedArray;
 
+/** An optimizer's state as torch lays it out: `state` by parameter index, and `param_groups`. */
 export interface OptimizerStateDict {
   /** Per-parameter state by parameter index (only parameters that have state). */
   state: Record<string, Record<string, StateDictValue>>;

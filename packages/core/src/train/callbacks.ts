@@ -17,11 +17,22 @@ export interface TrainingContext {
   stopTraining: boolean;
 }
 
+/**
+ * Hooks `fit` calls during training (Keras-style); implement any subset. Async hooks are awaited.
+ */
 export interface Callback {
+  /** Called once before the first epoch. */
   onTrainBegin?(ctx: TrainingContext): void | Promise<void>;
+  /** Called at the start of each epoch (0-based). */
   onEpochBegin?(epoch: number, ctx: TrainingContext): void | Promise<void>;
+  /** Called after each training batch (0-based within the epoch) with that batch's logs. */
   onBatchEnd?(batch: number, logs: Logs, ctx: TrainingContext): void | Promise<void>;
+  /**
+   * Called after each epoch (and its validation) with the epoch's logs; set `ctx.stopTraining` to
+   * stop.
+   */
   onEpochEnd?(epoch: number, logs: Logs, ctx: TrainingContext): void | Promise<void>;
+  /** Called once after the last epoch. */
   onTrainEnd?(ctx: TrainingContext): void | Promise<void>;
 }
 
@@ -60,6 +71,7 @@ export interface EarlyStoppingOptions {
  * await model.fit(x, y, { epochs: 50, validationSplit: 0.1, callbacks: [new EarlyStopping({ patience: 3 })] });
  */
 export class EarlyStopping implements Callback {
+  /** The log entry watched for improvement (default `'valLoss'`). */
   readonly monitor: string;
   private best = NaN;
   private wait = 0;

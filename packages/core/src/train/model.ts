@@ -31,11 +31,13 @@ import type { Sequential } from '../nn/containers.js';
 import { checkArgs, guardMethods, guardStatics } from '../check/args.js';
 import { MODEL_STATICS, TRAIN, modelMethods } from '../check/specs/train.js';
 
+/** A loss as a function of the predictions and the targets, returning a scalar tensor. */
 export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
 export type LossName = 'crossEntropy' | 'nll' | 'mse' | 'l1' | 'bce' | 'bceWithLogits';
 /** A metric returns the batch mean; epochs average it weighted by batch size. */
 export type MetricFn = (pred: Tensor, target: Tensor) => number;
 
+/** Options of `Model.compile` and `Sequential.compile`. */
 export interface CompileOptions {
   /**
    * An optimizer, a function from the parameters to one, or a Keras name (`'sgd'` with lr 0.01;
@@ -43,30 +45,49 @@ export interface CompileOptions {
    */
   optimizer:
     Optimizer<object, object> | ((params: Tensor[]) => Optimizer<object, object>) | OptimizerName;
+  /**
+   * A loss name (`'crossEntropy'`, `'nll'`, `'mse'`, `'l1'`, `'bce'`, `'bceWithLogits'`), a
+   * function, or a loss module.
+   */
   loss: LossName | LossFn | Module;
+  /**
+   * Metrics logged each epoch: `'accuracy'` or functions returning a batch mean (named by the
+   * function's name).
+   */
   metrics?: readonly ('accuracy' | MetricFn)[];
 }
 
 /** Batches of [input, target] (a DataLoader over a TensorDataset yields exactly these). */
 export type Batches = Iterable<readonly Tensor[]>;
 
+/** Options of `fit` (Keras's, camelCase). */
 export interface FitOptions {
+  /** Number of passes over the data (default 1). */
   epochs?: number;
   /** Batch size when fitting tensors (default 32). */
   batchSize?: number;
+  /** Shuffle the samples each epoch when fitting tensors (default true). */
   shuffle?: boolean;
   /** Seed of the shuffling order (reproducible runs). */
   seed?: number;
   /** Hold out the last fraction of (x, y) for validation, as Keras does. */
   validationSplit?: number;
+  /**
+   * Validation set evaluated after each epoch: `[x, y]` or batches; its results are logged as
+   * `valLoss`, `valAccuracy`…
+   */
   validationData?: readonly [Tensor, Tensor] | Batches;
+  /** Hooks called during training (e.g. `EarlyStopping`, `ModelCheckpoint`). */
   callbacks?: readonly Callback[];
   /** 1 or 'auto': a progress bar per epoch on a TTY; 0: silent. */
   verbose?: 0 | 1 | 'auto';
 }
 
+/** What `fit` returns: the epochs run and each logged value per epoch, as Keras's History. */
 export interface History {
+  /** The epochs run (0-based). */
   epoch: number[];
+  /** Each log entry (`loss`, metrics, `valLoss`…) per epoch. */
   history: Record<string, number[]>;
 }
 
@@ -110,14 +131,20 @@ interface Compiled {
   metrics: [string, MetricFn][];
 }
 
+/** Keras-style training for any Module: `compile`, then `fit`, `evaluate` and `predict`. */
 export class Model {
   private compiled: Compiled | null = null;
   /** One sample's shape and dtype of the last batch seen, for summary(). */
   private lastInput: SampleInput | null = null;
+  /**
+   * @param module - The module trained and evaluated; `forward` maps a batch's input to
+   * predictions.
+   */
   constructor(readonly module: Module) {
     checkArgs(TRAIN.Model, [module], arguments.length);
   }
 
+  /** Set the optimizer, loss and metrics used by `fit` and `evaluate`. Returns `this`. */
   compile(opts: CompileOptions): this {
     const o = opts.optimizer;
     const optimizer =

@@ -28,6 +28,7 @@ export interface MultiheadAttentionOptions extends FactoryOptions {
   dropout?: number;
 }
 
+/** Masks and output options of `MultiheadAttention.forward`. */
 export interface MultiheadAttentionForwardOptions {
   /** [N, S] (or [S] unbatched): bool `true` marks padding keys to ignore; float is added. */
   keyPaddingMask?: Tensor | null;
@@ -55,10 +56,15 @@ interface Dims {
  * const [y, w] = mha.forward(x, x, x); // [2, 10, 16], [2, 10, 10]
  */
 export class MultiheadAttention extends Module {
+  /** Feature size E of queries and of the output. */
   readonly embedDim: number;
+  /** Number of attention heads (must divide `embedDim`). */
   readonly numHeads: number;
+  /** Feature size of each head: embedDim / numHeads. */
   readonly headDim: number;
+  /** Whether inputs and output are [batch, seq, embed] rather than [seq, batch, embed]. */
   readonly batchFirst: boolean;
+  /** Dropout probability on the attention weights in training mode. */
   readonly dropout: number;
   private readonly p: { inW: Tensor; inB: Tensor | null; out: Linear };
 

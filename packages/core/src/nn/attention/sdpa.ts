@@ -12,6 +12,7 @@ import { where } from '../../ops/elementwise.js';
 import type { Tensor } from '../../tensor.js';
 import { dropout } from '../functional/basic.js';
 
+/** Options of `F.scaledDotProductAttention`, as torch's keyword arguments. */
 export interface ScaledDotProductAttentionOptions {
   /**
    * Broadcastable to [..., L, S]. A bool mask marks with `true` the positions that MAY be attended

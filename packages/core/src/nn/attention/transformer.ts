@@ -16,6 +16,10 @@ import { NN } from '../../check/specs/nn.js';
 import { guardMethods } from '../../check/args.js';
 import { ATTENTION_FORWARD, forwardOf } from '../../check/specs/methods.js';
 
+/**
+ * Feed-forward nonlinearity of `TransformerEncoderLayer`: `'relu'`, `'gelu'` (exact erf form) or
+ * any tensor function.
+ */
 export type TransformerActivation = 'relu' | 'gelu' | ((x: Tensor) => Tensor);
 
 export interface TransformerEncoderLayerOptions extends FactoryOptions {
@@ -35,6 +39,7 @@ export interface TransformerEncoderLayerOptions extends FactoryOptions {
   bias?: boolean;
 }
 
+/** Masks of `TransformerEncoderLayer.forward`. */
 export interface TransformerEncoderLayerForwardOptions {
   /** [L, L] or [N·nhead, L, L] attention mask (bool `true` blocks; float is added). */
   srcMask?: Tensor | null;
@@ -60,10 +65,15 @@ interface Parts {
  * const y = layer.eval().forward(fl.randn([2, 10, 32])); // [2, 10, 32]
  */
 export class TransformerEncoderLayer extends Module {
+  /** Feature size of the input and output. */
   readonly dModel: number;
+  /** Number of attention heads (must divide `dModel`). */
   readonly nhead: number;
+  /** Whether LayerNorm comes before each block (pre-norm) rather than after the residual. */
   readonly normFirst: boolean;
+  /** Whether input and output are [batch, seq, dModel] rather than [seq, batch, dModel]. */
   readonly batchFirst: boolean;
+  /** The feed-forward nonlinearity. */
   readonly activation: TransformerActivation;
   private readonly parts: Parts;
 
@@ -116,18 +126,23 @@ export class TransformerEncoderLayer extends Module {
     this.parts = parts;
   }
 
+  /** The self-attention block (state-dict key `self_attn`). */
   get selfAttn(): MultiheadAttention {
     return this.parts.selfAttn;
   }
+  /** First feed-forward layer, dModel → dimFeedforward. */
   get linear1(): Linear {
     return this.parts.linear1;
   }
+  /** Second feed-forward layer, dimFeedforward → dModel. */
   get linear2(): Linear {
     return this.parts.linear2;
   }
+  /** LayerNorm of the attention block. */
   get norm1(): LayerNorm {
     return this.parts.norm1;
   }
+  /** LayerNorm of the feed-forward block. */
   get norm2(): LayerNorm {
     return this.parts.norm2;
   }

@@ -47,6 +47,7 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   });
 }
 
+/** Options of `F.embedding`. */
 export interface EmbeddingOptions {
   /** Rows at this index get no gradient (they stay as initialised, usually zero). */
   paddingIdx?: number | null;

@@ -18,6 +18,7 @@ import { promote } from '../../ops/elementwise.js';
 import { expectRank, ntuple, type SpatialArg, windowCount } from './args.js';
 import { fold, unfold, type WindowAxis } from './im2col.js';
 
+/** Options of `F.conv1d` and `F.conv2d` (torch's keyword arguments, camelCase). */
 export interface ConvOptions {
   /** Step between windows (default 1). */
   stride?: SpatialArg;

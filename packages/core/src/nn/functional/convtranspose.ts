@@ -10,13 +10,17 @@ import { expectRank, ntuple, type SpatialArg } from './args.js';
 import { col2im } from './conv.js';
 import type { WindowAxis } from './im2col.js';
 
+/** Options of `F.convTranspose2d` (torch's keyword arguments, camelCase). */
 export interface ConvTransposeOptions {
+  /** Step of the matching conv, i.e. the upsampling factor (default 1). */
   stride?: SpatialArg;
   /** Rows/columns cropped from each side of the full output (dilation·(k−1) − padding of the matching conv). */
   padding?: SpatialArg;
   /** Extra rows/columns at the end, choosing among the input sizes a strided conv maps to one size. */
   outputPadding?: SpatialArg;
+  /** Split channels into this many independent groups (default 1). */
   groups?: number;
+  /** Spacing between kernel taps (default 1). */
   dilation?: SpatialArg;
 }
 

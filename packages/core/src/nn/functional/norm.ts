@@ -13,6 +13,7 @@ import { sizeOf } from '../../shape.js';
 import { execOverride } from '../../ops/dispatch.js';
 import { overridesEnabled } from '../../ops/reduce.js';
 
+/** Options of `F.batchNorm`. */
 export interface BatchNormOptions {
   /** Per-channel scale γ [C] (default none). */
   weight?: Tensor | null;
@@ -22,6 +23,7 @@ export interface BatchNormOptions {
   training?: boolean;
   /** Weight of the new batch in the running averages (default 0.1). */
   momentum?: number;
+  /** Added to the variance for numerical stability (default 1e-5). */
   eps?: number;
 }
 

@@ -28,11 +28,13 @@ import {
   spec2d,
 } from './pool-axes.js';
 
+/** Options of `F.maxPool2d` (torch's keyword arguments, camelCase). */
 export interface MaxPool2dOptions {
   /** Step between windows (default: the kernel size). */
   stride?: SpatialArg | null;
   /** Implicit −∞ padding per side, at most half the kernel (default 0). */
   padding?: SpatialArg;
+  /** Spacing between window taps (default 1). */
   dilation?: SpatialArg;
   /**
    * Use ⌈⌉ instead of ⌊⌋ for the output size, so partial windows at the end count (torch's rule:
@@ -51,7 +53,9 @@ export type MaxPool1dOptions = MaxPool2dOptions;
 
 /** torch's avg_pool1d options (no divisor override). */
 export interface AvgPool1dOptions {
+  /** Step between windows (default: the kernel size). */
   stride?: SpatialArg | null;
+  /** Implicit zero padding per side, at most half the kernel (default 0). */
   padding?: SpatialArg;
   /** Use ⌈⌉ for the output length; the last window may overhang the end (see avgPool2d). */
   ceilMode?: boolean;
@@ -59,9 +63,13 @@ export interface AvgPool1dOptions {
   countIncludePad?: boolean;
 }
 
+/** Options of `F.avgPool2d` (torch's keyword arguments, camelCase). */
 export interface AvgPool2dOptions {
+  /** Step between windows (default: the kernel size). */
   stride?: SpatialArg | null;
+  /** Implicit zero padding per side, at most half the kernel (default 0). */
   padding?: SpatialArg;
+  /** Round the output size up, so a partial window at the end counts (default false). */
   ceilMode?: boolean;
   /** Count zero padding in the divisor (default true, as torch). */
   countIncludePad?: boolean;

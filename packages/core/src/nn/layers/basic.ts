@@ -27,10 +27,14 @@ export interface LinearOptions extends FactoryOptions {
  * fc.forward(fl.randn([32, 784])).shape; // [32, 128]
  */
 export class Linear extends Module {
+  /** Weight of shape [outFeatures, inFeatures]. */
   weight: Tensor;
+  /** Bias of shape [outFeatures], or null with `bias: false`. */
   bias: Tensor | null;
   constructor(
+    /** Size of each input's last dim. */
     readonly inFeatures: number,
+    /** Size of each output's last dim. */
     readonly outFeatures: number,
     opts: LinearOptions = {},
   ) {
@@ -80,7 +84,9 @@ export class Identity extends Module {
  */
 export class Flatten extends Module {
   constructor(
+    /** First dim to flatten (default 1, keeping the batch dim). */
     readonly startDim = 1,
+    /** Last dim to flatten (default −1, the last). */
     readonly endDim = -1,
   ) {
     checkArgs(NN.Flatten, [startDim, endDim], arguments.length);
@@ -102,6 +108,7 @@ export class Flatten extends Module {
  * drop.eval().forward(x); // x
  */
 export class Dropout extends Module {
+  /** @param p - Probability of zeroing an element (default 0.5). */
   constructor(readonly p = 0.5) {
     checkArgs(NN.Dropout, [p], arguments.length);
     super();
@@ -129,10 +136,14 @@ export interface EmbeddingOptions extends FactoryOptions {
  * emb.forward(fl.tensor([[1, 2, 4]], { dtype: 'int32' })).shape; // [1, 3, 3]
  */
 export class Embedding extends Module {
+  /** The table of shape [numEmbeddings, embeddingDim]. */
   weight: Tensor;
+  /** The row that stays zero and gets no gradient (normalised to be non-negative), or null. */
   readonly paddingIdx: number | null;
   constructor(
+    /** Number of rows (valid indices are 0 … numEmbeddings − 1). */
     readonly numEmbeddings: number,
+    /** Size of each embedding vector. */
     readonly embeddingDim: number,
     opts: EmbeddingOptions = {},
   ) {
@@ -169,6 +180,7 @@ export class Embedding extends Module {
     if (opts.freeze ?? true) emb.weight.requiresGrad_(false);
     return emb;
   }
+  /** Redraw the table from N(0, 1), zeroing the `paddingIdx` row. */
   resetParameters(): void {
     normal_(this.weight);
     const pad = this.paddingIdx;

@@ -18,23 +18,44 @@ import { intList, optional, tensor } from '../../check/spec.js';
 /** How a conv layer pads its input: zeros (default), mirrored, edge-repeated or wrapped around. */
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 
+/** Options of `Conv1d` and `Conv2d` (torch's keyword arguments, camelCase). */
 export interface ConvLayerOptions extends FactoryOptions {
+  /** Step of the kernel per spatial dim: a number for all, or one per dim (default 1). */
   stride?: SpatialArg;
   /** Per-side padding, `'same'` (stride 1 only) or `'valid'` (none; the default is 0). */
   padding?: SpatialArg | 'same' | 'valid';
+  /** Spacing between kernel taps per spatial dim (default 1). */
   dilation?: SpatialArg;
+  /**
+   * Split channels into this many independent groups; both channel counts must divide by it
+   * (default 1).
+   */
   groups?: number;
   /** Learn an additive bias per output channel (default true). */
   bias?: boolean;
+  /** How padded positions are filled (default `'zeros'`). */
   paddingMode?: PaddingMode;
 }
 
+/** Options of `ConvTranspose2d` (torch's keyword arguments, camelCase). */
 export interface ConvTransposeLayerOptions extends FactoryOptions {
+  /** Step of the equivalent conv per spatial dim, i.e. the upsampling factor (default 1). */
   stride?: SpatialArg;
+  /**
+   * Rows/columns cropped from each side of the full output, i.e. the padding of the matching conv
+   * (default 0).
+   */
   padding?: SpatialArg;
+  /**
+   * Extra size added to one side of the output, to reach sizes a strided conv maps to the same
+   * input (default 0).
+   */
   outputPadding?: SpatialArg;
+  /** Split channels into this many independent groups (default 1). */
   groups?: number;
+  /** Learn an additive bias per output channel (default true). */
   bias?: boolean;
+  /** Spacing between kernel taps per spatial dim (default 1). */
   dilation?: SpatialArg;
 }
 
@@ -46,19 +67,33 @@ interface ConvConfig {
 
 /** Shared state and initialisation of the conv layers (torch's _ConvNd). */
 abstract class ConvBase extends Module {
+  /**
+   * Kernel: [out, in/groups, …kernelSize], or [in, out/groups, …kernelSize] for transposed convs.
+   */
   weight: Tensor;
+  /** Bias of shape [outChannels], or null with `bias: false`. */
   bias: Tensor | null;
+  /** Kernel size per spatial dim. */
   readonly kernelSize: number[];
+  /** Stride per spatial dim. */
   readonly stride: number[];
+  /** Padding per spatial dim, or `'same'`/`'valid'` as given. */
   readonly padding: number[] | 'same' | 'valid';
+  /** Dilation per spatial dim. */
   readonly dilation: number[];
+  /** Output padding per spatial dim (transposed convs; zeros otherwise). */
   readonly outputPadding: number[];
+  /** Number of channel groups. */
   readonly groups: number;
+  /** How padded positions are filled. */
   readonly paddingMode: PaddingMode;
 
   protected constructor(
+    /** The subclass's name and number of spatial dims, for checks and messages. */
     protected readonly cfg: ConvConfig,
+    /** Channels of the input. */
     readonly inChannels: number,
+    /** Channels of the output. */
     readonly outChannels: number,
     kernelSize: SpatialArg,
     opts: ConvLayerOptions & { outputPadding?: SpatialArg },
@@ -102,6 +137,10 @@ abstract class ConvBase extends Module {
     if (this.bias && fanIn > 0) uniform_(this.bias, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn));
   }
 
+  /**
+   * Throw a ShapeError unless `x` is batched or unbatched with `inChannels` channels; `layout`
+   * names the spatial dims in the message.
+   */
   protected checkInput(x: Tensor, layout: string): void {
     const n = this.cfg.spatial;
     if ((x.ndim !== n + 1 && x.ndim !== n + 2) || x.shape[x.ndim - n - 1] !== this.inChannels)

@@ -12,6 +12,7 @@ import { guardMethods } from '../../check/args.js';
 import { forwardOf } from '../../check/specs/methods.js';
 
 export interface BatchNormLayerOptions extends FactoryOptions {
+  /** Added to the variance for numerical stability (default 1e-5). */
   eps?: number;
   /** Weight of each batch in the running averages (default 0.1); null for a cumulative average. */
   momentum?: number | null;
@@ -26,15 +27,22 @@ export interface BatchNormLayerOptions extends FactoryOptions {
  * num_batches_tracked buffers under torch's state-dict names.
  */
 abstract class BatchNormBase extends Module {
+  /** Per-channel scale [numFeatures] (starts at 1), or null without `affine`. */
   weight: Tensor | null;
+  /** Per-channel shift [numFeatures] (starts at 0), or null without `affine`. */
   bias: Tensor | null;
+  /** Added to the variance for numerical stability. */
   readonly eps: number;
+  /** Weight of each batch in the running averages; null for a cumulative average. */
   readonly momentum: number | null;
+  /** Whether the layer learns a per-channel scale and shift. */
   readonly affine: boolean;
+  /** Whether running statistics are kept (and used in eval mode). */
   readonly trackRunningStats: boolean;
 
   protected constructor(
     private readonly layerName: string,
+    /** Number of channels C (dim 1 of the input). */
     readonly numFeatures: number,
     opts: BatchNormLayerOptions,
   ) {
@@ -54,12 +62,21 @@ abstract class BatchNormBase extends Module {
     );
   }
 
+  /** Running mean per channel (the `running_mean` buffer), or null without `trackRunningStats`. */
   get runningMean(): Tensor | null {
     return this.buffer('running_mean');
   }
+  /**
+   * Running (unbiased) variance per channel (the `running_var` buffer), or null without
+   * `trackRunningStats`.
+   */
   get runningVar(): Tensor | null {
     return this.buffer('running_var');
   }
+  /**
+   * Number of training batches seen, a 0-d int32 tensor (the `num_batches_tracked` buffer), or
+   * null.
+   */
   get numBatchesTracked(): Tensor | null {
     return this.buffer('num_batches_tracked');
   }
@@ -73,8 +90,13 @@ abstract class BatchNormBase extends Module {
     });
   }
 
+  /** Throw a ShapeError unless `x` has the layer's rank and C channels. */
   protected abstract checkInput(x: Tensor): void;
 
+  /**
+   * Throw a ShapeError unless `x` has one of `ranks` and `numFeatures` channels in dim 1; `layouts`
+   * describes the valid shapes.
+   */
   protected expectShape(x: Tensor, ranks: readonly number[], layouts: string): void {
     if (!ranks.includes(x.ndim) || x.shape[1] !== this.numFeatures)
       throw new ShapeError(
@@ -119,6 +141,7 @@ export class BatchNorm1d extends BatchNormBase {
     checkArgs(NN.BatchNorm1d, [numFeatures, opts], arguments.length);
     super('BatchNorm1d', numFeatures, opts);
   }
+  /** Throw a ShapeError unless `x` is [N, C] or [N, C, L] with C = numFeatures. */
   protected checkInput(x: Tensor): void {
     this.expectShape(x, [2, 3], '[N,C] or [N,C,L]');
   }
@@ -135,12 +158,14 @@ export class BatchNorm2d extends BatchNormBase {
     checkArgs(NN.BatchNorm2d, [numFeatures, opts], arguments.length);
     super('BatchNorm2d', numFeatures, opts);
   }
+  /** Throw a ShapeError unless `x` is [N, C, H, W] with C = numFeatures. */
   protected checkInput(x: Tensor): void {
     this.expectShape(x, [4], '[N,C,H,W]');
   }
 }
 
 export interface LayerNormOptions extends FactoryOptions {
+  /** Added to the variance for numerical stability (default 1e-5). */
   eps?: number;
   /** Learn a per-element scale (and shift) of the normalised shape (default true). */
   elementwiseAffine?: boolean;
@@ -155,10 +180,15 @@ export interface LayerNormOptions extends FactoryOptions {
  * ln.forward(fl.randn([8, 10, 64])).shape; // [8, 10, 64]
  */
 export class LayerNorm extends Module {
+  /** Per-element scale of `normalizedShape` (starts at 1), or null without `elementwiseAffine`. */
   weight: Tensor | null;
+  /** Per-element shift of `normalizedShape` (starts at 0), or null without it. */
   bias: Tensor | null;
+  /** The trailing dims normalised over. */
   readonly normalizedShape: number[];
+  /** Added to the variance for numerical stability. */
   readonly eps: number;
+  /** Whether the layer learns a per-element scale (and shift). */
   readonly elementwiseAffine: boolean;
   constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
     checkArgs(NN.LayerNorm, [normalizedShape, opts], arguments.length);
@@ -185,6 +215,7 @@ export class LayerNorm extends Module {
 }
 
 export interface GroupNormOptions extends FactoryOptions {
+  /** Added to the variance for numerical stability (default 1e-5). */
   eps?: number;
   /** Learn a per-channel scale and shift (default true). */
   affine?: boolean;
@@ -197,12 +228,18 @@ export interface GroupNormOptions extends FactoryOptions {
  * gn.forward(fl.randn([2, 16, 8, 8])).shape; // [2, 16, 8, 8]
  */
 export class GroupNorm extends Module {
+  /** Per-channel scale [numChannels] (starts at 1), or null without `affine`. */
   weight: Tensor | null;
+  /** Per-channel shift [numChannels] (starts at 0), or null without `affine`. */
   bias: Tensor | null;
+  /** Added to the variance for numerical stability. */
   readonly eps: number;
+  /** Whether the layer learns a per-channel scale and shift. */
   readonly affine: boolean;
   constructor(
+    /** Number of groups the channels are split into. */
     readonly numGroups: number,
+    /** Number of channels C (dim 1 of the input); must divide by `numGroups`. */
     readonly numChannels: number,
     opts: GroupNormOptions = {},
   ) {

@@ -17,11 +17,15 @@ function checkImage(layer: string, x: Tensor): void {
     );
 }
 
+/** Options of `MaxPool2d` (torch's keyword arguments, camelCase). */
 export interface MaxPool2dLayerOptions {
   /** Default: the kernel size. */
   stride?: SpatialArg | null;
+  /** Implicit −∞ padding per side, at most half the kernel (default 0). */
   padding?: SpatialArg;
+  /** Spacing between window taps (default 1). */
   dilation?: SpatialArg;
+  /** Round the output size up, so a partial window at the end counts (default false). */
   ceilMode?: boolean;
 }
 
@@ -31,11 +35,16 @@ export interface MaxPool2dLayerOptions {
  * new nn.MaxPool2d(2).forward(fl.randn([64, 32, 26, 26])).shape; // [64, 32, 13, 13]
  */
 export class MaxPool2d extends Module {
+  /** Step between windows (the kernel size unless given). */
   readonly stride: SpatialArg;
+  /** Implicit −∞ padding per side. */
   readonly padding: SpatialArg;
+  /** Spacing between window taps. */
   readonly dilation: SpatialArg;
+  /** Whether the output size is rounded up. */
   readonly ceilMode: boolean;
   constructor(
+    /** Window size: one number for both dims, or [kH, kW]. */
     readonly kernelSize: SpatialArg,
     opts: MaxPool2dLayerOptions = {},
   ) {
@@ -63,11 +72,17 @@ export class MaxPool2d extends Module {
   }
 }
 
+/** Options of `AvgPool2d` (torch's keyword arguments, camelCase). */
 export interface AvgPool2dLayerOptions {
+  /** Step between windows (default: the kernel size). */
   stride?: SpatialArg | null;
+  /** Implicit zero padding per side, at most half the kernel (default 0). */
   padding?: SpatialArg;
+  /** Round the output size up, so a partial window at the end counts (default false). */
   ceilMode?: boolean;
+  /** Count zero padding in the divisor (default true, as torch). */
   countIncludePad?: boolean;
+  /** Divide every window's sum by this instead of its size. */
   divisorOverride?: number | null;
 }
 
@@ -77,12 +92,18 @@ export interface AvgPool2dLayerOptions {
  * new nn.AvgPool2d(2).forward(fl.ones([1, 1, 4, 4])).shape; // [1, 1, 2, 2]
  */
 export class AvgPool2d extends Module {
+  /** Step between windows (the kernel size unless given). */
   readonly stride: SpatialArg;
+  /** Implicit zero padding per side. */
   readonly padding: SpatialArg;
+  /** Whether the output size is rounded up. */
   readonly ceilMode: boolean;
+  /** Whether zero padding counts in the divisor. */
   readonly countIncludePad: boolean;
+  /** Divisor used instead of the window size, or null. */
   readonly divisorOverride: number | null;
   constructor(
+    /** Window size: one number for both dims, or [kH, kW]. */
     readonly kernelSize: SpatialArg,
     opts: AvgPool2dLayerOptions = {},
   ) {
@@ -116,6 +137,7 @@ export class AvgPool2d extends Module {
  * new nn.AdaptiveAvgPool2d([5, 7]).forward(fl.randn([1, 64, 8, 9])).shape; // [1, 64, 5, 7]
  */
 export class AdaptiveAvgPool2d extends Module {
+  /** @param outputSize - Output [H, W] (one number for both); null keeps that input dim. */
   constructor(readonly outputSize: number | readonly (number | null)[]) {
     checkArgs(NN.AdaptiveAvgPool2d, [outputSize], arguments.length);
     super();

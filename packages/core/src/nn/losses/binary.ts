@@ -15,10 +15,12 @@ import {
 } from './checks.js';
 import type { LossOptions } from './regression.js';
 
+/** Options of `BCELoss` and `F.binaryCrossEntropy`. */
 export interface BCELossOptions extends LossOptions {
   /** Rescaling weight of each element, broadcast against the input. */
   weight?: Tensor;
 }
+/** Options of `BCEWithLogitsLoss` and `F.binaryCrossEntropyWithLogits`. */
 export interface BCEWithLogitsLossOptions extends BCELossOptions {
   /** Weight of the positive term, broadcast against the input (shape [C] for C labels). */
   posWeight?: Tensor;

@@ -7,6 +7,7 @@ import { DTypeError, FlintError, ShapeError, fmtShape } from '../../errors.js';
 import { shapesEqual } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 
+/** How a loss combines its element losses: averaged, summed, or kept (`'none'`). */
 export type Reduction = 'none' | 'mean' | 'sum';
 
 const REDUCTIONS: readonly string[] = ['none', 'mean', 'sum'];

@@ -24,12 +24,14 @@ import {
 } from './checks.js';
 import type { LossOptions } from './regression.js';
 
+/** Options of `NLLLoss` and `F.nllLoss`. */
 export interface NLLLossOptions extends LossOptions {
   /** Per-class rescaling weight, shape [C]. */
   weight?: Tensor;
   /** Targets equal to this class index contribute nothing (default −100). */
   ignoreIndex?: number;
 }
+/** Options of `CrossEntropyLoss` and `F.crossEntropy`. */
 export interface CrossEntropyOptions extends NLLLossOptions {
   /** Mix the targets with the uniform distribution: (1 − ε)·target + ε/C (default 0). */
   labelSmoothing?: number;

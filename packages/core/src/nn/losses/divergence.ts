@@ -4,6 +4,7 @@ import type { Tensor } from '../../tensor.js';
 import { where } from '../../ops/elementwise.js';
 import { checkFloat, checkReduction, checkSameShape, reduce } from './checks.js';
 
+/** Options of `KLDivLoss` and `F.klDiv`. */
 export interface KLDivLossOptions {
   /**
    * 'mean' (default, as in torch) averages over every element; 'batchmean' divides the sum by the

@@ -34,6 +34,10 @@ import { guardMethods } from '../../check/args.js';
 import { LOSS_FORWARD, forwardOf } from '../../check/specs/methods.js';
 
 abstract class Loss extends Module {
+  /**
+   * How element losses are combined: `'mean'` (default), `'sum'` or `'none'` (keep the element
+   * losses).
+   */
   readonly reduction: Reduction;
   constructor(opts: LossOptions) {
     super();
@@ -55,6 +59,7 @@ export class MSELoss extends Loss {
     checkArgs(NN.MSELoss, [opts], arguments.length);
     super(opts);
   }
+  /** Mean squared error of `input` against `target` (same shape), reduced by `reduction`. */
   forward(input: Tensor, target: Tensor): Tensor {
     return mseLossAs('MSELoss', input, target, this);
   }
@@ -70,6 +75,7 @@ export class L1Loss extends Loss {
     checkArgs(NN.L1Loss, [opts], arguments.length);
     super(opts);
   }
+  /** Mean absolute error of `input` against `target` (same shape), reduced by `reduction`. */
   forward(input: Tensor, target: Tensor): Tensor {
     return l1LossAs('L1Loss', input, target, this);
   }
@@ -81,12 +87,14 @@ export class L1Loss extends Loss {
  * new nn.SmoothL1Loss({ beta: 0.5 }).forward(fl.tensor([0.2, 3]), fl.tensor([0, 0])); // (0.04 + 2.75) / 2
  */
 export class SmoothL1Loss extends Loss {
+  /** Where the loss switches from quadratic to linear (default 1). */
   readonly beta: number;
   constructor(opts: SmoothL1Options = {}) {
     checkArgs(NN.SmoothL1Loss, [opts], arguments.length);
     super(opts);
     this.beta = opts.beta ?? 1;
   }
+  /** Smooth L1 loss of `input` against `target` (same shape), reduced by `reduction`. */
   forward(input: Tensor, target: Tensor): Tensor {
     return smoothL1LossAs('SmoothL1Loss', input, target, this);
   }
@@ -98,12 +106,14 @@ export class SmoothL1Loss extends Loss {
  * new nn.HuberLoss({ delta: 2 }).forward(fl.tensor([0.2, 3]), fl.tensor([0, 0])); // (0.02 + 4) / 2
  */
 export class HuberLoss extends Loss {
+  /** Where the loss switches from quadratic to linear (default 1). */
   readonly delta: number;
   constructor(opts: HuberOptions = {}) {
     checkArgs(NN.HuberLoss, [opts], arguments.length);
     super(opts);
     this.delta = opts.delta ?? 1;
   }
+  /** Huber loss of `input` against `target` (same shape), reduced by `reduction`. */
   forward(input: Tensor, target: Tensor): Tensor {
     return huberLossAs('HuberLoss', input, target, this);
   }
@@ -111,12 +121,14 @@ export class HuberLoss extends Loss {
 
 /** Losses with a per-class `weight` buffer and an ignored class index. */
 abstract class WeightedLoss extends Loss {
+  /** Targets equal to this class index contribute nothing (default −100). */
   readonly ignoreIndex: number;
   constructor(opts: NLLLossOptions) {
     super(opts);
     this.ignoreIndex = opts.ignoreIndex ?? -100;
     this.registerBuffer('weight', opts.weight ?? null);
   }
+  /** Per-class rescaling weight of shape [C] (the `weight` buffer), if given. */
   get weight(): Tensor | undefined {
     return this.buffer('weight') ?? undefined;
   }
@@ -129,12 +141,17 @@ abstract class WeightedLoss extends Loss {
  * const loss = ce.forward(fl.randn([2, 3]), fl.tensor([0, 2], { dtype: 'int32' }));
  */
 export class CrossEntropyLoss extends WeightedLoss {
+  /** Share of the target mass spread uniformly over the classes (default 0). */
   readonly labelSmoothing: number;
   constructor(opts: CrossEntropyOptions = {}) {
     checkArgs(NN.CrossEntropyLoss, [opts], arguments.length);
     super(opts);
     this.labelSmoothing = opts.labelSmoothing ?? 0;
   }
+  /**
+   * Cross-entropy of logits `input` ([C], [N, C] or [N, C, d1, …]) against int32 class indices or
+   * float class probabilities.
+   */
   forward(input: Tensor, target: Tensor): Tensor {
     const { reduction, ignoreIndex, labelSmoothing, weight } = this;
     return crossEntropyAs('CrossEntropyLoss', input, target, {
@@ -156,6 +173,10 @@ export class NLLLoss extends WeightedLoss {
     checkArgs(NN.NLLLoss, [opts], arguments.length);
     super(opts);
   }
+  /**
+   * Negative log-likelihood of log-probabilities `input` ([C], [N, C] or [N, C, d1, …]) at int32
+   * class indices `target`.
+   */
   forward(input: Tensor, target: Tensor): Tensor {
     const { reduction, ignoreIndex, weight } = this;
     return nllLossAs('NLLLoss', input, target, { reduction, ignoreIndex, weight });
@@ -173,6 +194,9 @@ export class BCELoss extends Loss {
     super(opts);
     this.registerBuffer('weight', opts.weight ?? null);
   }
+  /**
+   * Binary cross-entropy of probabilities `input` against `target` (same shape, values in [0, 1]).
+   */
   forward(input: Tensor, target: Tensor): Tensor {
     const weight = this.buffer('weight') ?? undefined;
     return binaryCrossEntropyAs('BCELoss', input, target, { reduction: this.reduction, weight });
@@ -191,6 +215,7 @@ export class BCEWithLogitsLoss extends Loss {
     this.registerBuffer('weight', opts.weight ?? null);
     this.registerBuffer('pos_weight', opts.posWeight ?? null);
   }
+  /** Binary cross-entropy of logits `input` against `target` (same shape), computed stably. */
   forward(input: Tensor, target: Tensor): Tensor {
     const weight = this.buffer('weight') ?? undefined;
     const posWeight = this.buffer('pos_weight') ?? undefined;
@@ -208,7 +233,9 @@ export class BCEWithLogitsLoss extends Loss {
  * new nn.KLDivLoss({ reduction: 'batchmean' }).forward(fl.randn([4, 3]).logSoftmax(1), fl.randn([4, 3]).softmax(1));
  */
 export class KLDivLoss extends Module {
+  /** `'mean'` (default), `'batchmean'` (sum divided by the batch size), `'sum'` or `'none'`. */
   readonly reduction: NonNullable<KLDivLossOptions['reduction']>;
+  /** Whether the target is given as log-probabilities (default false). */
   readonly logTarget: boolean;
   constructor(opts: KLDivLossOptions = {}) {
     checkArgs(NN.KLDivLoss, [opts], arguments.length);
@@ -216,6 +243,7 @@ export class KLDivLoss extends Module {
     this.reduction = opts.reduction ?? 'mean';
     this.logTarget = opts.logTarget ?? false;
   }
+  /** KL divergence of log-probabilities `input` from `target`, reduced by `reduction`. */
   forward(input: Tensor, target: Tensor): Tensor {
     return klDivAs('KLDivLoss', input, target, this);
   }

@@ -6,14 +6,17 @@ import type { Tensor } from '../../tensor.js';
 import { type Reduction, checkFloat, checkReduction, checkSameShape, reduce } from './checks.js';
 import { pointwiseLoss } from './pointwise.js';
 
+/** Options shared by every loss. */
 export interface LossOptions {
   /** 'mean' (default) averages over every element, 'sum' adds them, 'none' keeps the input's shape. */
   reduction?: Reduction;
 }
+/** Options of `SmoothL1Loss` and `F.smoothL1Loss`. */
 export interface SmoothL1Options extends LossOptions {
   /** Where the loss switches from quadratic to linear (default 1; 0 gives the L1 loss). */
   beta?: number;
 }
+/** Options of `HuberLoss` and `F.huberLoss`. */
 export interface HuberOptions extends LossOptions {
   /** Where the loss switches from quadratic to linear (default 1, must be positive). */
   delta?: number;

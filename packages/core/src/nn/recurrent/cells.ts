@@ -29,13 +29,18 @@ export interface CellOptions extends FactoryOptions {
   /** Learn the biases b_ih and b_hh (default true). */
   bias?: boolean;
 }
+/** Options of `RNNCell`. */
 export interface RNNCellOptions extends CellOptions {
+  /** Activation of the recurrence: `'tanh'` (default) or `'relu'`. */
   nonlinearity?: 'tanh' | 'relu';
 }
 
 abstract class CellBase extends Module {
+  /** Features of each input vector. */
   readonly inputSize: number;
+  /** Features of the hidden state. */
   readonly hiddenSize: number;
+  /** Whether the cell has the biases b_ih and b_hh. */
   readonly bias: boolean;
   private readonly cell: { name: string; kind: CellKind; w: CellWeights };
 
@@ -74,6 +79,10 @@ abstract class CellBase extends Module {
       );
   }
 
+  /**
+   * One step: checks `input` ([batch, inputSize] or [inputSize]) and the state (zeros when absent),
+   * and returns the next state.
+   */
   protected run(input: Tensor, state: readonly Tensor[] | null | undefined): State {
     this.checkInput(input);
     const { name, kind, w } = this.cell;
@@ -112,6 +121,7 @@ abstract class CellBase extends Module {
  * for (let t = 0; t < 6; t++) h = cell.forward(xs.index(t), h);
  */
 export class RNNCell extends CellBase {
+  /** Activation of the recurrence. */
   readonly nonlinearity: 'tanh' | 'relu';
   constructor(inputSize: number, hiddenSize: number, opts: RNNCellOptions = {}) {
     checkArgs(NN.RNNCell, [inputSize, hiddenSize, opts], arguments.length);

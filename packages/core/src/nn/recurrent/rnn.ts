@@ -42,7 +42,9 @@ export interface RNNBaseOptions extends FactoryOptions {
   /** Run a second pass backwards in time and concatenate both outputs (default false). */
   bidirectional?: boolean;
 }
+/** Options of `RNN`. */
 export interface RNNOptions extends RNNBaseOptions {
+  /** Activation of the recurrence: `'tanh'` (default) or `'relu'`. */
   nonlinearity?: 'tanh' | 'relu';
 }
 
@@ -54,12 +56,19 @@ interface Net {
 }
 
 abstract class RNNBase extends Module {
+  /** Features of each input step. */
   readonly inputSize: number;
+  /** Features of the hidden state (per direction). */
   readonly hiddenSize: number;
+  /** Number of stacked recurrent layers. */
   readonly numLayers: number;
+  /** Whether every layer has the biases b_ih and b_hh. */
   readonly bias: boolean;
+  /** Whether input and output are [batch, seq, feature] rather than [seq, batch, feature]. */
   readonly batchFirst: boolean;
+  /** Dropout probability between layers in training mode. */
   readonly dropout: number;
+  /** Whether each layer also runs backwards in time (outputs concatenated). */
   readonly bidirectional: boolean;
   private readonly net: Net;
 
@@ -212,6 +221,7 @@ abstract class RNNBase extends Module {
  * const [output, hN] = rnn.forward(fl.randn([5, 3, 10])); // [5, 3, 20], [2, 3, 20]
  */
 export class RNN extends RNNBase {
+  /** Activation of the recurrence. */
   readonly nonlinearity: 'tanh' | 'relu';
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
     checkArgs(NN.RNN, [inputSize, hiddenSize, opts], arguments.length);

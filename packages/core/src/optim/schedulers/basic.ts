@@ -10,6 +10,7 @@ import { OPTIM } from '../../check/specs/optim.js';
 const positiveInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
 const isNumber = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
 
+/** Options of `StepLR`. */
 export interface StepLROptions {
   /** Epochs between decays. */
   stepSize: number;
@@ -24,7 +25,9 @@ export interface StepLROptions {
  * for (let epoch = 0; epoch < 100; epoch++) { train(); sched.step(); }
  */
 export class StepLR extends LRScheduler {
+  /** Epochs between decays. */
   stepSize: number;
+  /** Multiplicative decay. */
   gamma: number;
   constructor(optimizer: SchedulableOptimizer, opts: StepLROptions) {
     checkArgs(OPTIM.StepLR, [optimizer, opts], arguments.length);
@@ -46,6 +49,7 @@ export class StepLR extends LRScheduler {
   }
 }
 
+/** Options of `MultiStepLR`. */
 export interface MultiStepLROptions {
   /** Epochs at which to decay; a milestone listed twice decays by gamma² there. */
   milestones: number[];
@@ -59,7 +63,9 @@ export interface MultiStepLROptions {
  * const sched = new fl.optim.MultiStepLR(opt, { milestones: [30, 80], gamma: 0.1 });
  */
 export class MultiStepLR extends LRScheduler {
+  /** Epochs at which the lr decays. */
   milestones: number[];
+  /** Multiplicative decay. */
   gamma: number;
   constructor(optimizer: SchedulableOptimizer, opts: MultiStepLROptions) {
     checkArgs(OPTIM.MultiStepLR, [optimizer, opts], arguments.length);
@@ -88,6 +94,7 @@ export class MultiStepLR extends LRScheduler {
   }
 }
 
+/** Options of `ConstantLR`. */
 export interface ConstantLROptions {
   /** Multiplier for the first `totalIters` epochs, in [0, 1] (default 1/3). */
   factor?: number;
@@ -101,7 +108,9 @@ export interface ConstantLROptions {
  * const sched = new fl.optim.ConstantLR(opt, { factor: 0.5, totalIters: 4 });
  */
 export class ConstantLR extends LRScheduler {
+  /** Multiplier applied until `totalIters`. */
   factor: number;
+  /** Epochs at the reduced lr. */
   totalIters: number;
   constructor(optimizer: SchedulableOptimizer, opts: ConstantLROptions = {}) {
     checkArgs(OPTIM.ConstantLR, [optimizer, opts], arguments.length);
@@ -136,6 +145,7 @@ export class ConstantLR extends LRScheduler {
   }
 }
 
+/** Options of `LinearLR`. */
 export interface LinearLROptions {
   /** Multiplier at epoch 0, in (0, 1] (default 1/3). */
   startFactor?: number;
@@ -152,8 +162,11 @@ export interface LinearLROptions {
  * const warmup = new fl.optim.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
  */
 export class LinearLR extends LRScheduler {
+  /** Multiplier at epoch 0. */
   startFactor: number;
+  /** Multiplier from epoch `totalIters` on. */
   endFactor: number;
+  /** Epochs of the linear ramp. */
   totalIters: number;
   constructor(optimizer: SchedulableOptimizer, opts: LinearLROptions = {}) {
     checkArgs(OPTIM.LinearLR, [optimizer, opts], arguments.length);
@@ -197,6 +210,7 @@ export class LinearLR extends LRScheduler {
  * const sched = new fl.optim.ExponentialLR(opt, { gamma: 0.95 });
  */
 export class ExponentialLR extends LRScheduler {
+  /** Multiplicative decay per epoch. */
   gamma: number;
   constructor(optimizer: SchedulableOptimizer, opts: { gamma: number }) {
     checkArgs(OPTIM.ExponentialLR, [optimizer, opts], arguments.length);
@@ -214,6 +228,7 @@ export class ExponentialLR extends LRScheduler {
   }
 }
 
+/** Options of `CosineAnnealingLR`. */
 export interface CosineAnnealingLROptions {
   /** Epochs of a half cosine period (torch's `T_max`). */
   tMax: number;
@@ -228,7 +243,9 @@ export interface CosineAnnealingLROptions {
  * const sched = new fl.optim.CosineAnnealingLR(opt, { tMax: 100, etaMin: 1e-5 });
  */
 export class CosineAnnealingLR extends LRScheduler {
+  /** Epochs of a half cosine period (torch's `T_max`). */
   tMax: number;
+  /** The lowest lr. */
   etaMin: number;
   constructor(optimizer: SchedulableOptimizer, opts: CosineAnnealingLROptions) {
     checkArgs(OPTIM.CosineAnnealingLR, [optimizer, opts], arguments.length);

@@ -70,6 +70,7 @@ function loadNested(
  * ]);
  */
 export class ChainedScheduler {
+  /** The optimizer all the schedulers act on. */
   readonly optimizer: SchedulableOptimizer;
   private lastLr: number[];
 
@@ -80,21 +81,26 @@ export class ChainedScheduler {
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /** Step every scheduler once, in order (call after `optimizer.step()`). */
   step(): void {
     for (const s of this.schedulers) s.step();
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
+  /** The groups' lrs after the latest step, one per group. */
   getLastLr(): number[] {
     return [...this.lastLr];
   }
+  /** Counters of this scheduler and of each inner one as plain data, for checkpoints. */
   stateDict(): Record<string, unknown> {
     return nestedState(this, this.schedulers);
   }
+  /** Restore a `stateDict()`; every inner dict is checked first, so a bad one changes nothing. */
   loadStateDict(sd: Record<string, unknown>): void {
     loadNested(this, this.schedulers, sd, 'ChainedScheduler.loadStateDict');
   }
 }
 
+/** Options of `SequentialLR`. */
 export interface SequentialLROptions {
   /** The schedulers, in the order they take over. */
   schedulers: LRScheduler[];
@@ -111,12 +117,14 @@ export interface SequentialLROptions {
  * const sched = new fl.optim.SequentialLR(opt, { schedulers: [warmup, decay], milestones: [5] });
  */
 export class SequentialLR {
+  /** Epoch of the latest step: 0 right after construction. */
   lastEpoch: number;
   private lastLr: number[];
   private readonly schedulers: LRScheduler[];
   private readonly milestones: number[];
 
   constructor(
+    /** The optimizer the inner schedulers act on. */
     readonly optimizer: SchedulableOptimizer,
     opts: SequentialLROptions,
   ) {
@@ -137,6 +145,7 @@ export class SequentialLR {
     this.lastLr = this.schedulers[0]!.getLastLr();
   }
 
+  /** Advance one epoch: step the current scheduler, restarting the next one at a milestone. */
   step(): void {
     this.lastEpoch += 1;
     const idx = this.milestones.filter((m) => m <= this.lastEpoch).length; // bisect_right
@@ -145,12 +154,15 @@ export class SequentialLR {
     else s.step();
     this.lastLr = s.getLastLr();
   }
+  /** The lrs the latest step set, one per group. */
   getLastLr(): number[] {
     return [...this.lastLr];
   }
+  /** Counters of this scheduler and of each inner one as plain data, for checkpoints. */
   stateDict(): Record<string, unknown> {
     return nestedState(this, this.schedulers);
   }
+  /** Restore a `stateDict()`; every inner dict is checked first, so a bad one changes nothing. */
   loadStateDict(sd: Record<string, unknown>): void {
     loadNested(this, this.schedulers, sd, 'SequentialLR.loadStateDict');
   }

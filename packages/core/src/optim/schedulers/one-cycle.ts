@@ -9,12 +9,15 @@ import { LRScheduler, type SchedulableOptimizer } from './scheduler.js';
 import { checkArgs } from '../../check/args.js';
 import { OPTIM } from '../../check/specs/optim.js';
 
+/** Options of `OneCycleLR` (torch's keyword arguments, camelCase). */
 export interface OneCycleLROptions {
   /** Peak lr, one for all groups or one per group. */
   maxLr: number | number[];
   /** Length of the cycle in steps; or give `epochs` and `stepsPerEpoch`. */
   totalSteps?: number;
+  /** Epochs of training; with `stepsPerEpoch`, gives `totalSteps`. */
   epochs?: number;
+  /** Optimizer steps per epoch; with `epochs`, gives `totalSteps`. */
   stepsPerEpoch?: number;
   /** Fraction of the cycle spent raising the lr (default 0.3). */
   pctStart?: number;
@@ -119,8 +122,11 @@ function phasesOf(total: number, pct: number, threePhase: boolean): Phase[] {
  * const sched = new fl.optim.OneCycleLR(opt, { maxLr: 0.1, epochs: 10, stepsPerEpoch: batches });
  */
 export class OneCycleLR extends LRScheduler {
+  /** Length of the cycle in steps. */
   totalSteps: number;
+  /** How the lr moves between phase ends: along a cosine or linearly. */
   annealStrategy: 'cos' | 'linear';
+  /** Whether momentum (or beta1) is cycled inversely to the lr. */
   cycleMomentum: boolean;
   /** Whether momentum lives in `betas[0]` (Adam-style optimizers) rather than `momentum`. */
   useBeta1: boolean;

@@ -10,6 +10,7 @@ import { OPTIM } from '../../check/specs/optim.js';
 import { guardMethods } from '../../check/args.js';
 import { PLATEAU_METHODS } from '../../check/specs/methods.js';
 
+/** Options of `ReduceLROnPlateau` (torch's keyword arguments, camelCase). */
 export interface ReduceLROnPlateauOptions {
   /** 'min' (default): lower is better; 'max': higher is better. */
   mode?: 'min' | 'max';
@@ -36,22 +37,35 @@ export interface ReduceLROnPlateauOptions {
  * for (let epoch = 0; epoch < 50; epoch++) { train(); sched.step(validationLoss()); }
  */
 export class ReduceLROnPlateau {
+  /** `'min'`: lower metrics are better; `'max'`: higher are. */
   mode: 'min' | 'max';
+  /** Multiplier applied to the lr on a plateau. */
   factor: number;
+  /** Epochs without improvement tolerated before reducing. */
   patience: number;
+  /** How much better counts as an improvement. */
   threshold: number;
+  /** Whether `threshold` is relative to the best value or absolute. */
   thresholdMode: 'rel' | 'abs';
+  /** Epochs to wait after a reduction before counting bad epochs again. */
   cooldown: number;
+  /** Lower bound of the lr, one per group. */
   minLrs: number[];
+  /** Reductions smaller than this are skipped. */
   eps: number;
   /** Best metric so far (±Infinity before the first step). */
   best: number;
+  /** Epochs since the last improvement. */
   numBadEpochs = 0;
+  /** Epochs of cooldown left. */
   cooldownCounter = 0;
+  /** Number of `step()` calls so far. */
   lastEpoch = 0;
+  /** The groups' lrs after the latest step. */
   protected lastLr: number[];
 
   constructor(
+    /** The optimizer whose groups' lrs are reduced. */
     readonly optimizer: SchedulableOptimizer,
     opts: ReduceLROnPlateauOptions = {},
   ) {

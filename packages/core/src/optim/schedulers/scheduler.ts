@@ -15,8 +15,11 @@ import { SCHEDULER_METHODS } from '../../check/specs/methods.js';
 
 /** What a scheduler needs of an optimizer (every `fl.optim` optimizer has it). */
 export interface SchedulableOptimizer {
+  /** The optimizer's class name, for messages. */
   readonly name: string;
+  /** The parameter groups whose `lr` the scheduler rewrites. */
   readonly paramGroups: GroupBase[];
+  /** The optimizer's default hyperparameters. */
   readonly defaults: object;
 }
 
@@ -137,9 +140,12 @@ export abstract class LRScheduler {
   baseLrs: number[];
   /** Epoch of the latest step: 0 right after construction. */
   lastEpoch = -1;
+  /** Number of steps taken since construction (or the last jump), torch's `_step_count`. */
   protected stepCount = 0;
+  /** The lrs set by the latest step, one per group. */
   protected lastLr: number[] = [];
 
+  /** @param optimizer - The optimizer whose groups' learning rates this scheduler sets. */
   protected constructor(readonly optimizer: SchedulableOptimizer) {
     checkArgs(OPTIM.LRScheduler, [optimizer], arguments.length);
     for (const g of optimizer.paramGroups) g.initialLr ??= g.lr;
@@ -153,6 +159,7 @@ export abstract class LRScheduler {
     return null;
   }
 
+  /** The optimizer's parameter groups. */
   protected get groups(): GroupBase[] {
     return this.optimizer.paramGroups;
   }

@@ -97,14 +97,8 @@ describe('a device without synchronous read-back', () => {
       ['item', () => s.item()],
       ['toArray', () => x.toArray()],
     ] as const) {
-      let err: unknown;
-      try {
-        f();
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(fl.BackendError);
-      expect((err as Error).message).toMatch(
+      expect(f).toThrow(fl.BackendError);
+      expect(f).toThrow(
         new RegExp(
           `^${op}: device 'cpu-no-sync-read' has no synchronous read-back.*await t\\.data\\(\\)`,
         ),

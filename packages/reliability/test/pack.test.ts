@@ -3,7 +3,8 @@
  * scratch project outside the workspace (offline from pnpm's store where its metadata cache
  * allows, else resolving third-party dependencies from the registry), and use them there: a
  * training step on cpu and native (whose addon cmake-js compiles on install from the sources in
- * the tarball), the conformance CLI with its fixtures, and every source map resolving.
+ * the tarball) and gpujs (gpu.js's WebAssembly mode in Node), the conformance CLI with its fixtures,
+ * and every source map resolving.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const PACKAGES = ['core', 'backend-cpu', 'backend-native', 'conformance'] as const;
+const PACKAGES = ['core', 'backend-cpu', 'backend-native', 'backend-gpujs', 'conformance'] as const;
 const work = mkdtempSync(join(tmpdir(), 'flint-pack-'));
 const app = join(work, 'app');
 const tarballs: Record<string, string> = {};
@@ -79,9 +80,14 @@ function install(): void {
     '@flint/backend-native',
     `@flint/backend-native@${deps['@flint/backend-native']}`,
   ];
+  // A tarball's own dependencies on other @flint packages resolve to the tarballs too.
+  const overrides = Object.entries(deps).map(
+    ([n, spec]) => `  ${JSON.stringify(n)}: ${JSON.stringify(spec)}`,
+  );
   writeFileSync(
     join(app, 'pnpm-workspace.yaml'),
-    `onlyBuiltDependencies:\n${allowed.map((a) => `  - ${JSON.stringify(a)}`).join('\n')}\n`,
+    `onlyBuiltDependencies:\n${allowed.map((a) => `  - ${JSON.stringify(a)}`).join('\n')}\n` +
+      `overrides:\n${overrides.join('\n')}\n`,
   );
   const args = [
     'install',
@@ -132,7 +138,7 @@ describe('the tarballs', () => {
 });
 
 describe('installed into a scratch project', () => {
-  it('trains a small model on cpu and native (the addon was built on install)', () => {
+  it('trains a small model on cpu, native (the addon was built on install) and gpujs', () => {
     expect(
       existsSync(join(app, 'node_modules/@flint/backend-native/build/Release/flint_native.node')),
     ).toBe(true);
@@ -141,7 +147,8 @@ describe('installed into a scratch project', () => {
       `import * as fl from '@flint/core';
 import { cpuBackend } from '@flint/backend-cpu';
 import { nativeBackend } from '@flint/backend-native';
-for (const make of [cpuBackend, nativeBackend]) {
+import { gpujsBackend } from '@flint/backend-gpujs';
+for (const make of [cpuBackend, nativeBackend, gpujsBackend]) {
   fl.use(make());
   fl.manualSeed(0);
   const model = new fl.nn.Sequential(new fl.nn.Linear(4, 8), new fl.nn.ReLU(), new fl.nn.Linear(8, 2));
@@ -165,7 +172,7 @@ for (const make of [cpuBackend, nativeBackend]) {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { device: string; first: number; last: number });
-    expect(out.map((r) => r.device)).toEqual(['cpu', 'native']);
+    expect(out.map((r) => r.device)).toEqual(['cpu', 'native', 'gpujs']);
     for (const r of out) expect(r.last).toBeLessThan(r.first);
   });
 

@@ -2,7 +2,8 @@
 // Writes test/conformance.async.known.json: the cases that fail on the conformance suite's
 // asynchronous path (the CPU backend without synchronous read-back) because core itself reads
 // a tensor synchronously inside an op (a range check, a gradient rule, a device copy). Each entry
-// names where core reads. Rerun after core stops doing so: the known-failure list is strict.
+// names where core reads. Today it writes `{}`: core defers its value checks there (ops/checks.ts).
+// Rerun after a change to core's reads: the known-failure list is strict.
 //   node scripts/async-known-failures.mjs      (after `pnpm build` of core, conformance, this package)
 import { writeFileSync } from 'node:fs';
 import { runCases, withoutSyncRead } from '@flint/conformance';

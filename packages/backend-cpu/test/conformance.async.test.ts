@@ -3,9 +3,10 @@
  * synchronous read-back (as WebGPU is), so every case reads through `await` and the synchronous
  * reads are typed errors. The oracle stays synchronous (the program generator reads it).
  *
- * Known failures: cases where core itself reads a tensor synchronously inside an op (index and
- * target range checks, some gradient rules, device copies), written with their reasons by
- * `node scripts/async-known-failures.mjs`; strict, so rerun it when core stops doing so.
+ * Known failures: cases where core itself would read a tensor synchronously inside an op, written
+ * with their reasons by `node scripts/async-known-failures.mjs`; strict. There are none: core
+ * defers its value checks on such a device (ops/checks.ts) and keeps the rest on the device, so
+ * the list is empty and must stay so — a case that fails here is a regression to fix in core.
  */
 import { readFileSync } from 'node:fs';
 import { withoutSyncRead } from '@flint/conformance';

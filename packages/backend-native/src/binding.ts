@@ -10,7 +10,10 @@ import type { DType, KView, TypedArray } from '@flint/core/backend';
 import { OP_NAMES } from './ops.js';
 
 /** An opaque handle to a buffer owned by the addon: a number naming a slot and its generation. */
-export type Handle = { readonly __nativeBuffer: unique symbol };
+export type Handle = {
+  /** A type-only brand: keeps handles apart from plain numbers (absent at run time). */
+  readonly __nativeBuffer: unique symbol;
+};
 /** An opaque handle to one backend instance's storage. */
 export type ContextHandle = { readonly __nativeContext: unique symbol };
 
@@ -111,7 +114,17 @@ export function addon(): Addon {
 }
 
 /** Whether the addon loads here, and if not, why. Never throws. */
-export function nativeAvailable(): { ok: true } | { ok: false; reason: string } {
+export function nativeAvailable():
+  | {
+      /** The addon loaded. */
+      ok: true;
+    }
+  | {
+      /** The addon did not load. */
+      ok: false;
+      /** Why not: the loader's error and how to build the addon. */
+      reason: string;
+    } {
   loaded ??= tryLoad();
   return 'error' in loaded ? { ok: false, reason: loaded.error } : { ok: true };
 }

@@ -241,9 +241,13 @@ export function setNativeThreads(n: number): void {
  * running (they start on demand), whether it is an ASan build.
  */
 export function nativeInfo(): {
+  /** The matrix-product implementation: `'openblas'`, `'cblas'` or `'builtin'`. */
   gemm: string;
+  /** Kernel and BLAS threads (process-wide; see `setNativeThreads`). */
   threads: number;
+  /** Pool threads running now (they start on demand). */
   workers: number;
+  /** Whether the addon is an AddressSanitizer build. */
   sanitized: boolean;
 } {
   const { gemm, threads, workers, sanitized } = addon().info();

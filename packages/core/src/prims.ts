@@ -19,14 +19,36 @@ export function acceptsDType(set: DTypeSet, d: DType): boolean {
   return d === 'float32' || d === 'float64';
 }
 
-type Unary = { kind: 'unary'; dtypes: DTypeSet; ref: (x: number, dtype: DType) => number };
-type Binary = {
-  kind: 'binary';
+// The entries' schema. Its property comments document every entry of PRIMS in the API reference
+// (apps/docs/scripts/typedoc-flint.mjs copies a property's comment from the table's type).
+type Unary = {
+  /** Element-wise, one input: the kernel maps each element; the output has the input's dtype. */
+  kind: 'unary';
+  /** The input dtypes the kernel accepts: `'float'`, `'numeric'` (not bool) or `'all'`. */
   dtypes: DTypeSet;
+  /** The scalar reference: one element's result, as the conformance suite checks kernels. */
+  ref: (x: number, dtype: DType) => number;
+};
+type Binary = {
+  /** Element-wise, two inputs of one shape and dtype; the output has that dtype. */
+  kind: 'binary';
+  /** The input dtypes the kernel accepts: `'float'`, `'numeric'` (not bool) or `'all'`. */
+  dtypes: DTypeSet;
+  /** The scalar reference: one pair of elements' result, as the conformance suite checks kernels. */
   ref: (a: number, b: number, dtype: DType) => number;
 };
-type Compare = { kind: 'compare'; ref: (a: number, b: number) => boolean };
-type StridedWrite = { kind: 'stridedWrite'; ref: typeof stridedWriteRef };
+type Compare = {
+  /** Element-wise comparison of two inputs of one shape and dtype; the output is bool. */
+  kind: 'compare';
+  /** The scalar reference: one pair of elements' result. */
+  ref: (a: number, b: number) => boolean;
+};
+type StridedWrite = {
+  /** The one writing primitive: a copy of a whole buffer with a strided view of it replaced. */
+  kind: 'stridedWrite';
+  /** The reference on flat arrays (`stridedWriteRef`). */
+  ref: typeof stridedWriteRef;
+};
 
 /**
  * Reference of `stridedWrite`: `base` (a whole storage, flat) with the elements of the view
@@ -254,6 +276,7 @@ export const PRIMS = {
   | Compare
   | StridedWrite
   | {
+      /** The kernel's signature family (backend/types.ts gives each kind's parameters). */
       kind:
         | 'where'
         | 'cast'

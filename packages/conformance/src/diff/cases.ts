@@ -39,7 +39,15 @@ export function corpusCases(): Case[] {
     layer: 'diff' as const,
     op: p.steps[p.steps.length - 1]!.op,
     dtype: p.inputs[0]!.dtype,
-    needs: { dtypes: programDTypes(p), rank: programRank(p) },
+    needs: { dtypes: programDTypes(p), rank: programRank(p), syncRead: infersShape(p) },
     run: (ctx: CaseContext) => runCorpusProgram(ctx, p),
   }));
+}
+
+/**
+ * Whether a step's result shape depends on a value (oneHot inferring numClasses): core refuses
+ * that on devices without synchronous read-back, so the program needs one.
+ */
+function infersShape(p: DiffProgram): boolean {
+  return p.steps.some((s) => s.op === 'oneHot' && (s.args.numClasses ?? -1) === -1);
 }

@@ -8,6 +8,7 @@ import * as fl from '@flint/core';
 import type { DType, Tolerance } from '@flint/core/backend';
 import { assertClose, check, CheckError, maxAbs } from '../harness/compare.js';
 import { readNumbers } from '../harness/read.js';
+import { thrownOrAtRead } from '../harness/expect.js';
 import type { CaseContext } from '../types.js';
 import { checkResult, inputScale } from '../l1/check.js';
 import { values, type Expected, type FixtureCase, type TensorSpec } from '../l1/fixtures.js';
@@ -129,30 +130,39 @@ export function checkGrads(
   }
 }
 
-/** The program must throw `e.error` (any Flint error for FlintError) at step `e.step`. */
-export function checkError(p: Program, e: DiffError, run: () => unknown): void {
+/**
+ * The program must throw `e.error` (any Flint error for FlintError) at step `e.step`. On a device
+ * without synchronous read-back a data-dependent error instead rejects the read of the result
+ * (harness/expect.ts); then its message must name the step's op.
+ */
+export function checkError(p: Program, e: DiffError, run: () => Run): void | Promise<void> {
   const op = p.steps[e.step]?.op ?? '?';
   const cls = (fl as unknown as Record<string, unknown>)[e.error] as
     (new (...a: unknown[]) => Error) | undefined;
   check(typeof cls === 'function', `@flint/core exports no error class ${e.error}`);
-  let thrown: unknown;
-  try {
-    run();
-  } catch (err) {
-    thrown = err;
-  }
   const torch = `torch: "${e.torch}"`;
-  if (thrown === undefined)
-    throw new CheckError(`expected ${e.error} at step ${e.step} (${op}), but it ran (${torch})`);
-  if (!(thrown instanceof StepError)) throw thrown;
-  check(
-    thrown.step === e.step,
-    () =>
-      `expected ${e.error} at step ${e.step} (${op}), but ${describeStepError(thrown as StepError)} (${torch})`,
-  );
-  check(
-    thrown.error instanceof cls!,
-    () =>
-      `expected ${e.error} at step ${e.step}, but ${describeStepError(thrown as StepError)} (${torch})`,
+  const judge = (thrown: unknown): void => {
+    if (!(thrown instanceof StepError)) {
+      // deferred: rejected by the read, not thrown by a step
+      if (!(thrown instanceof cls!) || !(thrown as Error).message.startsWith(`${op}:`))
+        throw thrown;
+      return;
+    }
+    check(
+      thrown.step === e.step,
+      () =>
+        `expected ${e.error} at step ${e.step} (${op}), but ${describeStepError(thrown)} (${torch})`,
+    );
+    check(
+      thrown.error instanceof cls!,
+      () => `expected ${e.error} at step ${e.step}, but ${describeStepError(thrown)} (${torch})`,
+    );
+  };
+  return thrownOrAtRead(
+    () => run().result,
+    judge,
+    () => {
+      throw new CheckError(`expected ${e.error} at step ${e.step} (${op}), but it ran (${torch})`);
+    },
   );
 }

@@ -9,6 +9,7 @@ import { knownMatcher } from './known.js';
 import { summaryLine, writeReport } from './report.js';
 import { toleranceFor } from './tolerance.js';
 import { leakMessage, unmetNeed } from './session.js';
+import { thrownOrAtRead } from './expect.js';
 import { loadFixtures } from '../l1/fixtures.js';
 import { INVOKE } from '../l1/invoke.js';
 import { layoutGeometry, readLogical } from '../l0/views.js';
@@ -180,5 +181,32 @@ describe('leak check', () => {
     // the GC finalizes that leaked tensor during a later case: not that case's doing
     expect(leakMessage(at(4, 48), at(3, 30), owed)).toBeNull();
     expect(leakMessage(at(3, 30), at(2, 12), owed)).toMatch(/-1 buffers/); // nothing owed now
+  });
+});
+
+describe('thrownOrAtRead', () => {
+  const returned = (): never => {
+    throw new Error('it returned');
+  };
+  it('judges an error thrown by the call at once, without a promise', () => {
+    let seen: unknown;
+    const r = thrownOrAtRead(
+      () => {
+        throw new RangeError('bad');
+      },
+      (e) => (seen = e),
+      returned,
+    );
+    expect(r).toBeUndefined();
+    expect(seen).toBeInstanceOf(RangeError);
+  });
+  it('fails at once when the call returns and nothing can defer an error', () => {
+    expect(() =>
+      thrownOrAtRead(
+        () => 42,
+        () => {},
+        returned,
+      ),
+    ).toThrow('it returned');
   });
 });

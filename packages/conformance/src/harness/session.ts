@@ -9,6 +9,7 @@ import { allCases } from './registry.js';
 import { knownMatcher, type KnownMatcher } from './known.js';
 import { writeReport } from './report.js';
 import { toleranceFor } from './tolerance.js';
+import { settleDeferred } from './expect.js';
 import type { Case, CaseContext, CaseResult, Needs, RunOptions } from '../types.js';
 
 export class Session {
@@ -123,6 +124,11 @@ export class Session {
       else await fl.tidyAsync(async () => void (await c.run(this.ctx)));
     } catch (e) {
       error = describeError(e);
+    }
+    const unread = await settleDeferred(Object.keys(before));
+    if (unread !== undefined) {
+      const msg = `a deferred check failed after the case: ${describeError(unread)}`;
+      error = error ? `${error}; also ${msg}` : msg;
     }
     const leak = leakMessage(before, this.stats(), this.outstanding);
     if (leak) {

@@ -14,7 +14,7 @@ async function runForward(c: FixtureCase, ctx: CaseContext): Promise<void> {
   const fn = invoke(c);
   const ins = c.inputs.map((s) => makeTensor(s));
   if ('error' in c.expected) {
-    expectError(() => fn(ins, c.args), c.expected.error, c.op, c.mentions);
+    await expectError(() => fn(ins, c.args), c.expected.error, c.op, c.mentions);
     return;
   }
   await checkResult(ctx, fn(ins, c.args), c.expected, {

@@ -11,6 +11,7 @@ import {
   maxAbs,
 } from '../harness/compare.js';
 import { read } from '../harness/read.js';
+import { thrownOrAtRead } from '../harness/expect.js';
 import type { CaseContext } from '../types.js';
 import { values, type Expected, type FixtureCase, type TensorSpec } from './fixtures.js';
 import type { OpResult } from './invoke.js';
@@ -141,34 +142,38 @@ export async function checkResult(
 
 const squash = (s: string): string => s.replace(/\s+/g, '');
 
-/** Run `fn`, require it to throw `errorName`, with a message naming `op` and each of `mentions`. */
+/**
+ * Run `fn`, require it to throw `errorName`, with a message naming `op` and each of `mentions`.
+ * On a device without synchronous read-back a data-dependent error may instead reject the next
+ * read of the result (harness/expect.ts): then this returns a promise, which the case awaits.
+ */
 export function expectError(
   fn: () => unknown,
   errorName: string,
   op: string,
   mentions: readonly string[] = [],
-): void {
+): void | Promise<void> {
   const cls = (fl as unknown as Record<string, unknown>)[errorName] as
     (new (...a: unknown[]) => Error) | undefined;
   check(typeof cls === 'function', `@flint/core exports no error class ${errorName}`);
-  let thrown: unknown = undefined;
-  try {
-    fn();
-  } catch (e) {
-    thrown = e;
-  }
-  if (thrown === undefined)
+  const judge = (thrown: unknown): void => {
+    const err = thrown as Error;
+    check(
+      err instanceof cls,
+      () => `expected ${errorName}, got ${err?.name ?? typeof err}: ${err?.message}`,
+    );
+    const msg = squash(err.message);
+    check(
+      msg.toLowerCase().includes(op.toLowerCase()),
+      `${errorName} message does not name the op '${op}': "${err.message}"`,
+    );
+    for (const m of mentions)
+      check(
+        msg.includes(squash(m)),
+        `${errorName} message does not mention ${m}: "${err.message}"`,
+      );
+  };
+  return thrownOrAtRead(fn, judge, () => {
     throw new CheckError(`expected ${errorName} from ${op}, but it returned`);
-  const err = thrown as Error;
-  check(
-    err instanceof cls,
-    () => `expected ${errorName}, got ${err?.name ?? typeof err}: ${err?.message}`,
-  );
-  const msg = squash(err.message);
-  check(
-    msg.toLowerCase().includes(op.toLowerCase()),
-    `${errorName} message does not name the op '${op}': "${err.message}"`,
-  );
-  for (const m of mentions)
-    check(msg.includes(squash(m)), `${errorName} message does not mention ${m}: "${err.message}"`);
+  });
 }

@@ -62,7 +62,8 @@ function deviceCases(): Case[] {
           what: 'values after a round trip',
         });
       },
-      { needs: { secondDevice: true } },
+      // a copy between devices reads the source synchronously (core's toDevice)
+      { needs: { secondDevice: true, syncRead: true } },
     ),
     err('device/unknown', 'to', () => {
       expectError(() => fl.ones([1]).to('no-such-device'), 'DeviceError', 'to', ['no-such-device']);

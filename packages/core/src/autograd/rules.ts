@@ -12,9 +12,10 @@ import type { PrimName } from '../prims.js';
 import type { Tensor } from '../tensor.js';
 import type { GradCtx, GradRule } from './node.js';
 import { exec } from '../ops/dispatch.js';
-import { zeros, zerosLike } from '../ops/creation.js';
+import { onesLike, zeros, zerosLike } from '../ops/creation.js';
 import { where } from '../ops/elementwise.js';
 import { noGrad } from './mode.js';
+import { deferred } from '../ops/checks.js';
 import { asStrided, type WriteGeometry } from '../ops/strided.js';
 
 type Rules = { readonly [P in PrimName]: GradRule<never> | null };
@@ -89,6 +90,9 @@ function productOfOthers(x: Tensor, axes: readonly number[]): Tensor {
   const moved = x.permute(...order);
   const lines = moved.reshape([...rest.map((i) => x.shape[i]!), -1]);
   if (lines.shape[lines.ndim - 1]! === 0) return zerosLike(x);
+  // One element per slice: no others, their product is 1 (and the scan's empty narrow, which
+  // fails, is avoided). A where keeps x in the graph, so a second derivative is 0, not missing.
+  if (lines.shape[lines.ndim - 1]! === 1) return where(onesLike(x, { dtype: 'bool' }), 1, x);
   const last = lines.ndim - 1;
   const before = exclusiveCumprod(lines);
   const after = exclusiveCumprod(lines.flip(last)).flip(last);
@@ -108,9 +112,24 @@ function prodGrad(g: Tensor, c: GradCtx<{ axes: number[] }>): Tensor[] {
   const shape = c.shapes[0]!;
   if (axes.length === 0) return [g]; // a product over no axes is x itself (torch: 0-d)
   const x = x0(c);
+  if (deferred(x)) return [unreduce(g, shape, axes).mul(prodGradOnDevice(x, shape, axes))];
   const anyZero = noGrad(() => x.eq(0).any().item() !== 0);
   const gx = anyZero ? productOfOthers(x, axes) : unreduce(x.prod(axes), shape, axes).div(x);
   return [unreduce(g, shape, axes).mul(gx)];
+}
+
+/**
+ * prodGrad's choice made on the device, for devices without synchronous read-back: both forms,
+ * selected by the same "x has a zero" flag. The quotient divides by x with ones in place of x
+ * when the flag is set, so the branch not taken holds no 0/0 whose NaN would reach the second
+ * order through where's masked gradient.
+ */
+function prodGradOnDevice(x: Tensor, shape: readonly number[], axes: readonly number[]): Tensor {
+  if (x.size === 0) return zerosLike(x); // nothing to differentiate, and no product to take apart
+  const anyZero = noGrad(() => x.eq(0).any());
+  const safe = where(anyZero, 1, x);
+  const quotient = unreduce(safe.prod(axes), shape, axes).div(safe);
+  return where(anyZero, productOfOthers(x, axes), quotient);
 }
 
 /**

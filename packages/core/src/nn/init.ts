@@ -9,7 +9,9 @@ import type { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd/mode.js';
 import { tidy } from '../scope.js';
 import { randn, tensor } from '../ops/creation.js';
+import { stack } from '../ops/shape.js';
 import { typedArrayFor } from '../dtype.js';
+import { deferred } from '../ops/checks.js';
 
 /**
  * Nonlinearities known to `calculateGain` and the Kaiming initialisers (torch's names, also in
@@ -73,7 +75,12 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
  * is the product of the dims after the first two (torch's definition, also for transposed-conv
  * weights, whose dim 1 holds the output channels).
  */
-export function calculateFans(t: Tensor): { fanIn: number; fanOut: number } {
+export function calculateFans(t: Tensor): {
+  /** size(1) · receptive field. */
+  fanIn: number;
+  /** size(0) · receptive field. */
+  fanOut: number;
+} {
   if (t.ndim < 2)
     throw new ShapeError(
       `init: fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions (shape ${fmtShape(t.shape)})`,
@@ -179,6 +186,30 @@ function gramSchmidt(m: Float64Array, rows: number, cols: number): void {
 }
 
 /**
+ * gramSchmidt on the device, for devices without synchronous read-back: the columns of a [r, c]
+ * matrix (r ≥ c) orthonormalised, returned as the rows of a [c, r] matrix. Each column is
+ * projected off the previous ones twice (classical Gram–Schmidt twice, as stable as gramSchmidt's
+ * modified form twice), in a's dtype.
+ */
+function orthonormalRows(a: Tensor): Tensor {
+  const cols = a.transpose(0, 1);
+  const done: Tensor[] = [];
+  for (let j = 0; j < cols.shape[0]!; j++)
+    // one scope per column: only the finished columns stay alive
+    done.push(
+      tidy(() => {
+        let v = cols.index(j).reshape([-1, 1]);
+        if (done.length > 0) {
+          const q = stack(done);
+          for (let pass = 0; pass < 2; pass++) v = v.sub(q.transpose(0, 1).matmul(q.matmul(v)));
+        }
+        return v.div(v.norm()).reshape([-1]);
+      }),
+    );
+  return stack(done);
+}
+
+/**
  * A (semi-)orthogonal matrix times `gain`, viewing t as [size(0), rest]: the Q of a QR
  * decomposition of a Gaussian matrix with R's diagonal made positive, which Gram–Schmidt gives
  * directly. Computed on the host in float64.
@@ -196,6 +227,12 @@ export function orthogonal_(t: Tensor, gain = 1): Tensor {
   // Orthonormalise along the longer side: the columns of A, or of Aᵀ when the matrix is wide.
   const [r, c] = rows >= cols ? [rows, cols] : [cols, rows];
   const dtype = t.dtype === 'float64' ? 'float64' : 'float32';
+  if (deferred(t))
+    return inPlace(t, () => {
+      const q = orthonormalRows(randn([r, c], { dtype, device: t.device }));
+      // q's rows are A's orthonormalised columns: Q = qᵀ when tall, Q's transpose q when wide
+      void t.copy_((rows >= cols ? q.transpose(0, 1) : q).mul(gain).reshape(t.shape));
+    });
   const a = Float64Array.from(
     noGrad(() =>
       tidy(() => randn([r, c], { dtype, device: t.device }).dataSync()),

@@ -8,6 +8,7 @@ import { noGrad } from '../autograd/mode.js';
 import { record } from '../autograd/record.js';
 import { exec, live } from './dispatch.js';
 import { upload } from './creation.js';
+import { settleChecks } from './checks.js';
 
 /** Cast to `dtype`; returns `x` itself when it already has it (as torch's .to does). */
 export function cast(x: Tensor, dtype: DType): Tensor {
@@ -47,6 +48,9 @@ export function dataSync(x: Tensor): TypedArray {
 }
 
 export async function data(x: Tensor): Promise<TypedArray> {
+  live('data', x);
+  // A deferred argument check of an earlier op on this device rejects the read (ops/checks.ts).
+  await settleChecks(x.device);
   live('data', x);
   if (isWholeBuffer(x)) return x.storage.backend.read(x.storage.buf, x.dtype, x.size);
   const c = noGrad(() => exec('contiguous', [x], [], x.shape, x.dtype));
@@ -96,6 +100,12 @@ export function toDevice(x: Tensor, device: string): Tensor {
     );
   const target = getBackend(device);
   if (target.name === x.device) return x;
+  if (x.storage.backend.caps.syncRead === false)
+    // The copy goes through the host, and `to` returns at once: it would have to read now.
+    throw new BackendError(
+      `to: copying a ${x.dtype} tensor ${fmtShape(x.shape)} from device '${x.device}' to '${target.name}' reads it synchronously, which '${x.device}' cannot (caps.syncRead is false); ` +
+        `use fl.tensor(await t.data(), { shape: t.shape, dtype: t.dtype, device: '${target.name}' })`,
+    );
   const out = upload(dataSync(x), x.shape, x.dtype, target.name);
   record('toDevice', toDeviceRule, [x], out, x.device);
   return out;

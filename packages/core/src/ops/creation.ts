@@ -8,6 +8,7 @@ import { type NestedArray, type Tensor, trustedTensor } from '../tensor.js';
 import { noGrad } from '../autograd/mode.js';
 import { exec } from './dispatch.js';
 import { tidy } from '../scope.js';
+import { randomWord } from '../random.js';
 
 /** Options of the creation functions (`fl.tensor`, `fl.zeros`, `fl.randn`…). */
 export interface CreateOptions {
@@ -318,18 +319,21 @@ export function randn(shape: ShapeArg, opts: CreateOptions = {}): Tensor {
 
 /**
  * randint on a device without float64 (gpujs): the same two 24-bit draws combined in JS doubles,
- * op for op as the float64 path does, so the numbers match every other device's for a seed.
+ * op for op as the float64 path does, so the numbers match every other device's for a seed. The
+ * draws are the randomBits primitive's words computed here by its reference (random.ts): no
+ * read-back, so this works on devices without synchronous read-back (WebGPU) too.
  */
 function randintOnHost(sh: number[], low: number, high: number, dtype: DType, device?: string) {
-  const [hi, lo] = noGrad(() =>
-    tidy(() => [bits(sh, device).remainder(1 << 24), bits(sh, device).remainder(1 << 24)]),
-  );
-  const [h, l] = [hi!.dataSync(), lo!.dataSync()];
-  hi!.dispose();
-  lo!.dispose();
-  const out = typedArrayFor(dtype, h.length);
-  for (let i = 0; i < h.length; i++) {
-    const v = Math.floor((h[i]! * 2 ** 24 + l[i]!) * 2 ** -48 * (high - low)) + low;
+  const n = sizeOf(sh);
+  const hiAt = rng.offset;
+  const loAt = hiAt + n;
+  rng.offset += 2 * n;
+  const out = typedArrayFor(dtype, n);
+  for (let i = 0; i < n; i++) {
+    // a word's remainder by 2^24 (Python's, as the float64 path takes it) is its low 24 bits
+    const h = randomWord(rng.key, hiAt + i) & 0xffffff;
+    const l = randomWord(rng.key, loAt + i) & 0xffffff;
+    const v = Math.floor((h * 2 ** 24 + l) * 2 ** -48 * (high - low)) + low;
     out[i] = dtype === 'bool' ? Number(v !== 0) : v;
   }
   return tensor(out, { shape: sh, dtype, device });

@@ -16,6 +16,7 @@ import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor, type Operand } from '../tensor.js';
 import { tidy } from '../scope.js';
 import { exec, live } from './dispatch.js';
+import { checkOnDevice } from './checks.js';
 import { cast } from './convert.js';
 import { full, zerosLike } from './creation.js';
 import { expand } from './views.js';
@@ -230,12 +231,30 @@ export const div = (a: Operand, b: Operand) => binary('div', a, b);
 
 /** Python-style remainder (sign of the divisor); an integer remainder by 0 is an error, as torch's. */
 export function remainder(a: Operand, b: Operand): Tensor {
-  if (promote([a, b]) === 'int32' && !anyEmpty(a, b) && hasZero(b))
-    throw new DTypeError(
-      `remainder: integer division by zero (an int32 divisor contains 0); float tensors give NaN there, convert with .float()`,
-    );
-  return binary('remainder', a, b);
+  if (promote([a, b]) !== 'int32' || anyEmpty(a, b)) return binary('remainder', a, b);
+  if (!(b instanceof Tensor)) {
+    if (Number(b) === 0) throw divisionByZero();
+    return binary('remainder', a, b);
+  }
+  live('remainder', b);
+  const later = checkOnDevice(
+    b,
+    () => [b.eq(0).any()],
+    ([zero]) => (zero ? divisionByZero() : undefined),
+  );
+  if (!later) return binary('remainder', a, b);
+  // The error comes at the next read; until then the kernel must not divide by 0 (an integer
+  // division by zero traps on native devices), so zeros divide by 1 instead.
+  return tidy(() => {
+    const nonzero = noGrad(() => where(b.eq(0), 1, b));
+    return binary('remainder', a, nonzero);
+  });
 }
+
+const divisionByZero = (): DTypeError =>
+  new DTypeError(
+    `remainder: integer division by zero (an int32 divisor contains 0); float tensors give NaN there, convert with .float()`,
+  );
 
 /**
  * Whether the broadcast result is empty (an empty operand broadcasts only to an empty result):
@@ -243,13 +262,6 @@ export function remainder(a: Operand, b: Operand): Tensor {
  */
 const anyEmpty = (a: Operand, b: Operand): boolean =>
   (a instanceof Tensor && a.size === 0) || (b instanceof Tensor && b.size === 0);
-
-/** Whether a divisor has a zero; for a tensor that costs one reduction and a read-back. */
-function hasZero(b: Operand): boolean {
-  if (!(b instanceof Tensor)) return Number(b) === 0;
-  live('remainder', b);
-  return b.size > 0 && noGrad(() => tidy(() => b.eq(0).any().item() !== 0));
-}
 
 /**
  * aᵇ. A JS-number exponent follows torch's pow(Tensor, Scalar): an integer tensor to a negative

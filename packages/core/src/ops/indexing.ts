@@ -1,5 +1,5 @@
 /** Index-driven ops: gather, scatterAdd, indexSelect, maskedFill, oneHot. */
-import { DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { BackendError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { normDim } from '../shape.js';
 import { Tensor, type Operand } from '../tensor.js';
 import { tidy } from '../scope.js';
@@ -8,20 +8,38 @@ import { exec } from './dispatch.js';
 import { cast } from './convert.js';
 import { arange, tensor } from './creation.js';
 import { where } from './elementwise.js';
+import { checkOnDevice, deferred } from './checks.js';
 
 function checkIndex(op: string, index: Tensor): void {
   if (index.dtype !== 'int32')
     throw new DTypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
 }
 
-/** Every index value must lie in [0, n): checked on the device with two reductions. */
-function checkRange(op: string, index: Tensor, n: number, dim: number): void {
-  if (index.size === 0) return;
-  const [lo, hi] = noGrad(() => tidy(() => [index.amin().item(), index.amax().item()]));
-  if (lo! < 0 || hi! >= n)
-    throw new ShapeError(
-      `${op}: index ${lo! < 0 ? lo : hi} is out of bounds for dimension ${dim} with size ${n} (valid: 0 to ${n - 1})`,
-    );
+/**
+ * Every index value must lie in [0, n): checked with two reductions, at once or, on a device
+ * without synchronous read-back, deferred to its next read (ops/checks.ts). Returns the index to
+ * hand the kernel: there, clamped into range, so a bad value never reaches memory it must not.
+ */
+function checkRange(op: string, index: Tensor, n: number, dim: number): Tensor | null {
+  if (index.size === 0) return index;
+  const later = checkOnDevice(
+    index,
+    () => [index.amin(), index.amax()],
+    ([lo, hi]) =>
+      lo! < 0 || hi! >= n
+        ? new ShapeError(
+            `${op}: index ${lo! < 0 ? lo : hi} is out of bounds for dimension ${dim} with size ${n} (valid: 0 to ${n - 1})`,
+          )
+        : undefined,
+  );
+  if (!later) return index;
+  // Nothing is in range of an empty dim: the caller makes its result without a kernel.
+  return n === 0 ? null : noGrad(() => index.clamp(0, n - 1));
+}
+
+/** What an op over an empty dim gives while its deferred range check is pending: zeros. */
+function placeholder(x: Tensor, shape: readonly number[]): Tensor {
+  return exec('fill', [], [shape, x.dtype, 0], shape, x.dtype, { device: x.device });
 }
 
 /** Size of dim `axis`; a 0-d tensor is indexed as if it had one element (torch). */
@@ -53,8 +71,18 @@ function gatherAs(op: string, x: Tensor, dim: number, index: Tensor, inRange = f
   const axis = normDim(op, dim, Math.max(x.ndim, 1));
   checkIndex(op, index);
   checkAligned(op, x, index, axis);
-  if (!inRange) checkRange(op, index, extent(x, axis), axis);
-  return exec('gather', [x, index], [axis], index.shape, x.dtype, { gradParams: { axis } });
+  if (inRange)
+    return exec('gather', [x, index], [axis], index.shape, x.dtype, { gradParams: { axis } });
+  return tidy(() => {
+    const idx = checkRange(op, index, extent(x, axis), axis);
+    if (!idx) return placeholder(x, index.shape);
+    return exec('gather', [x, idx], [axis], index.shape, x.dtype, { gradParams: { axis } });
+  });
+}
+
+/** @internal gather of an index in range by construction (argmax's), without the range check. */
+export function gatherInRange(x: Tensor, dim: number, index: Tensor): Tensor {
+  return gatherAs('gather', x, dim, index, true);
 }
 
 /** A copy of x with src added at the positions index names along dim (duplicates accumulate). */
@@ -67,10 +95,11 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
     throw new DTypeError(
       `scatterAdd: src must have the input's dtype ${x.dtype}, got ${src.dtype} (as in PyTorch); convert it with .to('${x.dtype}')`,
     );
-  checkRange('scatterAdd', index, extent(x, axis), axis);
   return tidy(() => {
+    const idx = checkRange('scatterAdd', index, extent(x, axis), axis);
+    if (!idx) return x.clone();
     const s = src.index(...index.shape.map((d) => `0:${d}`));
-    return exec('scatterAdd', [x, index, s], [axis], x.shape, x.dtype, { gradParams: { axis } });
+    return exec('scatterAdd', [x, idx, s], [axis], x.shape, x.dtype, { gradParams: { axis } });
   });
 }
 
@@ -79,6 +108,20 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
  * dim 0 (or −1) with a one-element index, giving a 0-d result.
  */
 export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly number[]): Tensor {
+  return selectAs(x, dim, index, false);
+}
+
+/** @internal indexSelect of an index in range by construction (pad's), without the range check. */
+export function indexSelectInRange(x: Tensor, dim: number, index: Tensor): Tensor {
+  return selectAs(x, dim, index, true);
+}
+
+function selectAs(
+  x: Tensor,
+  dim: number,
+  index: Tensor | readonly number[],
+  inRange: boolean,
+): Tensor {
   const axis = normDim('indexSelect', dim, Math.max(x.ndim, 1));
   return tidy(() => {
     const idx =
@@ -93,14 +136,15 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
         throw new ShapeError(
           `indexSelect: a 0-d input takes a one-element index, got shape ${fmtShape(idx.shape)}`,
         );
-      return indexSelect(x.reshape([1]), 0, idx.reshape([1])).reshape([]);
+      return selectAs(x.reshape([1]), 0, idx.reshape([1]), inRange).reshape([]);
     }
     // Checked on the index itself: over an empty input the expanded view below has no elements,
     // but torch still refuses an index outside the dim.
-    checkRange('indexSelect', idx, x.shape[axis]!, axis);
+    const safe = inRange ? idx : checkRange('indexSelect', idx, x.shape[axis]!, axis);
     const shape = x.shape.slice();
     shape[axis] = idx.size;
-    const view = idx.reshape(x.shape.map((_, i) => (i === axis ? idx.size : 1))).expand(shape);
+    if (!safe) return placeholder(x, shape);
+    const view = safe.reshape(x.shape.map((_, i) => (i === axis ? idx.size : 1))).expand(shape);
     return gatherAs('indexSelect', x, axis, view, true);
   });
 }
@@ -129,12 +173,19 @@ export function oneHot(index: Tensor, numClasses = -1): Tensor {
     throw new ShapeError(
       `oneHot: numClasses must be -1 (infer) or non-negative, got ${numClasses}`,
     );
+  if (numClasses === -1 && deferred(index))
+    // The result's shape would depend on a value, which this device can only read with await
+    // (PyTorch/XLA asks for num_classes the same way).
+    throw new BackendError(
+      `oneHot: numClasses -1 (infer from the largest class) needs a synchronous read of the index, which device '${index.device}' does not have (caps.syncRead is false); pass numClasses`,
+    );
   const n = numClasses === -1 ? tidy(() => index.amax().item()) + 1 : numClasses;
-  checkRange('oneHot', index, n, index.ndim);
-  return tidy(() =>
-    index
+  return tidy(() => {
+    // a comparison with every class reads no memory by index: no clamped copy needed
+    checkRange('oneHot', index, n, index.ndim);
+    return index
       .unsqueeze(-1)
       .eq(arange(n, undefined, 1, { device: index.device }))
-      .to('int32'),
-  );
+      .to('int32');
+  });
 }

@@ -14,7 +14,7 @@ import { record } from '../autograd/record.js';
 import { exec, execKernel } from './dispatch.js';
 import { cast } from './convert.js';
 import { maximum, minimum, where } from './elementwise.js';
-import { gather } from './indexing.js';
+import { gatherInRange } from './indexing.js';
 
 /** What `max(dim)` and `min(dim)` return, as torch's named tuple. */
 export interface ValuesIndices {
@@ -166,7 +166,7 @@ function extremum(
     );
   return tidy(() => {
     const indices = argWith(prim === 'max' ? 'argmax' : 'argmin', x, axis, true);
-    const values = gather(x, axis, indices);
+    const values = gatherInRange(x, axis, indices); // argmax's: in range, nothing to check
     return p.keepdim
       ? { values, indices }
       : { values: values.squeeze(axis), indices: indices.squeeze(axis) };
@@ -335,7 +335,9 @@ export const logSoftmax = (x: Tensor, dim: number) => softmaxLike('logSoftmax', 
 
 /** The decompositions, used by the conformance suite to check overrides. */
 export const decomposed = {
+  /** `softmax` as core composes it, never a backend's fused kernel. */
   softmax: (x: Tensor, dim: number) => withoutOverrides(() => softmax(x, dim)),
+  /** `logSoftmax` as core composes it, never a backend's fused kernel. */
   logSoftmax: (x: Tensor, dim: number) => withoutOverrides(() => logSoftmax(x, dim)),
   /** Run `fn` with every backend override switched off (composites only). */
   run: <T>(fn: () => T): T => withoutOverrides(fn),

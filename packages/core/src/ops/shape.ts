@@ -7,7 +7,7 @@ import { tidy } from '../scope.js';
 import { deviceOf, exec } from './dispatch.js';
 import { arange, tensor } from './creation.js';
 import { promote, where } from './elementwise.js';
-import { indexSelect } from './indexing.js';
+import { indexSelectInRange } from './indexing.js';
 import { cast } from './convert.js';
 
 /**
@@ -178,7 +178,8 @@ export function pad(
         throw new ShapeError(
           `pad: reflect padding (${b}, ${a}) must be smaller than dimension ${axis} of size ${n} (input ${fmtShape(x.shape)})`,
         );
-      r = indexSelect(
+      // padIndices are in range by construction: no range check (it would read the index)
+      r = indexSelectInRange(
         r,
         axis,
         tensor(padIndices(n, b, a, mode), { dtype: 'int32', device: x.device }),

@@ -11,6 +11,7 @@ import { stack } from '../ops/shape.js';
 import { toDevice } from '../ops/convert.js';
 import { div } from '../ops/elementwise.js';
 import { need } from './errors.js';
+import { checkOnDevice, deferred } from '../ops/checks.js';
 
 /** Options of `clipGradNorm_`. */
 export interface ClipGradNormOptions {
@@ -26,7 +27,9 @@ function withGrad(params: Tensor | Iterable<Tensor>): Tensor[] {
 /**
  * Rescale the gradients of `params` so that their combined `normType`-norm (the norm of the
  * vector of per-parameter norms) is at most `maxNorm`: each grad is multiplied by
- * min(1, maxNorm / (total + 1e-6)). Returns the total norm before clipping, as a number.
+ * min(1, maxNorm / (total + 1e-6)). Returns the total norm before clipping, as a number; on a
+ * device without synchronous read-back (WebGPU) the norm stays on the device and NaN is returned,
+ * and `errorIfNonfinite`'s GradError comes from the device's next `await t.data()`.
  * `normType` may be `Infinity` (largest absolute value).
  * @example
  * loss.backward();
@@ -61,14 +64,22 @@ export function clipGradNorm_(
       // Each parameter's norm on the first gradient's device, then the norm of those norms.
       const norms = ps.map((p) => toDevice(p.grad!.norm(normType), device));
       const total = normType === Infinity ? stack(norms).amax() : stack(norms).norm(normType);
-      const value = total.item();
-      if (opts.errorIfNonfinite && !Number.isFinite(value))
-        throw new GradError(
+      const nonfinite = (value: number) =>
+        new GradError(
           `clipGradNorm_: the total norm of order ${normType} of the gradients is ${value}; pass { errorIfNonfinite: false } to clip anyway`,
+        );
+      // Without synchronous read-back the total stays on the device (torch's clip_coef_clamped):
+      // a non-finite one is reported at the device's next read, after the grads were scaled.
+      const later = deferred(total);
+      if (opts.errorIfNonfinite)
+        checkOnDevice(
+          total,
+          () => [total.clone()],
+          ([v]) => (Number.isFinite(v) ? undefined : nonfinite(v!)),
         );
       const coef = div(maxNorm, total.add(1e-6)).clamp(null, 1);
       for (const p of ps) p.grad!.mul_(toDevice(coef, p.grad!.device));
-      return value;
+      return later ? NaN : total.item();
     }),
   );
 }

@@ -42,7 +42,10 @@ export interface GroupBase {
 /** A parameter group after merging the optimizer's defaults. */
 export type ParamGroup<O> = GroupBase & O;
 /** A parameter group as given to a constructor: its parameters and any options that differ. */
-export type ParamGroupInit<O> = { params: readonly Tensor[] } & Partial<O>;
+export type ParamGroupInit<O> = {
+  /** The group's parameters (leaf tensors; each in one group only). */
+  params: readonly Tensor[];
+} & Partial<O>;
 /** What optimizers accept: a flat parameter list, or parameter groups with per-group options. */
 export type Params<O> = readonly Tensor[] | readonly ParamGroupInit<O>[];
 

@@ -32,7 +32,10 @@ export interface OptimizerStateDict {
   /** Per-parameter state by parameter index (only parameters that have state). */
   state: Record<string, Record<string, StateDictValue>>;
   /** Each group's options, with `params` listing its parameters' indices. */
-  param_groups: ({ params: number[] } & Record<string, unknown>)[];
+  param_groups: ({
+    /** Indices of the group's parameters, counted through all the groups in order. */
+    params: number[];
+  } & Record<string, unknown>)[];
 }
 
 /**

@@ -3,6 +3,7 @@ import { DTypeError, ShapeError, fmtShape, ArgumentError } from '../../errors.js
 import type { Tensor } from '../../tensor.js';
 import { tidy } from '../../scope.js';
 import { noGrad } from '../../autograd/mode.js';
+import { checkOnDevice } from '../../ops/checks.js';
 import { rand } from '../../ops/creation.js';
 import { where } from '../../ops/elementwise.js';
 
@@ -76,13 +77,19 @@ export function lookup(
       `${op}: weight must be 2-D [num_embeddings, embedding_dim], got ${fmtShape(weight.shape)}`,
     );
   const [num, dim] = weight.shape as [number, number];
-  if (indices.size > 0) {
-    const [lo, hi] = noGrad(() => tidy(() => [indices.amin().item(), indices.amax().item()]));
-    if (lo! < 0 || hi! >= num)
-      throw new ShapeError(
-        `${op}: index ${lo! < 0 ? lo : hi} is out of range for ${num} embeddings (valid: 0 to ${num - 1})`,
-      );
-  }
+  // At once, or at the device's next read (ops/checks.ts); meanwhile indexSelect's own deferred
+  // check clamps the index, so no kernel reads outside the weight.
+  if (indices.size > 0)
+    checkOnDevice(
+      indices,
+      () => [indices.amin(), indices.amax()],
+      ([lo, hi]) =>
+        lo! < 0 || hi! >= num
+          ? new ShapeError(
+              `${op}: index ${lo! < 0 ? lo : hi} is out of range for ${num} embeddings (valid: 0 to ${num - 1})`,
+            )
+          : undefined,
+    );
   return tidy(() => {
     const flat = indices.reshape([-1]);
     const rows = weight.indexSelect(0, flat);

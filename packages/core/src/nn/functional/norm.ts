@@ -54,10 +54,17 @@ function affine(
   return bias ? scaled.add(bias.reshape(shape)) : scaled;
 }
 
-/** running ← (1 − m)·running + m·value, in place (the buffers are updated, not replaced). */
-function updateRunning(running: Tensor, value: Tensor, momentum: number): void {
+/**
+ * running ← (1 − m)·running + m·value, in place (the buffers are updated, not replaced). m may be
+ * a 0-d tensor: BatchNorm's cumulative factor 1/numBatchesTracked on a device without synchronous
+ * read-back stays there.
+ */
+function updateRunning(running: Tensor, value: Tensor, momentum: number | Tensor): void {
   noGrad(() =>
-    tidy(() => void running.mul_(1 - momentum).add_(value.reshape(running.shape).mul(momentum))),
+    tidy(() => {
+      const keep = typeof momentum === 'number' ? 1 - momentum : momentum.neg().add(1);
+      void running.mul_(keep).add_(value.reshape(running.shape).mul(momentum));
+    }),
   );
 }
 
@@ -74,6 +81,17 @@ export function batchNorm(
   runningVar: Tensor | null,
   opts: BatchNormOptions = {},
 ): Tensor {
+  return batchNormWith(x, runningMean, runningVar, opts, opts.momentum ?? 0.1);
+}
+
+/** @internal batchNorm whose momentum may be a 0-d tensor (BatchNorm's cumulative average). */
+export function batchNormWith(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  opts: BatchNormOptions,
+  momentum: number | Tensor,
+): Tensor {
   checkBatchNorm(x, runningMean, runningVar, opts);
   const eps = opts.eps ?? 1e-5;
   const shape = channelShape(x);
@@ -87,7 +105,6 @@ export function batchNorm(
     const mean = x.mean(axes, true);
     const centred = x.sub(mean);
     const variance = centred.square().mean(axes, true);
-    const momentum = opts.momentum ?? 0.1;
     if (runningMean) updateRunning(runningMean, mean.detach(), momentum);
     if (runningVar) updateRunning(runningVar, variance.detach().mul(count / (count - 1)), momentum);
     return affine(centred.mul(variance.add(eps).rsqrt()), shape, opts.weight, opts.bias);

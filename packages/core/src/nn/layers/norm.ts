@@ -4,7 +4,8 @@ import type { Tensor } from '../../tensor.js';
 import { noGrad } from '../../autograd/mode.js';
 import { full } from '../../ops/creation.js';
 import { Module } from '../module.js';
-import { batchNorm, groupNorm, layerNorm } from '../functional/norm.js';
+import { batchNormWith, groupNorm, layerNorm } from '../functional/norm.js';
+import { deferred } from '../../ops/checks.js';
 import { type FactoryOptions, filled, param, pyFloat, pyValue } from './common.js';
 import { checkArgs } from '../../check/args.js';
 import { NN } from '../../check/specs/nn.js';
@@ -26,6 +27,15 @@ export interface BatchNormLayerOptions extends FactoryOptions {
  * torch's _BatchNorm: weight/bias parameters and running_mean, running_var and
  * num_batches_tracked buffers under torch's state-dict names.
  */
+/**
+ * momentum=None's cumulative average: factor 1/numBatchesTracked, as a number (torch's) where the
+ * device reads synchronously, else as a 0-d tensor on the device in the running buffers' dtype.
+ */
+function cumulativeFactor(nbt: Tensor, running: Tensor | null): number | Tensor {
+  if (!deferred(nbt)) return 1 / nbt.item();
+  return noGrad(() => nbt.to(running?.dtype ?? 'float32').reciprocal());
+}
+
 abstract class BatchNormBase extends Module {
   /** Per-channel scale [numFeatures] (starts at 1), or null without `affine`. */
   weight: Tensor | null;
@@ -106,22 +116,25 @@ abstract class BatchNormBase extends Module {
 
   forward(x: Tensor): Tensor {
     this.checkInput(x);
-    let factor = this.momentum ?? 0;
+    let factor: number | Tensor = this.momentum ?? 0;
     const nbt = this.numBatchesTracked;
     if (this.training && this.trackRunningStats && nbt) {
       noGrad(() => nbt.add_(1));
-      if (this.momentum === null) factor = 1 / nbt.item();
+      if (this.momentum === null) factor = cumulativeFactor(nbt, this.runningMean);
     }
     // Eval mode without running statistics falls back to batch statistics, as in torch.
     const useBatch = this.training || (!this.runningMean && !this.runningVar);
     const useRunning = !this.training || this.trackRunningStats;
-    return batchNorm(x, useRunning ? this.runningMean : null, useRunning ? this.runningVar : null, {
-      weight: this.weight,
-      bias: this.bias,
-      training: useBatch,
-      momentum: factor,
-      eps: this.eps,
-    });
+    const opts = { weight: this.weight, bias: this.bias, training: useBatch, eps: this.eps };
+    const y = batchNormWith(
+      x,
+      useRunning ? this.runningMean : null,
+      useRunning ? this.runningVar : null,
+      opts,
+      factor,
+    );
+    if (typeof factor !== 'number') factor.dispose();
+    return y;
   }
 
   override extraRepr(): string {

@@ -2,6 +2,7 @@
 import { FlintError } from '../../errors.js';
 import { noGrad } from '../../autograd/mode.js';
 import { record } from '../../autograd/record.js';
+import { checkOnDevice } from '../../ops/checks.js';
 import type { GradCtx, GradRule } from '../../autograd/node.js';
 import { tidy } from '../../scope.js';
 import type { Tensor } from '../../tensor.js';
@@ -79,11 +80,18 @@ export function binaryCrossEntropyAs(
   opts: BCELossOptions = {},
 ): Tensor {
   const reduction = checkBinary(op, input, target, opts);
-  const inRange =
-    input.size === 0 || noGrad(() => tidy(() => input.ge(0).logicalAnd(input.le(1)).all().item()));
-  if (!inRange)
-    throw new FlintError(
-      `${op}: every input element must be a probability in [0, 1]; use binaryCrossEntropyWithLogits for logits`,
+  // At once, or at the device's next read (ops/checks.ts); outside [0, 1] the loss is only NaN,
+  // so nothing needs guarding meanwhile.
+  if (input.size > 0)
+    checkOnDevice(
+      input,
+      () => [input.ge(0).logicalAnd(input.le(1)).all()],
+      ([ok]) =>
+        ok
+          ? undefined
+          : new FlintError(
+              `${op}: every input element must be a probability in [0, 1]; use binaryCrossEntropyWithLogits for logits`,
+            ),
     );
   return tidy(() => {
     let loss = bceElements(input, target);

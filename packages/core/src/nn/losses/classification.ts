@@ -9,6 +9,8 @@ import { isFloat } from '../../dtype.js';
 import { DTypeError, ShapeError, fmtShape } from '../../errors.js';
 import { shapesEqual } from '../../shape.js';
 import { noGrad } from '../../autograd/mode.js';
+import { checkOnDevice, deferred } from '../../ops/checks.js';
+import { gatherInRange } from '../../ops/indexing.js';
 import { tidy } from '../../scope.js';
 import type { Tensor } from '../../tensor.js';
 import { where } from '../../ops/elementwise.js';
@@ -75,7 +77,10 @@ function checkFloatTarget(op: string, input: Tensor, target: Tensor, cd: number)
   checkSameShape(op, input, target);
 }
 
-/** Shape, dtype and range of a class-index target (the range check reads the target back). */
+/**
+ * Shape, dtype and range of a class-index target. The range check reads two values back (whether
+ * any target is bad, and the first bad one), at once or at the device's next read (ops/checks.ts).
+ */
 function checkIndexTarget(
   op: string,
   input: Tensor,
@@ -86,16 +91,25 @@ function checkIndexTarget(
   checkIndexTargetShape(op, input, target, cd);
   const classes = input.shape[cd]!;
   if (target.size === 0) return;
-  const ok = noGrad(() =>
-    tidy(() =>
-      target.ge(0).logicalAnd(target.lt(classes)).logicalOr(target.eq(ignore)).all().item(),
-    ),
+  checkOnDevice(
+    target,
+    () => {
+      const bad = target.lt(0).logicalOr(target.ge(classes)).logicalAnd(target.ne(ignore));
+      const first = bad.reshape([-1]).to('int32').argmax().reshape([1]);
+      return [bad.any(), gatherInRange(target.reshape([-1]), 0, first)];
+    },
+    ([anyBad, bad]) =>
+      anyBad
+        ? new ShapeError(
+            `${op}: target ${bad} is out of bounds for ${classes} classes (valid: 0 to ${classes - 1}, or ignoreIndex ${ignore})`,
+          )
+        : undefined,
   );
-  if (ok) return;
-  const bad = Array.from(target.dataSync()).find((v) => (v < 0 || v >= classes) && v !== ignore);
-  throw new ShapeError(
-    `${op}: target ${bad} is out of bounds for ${classes} classes (valid: 0 to ${classes - 1}, or ignoreIndex ${ignore})`,
-  );
+}
+
+/** Targets outside [0, classes) replaced by ignoreIndex, while their deferred check is pending. */
+function guardTarget(target: Tensor, classes: number, ignore: number): Tensor {
+  return noGrad(() => where(target.ge(0).logicalAnd(target.lt(classes)), target, ignore));
 }
 
 /** Shape that lines a [C] vector up with the class dim of the input. */
@@ -185,23 +199,26 @@ export function crossEntropyAs(
   const ignore = opts.ignoreIndex ?? -100;
   // The fused kernel validates every target itself, so the (several-kernel, host-syncing)
   // range check runs only when it fails — to throw the same ShapeError as the composite path.
+  // Deferred (no synchronous read-back): checked once up front, and the fused kernel gets a
+  // target whose bad entries are ignored rows, so it never indexes with them.
+  const later = deferred(target);
+  if (later) checkIndexTarget(op, input, target, cd, ignore);
   if (eps === 0 && !opts.weight) {
     checkIndexTargetShape(op, input, target, cd);
     const out = tidy(() => {
+      const t = later ? guardTarget(target, input.shape[cd]!, ignore) : target;
       let rows: Tensor | null;
       try {
-        rows = fusedCrossEntropy(input, target, ignore);
+        rows = fusedCrossEntropy(input, t, ignore);
       } catch (e) {
-        checkIndexTarget(op, input, target, cd, ignore);
+        if (!later) checkIndexTarget(op, input, target, cd, ignore);
         throw e;
       }
-      return rows
-        ? accumulated(reduceRows(rows, target, ignore, reduction), input, reduction)
-        : null;
+      return rows ? accumulated(reduceRows(rows, t, ignore, reduction), input, reduction) : null;
     });
     if (out) return out;
   }
-  checkIndexTarget(op, input, target, cd, ignore);
+  if (!later) checkIndexTarget(op, input, target, cd, ignore);
   return tidy(() => {
     const weight = opts.weight?.to(input.dtype);
     // An ignored row's logits do not enter the loss, so their gradient is exactly 0, as on the

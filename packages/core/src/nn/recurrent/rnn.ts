@@ -177,7 +177,12 @@ abstract class RNNBase extends Module {
     input: Tensor,
     hx: readonly Tensor[] | null,
     labels: readonly string[],
-  ): { output: Tensor; state: Tensor[] } {
+  ): {
+    /** The last layer's outputs at every step: [L, N, D·H] (batch-first: [N, L, D·H]). */
+    output: Tensor;
+    /** The final states ([h] or [h, c]), each [numLayers·D, N, H]. */
+    state: Tensor[];
+  } {
     const batched = this.check(input, hx, labels);
     return tidy(() => {
       let seq = batched ? (this.batchFirst ? input.transpose(0, 1) : input) : input.unsqueeze(1);

@@ -8,6 +8,7 @@ import { cpuBackend } from '@flint/backend-cpu';
 import { BackendError } from '@flint/core/backend';
 import type { Backend, DType, KView, TypedArray } from '@flint/core/backend';
 import type { GBuf, Store } from './storage.js';
+import { hostSettled, runLater } from './webgpu-host.js';
 
 const DTYPE_OF = new Map<unknown, DType>([
   [Float32Array, 'float32'],
@@ -55,6 +56,9 @@ export class Host {
   ): R extends TypedArray ? GBuf : (GBuf | null)[] {
     this.store.rt.check('kernel');
     this.calls++;
+    // WebGPU: device inputs can only be read asynchronously, so the call becomes a queued job
+    if (this.store.rt.async && !hostSettled(this.store, views))
+      return runLater(this.store, this.cpu, views, fn) as never;
     const temps: TypedArray[] = [];
     try {
       const out = fn(views.map((v) => (v ? this.toCpu(v, temps) : null)));

@@ -25,7 +25,8 @@ export interface GpujsBackendOptions {
   name?: string;
   /**
    * gpu.js mode: `'auto'` (default: its own order — headlessgl, webgl2, webgl, webasm, cpu),
-   * or one of them explicitly. `'webgpu'` is not supported yet (its kernels are asynchronous).
+   * or one of them explicitly. `'webgpu'` only when asked for: its kernels complete
+   * asynchronously, so `caps.syncRead` is false there and tensors are read with `await t.data()`.
    */
   mode?: GpujsMode;
 }
@@ -38,7 +39,8 @@ export interface GpujsBackend extends Backend<GBuf> {
   /**
    * Treats the WebGL context as lost, as the browser's `webglcontextlost` event does: every later
    * call throws a BackendError instead of returning gpu.js's silent zeros. For tests and for
-   * callers that detect the loss themselves.
+   * callers that detect the loss themselves. On WebGPU it acts as a lost device (which the
+   * backend also detects itself, through `GPUDevice.lost`).
    */
   loseContext(): void;
 }
@@ -65,8 +67,8 @@ function capsFor(mode: string): Caps {
     dtypes: ['float32', 'int32', 'bool'],
     strided: false,
     maxRank: 64,
-    // WebGL2 and WebAssembly read back synchronously (WebGPU, when it lands, will not).
-    syncRead: true,
+    // WebGL2 and WebAssembly read back synchronously; WebGPU only through mapAsync
+    syncRead: mode !== 'webgpu',
     tolerance: TOLERANCE,
     features: ['gpujs', mode],
   });
@@ -89,8 +91,13 @@ export function gpujsAvailable(): boolean {
   }
 }
 
-/** Which kernel class gpu.js picks for `mode` here, probed with a one-element kernel. */
+/**
+ * Which kernel class gpu.js picks for `mode` here, probed with a one-element kernel. On WebGPU
+ * the mode is known and a probe could only answer asynchronously: a missing adapter surfaces as
+ * a BackendError at the first read or `sync()`.
+ */
 function probe(rt: Runtime): string {
+  if (rt.async) return rt.mode;
   rt.release(rt.upload(new Float32Array(1)));
   return rt.mode;
 }
@@ -119,11 +126,6 @@ export function gpujsBackend(options: GpujsBackendOptions = {}): GpujsBackend {
     throw new BackendError(
       `gpujsBackend: mode must be one of ${MODES.join(', ')}, got ${describe(mode)}`,
     );
-  if (mode === 'webgpu')
-    throw new BackendError(
-      `gpujsBackend: mode 'webgpu' is not supported yet (gpu.js's WebGPU kernels are ` +
-        `asynchronous); use 'webgl2' or 'auto'`,
-    );
   const rt = new Runtime(name, mode);
   const s = new Store(rt);
   const host = new Host(s);
@@ -139,19 +141,35 @@ export function gpujsBackend(options: GpujsBackendOptions = {}): GpujsBackend {
     alloc: s.alloc,
     free: s.free,
     write: s.write,
-    read: async (b, dtype, size) => s.read(b, dtype, size),
-    readSync: s.read,
+    read: rt.async ? s.readAsync : async (b, dtype, size) => s.read(b, dtype, size),
+    readSync: rt.async ? noSyncRead(name) : s.read,
     kernels: guardAll(s, kernelTable(dev)),
     overrides: Object.fromEntries(
       Object.entries(overrides).map(([k, f]) => [k, guarded(k, f)]),
     ) as typeof overrides,
-    sync: async () => rt.check('sync'),
+    sync: async () => {
+      rt.check('sync');
+      if (!rt.queue) return;
+      await rt.queue.idle();
+      rt.check('sync');
+      rt.queue.throwUnreported();
+    },
     stats: () => s.stats(),
     loseContext: () => rt.markLost(),
     dispose: () => {
       host.dispose();
       s.dispose();
     },
+  };
+}
+
+/** WebGPU's readSync: there is no synchronous read-back to offer. */
+function noSyncRead(name: string) {
+  return (): never => {
+    throw new BackendError(
+      `${name}.readSync: this device runs on WebGPU, which has no synchronous read-back ` +
+        `(caps.syncRead is false); use \`await t.data()\` (or another awaited read)`,
+    );
   };
 }
 

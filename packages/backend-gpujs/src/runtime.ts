@@ -3,12 +3,25 @@
  * produces. Device data is what a gpu.js pipeline kernel returns — a `Texture` on WebGL, a
  * Float32Array on the webasm and cpu modes — and always holds float32 values (bool as 0/1).
  */
+import * as gpujs from 'gpu.js';
 import { GPU } from 'gpu.js';
 import type { IKernelRunShortcut, Texture } from 'gpu.js';
 import { BackendError } from '@flint/core/backend';
+import {
+  Cell,
+  fillCell,
+  isCell,
+  JobQueue,
+  readCell,
+  webgpuUnavailable,
+  wgslSource,
+} from './webgpu.js';
 
-/** Float32 data on the device: a gpu.js texture, or a typed array where gpu.js has no textures. */
-export type DevData = Texture | Float32Array;
+/**
+ * Float32 data on the device: a gpu.js texture, a typed array where gpu.js has no textures, or
+ * on WebGPU a `Cell` that its queued job fills (see webgpu.ts).
+ */
+export type DevData = Texture | Float32Array | Cell;
 
 /**
  * gpu.js computes thread ids and array indices in float32, so index arithmetic is exact only up
@@ -16,14 +29,14 @@ export type DevData = Texture | Float32Array;
  */
 export const MAX_ELEMENTS = 2 ** 24;
 
-/** gpu.js execution modes; `'auto'` lets gpu.js pick (`'webgpu'` is not supported yet). */
+/** gpu.js execution modes; `'auto'` lets gpu.js pick (never WebGPU: that is explicit opt-in). */
 export type GpujsMode = 'auto' | 'webgl2' | 'webgl' | 'headlessgl' | 'webasm' | 'cpu' | 'webgpu';
 
 /** A kernel argument: device data, a small host array of metadata, or a number. */
 export type KArg = DevData | Float32Array | number;
 
 const isTexture = (d: unknown): d is Texture =>
-  typeof d === 'object' && d !== null && typeof (d as Texture).toArray === 'function';
+  !isCell(d) && typeof d === 'object' && d !== null && typeof (d as Texture).toArray === 'function';
 
 function message(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
@@ -42,17 +55,31 @@ export class Runtime {
   private live = new Set<DevData>();
   private lost = false;
   private disposed = false;
+  /** WebGPU only: the serial queue that fills every device result (null on synchronous modes). */
+  readonly queue: JobQueue | null = null;
 
   constructor(
     readonly name: string,
     mode: GpujsMode,
   ) {
+    if (mode === 'webgpu') {
+      const why = webgpuUnavailable(name);
+      if (why) throw why;
+      this.queue = new JobQueue(name);
+      this.mode = 'webgpu';
+    }
     try {
       this.gpu = new GPU(mode === 'auto' ? {} : { mode: mode as never });
     } catch (e) {
       throw new BackendError(`${name}: gpu.js could not start in mode '${mode}': ${message(e)}`);
     }
-    this.watchContext();
+    if (this.queue) this.queue.watch(wgContext());
+    else this.watchContext();
+  }
+
+  /** Whether kernels complete asynchronously (WebGPU): results are cells, reads must await. */
+  get async(): boolean {
+    return this.queue !== null;
   }
 
   /** WebGL kernels return silent zeros after a context loss: remember it and refuse to run. */
@@ -66,6 +93,7 @@ export class Runtime {
 
   check(op: string): void {
     if (this.disposed) throw new BackendError(`${this.name}.${op}: the backend was disposed`);
+    if (this.queue?.fatal) throw this.queue.fatal;
     if (this.lost)
       throw new BackendError(
         `${this.name}.${op}: the WebGL context was lost; every tensor on this device is gone ` +
@@ -76,13 +104,20 @@ export class Runtime {
   /** Marks the context lost (the browser's `webglcontextlost`; tests call it directly). */
   markLost(): void {
     this.lost = true;
+    if (this.queue)
+      this.queue.fatal ??= new BackendError(
+        `${this.name}: the WebGPU device was lost; every tensor on this device is gone ` +
+          `(create a new backend and reload the data)`,
+      );
   }
 
-  private kernel(key: string, src: string): IKernelRunShortcut {
+  private kernel(key: string, src: string, vec4 = false): IKernelRunShortcut {
     let k = this.kernels.get(key);
     if (k === undefined) {
       try {
-        k = this.gpu.createKernel(src, {
+        k = this.gpu.createKernel(this.queue ? wgslSource(src) : src, {
+          // four floats per output: packed operands of the tiled matmul (WebGL only)
+          ...(vec4 ? { returnType: 'Array(4)' } : {}),
           dynamicOutput: true,
           dynamicArguments: true,
           pipeline: true,
@@ -105,11 +140,12 @@ export class Runtime {
    * Runs kernel `key` (source `src`, compiled once and cached by key — keys never contain sizes)
    * over `n` outputs and returns fresh device data.
    */
-  run(key: string, src: string, n: number, args: readonly KArg[]): DevData {
+  run(key: string, src: string, n: number, args: readonly KArg[], vec4 = false): DevData {
     this.check(key);
     if (n > MAX_ELEMENTS) throw limitError(this.name, key, n);
     if (n === 0) return this.track(new Float32Array(0));
-    const k = this.kernel(key, src);
+    const k = this.kernel(key, src, vec4);
+    if (this.queue) return this.track(this.runLater(k, key, n, args));
     let out: unknown;
     try {
       k.setOutput([n]);
@@ -124,6 +160,91 @@ export class Runtime {
     if (!isTexture(out) && !(out instanceof Float32Array))
       throw new BackendError(`${this.name}: kernel '${key}' returned an unexpected value`);
     return this.track(out as DevData);
+  }
+
+  /**
+   * WebGPU: a cell now, filled when the job runs. The arguments are bound now (cells are
+   * placeholders; host arrays are never mutated after a kernel takes them), resolved then.
+   */
+  private runLater(k: IKernelRunShortcut, key: string, n: number, args: readonly KArg[]): Cell {
+    const cell = new Cell(n);
+    // an empty input is never read, but WebGPU cannot bind an empty buffer
+    const bound = args.map((a) => (isEmpty(a) || (isCell(a) && a.size === 0) ? this.standIn() : a));
+    const q = this.queue!;
+    void q.enqueue(key, () => this.fill(cell, k, key, n, bound));
+    return cell;
+  }
+
+  /** Runs kernel `k` now (inside a job) into `cell`; a failed input fails it with that error. */
+  fill(cell: Cell, k: IKernelRunShortcut, key: string, n: number, args: readonly unknown[]) {
+    const q = this.queue!;
+    const vals = args.map((a) => {
+      if (!isCell(a)) return a;
+      if (a.error) throw (cell.error = a.error);
+      if (!a.handle) throw (cell.error = q.error(key, 'an input buffer holds no device data'));
+      return a.handle;
+    });
+    return fillCell(
+      cell,
+      key,
+      () => {
+        k.setOutput([n]);
+        return k(...(vals as never[]));
+      },
+      q,
+    );
+  }
+
+  /** WebGPU: an empty cell that a job will fill (counted live until released). */
+  newCell(n: number): Cell {
+    return this.track(new Cell(n)) as Cell;
+  }
+
+  /** WebGPU, inside a job: uploads host values into `cell` at once (not queued again). */
+  uploadNow(cell: Cell, data: Float32Array): Promise<void> {
+    if (data.length === 0) return Promise.resolve();
+    return this.fill(cell, this.kernel('upload', UPLOAD_SRC), 'upload', data.length, [data]);
+  }
+
+  /** WebGPU: a cell filled with the values `make` computes when the job runs (after its inputs). */
+  uploadLater(n: number, make: () => Float32Array | Promise<Float32Array>): Cell {
+    this.check('upload');
+    const cell = new Cell(n);
+    this.track(cell);
+    void this.queue!.enqueue('upload', async () => {
+      try {
+        await this.uploadNow(cell, await make());
+      } catch (e) {
+        cell.error ??= e instanceof BackendError ? e : this.queue!.error('upload', e);
+        throw cell.error;
+      }
+    });
+    return cell;
+  }
+
+  /** WebGPU: the values of `d` once the work queued before this call has run. */
+  readLater(d: DevData, n: number): Promise<Float32Array> {
+    const q = this.queue!;
+    if (!isCell(d)) return Promise.resolve((d as Float32Array).slice(0, n));
+    let copy: Promise<Float32Array> | null = null;
+    // the copy is queued in order but the job does not wait for the map: later kernels go on
+    return q
+      .enqueue('read', () => {
+        copy = readCell(d, n, q);
+        copy.catch(() => undefined);
+      })
+      .then(() => copy ?? Promise.reject(q.fatal ?? q.error('read', 'the backend was disposed')));
+  }
+
+  /** WebGPU, inside a job: the values of settled device data (waits for the map). */
+  readNowInJob(d: DevData, n: number): Promise<Float32Array> {
+    if (!isCell(d)) return Promise.resolve((d as Float32Array).slice(0, n));
+    return readCell(d, n, this.queue!);
+  }
+
+  /** Cells a kernel produced and nothing freed yet, plus frees waiting behind queued work. */
+  get pending(): { jobs: number; frees: number } {
+    return { jobs: this.queue?.pending ?? 0, frees: this.queue?.pendingFrees ?? 0 };
   }
 
   private dummy: DevData | null = null;
@@ -142,6 +263,10 @@ export class Runtime {
   download(d: DevData, n: number): Float32Array {
     this.check('read');
     if (n === 0) return new Float32Array(0);
+    if (isCell(d))
+      throw new BackendError(
+        `${this.name}.readSync: WebGPU has no synchronous read-back; use \`await t.data()\``,
+      );
     if (!isTexture(d)) return d.length === n ? d.slice() : d.slice(0, n);
     let a: unknown;
     try {
@@ -162,11 +287,24 @@ export class Runtime {
   release(d: DevData): void {
     if (!this.live.delete(d)) return;
     if (isTexture(d)) d.delete();
+    if (isCell(d) && this.queue) {
+      // queued after every job that reads it, so the buffer dies only when they are done
+      const q = this.queue;
+      q.pendingFrees++;
+      void q.enqueue('free', () => {
+        q.pendingFrees--;
+        d.handle?.delete();
+        d.handle = null;
+      });
+    }
   }
 
-  /** Live device data, not counting the one-element stand-in for empty inputs. */
+  /**
+   * Device buffers alive, not counting the one-element stand-in for empty inputs; on WebGPU
+   * also those freed by the caller whose free waits behind queued work.
+   */
   get textures(): number {
-    return this.live.size - (this.dummy ? 1 : 0);
+    return this.live.size - (this.dummy ? 1 : 0) + (this.queue?.pendingFrees ?? 0);
   }
 
   get kernelCount(): number {
@@ -176,15 +314,33 @@ export class Runtime {
   dispose(): void {
     if (this.disposed) return;
     for (const d of this.live) if (isTexture(d)) d.delete();
+    if (this.queue) this.stopQueue();
     this.live.clear();
     this.kernels.clear();
     try {
-      this.gpu.destroy();
+      // gpu.js tears down on a later tick and rejects there if a lost context throws
+      const done: unknown = this.gpu.destroy();
+      if (done instanceof Promise) done.catch(() => undefined);
     } catch {
       // destroying a lost context can throw; everything is released either way
     }
     this.disposed = true;
   }
+
+  /** WebGPU dispose: queued jobs are skipped, and every buffer made so far is freed now. */
+  private stopQueue(): void {
+    const q = this.queue!;
+    q.stopped = true;
+    q.fatal ??= new BackendError(`${this.name}: the backend was disposed`);
+    for (const d of this.live) if (isCell(d)) d.handle?.delete();
+  }
+}
+
+/** gpu.js's shared WebGPU device (its WebGPUContext), where the build exports it. */
+function wgContext() {
+  const ctx = (gpujs as unknown as { WebGPUContext?: { acquire?: () => Promise<never> } })
+    .WebGPUContext;
+  return typeof ctx?.acquire === 'function' ? () => ctx.acquire!() : undefined;
 }
 
 const isEmpty = (a: KArg): boolean => a instanceof Float32Array && a.length === 0;

@@ -4,11 +4,16 @@
  * below 2^24 and int32 arithmetic must wrap at 2^31 — the host copy is the "correct fallback"
  * that keeps every int32 result exact. A device buffer may also hold a staged host copy (after a
  * `write`), uploaded on first use.
+ *
+ * On WebGPU device data is a cell filled by a queued job (webgpu.ts), and an int32 result of a
+ * host fallback that needed device values is filled by a job too (`ready`). So in that mode
+ * nothing here mutates an array a queued job may still read: writes make new arrays.
  */
 import { BackendError, BYTES } from '@flint/core/backend';
 import type { BackendStats, DType, TypedArray } from '@flint/core/backend';
 import { limitError, MAX_ELEMENTS } from './runtime.js';
 import type { DevData, Runtime } from './runtime.js';
+import { isCell } from './webgpu.js';
 
 /** A gpu.js backend buffer: device data (float32 textures or arrays) and/or exact host values. */
 export interface GBuf {
@@ -22,6 +27,10 @@ export interface GBuf {
   dev: DevData | null;
   /** Exact host values: always for int32; a staged write (or nothing yet) otherwise. */
   host: TypedArray | null;
+  /** WebGPU: settles when a queued job has filled `host` (null once settled or never pending). */
+  ready: Promise<void> | null;
+  /** WebGPU: why the job that should have filled `host` failed. */
+  error: BackendError | null;
 }
 
 /** Live allocations of the gpu.js backend, with its device data and compiled kernels. */
@@ -30,6 +39,10 @@ export interface GpujsStats extends BackendStats {
   textures: number;
   /** Distinct kernels compiled so far (a training loop adds none after its first step). */
   compiles: number;
+  /** WebGPU: queued jobs not yet run (0 on the synchronous modes, and after `await sync()`). */
+  pendingJobs: number;
+  /** WebGPU: freed buffers whose release waits behind queued work (counted in `textures`). */
+  pendingFrees: number;
 }
 
 const HOST_ARRAY = { float32: Float32Array, int32: Int32Array, bool: Uint8Array } as const;
@@ -46,7 +59,7 @@ export class Store {
   }
 
   private make(dtype: DType, size: number, dev: DevData | null, host: TypedArray | null): GBuf {
-    const b: GBuf = { id: this.nextId++, dtype, size, dev, host };
+    const b: GBuf = { id: this.nextId++, dtype, size, dev, host, ready: null, error: null };
     this.live.add(b);
     this.bytes += size * BYTES[dtype];
     return b;
@@ -95,6 +108,18 @@ export class Store {
   /** The buffer's values as float32 device data, uploading a staged host copy if needed. */
   dev(b: GBuf): DevData {
     if (b.dev) return b.dev;
+    if (b.ready) {
+      // an int32 host result still being computed: convert it when its job has run
+      const h = b.host!;
+      const err = () => b.error;
+      b.dev = this.rt.uploadLater(b.size, () => {
+        const e = err();
+        if (e) throw e;
+        checkExactInt(this.name, h);
+        return Float32Array.from(h);
+      });
+      return b.dev;
+    }
     const h = b.host ?? new Float32Array(b.size);
     if (b.dtype === 'int32') checkExactInt(this.name, h);
     const f = h instanceof Float32Array ? h : Float32Array.from(h);
@@ -106,12 +131,22 @@ export class Store {
 
   /** The buffer's exact values on the host, in the dtype's natural array. */
   host(b: GBuf): TypedArray {
+    if (this.rt.async && !this.hostReadable(b))
+      throw new BackendError(
+        `${this.name}: a host-side step needs values the WebGPU device is still computing, and ` +
+          `WebGPU cannot wait for them synchronously; read them first with \`await t.data()\``,
+      );
     if (b.host) return b.host;
     const f = b.dev ? this.rt.download(b.dev, b.size) : new Float32Array(b.size);
     if (b.dtype === 'float32') return f;
     const out = new HOST_ARRAY[b.dtype as 'bool'](b.size);
     for (let i = 0; i < f.length; i++) out[i] = f[i] !== 0 ? 1 : 0;
     return out;
+  }
+
+  /** Whether `host(b)` can answer now: no queued job will still change the values it returns. */
+  hostReadable(b: GBuf): boolean {
+    return b.ready === null && (b.host !== null || b.dev === null || !isCell(b.dev));
   }
 
   write = (b: GBuf, data: TypedArray, at?: number): void => {
@@ -127,14 +162,19 @@ export class Store {
         `${this.name}.write: writing ${data.length} elements at element ${String(from)} ` +
           `overruns a buffer of ${b.size}`,
       );
+    if (this.rt.async && at !== undefined && !this.hostReadable(b))
+      return writeLater(this, b, data, from);
     const next = at === undefined ? new HOST_ARRAY[b.dtype as 'float32'](b.size) : this.host(b);
-    const target = next;
+    // WebGPU: a queued job may still read the old array, so a partial write copies it
+    const target = this.rt.async && at !== undefined ? next.slice() : next;
     if (b.dtype === 'bool')
       for (let i = 0; i < data.length; i++) target[from + i] = data[i] !== 0 ? 1 : 0;
     else target.set(data, from);
     if (b.dev) this.rt.release(b.dev);
     b.dev = null;
     b.host = target;
+    b.ready = null;
+    b.error = null;
   };
 
   read = (b: GBuf, dtype: DType, size: number): TypedArray => {
@@ -149,12 +189,57 @@ export class Store {
     return h.length === size && h !== b.host ? h : h.slice(0, size);
   };
 
+  /** WebGPU read: waits for the work queued before it, then copies back. */
+  readAsync = async (b: GBuf, dtype: DType, size: number): Promise<TypedArray> => {
+    this.rt.check('read');
+    this.expectLive('read', b);
+    if (dtype !== b.dtype || !Number.isSafeInteger(size) || size < 0 || size > b.size)
+      throw new BackendError(
+        `${this.name}.read: asked for ${String(size)} × ${String(dtype)} from a buffer of ` +
+          `${b.size} × ${b.dtype}`,
+      );
+    const q = this.rt.queue!;
+    try {
+      return await this.readQueued(b, dtype, size);
+    } catch (e) {
+      // the failure this read reports is reported: it must not resurface at an unrelated read
+      if (e === q.unreported) q.unreported = null;
+      throw e;
+    }
+  };
+
+  private async readQueued(b: GBuf, dtype: DType, size: number): Promise<TypedArray> {
+    const q = this.rt.queue!;
+    if (this.hostReadable(b)) {
+      const h = this.host(b);
+      await q.idle();
+      q.throwUnreported();
+      return h.slice(0, size);
+    }
+    if (b.ready) {
+      const [h, ready] = [b.host!, b.ready];
+      await ready;
+      if (b.error) throw b.error;
+      q.throwUnreported();
+      return h.slice(0, size);
+    }
+    const f = await this.rt.readLater(b.dev!, size);
+    q.throwUnreported();
+    if (dtype === 'float32') return f;
+    const out = new HOST_ARRAY[b.dtype as 'bool'](size);
+    for (let i = 0; i < size; i++) out[i] = f[i] !== 0 ? 1 : 0;
+    return out;
+  }
+
   stats(): GpujsStats {
+    const p = this.rt.pending;
     return {
       buffers: this.live.size,
       bytes: this.bytes,
       textures: this.rt.textures,
       compiles: this.rt.compiles,
+      pendingJobs: p.jobs,
+      pendingFrees: p.frees,
     };
   }
 
@@ -173,4 +258,43 @@ function checkExactInt(name: string, h: TypedArray): void {
         `${name}: int32 value ${h[i]} at element ${i} cannot be used on the device: float32 ` +
           `kernels hold integers exactly only within ±2^24 = ±${MAX_ELEMENTS}`,
       );
+}
+
+/**
+ * WebGPU partial write into values a queued job still produces: a new buffer state whose values
+ * are the old ones (once their job has run) with `data` spliced in, in program order.
+ */
+function writeLater(s: Store, b: GBuf, data: TypedArray, from: number): void {
+  const copy = b.dtype === 'bool' ? Uint8Array.from(data, (v) => (v !== 0 ? 1 : 0)) : data.slice();
+  if (b.dtype === 'int32') {
+    const [old, ready] = [b.host!, b.ready!];
+    const target = new Int32Array(b.size);
+    b.host = target;
+    // a device copy of the old values is stale now (queued readers keep their own reference)
+    if (b.dev) s.rt.release(b.dev);
+    b.dev = null;
+    settleLater(
+      b,
+      ready.then(() => {
+        target.set(old);
+        target.set(copy, from);
+      }),
+    );
+    return;
+  }
+  const old = b.dev!;
+  b.dev = s.rt.uploadLater(b.size, async () => {
+    const f = await s.rt.readNowInJob(old, b.size);
+    f.set(copy, from);
+    return f;
+  });
+  s.rt.release(old);
+}
+
+/** Marks `b.host` as filled by `p` (which never rejects); `ready` clears when the latest settles. */
+export function settleLater(b: GBuf, p: Promise<void>): void {
+  b.ready = p;
+  void p.then(() => {
+    if (b.ready === p) b.ready = null;
+  });
 }

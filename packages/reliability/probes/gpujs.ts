@@ -97,9 +97,53 @@ export const probes: Probe[] = [
     run: async () => (await gpujs())({ mode: {} as never }),
   }),
   probe({
-    id: 'options/webgpu-not-yet',
-    expect: { throws: 'BackendError', match: /'webgpu' is not supported yet/ },
+    id: 'webgpu/node-has-no-navigator-gpu',
+    expect: {
+      throws: 'BackendError',
+      match: /mode 'webgpu' needs WebGPU \(navigator\.gpu\), which Node does not provide/,
+    },
     run: async () => (await gpujs())({ mode: 'webgpu' }),
+  }),
+  probe({
+    // navigator.gpu present but no adapter (as headless Chromium without the flag): the op
+    // returns at once, and the read rejects with a typed error — no hang, no unhandled rejection
+    id: 'webgpu/no-adapter-at-read',
+    expect: { throws: 'BackendError', match: /no adapter|no device could be acquired/ },
+    run: async ({ fl }) => {
+      const g = globalThis as { navigator?: unknown };
+      const saved = Object.getOwnPropertyDescriptor(g, 'navigator');
+      Object.defineProperty(g, 'navigator', {
+        value: { gpu: { requestAdapter: async () => null } },
+        configurable: true,
+      });
+      try {
+        fl.register((await gpujs())({ name: 'wg-none', mode: 'webgpu' }));
+        const y = fl.tensor([1, 2], { device: 'wg-none' }).exp();
+        await y.data();
+      } finally {
+        if (saved) Object.defineProperty(g, 'navigator', saved);
+        else delete g.navigator;
+      }
+    },
+  }),
+  probe({
+    id: 'webgpu/no-adapter-readSync',
+    expect: { throws: 'BackendError', match: /no synchronous read-back.*await t\.data\(\)/ },
+    run: async ({ fl }) => {
+      const g = globalThis as { navigator?: unknown };
+      const saved = Object.getOwnPropertyDescriptor(g, 'navigator');
+      Object.defineProperty(g, 'navigator', {
+        value: { gpu: { requestAdapter: async () => null } },
+        configurable: true,
+      });
+      try {
+        fl.register((await gpujs())({ name: 'wg-sync', mode: 'webgpu' }));
+        return fl.tensor([1, 2], { device: 'wg-sync' }).dataSync();
+      } finally {
+        if (saved) Object.defineProperty(g, 'navigator', saved);
+        else delete g.navigator;
+      }
+    },
   }),
   probe({
     id: 'options/name-not-a-string',

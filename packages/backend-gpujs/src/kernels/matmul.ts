@@ -1,8 +1,24 @@
 /**
- * Batched matmul on the device: a [B,m,k] · b [B,k,n], both contiguous at an offset. Each thread
- * computes one output with four independent partial sums, which shortens the dependency chain
- * (and halves the float32 rounding growth) compared with one running sum. The two loops use
- * different index names: gpu.js's GLSL output redeclares a reused loop variable (`user_t`).
+ * Batched matmul on the device: a [B,m,k] · b [B,k,n], both contiguous at an offset.
+ *
+ * On WebGL the tiled path runs: A's rows and B's columns are packed along k into vec4 textures
+ * (one texel holds four consecutive k values), then each thread computes a 2×2 block of C from
+ * two A texels and two B texels per step, and a last pass unpacks the blocks into the row-major
+ * layout every other kernel reads. gpu.js stores scalar float textures four values per texel, so
+ * each scalar fetch of the simple kernel pays an index decode and a channel select; the tiled
+ * kernel does 16 multiply-adds per 4 vec4 fetches instead of 4 per 8 scalar ones (measured in
+ * headless Chromium/SwiftShader: 4–6× faster at 256²–512²; see docs/backends/gpujs.md). Other
+ * modes (WebAssembly, cpu, WebGPU) and tiny products keep the simple kernel.
+ */
+import type { DevData } from '../runtime.js';
+import type { GBuf } from '../storage.js';
+import type { Device } from './table.js';
+
+/**
+ * The simple kernel: one output per thread with four independent partial sums, which shortens
+ * the dependency chain (and halves the float32 rounding growth) compared with one running sum.
+ * The two loops use different index names: gpu.js's GLSL output redeclares a reused loop
+ * variable (`user_t`).
  */
 export const MATMUL_SRC = `function(a, ao, b, bo, m, k, n) {
   const i = this.thread.x;
@@ -28,3 +44,144 @@ export const MATMUL_SRC = `function(a, ao, b, bo, m, k, n) {
   }
   return (s0 + s1) + (s2 + s3);
 }`;
+
+/**
+ * A [B,m,k] → texels [B, m2, k4]: row r, texel j holds a[r][4j..4j+3]; rows ≥ m (padding to an
+ * even count) and k positions ≥ k are zero, so the tiled kernel needs no bounds checks.
+ */
+const PACK_ROWS_SRC = `function(a, ao, m, k, m2, k4) {
+  const i = this.thread.x;
+  const j = i % k4;
+  const q = Math.floor(i / k4);
+  const r = q % m2;
+  const bb = Math.floor(q / m2);
+  const t = 4 * j;
+  const base = ao + (bb * m + r) * k + t;
+  let x0 = 0;
+  let x1 = 0;
+  let x2 = 0;
+  let x3 = 0;
+  if (r < m) {
+    if (t < k) { x0 = a[base]; }
+    if (t + 1 < k) { x1 = a[base + 1]; }
+    if (t + 2 < k) { x2 = a[base + 2]; }
+    if (t + 3 < k) { x3 = a[base + 3]; }
+  }
+  return [x0, x1, x2, x3];
+}`;
+
+/** B [B,k,n] → texels [B, n2, k4]: column c, texel j holds b[4j..4j+3][c], zero-padded. */
+const PACK_COLS_SRC = `function(b, bo, k, n, n2, k4) {
+  const i = this.thread.x;
+  const j = i % k4;
+  const q = Math.floor(i / k4);
+  const c = q % n2;
+  const bb = Math.floor(q / n2);
+  const t = 4 * j;
+  const base = bo + bb * k * n + t * n + c;
+  let x0 = 0;
+  let x1 = 0;
+  let x2 = 0;
+  let x3 = 0;
+  if (c < n) {
+    if (t < k) { x0 = b[base]; }
+    if (t + 1 < k) { x1 = b[base + n]; }
+    if (t + 2 < k) { x2 = b[base + 2 * n]; }
+    if (t + 3 < k) { x3 = b[base + 3 * n]; }
+  }
+  return [x0, x1, x2, x3];
+}`;
+
+/** One 2×2 block of C per thread over [B, mh, nh]: [c00, c01, c10, c11]. */
+const TILE_SRC = `function(a4, b4, mh, nh, k4) {
+  const i = this.thread.x;
+  const ch = i % nh;
+  const q = Math.floor(i / nh);
+  const rh = q % mh;
+  const bb = Math.floor(q / mh);
+  const a0 = (bb * mh + rh) * 2 * k4;
+  const a1 = a0 + k4;
+  const b0 = (bb * nh + ch) * 2 * k4;
+  const b1 = b0 + k4;
+  let s00 = 0;
+  let s01 = 0;
+  let s10 = 0;
+  let s11 = 0;
+  for (let j = 0; j < k4; j++) {
+    const x = a4[a0 + j];
+    const y = a4[a1 + j];
+    const u = b4[b0 + j];
+    const v = b4[b1 + j];
+    s00 += (x[0] * u[0] + x[1] * u[1]) + (x[2] * u[2] + x[3] * u[3]);
+    s01 += (x[0] * v[0] + x[1] * v[1]) + (x[2] * v[2] + x[3] * v[3]);
+    s10 += (y[0] * u[0] + y[1] * u[1]) + (y[2] * u[2] + y[3] * u[3]);
+    s11 += (y[0] * v[0] + y[1] * v[1]) + (y[2] * v[2] + y[3] * v[3]);
+  }
+  return [s00, s01, s10, s11];
+}`;
+
+/** The 2×2 blocks back to row-major C [B,m,n]. */
+const UNPACK_SRC = `function(t4, m, n, mh, nh) {
+  const i = this.thread.x;
+  const c = i % n;
+  const q = Math.floor(i / n);
+  const r = q % m;
+  const bb = Math.floor(q / m);
+  const v = t4[(bb * mh + Math.floor(r / 2)) * nh + Math.floor(c / 2)];
+  if (r % 2 === 0) {
+    if (c % 2 === 0) { return v[0]; }
+    return v[1];
+  }
+  if (c % 2 === 0) { return v[2]; }
+  return v[3];
+}`;
+
+/** gpu.js modes whose kernels take and return vec4 textures (the tiled path). */
+const TILED_MODES = new Set(['webgl2', 'webgl', 'headlessgl']);
+
+/**
+ * Below this many multiply-adds the four launches of the tiled path cost more than they save
+ * (a launch is ~50 µs on WebGL); the choice never changes a result beyond float rounding.
+ */
+const TILED_MIN_MACS = 32 * 32 * 32;
+
+/** C = A·B into a new float32 buffer, from contiguous device data at element offsets. */
+export function matmulOnDevice(
+  d: Device,
+  ad: unknown,
+  ao: number,
+  bd: unknown,
+  bo: number,
+  [B, m, k, n]: readonly [number, number, number, number],
+): GBuf {
+  const rt = d.s.rt;
+  if (!TILED_MODES.has(rt.mode) || k === 0 || B * m * n * k < TILED_MIN_MACS)
+    return d.out('float32', 'matmul', MATMUL_SRC, B * m * n, [ad, ao, bd, bo, m, k, n]);
+  const k4 = Math.ceil(k / 4);
+  const mh = Math.ceil(m / 2);
+  const nh = Math.ceil(n / 2);
+  const temps: DevData[] = [];
+  try {
+    const a4 = rt.run(
+      'matmulPackRows',
+      PACK_ROWS_SRC,
+      B * 2 * mh * k4,
+      [ad, ao, m, k, 2 * mh, k4] as never,
+      true,
+    );
+    temps.push(a4);
+    const b4 = rt.run(
+      'matmulPackCols',
+      PACK_COLS_SRC,
+      B * 2 * nh * k4,
+      [bd, bo, k, n, 2 * nh, k4] as never,
+      true,
+    );
+    temps.push(b4);
+    const t4 = rt.run('matmulTile', TILE_SRC, B * mh * nh, [a4, b4, mh, nh, k4], true);
+    temps.push(t4);
+    return d.out('float32', 'matmulUnpack', UNPACK_SRC, B * m * n, [t4, m, n, mh, nh]);
+  } finally {
+    for (const t of temps) rt.release(t);
+  }
+}

@@ -8,6 +8,7 @@
 import { BackendError, sizeOf } from '@flint/core/backend';
 import type { KView, Overrides } from '@flint/core/backend';
 import type { GBuf } from '../storage.js';
+import { classTargets } from '../webgpu-host.js';
 import { convOverrides } from './conv.js';
 import { optimizerOverrides } from './optimizers.js';
 import type { Device } from './table.js';
@@ -146,23 +147,10 @@ function crossEntropy(d: Device) {
         `gpujs: crossEntropy needs float32 logits and int32 targets, got ${logits.dtype}, ${target.dtype}`,
       );
     const [n, classes] = logits.shape as [number, number];
-    d.s.expectLive('crossEntropy', target.buf);
-    const T = d.s.host(target.buf);
-    for (let i = 0; i < n; i++) {
-      const t = T[target.offset + i]!;
-      if (t !== ignoreIndex && !(t >= 0 && t < classes))
-        throw new BackendError(
-          `gpujs: crossEntropy: target ${t} is out of bounds for ${classes} classes (ignoreIndex ${ignoreIndex})`,
-        );
-    }
-    const temps: GBuf[] = [];
+    // targets as float32 device data, checked (on WebGPU possibly by a queued job)
+    const tb = classTargets(d.s, target, n, classes, ignoreIndex);
+    const temps: GBuf[] = [tb];
     try {
-      // targets as float32 device data: exact, since every one is a class index or ignoreIndex
-      const tf = Float32Array.from(T.subarray(target.offset, target.offset + n), (t) =>
-        t === ignoreIndex ? -1 : t,
-      );
-      const tb = d.s.fromHost('float32', tf);
-      temps.push(tb);
       const [data, off] = d.flat(logits, temps);
       if (n === 0) return d.out('float32', 'fill', 'function(v) { return v; }', 0, [0]);
       const [sh, sm] = rowStats(d, data, off, classes, n, temps);

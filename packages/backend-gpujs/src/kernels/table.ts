@@ -29,7 +29,9 @@ import {
   WHERE_SRC,
 } from './elementwise.js';
 import { isContiguous, PAD_SRC, STRIDED_SRC, stridedMeta } from './layout.js';
-import { MATMUL_SRC } from './matmul.js';
+import { gatherOnDevice } from './gather.js';
+import { matmulOnDevice } from './matmul.js';
+import { binaryBroadcast } from './broadcast.js';
 import { CUMSUM_SRC, reduceSrc } from './reduce.js';
 
 type V = KView<GBuf>;
@@ -105,6 +107,10 @@ function binaryLike(d: Device, p: BinaryPrim | ComparePrim, compare: boolean) {
   const src = compare ? compareSrc(p as ComparePrim) : binarySrc(p as BinaryPrim);
   return (a: V, b: V): GBuf => {
     if (a.dtype === 'int32') return host(a, b);
+    // a broadcast operand read in place instead of copied at full size (broadcast.ts)
+    const out = compare ? 'bool' : a.dtype;
+    const bc = binaryBroadcast(d, p, src, out, [a, b], compare ? [] : [NaN, Infinity]);
+    if (bc) return bc;
     const t: GBuf[] = [];
     const [ad, ao] = d.flat(a, t);
     const [bd, bo] = d.flat(b, t);
@@ -225,7 +231,7 @@ function matmul(d: Device) {
     const [bd, bo] = d.flat(b, t);
     const [B, m, k] = a.shape as [number, number, number];
     const n = b.shape[2]!;
-    const r = d.out('float32', 'matmul', MATMUL_SRC, B * m * n, [ad, ao, bd, bo, m, k, n]);
+    const r = matmulOnDevice(d, ad, ao, bd, bo, [B, m, k, n]);
     d.free(t);
     return r;
   };
@@ -298,6 +304,15 @@ function stridedWrite(d: Device) {
   };
 }
 
+/** float32/bool data gathers on the device (gather.ts); int32 data, or an index still being computed, on the host. */
+function gather(d: Device) {
+  const host = hostCall(d, 'gather');
+  return (x: V, index: V, axis: number): GBuf =>
+    x.dtype === 'int32' || !d.s.hostReadable(index.buf)
+      ? host(x, index, axis)
+      : gatherOnDevice(d, x, index, axis);
+}
+
 function kernelFor(d: Device, p: PrimName, st: ReturnType<typeof structural>): unknown {
   const kind = PRIMS[p].kind;
   switch (kind) {
@@ -321,9 +336,10 @@ function kernelFor(d: Device, p: PrimName, st: ReturnType<typeof structural>): u
     case 'fill':
     case 'pad':
       return st[kind];
-    // int32 in or out: exact on the host (argmax indices, gather/scatter indices, Threefry bits)
-    case 'argReduce':
+    // int32 in or out, or scatter: exact on the host (argmax indices, scatter indices, Threefry bits)
     case 'gather':
+      return gather(d);
+    case 'argReduce':
     case 'scatterAdd':
     case 'randomBits':
       return hostCall(d, p as ArgReducePrim);

@@ -12,6 +12,11 @@ const { nn } = fl;
 export interface Model {
   /** One training step; returns the loss (read back, as a training loop logging it would). */
   step(): number;
+  /**
+   * One training step returning the loss tensor unread (the caller reads and disposes it): for
+   * devices without synchronous read-back, which read it with `await loss.data()`.
+   */
+  stepLoss(): fl.Tensor;
   dispose(): void;
 }
 
@@ -24,6 +29,14 @@ interface Net {
 /** Adam (lr 1e-3, torch's defaults) on the mean softmax cross-entropy of `net(x)` against `y`. */
 function trainer(net: Net, x: fl.Tensor, y: fl.Tensor): Model {
   const opt = new fl.optim.Adam(net.parameters(), { lr: 1e-3 });
+  const stepLoss = () =>
+    fl.tidy(() => {
+      opt.zeroGrad();
+      const loss = nn.F.crossEntropy(net.forward(x), y);
+      loss.backward();
+      opt.step();
+      return loss.detach();
+    });
   return {
     step: () =>
       fl.tidy(() => {
@@ -33,6 +46,7 @@ function trainer(net: Net, x: fl.Tensor, y: fl.Tensor): Model {
         opt.step();
         return loss.item();
       }),
+    stepLoss,
     dispose() {
       opt.dispose();
       for (const p of net.parameters()) p.dispose(); // also frees p.grad

@@ -1,7 +1,9 @@
 /** Writes a run's JSON, charts and markdown page; the page links the assets relatively. */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { BrowserReport } from '../browser/run.js';
 import type { BenchReport } from '../harness/types.js';
+import { browserMarkdown, browserSection, spliceBrowser } from './browser.js';
 import { matmulSpec, overviewSpec, renderSvg } from './chart.js';
 import { markdown, type Links } from './markdown.js';
 
@@ -52,6 +54,33 @@ export async function writeReport(
     links[name] = rel(file);
     charts.push(file);
   }
-  await put(markdownPath, await pretty(markdown(rep, links), markdownPath));
+  // the browser section comes from another command (pnpm bench:browser): keep it
+  const browser = browserSection(await existing(markdownPath));
+  const page = markdown(rep, links) + (browser ? `\n${browser}\n` : '');
+  await put(markdownPath, await pretty(page, markdownPath));
   return { markdown: markdownPath, json, charts };
+}
+
+async function existing(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Writes the browser run's JSON and replaces (or appends) the page's browser section only. */
+export async function writeBrowserReport(
+  rep: BrowserReport,
+  markdownPath: string,
+  assetsDir: string,
+): Promise<Written> {
+  await mkdir(assetsDir, { recursive: true });
+  const json = path.join(assetsDir, 'browser-results.json');
+  await put(json, await pretty(JSON.stringify(rep), json));
+  const rel = `./${path.relative(path.dirname(markdownPath), json).split(path.sep).join('/')}`;
+  const page = (await existing(markdownPath)) || '# Benchmarks\n';
+  const next = spliceBrowser(page, browserMarkdown(rep, rel));
+  await put(markdownPath, await pretty(next, markdownPath));
+  return { markdown: markdownPath, json, charts: [] };
 }

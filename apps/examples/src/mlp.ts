@@ -18,32 +18,11 @@ import {
 import { type Split, exampleData } from './data.js';
 import { type Log, epochProgress, fmtTime } from './progress.js';
 import { evaluateClassifier, pct, plural, release, seconds } from './train-utils.js';
+import { MLP, mlpSequential } from './mlp-net.js';
+
+export { MLP, mlpSequential };
 
 const { nn } = fl;
-
-/** PyTorch style: layers are fields (state-dict keys fc1.weight, fc1.bias, …), forward is code. */
-export class MLP extends nn.Module {
-  fc1 = new nn.Linear(784, 128);
-  fc2 = new nn.Linear(128, 64);
-  fc3 = new nn.Linear(64, 10);
-
-  forward(x: fl.Tensor): fl.Tensor {
-    const h = x.flatten(1); // [N, 1, 28, 28] → [N, 784]
-    return this.fc3.forward(this.fc2.forward(this.fc1.forward(h).relu()).relu());
-  }
-}
-
-/** Keras style: the same network as a Sequential (state-dict keys 1.weight, 3.weight, 5.weight). */
-export function mlpSequential(): fl.nn.Sequential {
-  return new nn.Sequential(
-    new nn.Flatten(),
-    new nn.Linear(784, 128),
-    new nn.ReLU(),
-    new nn.Linear(128, 64),
-    new nn.ReLU(),
-    new nn.Linear(64, 10),
-  );
-}
 
 export interface MlpOptions {
   style?: 'torch' | 'keras';

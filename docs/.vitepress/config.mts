@@ -17,6 +17,8 @@ import type { DefaultTheme, UserConfig } from 'vitepress';
 import { sidebarFromIndex } from './sidebar.mjs';
 import { resolveFromDocsPackage } from './resolve.mjs';
 import { copyLinkedFiles, fileLinks } from './links.mjs';
+import { runnableBlocks } from './runnable.mjs';
+import { changelog } from './changelog.mjs';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -33,6 +35,8 @@ const config: UserConfig<DefaultTheme.Config> = {
   title: 'Flint',
   description: 'A deep-learning framework for TypeScript with a PyTorch-shaped API',
   lang: 'en-US',
+  // Without an icon browsers request /favicon.ico, a 404 on every first visit.
+  head: [['link', { rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }]],
   // Build output and caches live in the docs package, where `dist/` and `node_modules/` are
   // already ignored by git, turbo, ESLint and Prettier.
   outDir: '../apps/docs/dist',
@@ -40,9 +44,21 @@ const config: UserConfig<DefaultTheme.Config> = {
   // Keep VitePress's default: a dead internal link fails the build.
   ignoreDeadLinks: false,
   lastUpdated: false,
-  markdown: { lineNumbers: false, config: (md) => md.use(fileLinks(here('..'))) },
+  markdown: {
+    lineNumbers: false,
+    config: (md) => {
+      md.use(fileLinks(here('..')));
+      md.use(runnableBlocks(here('../../apps/docs/package.json')));
+      md.use(changelog(here('../..')));
+    },
+  },
   buildEnd: (site) => copyLinkedFiles(site.srcDir, site.outDir),
-  vite: { plugins: [resolveFromDocsPackage(here('..'), here('../../apps/docs/package.json'))] },
+  vite: {
+    plugins: [resolveFromDocsPackage(here('..'), here('../../apps/docs/package.json'))],
+    // Runnable snippets print modules as PyTorch does (`Sequential( (0): Conv2d(…) )`), from
+    // their class names: keep them through minification.
+    esbuild: { keepNames: true },
+  },
   themeConfig: {
     nav: [
       { text: 'Guide', link: '/guide/getting-started' },

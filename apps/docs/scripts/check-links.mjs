@@ -11,7 +11,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Every .html file under dir, recursively. */
-function htmlFiles(dir) {
+export function htmlFiles(dir) {
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) return htmlFiles(p);
@@ -37,24 +37,38 @@ function targetOf(dist, page, href) {
   return file;
 }
 
-export function checkLinks(dist) {
-  const pages = htmlFiles(dist);
+/**
+ * A checker of links found on pages of the built site `dist`: `(page, href)` → why the link is
+ * dead, or null. `page` is the HTML file the link is on. The built-site browser test
+ * (test/site.test.ts) uses it for the links of the rendered pages, so both checks agree.
+ */
+export function linkChecker(dist) {
   const ids = new Map();
   const idsFor = (file) => {
     if (!ids.has(file)) ids.set(file, idsOf(readFileSync(file, 'utf8')));
     return ids.get(file);
   };
+  return (page, href) => {
+    const target = targetOf(dist, page, href);
+    if (target === null) return null;
+    const hash = href.includes('#') ? decodeURIComponent(href.slice(href.indexOf('#') + 1)) : '';
+    const from = relative(dist, page);
+    if (!existsSync(target)) return `${from}: ${href} (no such file)`;
+    if (hash && target.endsWith('.html') && !idsFor(target).has(hash))
+      return `${from}: ${href} (no element with id '${hash}')`;
+    return null;
+  };
+}
+
+export function checkLinks(dist) {
+  const pages = htmlFiles(dist);
+  const problem = linkChecker(dist);
   const dead = [];
   for (const page of pages) {
     const html = readFileSync(page, 'utf8');
     for (const [, href] of html.matchAll(/<a\s[^>]*?href="([^"]*)"/g)) {
-      const target = targetOf(dist, page, href);
-      if (target === null) continue;
-      const hash = href.includes('#') ? decodeURIComponent(href.slice(href.indexOf('#') + 1)) : '';
-      const from = relative(dist, page);
-      if (!existsSync(target)) dead.push(`${from}: ${href} (no such file)`);
-      else if (hash && target.endsWith('.html') && !idsFor(target).has(hash))
-        dead.push(`${from}: ${href} (no element with id '${hash}')`);
+      const why = problem(page, href);
+      if (why !== null) dead.push(why);
     }
   }
   return { pages: pages.length, dead };

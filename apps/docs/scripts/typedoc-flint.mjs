@@ -11,8 +11,13 @@
  *   reports the variable itself as undocumented. A variable whose type is nothing but call
  *   signatures becomes a function carrying those signatures — what TypeDoc does on its own for
  *   `export const f = () => …` — so the comment counts and the page says "Function".
+ * - Documents the properties of a table's entries from the table's type: in
+ *   `const T = { a: { kind: 'x' }, … } as const satisfies Record<string, { kind: … }>`, an entry's
+ *   `kind` without a comment of its own gets the comment of `kind` in the type it satisfies
+ *   (core's PRIMS), so the schema is documented once rather than on every entry.
  */
-import { Converter, ReflectionFlag, ReflectionKind, ReflectionType } from 'typedoc';
+import ts from 'typescript';
+import { Comment, Converter, ReflectionFlag, ReflectionKind, ReflectionType } from 'typedoc';
 
 /** TypeDoc's default module name (the entry's path below the common root) → import specifier. */
 export const ENTRY_NAMES = {
@@ -47,8 +52,42 @@ function variablesAsFunctions(project) {
   }
 }
 
+/**
+ * The comment of a property of an object literal's contextual type (what it `satisfies` or is
+ * assigned to), or null. Of a union, the member the literal is assignable to (the one its `kind`
+ * discriminates) that documents a property of that name.
+ * @param {import('typedoc').Context} context
+ * @param {import('typedoc').DeclarationReflection} reflection
+ */
+function contextualComment(context, reflection) {
+  const symbol = context.getSymbolFromReflection(reflection);
+  const decl = symbol?.declarations?.[0];
+  if (!decl || !ts.isPropertyAssignment(decl) || !ts.isObjectLiteralExpression(decl.parent))
+    return null;
+  const type = context.checker.getContextualType(decl.parent);
+  if (!type) return null;
+  const literal = context.checker.getTypeAtLocation(decl.parent);
+  for (const member of type.isUnion() ? type.types : [type]) {
+    if (!context.checker.isTypeAssignableTo(literal, member)) continue;
+    const prop = member.getProperty(reflection.name);
+    const text = prop && ts.displayPartsToString(prop.getDocumentationComment(context.checker));
+    if (text) return text;
+  }
+  return null;
+}
+
 /** @param {import('typedoc').Application} app */
 export function load(app) {
+  app.converter.on(
+    Converter.EVENT_CREATE_DECLARATION,
+    (context, reflection) => {
+      if (reflection.comment || reflection.kind !== ReflectionKind.Property) return;
+      const text = contextualComment(context, reflection);
+      if (text) reflection.comment = new Comment([{ kind: 'text', text }]);
+    },
+    // after TypeDoc's own comment plugin, so a property's own comment wins
+    -100,
+  );
   app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
     variablesAsFunctions(context.project);
     for (const mod of context.project.children ?? []) {

@@ -87,3 +87,21 @@ export function checkShape(op: string, shape: readonly number[]): number[] {
 export function shapesEqual(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
+
+/**
+ * Whether two elements of the view may share a memory position (a zero stride of a dim longer
+ * than 1, as in expanded tensors, or strides that interleave). Dims sorted by |stride|: each must
+ * step past everything the inner ones reach, which every view Flint's view ops make does.
+ */
+export function mayOverlap(shape: readonly number[], strides: readonly number[]): boolean {
+  const dims = shape
+    .map((n, i) => [n, Math.abs(strides[i]!)] as const)
+    .filter(([n]) => n > 1)
+    .sort((a, b) => a[1] - b[1]);
+  let reach = 0;
+  for (const [n, s] of dims) {
+    if (s <= reach || s === 0) return true;
+    reach += s * (n - 1);
+  }
+  return false;
+}

@@ -192,3 +192,17 @@ describe('view over flipped, permuted, sliced and expanded layouts', () => {
     expect(data(x.flip([1]).view([2, 3, 1]))).toEqual([2, 1, 0, 5, 4, 3]);
   });
 });
+
+describe('empty slices of a flipped tensor', () => {
+  it('are empty views (an offset past the end would be negative with a negative stride)', () => {
+    const x = fl.arange(0, 3).flip(0);
+    for (const s of [0, 1, 3]) {
+      const v = x.narrow(0, s, 0);
+      expect(v.shape).toEqual([0]);
+      expect(v.toArray()).toEqual([]);
+    }
+    expect(x.slice(0, 3).toArray()).toEqual([]);
+    expect(fl.arange(0, 1).flip(0).narrow(0, 1, 0).shape).toEqual([0]);
+    expect(x.narrow(0, 2, 1).toArray()).toEqual([0]);
+  });
+});

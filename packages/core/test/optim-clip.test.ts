@@ -118,3 +118,28 @@ describe(`clipGradValue_ vs PyTorch ${C.torch}`, () => {
     );
   });
 });
+
+describe('gradients that backward produced as broadcast views', () => {
+  it('are materialised in .grad, so clipping and in-place ops on them work (grad of sum())', () => {
+    const p = fl.keep(fl.tensor([3, 4], { requiresGrad: true }));
+    const q = fl.keep(fl.tensor([[1, 2]], { requiresGrad: true }));
+    fl.tidy(() =>
+      p
+        .sum()
+        .add(q.expand([3, 2]).sum())
+        .backward(),
+    );
+    // torch: p.grad == [1, 1], q.grad == [[3, 3]]; norm sqrt(1 + 1 + 9 + 9)
+    expect(clipGradNorm_([p, q], 1)).toBeCloseTo(Math.sqrt(20), 6);
+    const s = 1 / (Math.sqrt(20) + 1e-6);
+    try {
+      // float32 grads and coefficient: agreement to float32 precision (~1e-7 relative)
+      for (const v of p.grad!.toArray() as number[]) expect(v).toBeCloseTo(s, 6);
+      p.grad!.mul_(2);
+      for (const v of p.grad!.toArray() as number[]) expect(v).toBeCloseTo(2 * s, 6);
+      for (const v of (q.grad!.toArray() as number[][])[0]!) expect(v).toBeCloseTo(3 * s, 6);
+    } finally {
+      fl.dispose([p, q]);
+    }
+  });
+});

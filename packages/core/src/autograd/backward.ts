@@ -6,7 +6,7 @@
  * end.
  */
 import { DisposedTensorError, GradError, ShapeError, fmtShape } from '../errors.js';
-import { shapesEqual } from '../shape.js';
+import { mayOverlap, shapesEqual } from '../shape.js';
 import { keep, tidy, track } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { enableGrad, noGrad } from './mode.js';
@@ -237,7 +237,11 @@ export function backward(
     const seeds = seedGrads('backward', outputs, gradOutputs);
     const sink = (leaf: Tensor, g: Tensor) => {
       const prev = leaf.grad;
-      const next = keep(prev ? prev.add(g) : alias(g, true));
+      // A first gradient that is an expanded view (the grad of sum(), say) is materialised, as
+      // torch's AccumulateGrad does: `.grad` is written in place (clipGradNorm_, mul_), and a
+      // write through a zero stride is undefined — or would land in a buffer g shares.
+      const own = !prev && mayOverlap(g.shape, g.strides) ? g.contiguous() : g;
+      const next = keep(prev ? prev.add(g) : alias(own, true));
       if (!opts.createGraph) next.requiresGrad = false;
       leaf.grad = next;
       prev?.dispose();

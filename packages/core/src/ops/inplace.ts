@@ -6,7 +6,7 @@
  */
 import { nextStorageSerial } from '../device.js';
 import { DeviceError, GradError, ShapeError, fmtShape } from '../errors.js';
-import { shapesEqual } from '../shape.js';
+import { mayOverlap, shapesEqual } from '../shape.js';
 import { type Operand, type Tensor, fmt, isTensor, trustedTensor } from '../tensor.js';
 import { isGradEnabled, noGrad } from '../autograd/mode.js';
 import { baseGraph, recordWrite } from '../autograd/inplace.js';
@@ -16,24 +16,6 @@ import * as vw from './views.js';
 import type { IndexSpec } from './views.js';
 import { cast } from './convert.js';
 import { full } from './creation.js';
-
-/**
- * Whether two elements of the view may share a memory position (a zero stride of a dim longer
- * than 1, as in expanded tensors, or strides that interleave). Dims sorted by |stride|: each must
- * step past everything the inner ones reach, which every view Flint's view ops make does.
- */
-function mayOverlap(shape: readonly number[], strides: readonly number[]): boolean {
-  const dims = shape
-    .map((n, i) => [n, Math.abs(strides[i]!)] as const)
-    .filter(([n]) => n > 1)
-    .sort((a, b) => a[1] - b[1]);
-  let reach = 0;
-  for (const [n, s] of dims) {
-    if (s <= reach || s === 0) return true;
-    reach += s * (n - 1);
-  }
-  return false;
-}
 
 /**
  * Refuses targets a write cannot be defined for (torch's message for expanded tensors), unless

@@ -277,7 +277,10 @@ export function slice(
   shape[d] = len;
   const strides = x.strides.slice();
   strides[d] = x.strides[d]! * step;
-  return makeView('slice', x, shape, strides, x.offset + s * x.strides[d]!, sliceRule, {
+  // An empty slice addresses nothing: keep x's offset, since start·stride may point one past
+  // the end — below 0 for a flipped (negative-stride) x, which no view may have.
+  const offset = len === 0 ? x.offset : x.offset + s * x.strides[d]!;
+  return makeView('slice', x, shape, strides, offset, sliceRule, {
     dim: d,
     start: s,
     step,

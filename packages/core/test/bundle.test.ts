@@ -132,6 +132,7 @@ globalThis.__result = (async () => {
     noPath,
     idx: { shape: idx.shape, dtype: idx.dtype, data: Array.from(idx.data) },
     nodeOnly: ['fashionMnist', 'mnist', 'loadIdx', 'loadWords'].filter((k) => k in fl.data),
+    printed: String(model),
   };
 })();
 `;
@@ -244,6 +245,8 @@ describe('the browser bundle of @flint/core and @flint/backend-cpu', () => {
     );
     expect(r.idx).toEqual({ shape: [2, 3], dtype: 'uint8', data: [1, 2, 3, 4, 5, 255] });
     expect(r.nodeOnly).toEqual([]);
+    // the minifier renames classes; layers are still printed by their fl.nn names
+    expect(r.printed).toMatch(/^Sequential\(\n {2}\(0\): Linear\(/);
     // Model.fit outside a terminal: one console line per epoch
     expect(logs).toHaveLength(200);
     expect(logs[0]).toMatch(

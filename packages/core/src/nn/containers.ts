@@ -11,6 +11,7 @@ import { checkArgs, guardMethods } from '../check/args.js';
 import { modelMethods } from '../check/specs/train.js';
 import { ANY_FORWARD, DICT_METHODS, LIST_METHODS, forwardOf } from '../check/specs/methods.js';
 import { quote } from '../check/describe.js';
+import { moduleName } from './names.js';
 
 function indexIn(op: string, i: number, n: number): number {
   const j = i < 0 ? i + n : i;
@@ -28,7 +29,7 @@ abstract class ListLike<M extends Module> extends Module {
   /** The module at `i` (negative counts from the end). */
   at(i: number): M {
     const kids = this.children() as M[];
-    return kids[indexIn(`${this.constructor.name}.at`, i, kids.length)]!;
+    return kids[indexIn(`${moduleName(this)}.at`, i, kids.length)]!;
   }
   /** Append a module under the next index. */
   append(m: M): this {

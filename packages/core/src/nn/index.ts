@@ -52,3 +52,8 @@ export type {
   KLDivLossOptions,
 } from './losses/index.js';
 export * as utils from '../check/guarded/utils.js';
+
+// Built-in layers print and save under these export names, whatever a minifier calls the classes.
+import * as self from './index.js';
+import { nameModules } from './names.js';
+nameModules(self);

@@ -15,6 +15,7 @@ import { checkArgs, sig, takeLayerArgs } from '../check/args.js';
 import { planLoad, prepareSources } from './state-dict.js';
 import { guardMethods } from '../check/args.js';
 import { MODULE_METHODS } from '../check/specs/methods.js';
+import { moduleName } from './names.js';
 
 const PARAM = Symbol('flint.parameter');
 
@@ -262,7 +263,7 @@ export abstract class Module {
    * const { missingKeys } = model.loadStateDict(partial, { strict: false });
    */
   loadStateDict(sd: Record<string, Tensor>, opts: LoadOptions = {}): LoadResult {
-    const where = `${this.constructor.name}.loadStateDict`;
+    const where = `${moduleName(this)}.loadStateDict`;
     const plan = planLoad(where, new Map(this.stateEntries()), sd, opts);
     noGrad(() =>
       tidy(() => {
@@ -280,7 +281,7 @@ export abstract class Module {
   /** A PyTorch-style tree of the module and its children. */
   toString(): string {
     const children = this.namedChildren();
-    const head = `${this.constructor.name}(${this.extraRepr()}`;
+    const head = `${moduleName(this)}(${this.extraRepr()}`;
     if (children.length === 0) return `${head})`;
     const lines = children.map(([k, m]) => `  (${k}): ${m.toString().split('\n').join('\n  ')}`);
     return `${head}\n${lines.join('\n')}\n)`;

@@ -13,6 +13,7 @@ import * as nn from '../nn/index.js';
 import { save as saveFile, loadWithMetadata } from '../io/sources.js';
 import { dispose } from '../memory/dispose.js';
 import { quote } from '../check/describe.js';
+import { moduleName } from '../nn/names.js';
 
 /** Metadata key of the architecture, and the version of its format. */
 export const ARCH_KEY = 'flint.model';
@@ -33,7 +34,7 @@ function layerClass(name: string): (new (...a: unknown[]) => Module) | undefined
 
 /** The description of `m` (a built-in layer or a Sequential of them), or a typed error. */
 function describe(op: string, m: Module, path: string): LayerSpec {
-  const name = m.constructor.name;
+  const name = moduleName(m);
   const args = (m as unknown as { _layerArgs: unknown[] | null })._layerArgs;
   // The class must be fl.nn's own: a user subclass of a layer has behaviour no description holds.
   if (args === null || layerClass(name) !== m.constructor)
@@ -118,7 +119,7 @@ function renamed(op: string, e: unknown): unknown {
 export async function saveModel(op: string, module: Module, path: string | URL): Promise<void> {
   if (!(module instanceof Sequential))
     throw new ArgumentError(
-      `${op}: the model is a ${quote(module.constructor.name)}; only nn.Sequential stacks of built-in layers can be saved with their architecture (for other modules save the weights with fl.save(model.stateDict(), path) and rebuild the module in code)`,
+      `${op}: the model is a ${quote(moduleName(module))}; only nn.Sequential stacks of built-in layers can be saved with their architecture (for other modules save the weights with fl.save(model.stateDict(), path) and rebuild the module in code)`,
     );
   const arch = JSON.stringify({ format: FORMAT, model: describe(op, module, 'the model') });
   await saveFile(module.stateDict(), path, { [ARCH_KEY]: arch }).catch((e: unknown) => {

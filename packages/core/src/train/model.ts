@@ -30,6 +30,7 @@ import { loadModel, saveModel } from './archive.js';
 import type { Sequential } from '../nn/containers.js';
 import { checkArgs, guardMethods, guardStatics } from '../check/args.js';
 import { MODEL_STATICS, TRAIN, modelMethods } from '../check/specs/train.js';
+import { moduleName } from '../nn/names.js';
 
 /** A loss as a function of the predictions and the targets, returning a scalar tensor. */
 export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
@@ -172,7 +173,7 @@ export class Model {
     const input = opts.inputShape
       ? { shape: opts.inputShape, dtype: opts.dtype ?? 'float32' }
       : this.lastInput;
-    return summarize(this.module.constructor.name, this.module, input, opts.printFn);
+    return summarize(moduleName(this.module), this.module, input, opts.printFn);
   }
 
   /**

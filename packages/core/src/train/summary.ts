@@ -11,6 +11,7 @@ import type { Module } from '../nn/module.js';
 import { zeros } from '../ops/creation.js';
 import { noGrad } from '../autograd/mode.js';
 import { tidy } from '../scope.js';
+import { moduleName } from '../nn/names.js';
 
 /** Options of `model.summary()`. */
 export interface SummaryOptions {
@@ -103,7 +104,7 @@ export function summarize(
   const seen = new Set<Tensor>();
   const rows = module.namedChildren().map(([k, c]) => {
     const [t, o] = counts(c, new Set());
-    return [`${k} (${c.constructor.name})`, shapes?.get(c) ?? '?', String(t + o)];
+    return [`${k} (${moduleName(c)})`, shapes?.get(c) ?? '?', String(t + o)];
   });
   const [trainable, other] = counts(module, seen);
   const w0 = Math.max(28, ...rows.map((r) => r[0]!.length + 2));

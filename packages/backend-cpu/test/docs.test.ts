@@ -63,7 +63,7 @@ describe('docs/backends/writing-a-backend.md', () => {
   it("documents exactly the members of a backend, with the CPU backend's parameter counts", () => {
     const cpu = cpuBackend({ name: 'cpu-docs-test2' });
     // The `## The object` example: one member a line, `name,` `name: …` or `name(params) {}`.
-    const block = section('## The object').match(/```ts\n([\s\S]*?)```/)![1]!;
+    const block = section('## The object').match(/```ts(?: fragment)?\n([\s\S]*?)```/)![1]!;
     const members = [...block.matchAll(/^ {2}(\w+)(\(([^)]*)\))?[,:( ]/gm)].map((m) => ({
       name: m[1]!,
       params: m[2] === undefined ? null : m[3]!.split(',').filter((p) => p.trim()).length,

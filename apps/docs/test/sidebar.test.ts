@@ -13,7 +13,10 @@ it('builds the sidebar from docs/index.md, every link a page', () => {
   expect(links.length).toBeGreaterThan(10);
   // The API reference is generated (pnpm docs:build); every other entry is a committed page.
   for (const link of links.filter((l) => !l.startsWith('/api/')))
-    expect(existsSync(docs(`${link.slice(1)}.md`)), link).toBe(true);
+    expect(
+      existsSync(docs(link.endsWith('/') ? `${link.slice(1)}index.md` : `${link.slice(1)}.md`)),
+      link,
+    ).toBe(true);
   expect(links).toContain('/api/');
   expect(links).toContain('/support-matrix');
   expect(routeOf('guide/index.md')).toBe('/guide/');

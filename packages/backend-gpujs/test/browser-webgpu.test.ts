@@ -7,53 +7,14 @@
  * runs in browser.test.ts. FLINT_SKIP_BROWSER_TESTS=1 skips this file.
  */
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS, DEFAULT_CHROMIUM } from '@flint/conformance/browser-driver';
-import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Caught, WebGPURun } from './browser-webgpu.page.js';
-
-async function bundle(): Promise<string> {
-  const r = await build({
-    entryPoints: [fileURLToPath(new URL('./browser-webgpu.page.ts', import.meta.url))],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    logLevel: 'silent',
-  });
-  return r.outputFiles[0]!.text;
-}
-
-async function serve(js: string): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = createServer((req, res) => {
-    if (req.url === '/bundle.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
-    else if (req.url === '/')
-      res
-        .writeHead(200, { 'content-type': 'text/html' })
-        .end(
-          '<!doctype html><meta charset="utf-8"><script type="module" src="/bundle.js"></script>',
-        );
-    else res.writeHead(req.url === '/favicon.ico' ? 204 : 404).end();
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () =>
-      new Promise<void>((ok) => {
-        server.closeAllConnections();
-        server.close(() => ok());
-      }),
-  };
-}
+import { bundlePage, servePage } from './page-server.js';
 
 /** Opens the page in a fresh Chromium (with or without WebGPU) and calls `entry` there. */
 async function inPage<T>(js: string, entry: string, webgpu: boolean) {
-  const server = await serve(js);
+  const server = await servePage(js);
   const { chromium } = await import('playwright-core');
   const args = [...CHROMIUM_ARGS, ...(webgpu ? ['--enable-unsafe-webgpu'] : [])];
   const browser = await chromium.launch({ executablePath: DEFAULT_CHROMIUM, args });
@@ -92,7 +53,7 @@ describe.skipIf(skip)('WebGPU mode in Chromium', () => {
   let errors: string[] = [];
 
   beforeAll(async () => {
-    js = await bundle();
+    js = await bundlePage(new URL('./browser-webgpu.page.ts', import.meta.url));
     ({ value: run, errors } = await inPage<WebGPURun>(js, '__webgpu', true));
   }, 180_000);
 

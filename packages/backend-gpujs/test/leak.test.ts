@@ -8,14 +8,11 @@
  * FLINT_SKIP_BROWSER_TESTS=1 skips this file.
  */
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS, DEFAULT_CHROMIUM } from '@flint/conformance/browser-driver';
-import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { LeakRun } from './leak.page.js';
+import { bundlePage, servePage } from './page-server.js';
 
 const STEPS = 5000;
 const EVERY = 250;
@@ -68,43 +65,11 @@ const GL_COUNTER = `(() => {
   wrap('deleteFramebuffer', (_, [f]) => { if (f && !f.__flintDeleted) { c.framebuffers--; f.__flintDeleted = true; } });
 })();`;
 
-async function bundle(): Promise<string> {
-  const r = await build({
-    entryPoints: [fileURLToPath(new URL('./leak.page.ts', import.meta.url))],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    logLevel: 'silent',
-  });
-  return r.outputFiles[0]!.text;
-}
-
-async function serve(js: string): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = createServer((req, res) => {
-    if (req.url === '/bundle.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
-    else if (req.url === '/')
-      res
-        .writeHead(200, { 'content-type': 'text/html' })
-        .end(
-          '<!doctype html><meta charset="utf-8"><script type="module" src="/bundle.js"></script>',
-        );
-    else res.writeHead(req.url === '/favicon.ico' ? 204 : 404).end();
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise<void>((ok) => server.close(() => ok())),
-  };
-}
-
 /** Opens the bundled page in Chromium (GL counters installed first) and runs `call` on it. */
 async function inPage<T>(
   call: (page: Page) => Promise<T>,
 ): Promise<{ value: T; errors: string[] }> {
-  const server = await serve(await bundle());
+  const server = await servePage(await bundlePage(new URL('./leak.page.ts', import.meta.url)));
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: DEFAULT_CHROMIUM, args: CHROMIUM_ARGS });
   const errors: string[] = [];

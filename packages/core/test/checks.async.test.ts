@@ -7,24 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fl from '@flint/core';
-import type { Backend } from '@flint/core/backend';
 import { cpuBackend } from '@flint/backend-cpu';
-
-/** The CPU backend as an asynchronous device: readSync refused, read resolved a macrotask later. */
-function asyncOnly<B>(b: Backend<B>): Backend<B> {
-  return {
-    ...b,
-    caps: { ...b.caps, syncRead: false },
-    readSync: () => {
-      throw new Error('readSync must not be called on this device');
-    },
-    read: async (buf, dtype, size) => {
-      const out = await b.read(buf, dtype, size);
-      await new Promise((r) => setTimeout(r, 0));
-      return out;
-    },
-  };
-}
+import { asyncOnly } from './async-device.js';
 
 const sync = cpuBackend({ name: 'cpu-checks-sync' });
 const dev = asyncOnly(cpuBackend({ name: 'cpu-checks-async' }));

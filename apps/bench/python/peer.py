@@ -150,26 +150,56 @@ def dispatch(s):
     return run
 
 
+def replay_peak(fn):
+    """Peak rise of CPU allocator bytes while `fn` runs, replaying every allocation and free.
+
+    Debian's torch has no Kineto; its legacy profiler records one `memory_alloc` event per
+    allocation (+bytes) and free (-bytes) in the order they happen. Summing those in order gives
+    the exact peak, as Flint's probe backend sees it at each free. (Summing the ops' `self` memory
+    instead undercounts: a parent op's negative self total, from freeing its children's
+    temporaries, lands before the children's allocations and cancels their transient peak.)
+    """
+    from torch.autograd import _disable_profiler_legacy
+    from torch.autograd.profiler_legacy import profile
+
+    profile(profile_memory=True).__enter__()
+    try:
+        fn()
+    finally:
+        records = _disable_profiler_legacy()
+    events = sorted(
+        ((r.start_us(), i, r.cpu_memory_usage()) for thread in records for i, r in enumerate(thread)
+         if r.kind() == "memory_alloc"),
+        key=lambda e: (e[0], e[1]))
+    cur = peak = 0
+    for _, _, delta in events:
+        cur += delta
+        peak = max(peak, cur)
+    return peak
+
+
+def replay_selfcheck():
+    """A case whose true peak is known: exp(x) is a temporary of (exp(x) * x).sum().
+
+    Live at the peak: exp(x) and exp(x) * x, two float32 [256, 256] tensors (the sum's 4-byte
+    result comes after the temporary is freed). Returns the measured and the expected rise.
+    """
+    x = torch.randn(256, 256)
+    expected = 2 * x.numel() * 4
+    return {"measured": replay_peak(lambda: x.exp().mul(x).sum()), "expected": expected}
+
+
 def peak_memory(s):
     """Peak CPU tensor bytes during one MLP step, everything live included.
 
     The bytes live before the step are summed from its tensors (CPU torch keeps no allocator
-    totals). The rise above them comes from the profiler: Debian's torch has no Kineto, so the
-    legacy profiler's events are replayed in start order, summing each op's own allocations
-    minus frees, which gives the peak at op granularity.
+    totals); the rise above them is replayed from the profiler's allocation events.
     """
     step = mlp(s)
-    prof = torch.autograd.profiler
 
     def run():
         storages = {t.storage().data_ptr(): t.storage().nbytes() for t in step.live()}
-        with prof.profile(profile_memory=True) as p:
-            step()
-        cur = peak = 0
-        for e in sorted(p.function_events, key=lambda e: e.time_range.start):
-            cur += e.self_cpu_memory_usage
-            peak = max(peak, cur)
-        return sum(storages.values()) + peak
+        return sum(storages.values()) + replay_peak(step)
 
     return run
 
@@ -219,6 +249,8 @@ def handle(msg):
     cmd = msg["cmd"]
     if cmd == "info":
         return info()
+    if cmd == "selfcheck":
+        return replay_selfcheck()
     if cmd == "prepare":
         run = (torch_impl if LIB == "torch" else numpy_impl)(msg["spec"])
         if run is None:

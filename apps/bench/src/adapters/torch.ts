@@ -23,6 +23,8 @@ interface Reply {
   version?: string;
   threads?: number;
   notes?: string[];
+  measured?: number;
+  expected?: number;
 }
 
 /** One worker process; requests are answered strictly in order. */
@@ -100,8 +102,19 @@ export interface PythonPeer {
   extra?: boolean;
 }
 
+/**
+ * PyTorch's peak-memory row is trusted only after the replay of its allocator events measures a
+ * case whose true peak is known (peer.py `replay_selfcheck`); otherwise the row is a skip.
+ */
+async function checkPeakReplay(w: Worker): Promise<string | undefined> {
+  const r = await w.request({ cmd: 'selfcheck' }, START_TIMEOUT_MS);
+  if (r.measured === r.expected) return undefined;
+  return `peak-memory replay self-check measured ${r.measured} B where ${r.expected} B are live`;
+}
+
 export function pythonAdapter(p: PythonPeer): Adapter {
   let worker: Worker | undefined;
+  let peakFault: string | undefined;
   return {
     id: p.id,
     label: p.label,
@@ -112,7 +125,9 @@ export function pythonAdapter(p: PythonPeer): Adapter {
       worker = new Worker(p.lib, p.threads);
       try {
         const r = await worker.request({ cmd: 'info' }, START_TIMEOUT_MS);
-        return { version: r.version!, threads: r.threads!, notes: r.notes };
+        if (p.lib === 'torch') peakFault = await checkPeakReplay(worker);
+        const notes = [...(r.notes ?? []), ...(peakFault ? [peakFault] : [])];
+        return { version: r.version!, threads: r.threads!, notes };
       } catch (e) {
         worker.close();
         worker = undefined;
@@ -122,6 +137,7 @@ export function pythonAdapter(p: PythonPeer): Adapter {
     async prepare(spec: Spec): Promise<Runner> {
       const w = worker;
       if (!w) throw new Skip(`${p.lib} peer not running`);
+      if (spec.family === 'peakMemory' && peakFault) throw new Skip(peakFault);
       const { handle } = await w.request({ cmd: 'prepare', spec });
       return {
         run: async () => (await w.request({ cmd: 'run', handle })).value!,

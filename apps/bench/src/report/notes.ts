@@ -28,9 +28,12 @@ const WORKLOADS = [
     '(shape checks, autograd bookkeeping, the tensor object, `fl.tidy`); the per-op target ' +
     'divides the median by the 1000 ops.',
   '**peak memory** — the peak of live tensor bytes during one MLP step (batch 64), parameters, ' +
-    'optimizer state, batch, activations and gradients included. Flint: exact at op ' +
-    'granularity (a probe backend records live bytes at every free); tfjs: `tf.profile`’s ' +
-    'peak; PyTorch: its live tensors before the step plus the profiler’s per-op allocation peak.',
+    'optimizer state, batch, activations and gradients included. Flint: exact (a probe backend ' +
+    'records live bytes at every free); tfjs: `tf.profile`’s peak; PyTorch: its live tensors ' +
+    'before the step plus the exact replay of its allocator’s allocation and free events in ' +
+    'order (each run first checks the replay on a case whose peak is known, and skips the row ' +
+    'if it is wrong). Summing per-op totals instead undercounts PyTorch: a parent op’s negative ' +
+    'total, from freeing its children’s temporaries, cancels their transient peak.',
 ];
 
 /** What the Flint backends are; the native one's GEMM and threads as this run loaded them. */

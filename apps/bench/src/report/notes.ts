@@ -24,7 +24,7 @@ const WORKLOADS = [
     'bias vectors); tfjs writes the same cell with tensor ops and one bias (one input matmul ' +
     'for all steps, one recurrent matmul per step).',
   '**tiny adds** — 1000 dependent adds of 4-element tensors: per-op overhead, not arithmetic ' +
-    '(onnxruntime: one `session.run` per add). For Flint it includes the JS side of each op ' +
+    '(onnxruntime: one synchronous native session run per add). For Flint it includes the JS side of each op ' +
     '(shape checks, autograd bookkeeping, the tensor object, `fl.tidy`); the per-op target ' +
     'divides the median by the 1000 ops.',
   '**peak memory** — the peak of live tensor bytes during one MLP step (batch 64), parameters, ' +

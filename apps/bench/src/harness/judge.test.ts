@@ -57,6 +57,27 @@ describe('judge', () => {
     expect(bad!.pass).toBe(false);
   });
 
+  it('holds a ratio to the fastest of several peers, ignoring those that did not run', () => {
+    const withOrt = { ...matmul, cells: [...matmul.cells, cell('ort', 5, 4, 6)] };
+    const t: Target = { ...ratio(1), against: ['numpy', 'ort', 'absent'] };
+    const [r] = judge([t], [withOrt], 'full');
+    expect(r!.measured).toBeCloseTo(5 / 11);
+    expect(r!.measuredMin).toBeCloseTo(4 / 10);
+    expect(r!.pass).toBe(false);
+    expect(fmtTargetRule(t)).toBe('native at least as fast as the best of numpy, ort, absent');
+  });
+
+  it('judges on minima where the target says so', () => {
+    // The medians (10 vs 11) say slower; the minima (9 vs 8) say faster, and decide.
+    const fastMin = { ...matmul, cells: [cell('native', 11, 8, 12), cell('numpy', 10, 9, 11)] };
+    const t: Target = { ...ratio(1), judgeOn: 'min' };
+    const [r] = judge([t], [fastMin], 'full');
+    expect(r!.measured).toBeCloseTo(10 / 11);
+    expect(r!.measuredMin).toBeCloseTo(9 / 8);
+    expect(r!.pass).toBe(true);
+    expect(fmtTargetRule(t)).toContain('(judged on minima)');
+  });
+
   it('judges a per-unit limit as median ÷ work amount', () => {
     const [ok, bad] = judge([perOp(3e-3), perOp(2e-3)], [dispatch], 'full');
     expect(ok!.measured).toBeCloseTo(2.5e-3);

@@ -68,7 +68,7 @@ function targets(rep: BrowserReport): string {
     '',
     pass,
   ]);
-  return table(['target', 'median', 'min', 'result (on the median)'], rows);
+  return table(['target', 'median', 'min', 'result'], rows);
 }
 
 function summary(rep: BrowserReport): string {

@@ -35,10 +35,12 @@ const fmtFactor = (f: number) => `${Number(f.toFixed(2))}×`;
 /** What a target asks, in words: `flint-native ≥ 1.25× faster than torch-1t`, `… ≤ 3.00 µs per op`. */
 export function fmtTargetRule(t: Target): string {
   if (t.kind === 'max-per-unit') return `${t.adapter} ≤ ${fmtValue('ms', t.limitMs)} per ${t.unit}`;
-  if (t.factor === 1) return `${t.adapter} at least as fast as ${t.against}`;
-  if (t.factor > 1) return `${t.adapter} ≥ ${fmtFactor(t.factor)} faster than ${t.against}`;
+  const peer = typeof t.against === 'string' ? t.against : `the best of ${t.against.join(', ')}`;
+  const on = t.judgeOn === 'min' ? ' (judged on minima)' : '';
+  if (t.factor === 1) return `${t.adapter} at least as fast as ${peer}${on}`;
+  if (t.factor > 1) return `${t.adapter} ≥ ${fmtFactor(t.factor)} faster than ${peer}${on}`;
   // Below 1× reads better as a time budget: "at most 1.2× the peer's time".
-  return `${t.adapter} ≥ ${fmtFactor(t.factor)} ${t.against}'s speed (≤ ${fmtFactor(1 / t.factor)} its time)`;
+  return `${t.adapter} ≥ ${fmtFactor(t.factor)} ${peer}'s speed (≤ ${fmtFactor(1 / t.factor)} its time)${on}`;
 }
 
 /** A target's measured value (median- or min-based): a ratio, or a time per unit. */

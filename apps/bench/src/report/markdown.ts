@@ -58,12 +58,15 @@ function targets(rep: BenchReport): string {
     fmtTargetValue(t, t.measuredMin) || '—',
     result(t),
   ]);
-  const head = ['target', 'median', 'min', 'result (on the median)'];
+  const head = ['target', 'median', 'min', 'result'];
   const note =
     'Ratios are the peer’s time ÷ Flint’s, both measured in this run at the same thread count; ' +
     'a per-op limit is the median time of a repetition ÷ its ops. The min column uses the ' +
     'fastest repetitions instead: load from elsewhere only adds time, so on a busy machine it ' +
-    'is the better estimate of the undisturbed value.';
+    'is the better estimate of the undisturbed value. A result is judged on the median unless ' +
+    'the target says "judged on minima" (the 2-thread rows: on these shared 2-vCPU machines a ' +
+    'second thread is what other load takes first, so their medians swing between runs). ' +
+    '"The best of" several peers is whichever of them was fastest in this run.';
   return `${table(head, rows)}\n\n${note}`;
 }
 

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageFields, rootRepository } from '../../../scripts/repository.mjs';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PACKAGES = ['core', 'backend-cpu', 'backend-native', 'backend-gpujs', 'conformance'] as const;
@@ -123,6 +124,19 @@ describe('the tarballs', () => {
     for (const k of ['keywords', 'engines', 'license']) expect(m[k], `${p}: ${k}`).toBeDefined();
     expect(JSON.stringify(m)).not.toContain('workspace:');
   });
+
+  // repository/homepage/bugs come from the root's `repository` (scripts/set-repository.mjs);
+  // the project has not declared a public one yet, and a made-up URL would be worse than none.
+  const repo = rootRepository(ROOT);
+  it.skipIf(!repo).each(PACKAGES)(
+    '%s declares the root’s repository, homepage and bugs (skipped: none declared yet)',
+    (p) => {
+      const m = manifest(tarballs[p]!);
+      const want: Record<string, unknown> = packageFields(repo!, `packages/${p}`);
+      for (const k of ['repository', 'homepage', 'bugs'])
+        expect(m[k], `${p}: ${k}`).toEqual(want[k]);
+    },
+  );
 
   it('backend-native ships what cmake-js needs to build the addon', () => {
     const list = files(tarballs['backend-native']!);

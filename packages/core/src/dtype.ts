@@ -76,18 +76,21 @@ export function resultType(
   zeroDims: readonly DType[] = [],
   scalars: readonly (number | boolean)[] = [],
 ): DType {
-  const groups: DType[][] = [
-    dims.slice(),
-    zeroDims.slice(),
-    scalars.map((s) => DEFAULT_OF[scalarCategory(s)]),
-  ];
+  // Allocation-free: this runs once per element-wise op, on the per-op overhead's critical path.
   let cat: Category = 0;
-  for (const g of groups) for (const d of g) if (category(d) > cat) cat = category(d);
-  for (const g of groups) {
-    const inCat = g.filter((d) => category(d) === cat);
-    if (inCat.length > 0) return inCat.reduce(wider);
-  }
-  return DEFAULT_OF[cat];
+  for (const d of dims) if (category(d) > cat) cat = category(d);
+  for (const d of zeroDims) if (category(d) > cat) cat = category(d);
+  for (const s of scalars) if (scalarCategory(s) > cat) cat = scalarCategory(s);
+  // The first group (dims, then zero-dims) with an operand in the winning category decides;
+  // scalars only ever contribute their category's default type.
+  return widestIn(dims, cat) ?? widestIn(zeroDims, cat) ?? DEFAULT_OF[cat];
+}
+
+/** The widest of `ds` in category `cat`, or undefined when none is in it. */
+function widestIn(ds: readonly DType[], cat: Category): DType | undefined {
+  let w: DType | undefined;
+  for (const d of ds) if (category(d) === cat) w = w === undefined ? d : wider(w, d);
+  return w;
 }
 
 /** Promote for arithmetic: bool operands compute as int32. */

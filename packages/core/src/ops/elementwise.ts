@@ -32,6 +32,10 @@ function computeType(set: 'float' | 'numeric' | 'all', d: DType): DType {
 
 /** Promote operands (tensors or JS scalars) to one dtype, following torch.result_type. */
 export function promote(operands: readonly Operand[]): DType {
+  // Common case first: two tensors of one dtype promote to it, whatever their ranks.
+  const [a, b] = operands;
+  if (operands.length === 2 && a instanceof Tensor && b instanceof Tensor && a.dtype === b.dtype)
+    return a.dtype;
   const dims: DType[] = [];
   const zeroDims: DType[] = [];
   const scalars: (number | boolean)[] = [];

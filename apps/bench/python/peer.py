@@ -113,17 +113,19 @@ def cnn(s):
     return train_step(model, x, torch.randint(0, 10, (s["batch"],)))
 
 
-def lstm(s):
+def recurrent(s, kind):
+    """One-layer nn.LSTM or nn.GRU over [seq, batch, input], a linear head on the last state."""
     nn = torch.nn
 
     class Net(nn.Module):
         def __init__(self):
             super().__init__()
-            self.lstm = nn.LSTM(s["input"], s["hidden"])
+            self.rnn = (nn.LSTM if kind == "lstm" else nn.GRU)(s["input"], s["hidden"])
             self.head = nn.Linear(s["hidden"], s["classes"])
 
         def forward(self, x):
-            _, (h, _) = self.lstm(x)
+            _, state = self.rnn(x)
+            h = state[0] if kind == "lstm" else state
             return self.head(h[-1])
 
     x = torch.randn(s["seq"], s["batch"], s["input"])
@@ -226,7 +228,8 @@ def torch_impl(s):
         "conv2dBackward": lambda: conv(s, True),
         "mlpStep": lambda: mlp(s),
         "cnnStep": lambda: cnn(s),
-        "lstmStep": lambda: lstm(s),
+        "lstmStep": lambda: recurrent(s, "lstm"),
+        "gruStep": lambda: recurrent(s, "gru"),
         "dispatch": lambda: dispatch(s),
     }
     if f == "peakMemory":

@@ -63,10 +63,13 @@ function cnnFlops(c: ReturnType<typeof sizes>['cnn']): number {
   return 3 * (conv1 + conv2 + dense);
 }
 
-/** FLOPs of one LSTM step: the input and recurrent matmuls over the sequence, the head; ×3. */
-function lstmFlops(l: ReturnType<typeof sizes>['lstm']): number {
-  const gates = 2 * l.seq * l.batch * (l.input + l.hidden) * 4 * l.hidden;
-  return 3 * (gates + 2 * l.batch * l.hidden * l.classes);
+/**
+ * FLOPs of one LSTM (4 gates) or GRU (3 gates) step: the input and recurrent matmuls over the
+ * sequence, the head; ×3 for forward and backward.
+ */
+function recurrentFlops(l: ReturnType<typeof sizes>['lstm'], gates: number): number {
+  const mm = 2 * l.seq * l.batch * (l.input + l.hidden) * gates * l.hidden;
+  return 3 * (mm + 2 * l.batch * l.hidden * l.classes);
 }
 
 export function workloads(mode: Mode): Workload[] {
@@ -158,7 +161,14 @@ export function workloads(mode: Mode): Workload[] {
       `LSTM step, ${l.batch}×${l.seq}, hidden ${l.hidden}`,
       'training step',
       { family: 'lstmStep', ...l },
-      { amount: lstmFlops(l), unit: 'FLOP' },
+      { amount: recurrentFlops(l, 4), unit: 'FLOP' },
+    ),
+    mk(
+      `gru-step`,
+      `GRU step, ${l.batch}×${l.seq}, hidden ${l.hidden}`,
+      'training step',
+      { family: 'gruStep', ...l },
+      { amount: recurrentFlops(l, 3), unit: 'FLOP' },
     ),
   );
   list.push(

@@ -5,7 +5,7 @@
  * library's own default, which does not change the arithmetic.
  */
 import * as fl from '@flint/core';
-import type { Specs } from '../harness/types.js';
+import type { RecurrentSpec, Specs } from '../harness/types.js';
 
 const { nn } = fl;
 
@@ -97,7 +97,7 @@ export function cnnModel(s: Specs['cnnStep']): Model {
 class LstmClassifier extends nn.Module {
   lstm: fl.nn.LSTM;
   head: fl.nn.Linear;
-  constructor(s: Specs['lstmStep']) {
+  constructor(s: RecurrentSpec) {
     super();
     this.lstm = new nn.LSTM(s.input, s.hidden);
     this.head = new nn.Linear(s.hidden, s.classes);
@@ -108,6 +108,22 @@ class LstmClassifier extends nn.Module {
   }
 }
 
-export function lstmModel(s: Specs['lstmStep']): Model {
-  return trainer(new LstmClassifier(s), ...batch([s.seq, s.batch, s.input], s.batch, s.classes));
+/** The same with `nn.GRU`. */
+class GruClassifier extends nn.Module {
+  gru: fl.nn.GRU;
+  head: fl.nn.Linear;
+  constructor(s: RecurrentSpec) {
+    super();
+    this.gru = new nn.GRU(s.input, s.hidden);
+    this.head = new nn.Linear(s.hidden, s.classes);
+  }
+  forward(x: fl.Tensor): fl.Tensor {
+    const [, h] = this.gru.forward(x);
+    return this.head.forward(h.index(0));
+  }
+}
+
+export function recurrentModel(kind: 'lstm' | 'gru', s: RecurrentSpec): Model {
+  const net = kind === 'lstm' ? new LstmClassifier(s) : new GruClassifier(s);
+  return trainer(net, ...batch([s.seq, s.batch, s.input], s.batch, s.classes));
 }

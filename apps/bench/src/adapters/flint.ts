@@ -15,7 +15,7 @@ import {
   type Runner,
   type Spec,
 } from '../harness/types.js';
-import { cnnModel, lstmModel, mlpModel, type Model } from './flint-train.js';
+import { cnnModel, mlpModel, recurrentModel, type Model } from './flint-train.js';
 
 export interface FlintTarget<B = unknown> {
   id: string;
@@ -127,7 +127,8 @@ function ops(device: string): Impl {
         for (let i = 0; i < n; i++) y = y.add(x!);
       }),
     mlpStep: (s) => model(on(device, () => mlpModel(s.batch, s.sizes))),
-    lstmStep: (s) => model(on(device, () => lstmModel(s))),
+    lstmStep: (s) => model(on(device, () => recurrentModel('lstm', s))),
+    gruStep: (s) => model(on(device, () => recurrentModel('gru', s))),
     conv2dForward: (c) => conv(c, false),
     conv2dBackward: (c) => conv(c, true),
     cnnStep: (s) => model(on(device, () => cnnModel(s))),

@@ -157,6 +157,39 @@ function lstm(tf: Tf, backend: string, s: Specs['lstmStep']): Runner {
   return trainer(tf, backend, ws, [x], logits, s.batch, s.classes);
 }
 
+/**
+ * The GRU cell as torch.nn.GRU defines it: r = σ(x·Wir + h·Whr + b), z likewise,
+ * n = tanh(x·Win + bin + r ⊙ (h·Whn + bhn)), h' = (1 − z) ⊙ n + z ⊙ h. One input matmul for all
+ * steps; the hidden-side bias of n stays separate because r scales it.
+ */
+function gru(tf: Tf, backend: string, s: Specs['gruStep']): Runner {
+  const h3 = 3 * s.hidden;
+  const ws = [
+    v(tf, [s.input, h3], s.input),
+    v(tf, [s.hidden, h3], s.hidden),
+    tf.variable(tf.zeros([h3])),
+    tf.variable(tf.zeros([h3])),
+    v(tf, [s.hidden, s.classes], s.hidden),
+    tf.variable(tf.zeros([s.classes])),
+  ];
+  const [wx, wh, bx, bh, wo, bo] = ws as unknown as [T, T, T, T, T, T];
+  const x = tf.randomNormal([s.seq * s.batch, s.input]);
+  const logits = () => {
+    const steps = tf.split(tf.add(tf.matMul(x, wx), bx), s.seq, 0);
+    let h: T = tf.zeros([s.batch, s.hidden]);
+    for (const xt of steps) {
+      const [xr, xz, xn] = tf.split(xt, 3, 1) as [T, T, T];
+      const [hr, hz, hn] = tf.split(tf.add(tf.matMul(h, wh), bh), 3, 1) as [T, T, T];
+      const r = tf.sigmoid(tf.add(xr, hr));
+      const z = tf.sigmoid(tf.add(xz, hz));
+      const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
+      h = tf.add(tf.mul(tf.sub(1, z), n), tf.mul(z, h));
+    }
+    return tf.add(tf.matMul(h, wo), bo);
+  };
+  return trainer(tf, backend, ws, [x], logits, s.batch, s.classes);
+}
+
 function ops(tf: Tf, backend: string): Impl {
   const simple = (shapes: number[][], f: (...t: T[]) => unknown): Runner => {
     const xs = shapes.map((s) => tf.randomNormal(s));
@@ -212,6 +245,7 @@ function ops(tf: Tf, backend: string): Impl {
     mlpStep: (s) => mlp(tf, backend, s.batch, s.sizes),
     cnnStep: (s) => cnn(tf, backend, s),
     lstmStep: (s) => lstm(tf, backend, s),
+    gruStep: (s) => gru(tf, backend, s),
   };
 }
 

@@ -22,7 +22,9 @@ export interface Specs {
   /** One Adam step of conv-relu-pool ×2, then dense-relu-dense (see workloads.ts). */
   cnnStep: { batch: number; size: number; channels: readonly [number, number]; hidden: number };
   /** One Adam step of a one-layer LSTM over a sequence, a linear head on the last state. */
-  lstmStep: { batch: number; seq: number; input: number; hidden: number; classes: number };
+  lstmStep: RecurrentSpec;
+  /** The same with a one-layer GRU (gates r, z, n as torch.nn.GRU). */
+  gruStep: RecurrentSpec;
   /** `ops` dependent adds of tiny tensors: per-op overhead, not arithmetic. */
   dispatch: { ops: number; size: number };
   /**
@@ -30,6 +32,13 @@ export interface Specs {
    * optimizer state, batch, activations, gradients): bytes, not time.
    */
   peakMemory: { batch: number; sizes: readonly number[] };
+}
+export interface RecurrentSpec {
+  batch: number;
+  seq: number;
+  input: number;
+  hidden: number;
+  classes: number;
 }
 export interface ConvSpec {
   batch: number;

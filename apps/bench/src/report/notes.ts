@@ -23,6 +23,8 @@ const WORKLOADS = [
     'the last hidden state, cross-entropy, Adam. Flint and PyTorch use their `nn.LSTM` (two ' +
     'bias vectors); tfjs writes the same cell with tensor ops and one bias (one input matmul ' +
     'for all steps, one recurrent matmul per step).',
+  '**GRU step** — the same with a one-layer GRU (`nn.GRU`; tfjs writes torch’s cell: gates r, ' +
+    'z, n, the hidden-side bias of n kept apart because r scales it).',
   '**tiny adds** — 1000 dependent adds of 4-element tensors: per-op overhead, not arithmetic ' +
     '(onnxruntime: one synchronous native session run per add). For Flint it includes the JS side of each op ' +
     '(shape checks, autograd bookkeeping, the tensor object, `fl.tidy`); the per-op target ' +

@@ -79,9 +79,16 @@ interface DeviceCounts {
   buffers: number;
 }
 const counts = new Map<string, DeviceCounts>();
+// The last device counted: nearly every call in a program names the same one, and this runs
+// several times per op (entries are never removed, so the cached one stays current).
+let lastDevice: string | undefined;
+let lastCounts: DeviceCounts | undefined;
 function countsFor(device: string): DeviceCounts {
+  if (device === lastDevice) return lastCounts!;
   let c = counts.get(device);
   if (!c) counts.set(device, (c = { tensors: 0, bytes: 0, buffers: 0 }));
+  lastDevice = device;
+  lastCounts = c;
   return c;
 }
 

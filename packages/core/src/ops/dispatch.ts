@@ -126,25 +126,11 @@ export function execKernel(
 }
 
 /**
- * Kernel views of `inputs`; with `contiguousOnly`, strided ones are first copied (into `temps`,
- * which the caller frees once the kernel is queued) by the backend's contiguous kernel, which
- * accepts any strides whatever caps.strided says.
+ * Call `kernel` on views of `inputs`, with typed errors. With `contiguousOnly`, strided inputs
+ * are first copied by the backend's contiguous kernel (which accepts any strides whatever
+ * caps.strided says); the copies are freed once the kernel is queued. Written as one loop that
+ * allocates nothing but the views: this is every op's path, and per-op overhead is measured.
  */
-function viewsFor(
-  backend: Backend,
-  inputs: readonly Tensor[],
-  contiguousOnly: boolean,
-  temps: Tensor[],
-): KView<unknown>[] {
-  return inputs.map((t) => {
-    if (!contiguousOnly || isContiguous(t.shape, t.strides)) return kview(t);
-    const c = wrap(backend, backend.kernels.contiguous(kview(t)), t.shape, t.dtype);
-    temps.push(c);
-    return kview(c);
-  });
-}
-
-/** Call `kernel` on views of `inputs` (contiguous copies first when asked), with typed errors. */
 function invoke<T>(
   backend: Backend,
   name: string,
@@ -152,17 +138,28 @@ function invoke<T>(
   contiguousOnly: boolean,
   kernel: (views: KView<unknown>[]) => T,
 ): T {
-  for (const t of inputs) checkRank(backend, name, t.shape.length);
-  const temps: Tensor[] = [];
+  const views: KView<unknown>[] = [];
+  let temps: Tensor[] | undefined;
   try {
-    return kernel(viewsFor(backend, inputs, contiguousOnly, temps));
+    for (let i = 0; i < inputs.length; i++) {
+      const t = inputs[i]!;
+      checkRank(backend, name, t.shape.length);
+      if (!contiguousOnly || isContiguous(t.shape, t.strides)) {
+        views.push(kview(t));
+        continue;
+      }
+      const c = wrap(backend, backend.kernels.contiguous(kview(t)), t.shape, t.dtype);
+      (temps ??= []).push(c);
+      views.push(kview(c));
+    }
+    return kernel(views);
   } catch (e) {
     if (e instanceof FlintError) throw e;
     throw new BackendError(
       `${name}: backend '${backend.name}' failed on ${inputs.map(fmt).join(', ')}: ${(e as Error).message}`,
     );
   } finally {
-    for (const c of temps) c.dispose();
+    if (temps) for (const c of temps) c.dispose();
   }
 }
 
@@ -261,7 +258,14 @@ function launch(
   checkDType(backend, name, outDtype);
   checkRank(backend, name, outShape.length);
   const buf = invoke(backend, name, inputs, !backend.caps.strided, (views) =>
-    kernel(...views, ...args),
+    // Element-wise ops (one or two views, no arguments) skip the spreads' array copies.
+    args.length > 0
+      ? kernel(...views, ...args)
+      : views.length === 2
+        ? kernel(views[0], views[1])
+        : views.length === 1
+          ? kernel(views[0])
+          : kernel(...views),
   );
   const out = wrap(backend, buf, outShape, outDtype);
   record(name, rule, inputs, out, gradParams);

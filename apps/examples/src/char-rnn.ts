@@ -17,7 +17,7 @@ import { release, seconds } from './train-utils.js';
 const { nn } = fl;
 
 /** Padding target: CrossEntropyLoss's default ignoreIndex. */
-const IGNORE = -100;
+export const IGNORE = -100;
 
 export interface CharRnnSizes {
   embedDim?: number;
@@ -92,6 +92,20 @@ export function meanLoss(
   ds: fl.data.Dataset<[fl.Tensor, fl.Tensor]>,
   batchSize = 512,
 ): number {
+  return sequenceLoss(model, (x) => model.forward(x)[0], ds, batchSize);
+}
+
+/**
+ * Cross-entropy per (non-padding) target over a dataset of [input ids, target ids] pairs, for any
+ * model whose `logits(x)` is [B, T, vocab] — the char-LSTM and the GPT are scored by this one
+ * function, on the same validation words.
+ */
+export function sequenceLoss(
+  model: fl.nn.Module,
+  logits: (x: fl.Tensor) => fl.Tensor,
+  ds: fl.data.Dataset<[fl.Tensor, fl.Tensor]>,
+  batchSize = 512,
+): number {
   const ce = new nn.CrossEntropyLoss({ reduction: 'sum' });
   const loader = new fl.data.DataLoader(ds, { batchSize });
   let sum = 0;
@@ -100,8 +114,8 @@ export function meanLoss(
   fl.noGrad(() => {
     for (const [x, y] of loader)
       fl.tidy(() => {
-        const [logits] = model.forward(x);
-        sum += ce.forward(logits.reshape([-1, model.vocabSize]), y.reshape([-1])).item();
+        const out = logits(x);
+        sum += ce.forward(out.reshape([-1, out.shape[2]!]), y.reshape([-1])).item();
         count += y.ne(IGNORE).sum().item();
         x.dispose();
         y.dispose();
@@ -173,7 +187,8 @@ export function sampleWords(
 
 type Items = fl.data.Subset<[fl.Tensor, fl.Tensor]>;
 
-interface Corpus {
+/** The word-list data of char-rnn (and gpt.ts, which reuses it so their losses compare). */
+export interface Corpus {
   /** Every usable word (for telling new samples from known words). */
   all: readonly string[];
   ds: fl.data.CharDataset;
@@ -183,7 +198,11 @@ interface Corpus {
 }
 
 /** Words of fewer than seqLen letters, optionally a seeded random subset, split train/validation. */
-async function corpus(opts: CharRnnOptions, seqLen: number, seed: number): Promise<Corpus> {
+export async function corpus(
+  opts: Pick<CharRnnOptions, 'words' | 'limit' | 'valFraction'>,
+  seqLen: number,
+  seed: number,
+): Promise<Corpus> {
   const all = (opts.words ?? (await loadWordList())).filter((w) => w.length < seqLen);
   const limit = opts.limit && opts.limit < all.length ? opts.limit : all.length;
   const order = fl.data.randomPermutation(all.length, seed).slice(0, limit);

@@ -14,6 +14,7 @@ import { pickBackend } from './backend.js';
 import { type OptionSpec, isEntryPoint, runCli } from './cli.js';
 import { cnn } from './cnn.js';
 import { CharRNN } from './char-rnn.js';
+import { GPT } from './gpt-model.js';
 import type { Log } from './progress.js';
 import { release } from './train-utils.js';
 
@@ -108,6 +109,39 @@ async function check(
   }
 }
 
+/**
+ * The GPT of gpt-model.ts against scripts/make-gpt-fixture.py: the sizes and vocabulary come from
+ * gpt.safetensors's metadata, the token ids and PyTorch's logits from gpt-io.safetensors.
+ */
+async function checkGpt(dir: string): Promise<ModelCheck> {
+  const file = join(dir, 'gpt.safetensors');
+  const { tensors, metadata } = await fl.io.loadWithMetadata(file);
+  for (const t of Object.values(tensors)) t.dispose();
+  const size = (k: string) => Number(metadata?.[k]);
+  const vocab = metadata?.chars?.length ?? 0;
+  const model = new GPT(vocab, {
+    dModel: size('dModel'),
+    nHead: size('nHead'),
+    nLayer: size('nLayer'),
+    blockSize: size('blockSize'),
+  });
+  const io = await fl.load(join(dir, 'gpt-io.safetensors'));
+  try {
+    const expected = Array.from(io.logits!.dataSync());
+    return await check(
+      'gpt',
+      model,
+      file,
+      (m) => m.forward(io.tokens!) as fl.Tensor,
+      expected,
+      vocab,
+    );
+  } finally {
+    for (const t of Object.values(io)) t.dispose();
+    release(model);
+  }
+}
+
 export async function main(opts: ImportOptions = {}): Promise<ImportResult> {
   const log = opts.log ?? console.log;
   const dir = opts.fixtures ?? FIXTURES;
@@ -142,6 +176,7 @@ export async function main(opts: ImportOptions = {}): Promise<ImportResult> {
       ),
     );
     release(rnn);
+    models.push(await checkGpt(dir));
   } finally {
     for (const t of Object.values(inputs)) t.dispose();
   }

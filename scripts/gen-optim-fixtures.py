@@ -23,6 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, '..', 'packages', 'core', 'test', 'fixtures')
 SHARED = os.path.join(HERE, '..', 'packages', 'conformance', 'fixtures', 'nn')
 STEPS = 5
+LONG_STEPS = 12
 SCHED_STEPS = 30
 
 # The problem: loss = mean((X @ W + b - Y)^2) over a fixed batch. `u` is in every optimizer's
@@ -38,8 +39,8 @@ NAMES = ['W', 'b', 'u']
 
 
 def snake(name):
-    if name == 'tMax':
-        return 'T_max'  # CosineAnnealingLR keeps the paper's capital T
+    if name in ('tMax', 't0', 'tMult'):
+        return 'T_' + name[1:].lower()  # the paper's capital T (T_max, T_0, T_mult)
     return re.sub(r'([A-Z])', lambda m: '_' + m.group(1).lower(), name)
 
 
@@ -80,6 +81,15 @@ def optimizer_cases():
          {'lr': 0.1, 'lrDecay': 0.05, 'weightDecay': 0.1, 'initialAccumulatorValue': 0.5, 'eps': 1e-6}, None, None),
         ('adagrad/maximize', 'Adagrad', {'lr': 0.01, 'maximize': True}, None, None),
         ('adagrad/groups', 'Adagrad', {'lr': 0.1}, g2({}, {'lr': 0.3, 'lrDecay': 0.1}), None),
+        # NAdam and RAdam run LONG_STEPS: RAdam's rectified branch starts only once rho_t > 5.
+        ('nadam/plain', 'NAdam', {'lr': 0.05}, None, None, LONG_STEPS),
+        ('nadam/weight-decay-momentum-decay', 'NAdam',
+         {'lr': 0.05, 'weightDecay': 0.1, 'momentumDecay': 0.05, 'betas': [0.8, 0.95], 'eps': 1e-6}, None, None, LONG_STEPS),
+        ('nadam/groups', 'NAdam', {'lr': 0.05}, g2({}, {'lr': 0.01, 'momentumDecay': 0.0}), {6: [0.02, 0.02]}, LONG_STEPS),
+        ('radam/plain', 'RAdam', {'lr': 0.05}, None, None, LONG_STEPS),
+        ('radam/weight-decay-betas', 'RAdam', {'lr': 0.05, 'weightDecay': 0.1, 'betas': [0.8, 0.99], 'eps': 1e-6},
+         None, None, LONG_STEPS),
+        ('radam/groups', 'RAdam', {'lr': 0.05}, g2({}, {'lr': 0.01, 'weightDecay': 0.2}), None, LONG_STEPS),
     ]
 
 
@@ -105,18 +115,25 @@ def plain(x):
     return x
 
 
-def run_optimizer(cid, name, opts, groups, lr_changes):
+def foreach(name):
+    """The single-tensor loop (the reference formulas, step by step), except for NAdam: torch
+    1.13's single-tensor NAdam counts mu_t twice in mu_product_next (fixed in torch 2.0, pytorch
+    PR 92699), while its multi-tensor NAdam already has the corrected formula Flint follows."""
+    return name == 'NAdam'
+
+
+def run_optimizer(cid, name, opts, groups, lr_changes, steps=STEPS):
     params, X, Y = tensors()
     cls = getattr(torch.optim, name)
     kwargs = torch_kwargs(opts)
-    kwargs['foreach'] = False  # the single-tensor loop: the reference formulas, step by step
+    kwargs['foreach'] = foreach(name)
     if groups is None:
         opt = cls([params[n] for n in NAMES], **kwargs)
     else:
         opt = cls([{**torch_kwargs({k: v for k, v in g.items() if k != 'params'}),
                     'params': [params[n] for n in g['params']]} for g in groups], **kwargs)
     trajectory, mid = [], None
-    for step in range(1, STEPS + 1):
+    for step in range(1, steps + 1):
         opt.zero_grad(set_to_none=True)
         loss_fn(params, X, Y).backward()
         opt.step()
@@ -131,6 +148,8 @@ def run_optimizer(cid, name, opts, groups, lr_changes):
         case['groups'] = groups
     if lr_changes:
         case['lrChanges'] = {str(k): v for k, v in lr_changes.items()}
+    if steps != STEPS:
+        case['steps'] = steps
     return case
 
 
@@ -154,6 +173,8 @@ def scalar_cases():
         ('adamw/plain', 'AdamW', {'lr': 0.05, 'weightDecay': 0.1}),
         ('rmsprop/centered-momentum', 'RMSprop', {'lr': 0.01, 'centered': True, 'momentum': 0.5}),
         ('adagrad/lr-decay', 'Adagrad', {'lr': 0.1, 'lrDecay': 0.05}),
+        ('nadam/weight-decay', 'NAdam', {'lr': 0.05, 'weightDecay': 0.1}),
+        ('radam/plain', 'RAdam', {'lr': 0.05}),
     ]
 
 
@@ -161,7 +182,7 @@ def run_scalar(cid, name, opts):
     params = {n: torch.tensor(SCALAR_PROBLEM[n], dtype=torch.float64, requires_grad=True) for n in SCALAR_NAMES}
     X = torch.tensor(SCALAR_PROBLEM['X'], dtype=torch.float64)
     Y = torch.tensor(SCALAR_PROBLEM['Y'], dtype=torch.float64)
-    opt = getattr(torch.optim, name)([params[n] for n in SCALAR_NAMES], **torch_kwargs(opts), foreach=False)
+    opt = getattr(torch.optim, name)([params[n] for n in SCALAR_NAMES], **torch_kwargs(opts), foreach=foreach(name))
     trajectory, mid = [], None
     for step in range(1, STEPS + 1):
         opt.zero_grad(set_to_none=True)
@@ -233,6 +254,22 @@ def scheduler_cases():
         ('sequential/three', sgd1,
          {'name': 'SequentialLR', 'milestones': [3, 10],
           'schedulers': [s('ConstantLR', factor=0.5, totalIters=3), s('ExponentialLR', gamma=0.8), s('StepLR', stepSize=4, gamma=0.5)]}, None),
+        ('cosine-warm-restarts/t0', sgd2, s('CosineAnnealingWarmRestarts', t0=5), None),
+        ('cosine-warm-restarts/tmult-eta-min', sgd2, s('CosineAnnealingWarmRestarts', t0=3, tMult=2, etaMin=0.001), None),
+        # step(epoch) with fractional epochs (an epoch split into batches), a jump back and ahead.
+        ('cosine-warm-restarts/fractional-epochs', sgd1, s('CosineAnnealingWarmRestarts', t0=4, tMult=2), None,
+         [0.4 * k for k in range(1, 21)] + [1.5, 2.0, 30.25, 31.0, 45.5, 4.0, 3.999, 12.0, 11.75, 100.0]),
+        ('cosine-warm-restarts/fractional-tmult-1', sgd1, s('CosineAnnealingWarmRestarts', t0=3, etaMin=0.01), None,
+         [0.5 * k for k in range(1, 31)]),
+        ('cyclic-lr/triangular-sgd', sgd2, s('CyclicLR', baseLr=[0.001, 0.0005], maxLr=[0.1, 0.05], stepSizeUp=4), None),
+        ('cyclic-lr/triangular2-asymmetric', sgd2,
+         s('CyclicLR', baseLr=0.001, maxLr=0.1, stepSizeUp=3, stepSizeDown=5, mode='triangular2',
+           baseMomentum=0.85, maxMomentum=0.95), None),
+        ('cyclic-lr/exp-range-adam', adam2,
+         s('CyclicLR', baseLr=0.001, maxLr=0.01, stepSizeUp=5, mode='exp_range', gamma=0.95, cycleMomentum=False), None),
+        ('sequential/warmup-warm-restarts', sgd2,
+         {'name': 'SequentialLR', 'milestones': [5],
+          'schedulers': [s('LinearLR', startFactor=0.1, totalIters=5), s('CosineAnnealingWarmRestarts', t0=4, tMult=2)]}, None),
         ('sequential/lambda-multistep', sgd2,
          {'name': 'SequentialLR', 'milestones': [8],
           'schedulers': [{'name': 'LambdaLR', 'lambda': 'inverse'}, s('MultiStepLR', milestones=[4, 10], gamma=0.5)]}, None),
@@ -243,7 +280,7 @@ def momentum_of(group):
     return group['betas'][0] if 'betas' in group else group.get('momentum')
 
 
-def run_scheduler(cid, optim_spec, sched_spec, metrics):
+def run_scheduler(cid, optim_spec, sched_spec, metrics, epochs=None):
     p = torch.zeros(2, dtype=torch.float64, requires_grad=True)
     q = torch.zeros(2, dtype=torch.float64, requires_grad=True)
     lrs = optim_spec['groupLrs']
@@ -258,15 +295,19 @@ def run_scheduler(cid, optim_spec, sched_spec, metrics):
         opt.step()  # no grads: a no-op that keeps torch's call-order check quiet
         if metrics:
             scheduler.step(metrics[i])
+        elif epochs:
+            scheduler.step(epochs[i])
         else:
             scheduler.step()
         lr_seq.append(last())
         mom_seq.append([momentum_of(g) for g in opt.param_groups])
     case = {'id': cid, 'optimizer': optim_spec, 'scheduler': sched_spec, 'lrs': lr_seq}
-    if sched_spec['name'] == 'OneCycleLR':
+    if sched_spec['name'] in ('OneCycleLR', 'CyclicLR'):
         case['momentums'] = mom_seq
     if metrics:
         case['metrics'] = metrics
+    if epochs:
+        case['epochs'] = epochs
     return case
 
 

@@ -32,6 +32,8 @@ interface Case {
   lrs: number[][];
   momentums?: number[][];
   metrics?: number[];
+  /** The argument of each `step(epoch)` call (CosineAnnealingWarmRestarts' fractional epochs). */
+  epochs?: number[];
 }
 
 const S = JSON.parse(
@@ -60,6 +62,8 @@ const SCHEDS: Record<string, SchedCtor> = {
   ExponentialLR: optim.ExponentialLR as unknown as SchedCtor,
   CosineAnnealingLR: optim.CosineAnnealingLR as unknown as SchedCtor,
   OneCycleLR: optim.OneCycleLR as unknown as SchedCtor,
+  CosineAnnealingWarmRestarts: optim.CosineAnnealingWarmRestarts as unknown as SchedCtor,
+  CyclicLR: optim.CyclicLR as unknown as SchedCtor,
 };
 
 /** Two float64 params, one per group, with the case's group lrs (they never get gradients). */
@@ -120,7 +124,7 @@ describe(`schedulers vs PyTorch ${S.torch}`, () => {
       expectLrs(momentumOf(opt), c.momentums[0]!, `${c.id} momentum after construction`);
     for (let i = 1; i < c.lrs.length; i++) {
       opt.step(); // no gradients: a no-op, as in the generator
-      sched.step(c.metrics?.[i - 1]);
+      sched.step(c.metrics?.[i - 1] ?? c.epochs?.[i - 1]);
       expectLrs(sched.getLastLr(), c.lrs[i]!, `${c.id} step ${i}`);
       expectLrs(
         opt.paramGroups.map((g) => g.lr),

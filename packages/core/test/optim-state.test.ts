@@ -25,6 +25,8 @@ const CTORS: Record<string, Ctor> = {
   SGD: optim.SGD as unknown as Ctor,
   Adam: optim.Adam as unknown as Ctor,
   AdamW: optim.AdamW as unknown as Ctor,
+  NAdam: optim.NAdam as unknown as Ctor,
+  RAdam: optim.RAdam as unknown as Ctor,
   RMSprop: optim.RMSprop as unknown as Ctor,
   Adagrad: optim.Adagrad as unknown as Ctor,
 };

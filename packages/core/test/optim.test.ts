@@ -27,8 +27,10 @@ interface TorchStateDict {
 }
 interface Case {
   id: string;
-  optimizer: 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad';
+  optimizer: 'SGD' | 'Adam' | 'AdamW' | 'NAdam' | 'RAdam' | 'RMSprop' | 'Adagrad';
   options: Options;
+  /** Steps of this case's trajectory when it differs from the fixture's `steps`. */
+  steps?: number;
   groups?: ({ params: Name[] } & Options)[];
   lrChanges?: Record<string, number[]>;
   trajectory: Record<Name, Nested>[];
@@ -54,6 +56,8 @@ const CTORS: Record<Case['optimizer'], Ctor> = {
   SGD: optim.SGD as unknown as Ctor,
   Adam: optim.Adam as unknown as Ctor,
   AdamW: optim.AdamW as unknown as Ctor,
+  NAdam: optim.NAdam as unknown as Ctor,
+  RAdam: optim.RAdam as unknown as Ctor,
   RMSprop: optim.RMSprop as unknown as Ctor,
   Adagrad: optim.Adagrad as unknown as Ctor,
 };
@@ -164,7 +168,7 @@ describe(`optimizers vs PyTorch ${F.torch} (float64, ${F.steps} steps)`, () => {
   it.each(F.cases)('$id', (c) => {
     const { params, backward, dispose } = problem();
     const opt = build(c, params);
-    run(opt, backward, c, 1, F.steps, (step) => {
+    run(opt, backward, c, 1, c.steps ?? F.steps, (step) => {
       expectParams(params, c.trajectory[step - 1]!, `${c.id} step ${step}`);
       if (step === 3)
         expectSameStateDict(
@@ -183,7 +187,7 @@ describe(`optimizers vs PyTorch ${F.torch} (float64, ${F.steps} steps)`, () => {
     const { params, backward, dispose } = problem(c.afterStep3.params);
     const opt = build(c, params);
     opt.loadStateDict(c.afterStep3.stateDict as unknown as optim.OptimizerStateDict);
-    run(opt, backward, c, 4, F.steps, (step) =>
+    run(opt, backward, c, 4, c.steps ?? F.steps, (step) =>
       expectParams(params, c.trajectory[step - 1]!, `${c.id} resumed step ${step}`),
     );
     opt.dispose();

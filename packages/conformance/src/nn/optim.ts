@@ -15,8 +15,10 @@ type Name = 'W' | 'b' | 'u';
 type Options = Record<string, unknown>;
 interface OptimCase {
   id: string;
-  optimizer: 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad';
+  optimizer: 'SGD' | 'Adam' | 'AdamW' | 'NAdam' | 'RAdam' | 'RMSprop' | 'Adagrad';
   options: Options;
+  /** Steps of this case's trajectory when it differs from the fixture's `steps`. */
+  steps?: number;
   groups?: ({ params: Name[] } & Options)[];
   lrChanges?: Record<string, number[]>;
   trajectory: Record<Name, Nested>[];
@@ -57,7 +59,7 @@ async function runCase(ctx: CaseContext, F: Fixture, c: OptimCase, resume: boole
   const opt = new Cls(groups ?? NAMES.map((n) => params[n]), c.options);
   try {
     if (resume) opt.loadStateDict(c.afterStep3.stateDict as fl.optim.OptimizerStateDict);
-    for (let step = resume ? 4 : 1; step <= F.steps; step++) {
+    for (let step = resume ? 4 : 1; step <= (c.steps ?? F.steps); step++) {
       opt.zeroGrad();
       fl.tidy(() => X.matmul(params.W).add(params.b).sub(Y).square().mean().backward());
       opt.step();

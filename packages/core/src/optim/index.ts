@@ -1,5 +1,5 @@
 /**
- * `fl.optim`: optimizers (SGD, Adam, AdamW, RMSprop, Adagrad), learning-rate schedulers and
+ * `fl.optim`: optimizers (SGD, Adam, AdamW, NAdam, RAdam, RMSprop, Adagrad), learning-rate schedulers and
  * gradient clipping, following torch.optim's formulas and state-dict layout.
  * @example
  * const opt = new fl.optim.Adam(model.parameters(), { lr: 1e-3 });
@@ -21,6 +21,8 @@ export { SGD } from './sgd.js';
 export type { SGDOptions, SGDState } from './sgd.js';
 export { Adam, AdamW } from './adam.js';
 export type { AdamOptions, AdamState } from './adam.js';
+export { NAdam, RAdam } from './adam-variants.js';
+export type { NAdamOptions, NAdamState, RAdamOptions, RAdamState } from './adam-variants.js';
 export { RMSprop } from './rmsprop.js';
 export type { RMSpropOptions, RMSpropState } from './rmsprop.js';
 export { Adagrad } from './adagrad.js';

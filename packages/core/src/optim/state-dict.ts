@@ -41,9 +41,10 @@ export interface OptimizerStateDict {
 /**
  * What each per-parameter state key holds: `step` a count; `tensor` a tensor of the parameter's
  * shape, always present; `optional` one that may be absent (created when first needed);
- * `nullable` one that is null until first needed (SGD's momentum buffer, None in torch).
+ * `nullable` one that is null until first needed (SGD's momentum buffer, None in torch);
+ * `scalar` a finite number shared by the whole parameter (NAdam's `muProduct`).
  */
-export type StateKind = 'step' | 'tensor' | 'optional' | 'nullable';
+export type StateKind = 'step' | 'tensor' | 'optional' | 'nullable' | 'scalar';
 export type StateSpec = Readonly<Record<string, StateKind>>;
 
 /** Group flags torch keeps for its own kernels; they mean nothing to Flint and are dropped on load. */
@@ -104,6 +105,20 @@ function stepCount(where: string, v: unknown): number {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
     throw new OptimizerError(
       `${where}: state 'step' must be a non-negative integer (a number or a one-element tensor), got ${describe(v)}`,
+    );
+  return n;
+}
+
+/** A per-parameter scalar: a finite number, or torch's 0-d (one-element) tensor holding one. */
+function stateScalar(where: string, key: string, v: unknown): number {
+  let n = v;
+  if (v instanceof Tensor) {
+    if (v.disposed) throw new DisposedTensorError(`${where}: state '${key}' is a disposed tensor`);
+    n = v.size === 1 ? v.item() : NaN;
+  }
+  if (typeof n !== 'number' || !Number.isFinite(n))
+    throw new OptimizerError(
+      `${where}: state '${key}' must be a finite number (or a one-element tensor), got ${describe(v)}`,
     );
   return n;
 }
@@ -176,6 +191,7 @@ function importEntry(
         else if (kind !== 'optional')
           throw new OptimizerError(`${where}: state '${key}' is missing`);
       } else if (kind === 'step') out[key] = stepCount(where, v);
+      else if (kind === 'scalar') out[key] = stateScalar(where, key, v);
       else out[key] = loose && typeof v === 'number' ? v : stateTensor(where, key, p, v);
     }
   } catch (e) {

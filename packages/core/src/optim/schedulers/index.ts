@@ -18,6 +18,12 @@ export type {
   CosineAnnealingLROptions,
   LrLambda,
 } from './basic.js';
+export { CosineAnnealingWarmRestarts, CyclicLR } from './cyclic.js';
+export type {
+  CosineAnnealingWarmRestartsOptions,
+  CyclicLROptions,
+  CyclicScaleFn,
+} from './cyclic.js';
 export { OneCycleLR } from './one-cycle.js';
 export type { OneCycleLROptions } from './one-cycle.js';
 export { ReduceLROnPlateau } from './plateau.js';

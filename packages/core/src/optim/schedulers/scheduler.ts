@@ -46,11 +46,15 @@ export function plainState(obj: object): Record<string, unknown> {
   );
 }
 
-/** String fields with a fixed set of values. */
-const ENUMS: Readonly<Record<string, readonly string[]>> = {
-  mode: ['min', 'max'],
-  thresholdMode: ['rel', 'abs'],
-  annealStrategy: ['cos', 'linear'],
+/** String fields with a fixed set of values (per field, the set that holds the current value). */
+const ENUMS: Readonly<Record<string, readonly (readonly string[])[]>> = {
+  mode: [
+    ['min', 'max'],
+    ['triangular', 'triangular2', 'exp_range'],
+  ],
+  thresholdMode: [['rel', 'abs']],
+  annealStrategy: [['cos', 'linear']],
+  scaleMode: [['cycle', 'iterations']],
 };
 /** Counters and integer options (lastEpoch is −1 before a scheduler's first step). */
 const INTEGERS = new Set([
@@ -63,6 +67,9 @@ const INTEGERS = new Set([
   'stepSize',
   'patience',
   'cooldown',
+  't0',
+  'tI',
+  'tMult',
 ]);
 /** Arrays with one entry per param group. */
 const PER_GROUP = new Set(['baseLrs', 'lastLr', 'minLrs']);
@@ -82,7 +89,7 @@ function mismatch(key: string, cur: unknown, v: unknown, groups: number): string
     return INTEGERS.has(key) && !(Number.isSafeInteger(v) && v >= -1) ? 'an integer ≥ −1' : null;
   }
   if (typeof cur === 'string') {
-    const allowed = ENUMS[key];
+    const allowed = ENUMS[key]?.find((set) => set.includes(cur));
     if (allowed)
       return allowed.includes(v as string) ? null : allowed.map((a) => `'${a}'`).join(' or ');
     return typeof v === 'string' ? null : 'a string';

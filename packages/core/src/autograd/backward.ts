@@ -13,6 +13,7 @@ import { enableGrad, noGrad } from './mode.js';
 import type { Edge, Node } from './node.js';
 import { alias } from './record.js';
 import { noteBackward } from './leaks.js';
+import { hasLeafHooks, runLeafHooks, runNodeHooks } from './hooks.js';
 import { onesLike, zerosLike } from '../ops/creation.js';
 
 /** Options of `Tensor.backward`; `fl.grad` takes them too. */
@@ -165,9 +166,16 @@ function run(
   if (leavesMustLive) requireLiveLeaves(order);
   const flight = new InFlight();
   for (const s of seeds) flight.pinned.add(s);
+  // backward() sums the gradient of a leaf with hooks first: its hooks see the total, once.
+  const pending = new Map<Tensor, Tensor>();
   const give = (e: Edge, g: Tensor) => {
     if (e.node) flight.add(e.node, g);
-    else if (sink(e.leaf, g)) flight.pinned.add(g);
+    else if (leavesMustLive && hasLeafHooks(e.leaf)) {
+      const prev = pending.get(e.leaf);
+      const total = prev ? prev.add(g) : g;
+      flight.pinned.add(total);
+      pending.set(e.leaf, total);
+    } else if (sink(e.leaf, g)) flight.pinned.add(g);
     else flight.use(g, 0);
   };
   outputs.forEach((o, i) => give(o.gradFn ? { node: o.gradFn } : { leaf: o }, seeds[i]!));
@@ -180,7 +188,10 @@ function run(
       capture.set(node, g);
       flight.pinned.add(g);
     }
-    const inGrads = runRule(node, g, !!opts.createGraph);
+    // Hooks see the gradient after capture, as in torch 1.13 (fl.grad returns it unhooked).
+    const hooked = runNodeHooks(node, g);
+    if (hooked !== g) flight.pinned.add(hooked);
+    const inGrads = runRule(node, hooked, !!opts.createGraph);
     node.edges.forEach((e, i) => {
       const gi = inGrads[i];
       if (e && gi) give(e, checked(node, i, gi));
@@ -190,6 +201,8 @@ function run(
     // the activations not yet reached plus the gradients in flight.
     if (release) node.freeSaved();
   }
+  // (backward's sink keeps an alias or a sum: the scope frees the totals themselves)
+  for (const [leaf, total] of pending) sink(leaf, runLeafHooks(leaf, total));
   // Every node of the pass, also those no gradient reached, lets go of the whole tape.
   if (release) for (const n of order) n.release();
 }

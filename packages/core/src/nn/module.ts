@@ -16,6 +16,14 @@ import { planLoad, prepareSources } from './state-dict.js';
 import { guardMethods } from '../check/args.js';
 import { MODULE_METHODS } from '../check/specs/methods.js';
 import { moduleName } from './names.js';
+import {
+  type ForwardHook,
+  type ForwardPreHook,
+  type FullBackwardHook,
+  addHook,
+  callWithHooks,
+} from './hooks.js';
+import type { RemovableHandle } from '../autograd/hooks.js';
 
 const PARAM = Symbol('flint.parameter');
 
@@ -43,7 +51,7 @@ export function isParameter(x: unknown): x is Tensor {
 function scopedForward(m: Module): (...inputs: unknown[]) => unknown {
   return (...inputs) => {
     const proto = Object.getPrototypeOf(m) as { forward: (...a: unknown[]) => unknown };
-    return forwardScope(m, () => proto.forward.apply(m, inputs));
+    return forwardScope(m, () => callWithHooks(m, inputs, (args) => proto.forward.apply(m, args)));
   };
 }
 
@@ -272,6 +280,33 @@ export abstract class Module {
       }),
     );
     return { missingKeys: plan.missingKeys, unexpectedKeys: plan.unexpectedKeys };
+  }
+
+  /**
+   * Call `hook(module, inputs)` before each forward; it may return new inputs (an array is the
+   * argument list). Returns a handle whose `remove()` unregisters it (torch's
+   * `register_forward_pre_hook`).
+   */
+  registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
+    return addHook(this, 'pre', hook);
+  }
+  /**
+   * Call `hook(module, inputs, output)` after each forward; it may return a replacement output
+   * (torch's `register_forward_hook`).
+   * @example
+   * const h = layer.registerForwardHook((_m, _inputs, out) => console.log((out as Tensor).shape));
+   * h.remove();
+   */
+  registerForwardHook(hook: ForwardHook): RemovableHandle {
+    return addHook(this, 'fwd', hook);
+  }
+  /**
+   * Call `hook(module, gradInput, gradOutput)` when the gradients of the module's tensor inputs
+   * are computed; it may return replacements for `gradInput` (torch's
+   * `register_full_backward_hook`). Outputs must be a tensor or an array of tensors.
+   */
+  registerFullBackwardHook(hook: FullBackwardHook): RemovableHandle {
+    return addHook(this, 'bwd', hook);
   }
 
   /** The class name and constructor arguments shown by toString (override in layers). */

@@ -19,6 +19,10 @@ export const OVERRIDE_NAMES = [
   'layerNorm',
   'gelu',
   'crossEntropy',
+  'lstmSequence',
+  'lstmSequenceBackward',
+  'gruSequence',
+  'gruSequenceBackward',
 ] as const satisfies readonly OverrideName[];
 
 /** Every op the addon dispatches, by id. */

@@ -55,5 +55,18 @@ export function overrideTable(run: Invoke): Overrides<Handle> {
         [x],
         [...p.kernel, ...p.stride, ...p.padding, ...p.dilation, b(p.ceilMode)],
       ) as [H, H],
+    lstmSequence: (gi, w, h0, c0, reverse) =>
+      run(OP_ID.lstmSequence!, [gi, w, h0, c0], [b(reverse)]) as [H, H],
+    lstmSequenceBackward: (gates, y, w, h0, c0, gy, reverse) =>
+      run(OP_ID.lstmSequenceBackward!, [gates, y, w, h0, c0, gy], [b(reverse)]) as [H, H, H, H],
+    gruSequence: (gi, w, bias, h0, reverse) =>
+      run(OP_ID.gruSequence!, [gi, w, bias, h0], [b(reverse)]) as [H, H],
+    gruSequenceBackward: (saved, hs, w, h0, ghs, reverse, hasBias) =>
+      run(OP_ID.gruSequenceBackward!, [saved, hs, w, h0, ghs], [b(reverse), b(hasBias)]) as [
+        H,
+        H,
+        H | null,
+        H,
+      ],
   };
 }

@@ -53,8 +53,16 @@ function fused(alloc: Alloc, x: View, axis: number, log: boolean): TypedArray {
   return out;
 }
 
-/** Every override the CPU backend has: all but a fused conv2d forward (its composite is a matmul). */
-export type CpuOverrides = Required<Omit<Overrides<TypedArray>, 'conv2d'>>;
+/**
+ * Every override the CPU backend has: all but a fused conv2d forward (its composite is a matmul)
+ * and the recurrent sequences (their composite is the reference the native kernels are held to).
+ */
+export type CpuOverrides = Required<
+  Omit<
+    Overrides<TypedArray>,
+    'conv2d' | 'lstmSequence' | 'lstmSequenceBackward' | 'gruSequence' | 'gruSequenceBackward'
+  >
+>;
 
 export function overrideKernels(alloc: Alloc, release: Release): CpuOverrides {
   const conv = convKernels(alloc, release);

@@ -8,11 +8,12 @@
 import type { Case } from '../types.js';
 import { convCases } from './conv.js';
 import { normCases } from './norm.js';
+import { recurrentCases } from './recurrent.js';
 import { softmaxCases } from './softmax.js';
 
 export { l3OptimizerCases } from './optim.js';
 export { softmaxRef } from './softmax.js';
 
 export function l3Cases(): Case[] {
-  return [...softmaxCases(), ...convCases(), ...normCases()];
+  return [...softmaxCases(), ...convCases(), ...normCases(), ...recurrentCases()];
 }

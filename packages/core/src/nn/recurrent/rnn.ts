@@ -1,8 +1,9 @@
 /**
  * Multi-layer, optionally bidirectional recurrent layers over whole sequences (torch.nn.RNN,
  * LSTM, GRU). Each layer and direction projects the entire input sequence with one matmul, then
- * loops over time with one matmul per step for the hidden state; autograd differentiates the
- * unrolled loop. Parameter keys are torch's: weight_ih_l{k}{_reverse}, weight_hh_l{k}, …
+ * loops over time with one matmul per step for the hidden state (fused.ts: the backend's fused
+ * sequence kernel where it has one, else the composite loop that autograd differentiates).
+ * Parameter keys are torch's: weight_ih_l{k}{_reverse}, weight_hh_l{k}, …
  */
 import { DTypeError, FlintError, ShapeError, fmtShape } from '../../errors.js';
 import { isFloat } from '../../dtype.js';
@@ -15,16 +16,8 @@ import { Module } from '../module.js';
 import { dropout } from '../functional/basic.js';
 import type { FactoryOptions } from '../layers/common.js';
 import { cellParams, checkFactory, checkSizes, registerCell, resetUniform } from './params.js';
-import {
-  type CellKind,
-  type CellWeights,
-  type State,
-  GATES,
-  inputProjection,
-  step,
-  stepWeights,
-} from './steps.js';
-import { stackTree, unbindTree } from './sequence.js';
+import { type CellKind, type CellWeights, type State, GATES, inputProjection } from './steps.js';
+import { recurrence } from './fused.js';
 import { checkArgs } from '../../check/args.js';
 import { NN } from '../../check/specs/nn.js';
 import { guardMethods } from '../../check/args.js';
@@ -160,16 +153,7 @@ abstract class RNNBase extends Module {
     const { kind } = this.net;
     const [T, B, inSize] = seq.shape as [number, number, number];
     const gi = inputProjection(kind, seq.reshape([T * B, inSize]), w).reshape([T, B, -1]);
-    const steps = unbindTree(gi);
-    const sw = stepWeights(kind, w);
-    const outs = new Array<Tensor>(T);
-    let state = init;
-    for (let i = 0; i < T; i++) {
-      const t = reverse ? T - 1 - i : i;
-      state = step(kind, steps[t]!, state, sw);
-      outs[t] = state[0];
-    }
-    return { output: stackTree(outs), state };
+    return recurrence(kind, gi, w, init, reverse);
   }
 
   /** The whole stack; returns the last layer's outputs and the final states, torch's layouts. */

@@ -26,7 +26,10 @@ describe.skipIf(process.env.FLINT_SKIP_BROWSER_TESTS === '1')('conformance in Ch
     console.log(`${s.userAgent}: bundle ${s.ms.bundle} ms, run ${s.ms.run} ms\n${s.text}`);
     expect(s.pageErrors).toEqual([]);
     expect(s.failed, s.text).toBe(0);
-    expect(s.skipped).toBe(0); // every capability the CPU backend has is used in the page too
+    // Every capability the CPU backend has is used in the page too: the only skips are the
+    // L3 cases of overrides it does not offer (fused recurrent kernels are native-only), as in Node.
+    const skips = s.results.filter((r) => r.status === 'skipped').map((r) => r.reason ?? '');
+    expect(skips.filter((r) => !/^backend has no '\w+' override$/.test(r))).toEqual([]);
     expect(s.results.map((r) => r.id)).toEqual(allCases().map((c) => c.id));
   });
 

@@ -21,12 +21,17 @@ sys.dont_write_bytecode = True  # keep scripts/fixtures free of __pycache__
 
 import torch  # noqa: E402
 
+import activations  # noqa: E402
 import edge  # noqa: E402
+import indexing  # noqa: E402
+import layers  # noqa: E402
 import elementwise  # noqa: E402
 import misc  # noqa: E402
+import random_math  # noqa: E402
 import nn_edge  # noqa: E402
 import reduce  # noqa: E402
 import shape  # noqa: E402
+import sorting  # noqa: E402
 import special  # noqa: E402
 
 OUT = os.path.join(HERE, '..', 'packages', 'conformance', 'fixtures')
@@ -38,7 +43,9 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     builders = {'elementwise': elementwise.build, 'reduce': reduce.build, 'shape': shape.build,
                 'linalg': misc.linalg, 'creation': misc.creation, 'errors': misc.errors, 'special': special.build,
-                'edge': edge.build, 'nn-edge': nn_edge.build}
+                'edge': edge.build, 'nn-edge': nn_edge.build,
+                'activations': activations.build, 'random-math': random_math.build,
+                'indexing': indexing.build, 'layers': layers.build, 'sort': sorting.build}
     only = sys.argv[1:]
     unknown = [n for n in only if n not in builders]
     if unknown:

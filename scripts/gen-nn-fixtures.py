@@ -2,6 +2,7 @@
 """Writes the golden fixtures of Flint's nn layers from PyTorch (run with Debian's python3).
 
     /usr/bin/python3 scripts/gen-nn-fixtures.py   # rewrites packages/conformance/fixtures/nn/nn-*.json
+    /usr/bin/python3 scripts/gen-nn-fixtures.py nn-resample   # one family only
 
 Each case builds a torch module in float64, overwrites every parameter and buffer with values
 drawn from a NumPy generator seeded by the case id (never torch's RNG), runs one forward pass,
@@ -16,6 +17,7 @@ Tests never run this; they read the committed JSON.
 import json
 import os
 import re
+import sys
 import zlib
 
 import numpy as np
@@ -61,8 +63,8 @@ class Case:
                     t.copy_(self.uniform(t.shape))
 
 
-def run(cid, module, flint, shape, train=True, ints=None, ties=False):
-    """One case: `flint` = [class, args, options] (or a list of them for a Sequential)."""
+def run(cid, module, flint, shape, train=True, ints=None, ties=False, scale=1.0):
+    """One case: `flint` = [class, args, options] (or a list of them for a Sequential); input U(−scale, scale)."""
     c = Case(cid)
     m = module.double()
     c.set_state(m)
@@ -73,7 +75,7 @@ def run(cid, module, flint, shape, train=True, ints=None, ties=False):
     elif ties:
         x = torch.tensor(c.rng.integers(-2, 3, shape), dtype=torch.float64).requires_grad_()
     else:
-        x = c.uniform(shape).requires_grad_()
+        x = c.uniform(shape, -scale, scale).requires_grad_()
     y = m(x)
     gy = c.uniform(y.shape)
     (y * gy).sum().backward()
@@ -260,14 +262,148 @@ def containers():
     return [{'id': 'containers/nested', 'keys': list(tree.state_dict().keys()), 'repr': js_repr(tree)}]
 
 
+class RMSNormRef(nn.Module):
+    """torch 2.4's nn.RMSNorm (torch 1.13 has none): x · rsqrt(mean(x², trailing dims) + eps) · weight."""
+
+    def __init__(self, shape, eps=None, affine=True):
+        super().__init__()
+        self.shape, self.eps = list(shape), eps
+        self.weight = nn.Parameter(torch.ones(shape)) if affine else None
+
+    def forward(self, x):
+        dims = tuple(range(-len(self.shape), 0))
+        eps = self.eps if self.eps is not None else torch.finfo(x.dtype).eps
+        y = x * torch.rsqrt(x.pow(2).mean(dims, keepdim=True) + eps)
+        return y * self.weight if self.weight is not None else y
+
+
+def resample_layers():
+    """Issue 13's layers: 1-d and adaptive max pools, instance and RMS norm, channel dropout, upsampling."""
+    in1, in2 = nn.InstanceNorm1d, nn.InstanceNorm2d
+    up = nn.Upsample
+    return [
+        run('MaxPool1d/stride-pad', nn.MaxPool1d(3, stride=2, padding=1), ('MaxPool1d', [3], {'stride': 2, 'padding': 1}), [2, 3, 9]),
+        run('AvgPool1d/exclude-pad', nn.AvgPool1d(3, stride=2, padding=1, count_include_pad=False),
+            ('AvgPool1d', [3], {'stride': 2, 'padding': 1, 'countIncludePad': False}), [2, 2, 8]),
+        run('AdaptiveAvgPool1d/uneven', nn.AdaptiveAvgPool1d(3), ('AdaptiveAvgPool1d', [3], {}), [2, 2, 7]),
+        run('AdaptiveAvgPool1d/upsample', nn.AdaptiveAvgPool1d(5), ('AdaptiveAvgPool1d', [5], {}), [1, 2, 3]),
+        run('AdaptiveMaxPool1d/uneven', nn.AdaptiveMaxPool1d(3), ('AdaptiveMaxPool1d', [3], {}), [2, 2, 7]),
+        run('AdaptiveMaxPool1d/ties', nn.AdaptiveMaxPool1d(4), ('AdaptiveMaxPool1d', [4], {}), [1, 3, 10], ties=True),
+        run('AdaptiveMaxPool2d/uneven', nn.AdaptiveMaxPool2d((3, 2)), ('AdaptiveMaxPool2d', [[3, 2]], {}), [2, 2, 7, 5]),
+        run('AdaptiveMaxPool2d/global', nn.AdaptiveMaxPool2d(1), ('AdaptiveMaxPool2d', [1], {}), [2, 3, 4, 4]),
+        run('AdaptiveMaxPool2d/none-ties', nn.AdaptiveMaxPool2d((None, 3)), ('AdaptiveMaxPool2d', [[None, 3]], {}), [1, 2, 5, 7], ties=True),
+        run('AdaptiveMaxPool2d/upsample-unbatched', nn.AdaptiveMaxPool2d((5, 4)), ('AdaptiveMaxPool2d', [[5, 4]], {}), [2, 3, 3]),
+        run('InstanceNorm1d/basic', in1(3), ('InstanceNorm1d', [3], {}), [2, 3, 6]),
+        run('InstanceNorm1d/affine-unbatched', in1(3, affine=True), ('InstanceNorm1d', [3], {'affine': True}), [3, 5]),
+        run('InstanceNorm1d/track-train', in1(3, affine=True, track_running_stats=True, momentum=0.3),
+            ('InstanceNorm1d', [3], {'affine': True, 'trackRunningStats': True, 'momentum': 0.3}), [4, 3, 5]),
+        run('InstanceNorm2d/basic', in2(2, eps=1e-3), ('InstanceNorm2d', [2], {'eps': 1e-3}), [2, 2, 4, 3]),
+        run('InstanceNorm2d/track-train', in2(3, track_running_stats=True), ('InstanceNorm2d', [3], {'trackRunningStats': True}), [2, 3, 3, 3]),
+        run('InstanceNorm2d/track-eval', in2(3, affine=True, track_running_stats=True),
+            ('InstanceNorm2d', [3], {'affine': True, 'trackRunningStats': True}), [2, 3, 3, 3], train=False),
+        run('InstanceNorm2d/untracked-eval', in2(2, affine=True), ('InstanceNorm2d', [2], {'affine': True}), [2, 2, 3, 4], train=False),
+        run('RMSNorm/basic', RMSNormRef([5]), ('RMSNorm', [[5]], {}), [3, 5]),
+        run('RMSNorm/2d-eps', RMSNormRef([3, 4], eps=1e-3), ('RMSNorm', [[3, 4]], {'eps': 1e-3}), [2, 3, 4]),
+        run('RMSNorm/no-affine', RMSNormRef([6], affine=False), ('RMSNorm', [[6]], {'elementwiseAffine': False}), [2, 6]),
+        run('Dropout1d/eval', nn.Dropout1d(0.3), ('Dropout1d', [0.3], {}), [2, 3, 4], train=False),
+        run('Dropout2d/eval', nn.Dropout2d(0.3), ('Dropout2d', [0.3], {}), [2, 3, 2, 2], train=False),
+        run('Upsample/nearest-2d', up(scale_factor=2), ('Upsample', [], {'scaleFactor': 2}), [1, 2, 3, 3]),
+        run('Upsample/bilinear', up(size=(5, 7), mode='bilinear'), ('Upsample', [], {'size': [5, 7], 'mode': 'bilinear'}), [2, 2, 3, 4]),
+        run('Upsample/linear-align', up(scale_factor=2.5, mode='linear', align_corners=True),
+            ('Upsample', [], {'scaleFactor': 2.5, 'mode': 'linear', 'alignCorners': True}), [1, 2, 4]),
+        run('UpsamplingNearest2d/size', nn.UpsamplingNearest2d(size=(4, 5)), ('UpsamplingNearest2d', [], {'size': [4, 5]}), [1, 2, 3, 2]),
+        run('UpsamplingBilinear2d/scale', nn.UpsamplingBilinear2d(scale_factor=2), ('UpsamplingBilinear2d', [], {'scaleFactor': 2}), [1, 2, 3, 3]),
+    ]
+
+
+def resample_functional():
+    """F.interpolate's modes and scales, and the adaptive pools' indices."""
+    F = torch.nn.functional
+    it = F.interpolate
+
+    def interp(cid, shape, **kw):
+        flint = {'mode': 'mode', 'size': 'size', 'scale_factor': 'scaleFactor', 'align_corners': 'alignCorners',
+                 'recompute_scale_factor': 'recomputeScaleFactor'}
+        return functional(f'interpolate/{cid}', it, [], kw, 'interpolate', {flint[k]: v for k, v in kw.items()}, shape)
+    return [
+        interp('nearest-1d-down', [2, 2, 9], size=4),
+        interp('nearest-1d-scale', [1, 2, 5], scale_factor=1.7),
+        interp('nearest-2d-rect', [1, 2, 3, 4], size=[7, 5]),
+        interp('nearest-2d-scale-fraction', [1, 1, 5, 6], scale_factor=[0.6, 1.5]),
+        interp('nearest-2d-recompute', [1, 1, 5, 6], scale_factor=[0.6, 1.5], recompute_scale_factor=True),
+        interp('nearest-exact-1d', [1, 2, 5], size=8, mode='nearest-exact'),
+        interp('nearest-exact-2d-down', [1, 1, 7, 6], size=[3, 4], mode='nearest-exact'),
+        interp('linear-up', [2, 2, 4], size=9, mode='linear'),
+        interp('linear-down', [1, 2, 9], size=4, mode='linear'),
+        interp('linear-align-corners', [1, 1, 5], size=8, mode='linear', align_corners=True),
+        interp('linear-scale', [1, 2, 4], scale_factor=2.3, mode='linear'),
+        interp('linear-to-one-align', [1, 1, 5], size=1, mode='linear', align_corners=True),
+        interp('bilinear-up', [2, 2, 3, 4], size=[5, 7], mode='bilinear'),
+        interp('bilinear-down', [1, 2, 7, 6], size=[3, 4], mode='bilinear'),
+        interp('bilinear-align-corners', [1, 1, 3, 3], size=[5, 4], mode='bilinear', align_corners=True),
+        interp('bilinear-scale', [1, 1, 4, 3], scale_factor=[1.5, 2.2], mode='bilinear'),
+        interp('bilinear-scale-recompute', [1, 1, 4, 3], scale_factor=[1.5, 2.2], mode='bilinear', recompute_scale_factor=True),
+        functional('adaptiveMaxPool1d/indices', F.adaptive_max_pool1d, [3], {'return_indices': True},
+                   'adaptiveMaxPool1d', {'returnIndices': True}, [2, 2, 7]),
+        functional('adaptiveMaxPool1d/indices-ties-unbatched', F.adaptive_max_pool1d, [4], {'return_indices': True},
+                   'adaptiveMaxPool1d', {'returnIndices': True}, [3, 9], ties=True),
+        functional('adaptiveMaxPool2d/indices', F.adaptive_max_pool2d, [[3, 2]], {'return_indices': True},
+                   'adaptiveMaxPool2d', {'returnIndices': True}, [2, 2, 7, 5]),
+        functional('adaptiveMaxPool2d/indices-ties', F.adaptive_max_pool2d, [[2, 3]], {'return_indices': True},
+                   'adaptiveMaxPool2d', {'returnIndices': True}, [1, 2, 5, 5], ties=True),
+        functional('adaptiveAvgPool1d/unbatched', F.adaptive_avg_pool1d, [4], {}, 'adaptiveAvgPool1d', {}, [2, 9]),
+    ]
+
+
+def activations():
+    """Every activation module beyond nn-misc's (issue 13 §1), PReLU's slopes as its parameter `weight`.
+
+    Inputs are U(−4, 4) so that the hard kinks (±3, 6, λ) fall inside the range; points exactly on a
+    kink have probability 0 (the conformance family `activations` checks those).
+    """
+    acts = [
+        ('ELU', nn.ELU(), []), ('ELU', nn.ELU(0.5), [0.5]), ('SELU', nn.SELU(), []), ('CELU', nn.CELU(2.0), [2.0]),
+        ('Softplus', nn.Softplus(), []), ('Softplus', nn.Softplus(2, 1), [2, 1]), ('Mish', nn.Mish(), []),
+        ('Softsign', nn.Softsign(), []), ('Hardsigmoid', nn.Hardsigmoid(), []), ('Hardswish', nn.Hardswish(), []),
+        ('Hardtanh', nn.Hardtanh(), []), ('Hardtanh', nn.Hardtanh(-2.0, 3.0), [-2.0, 3.0]), ('ReLU6', nn.ReLU6(), []),
+        ('LogSigmoid', nn.LogSigmoid(), []), ('Softmin', nn.Softmin(dim=1), [1]), ('Tanhshrink', nn.Tanhshrink(), []),
+        ('Hardshrink', nn.Hardshrink(), []), ('Hardshrink', nn.Hardshrink(1.5), [1.5]),
+        ('Softshrink', nn.Softshrink(), []), ('Softshrink', nn.Softshrink(1.5), [1.5]),
+        ('Threshold', nn.Threshold(0.1, 20.0), [0.1, 20.0]), ('GLU', nn.GLU(), []), ('GLU', nn.GLU(dim=0), [0]),
+    ]
+    out = [run(f'{name}/{i}', m, (name, args, {}), [4, 6], scale=4.0) for i, (name, m, args) in enumerate(acts)]
+    out += [
+        run('PReLU/one', nn.PReLU(), ('PReLU', [1], {}), [3, 4], scale=4.0),
+        run('PReLU/channels', nn.PReLU(3, init=0.1), ('PReLU', [3], {'init': 0.1}), [2, 3, 5], scale=4.0),
+        run('RReLU/eval', nn.RReLU(), ('RReLU', [], {}), [3, 4], train=False, scale=4.0),
+        run('RReLU/eval-bounds', nn.RReLU(0.1, 0.3), ('RReLU', [0.1, 0.3], {}), [3, 4], train=False, scale=4.0),
+        run('Softmax2d/4d', nn.Softmax2d(), ('Softmax2d', [], {}), [2, 3, 2, 2], scale=4.0),
+        run('Softmax2d/3d', nn.Softmax2d(), ('Softmax2d', [], {}), [3, 2, 2], scale=4.0),
+    ]
+    model = nn.Sequential(nn.Linear(4, 6), nn.PReLU(6), nn.Hardswish(), nn.Linear(6, 4), nn.GLU())
+    spec = [('Linear', [4, 6], {}), ('PReLU', [6], {}), ('Hardswish', [], {}), ('Linear', [6, 4], {}), ('GLU', [], {})]
+    out.append(run('Sequential/prelu-hardswish-glu', model, spec, [3, 4], scale=4.0))
+    return out
+
+
+FAMILIES = {
+    'nn-layers': lambda: (linear_conv(), {}),
+    'nn-pool-norm': lambda: (pools() + norms(), {'functional': functional_pools()}),
+    'nn-misc': lambda: (misc() + containers(), {}),
+    'nn-resample': lambda: (resample_layers(), {'functional': resample_functional()}),
+    'nn-activations': lambda: (activations(), {}),
+}
+
+
 def main():
+    """Rewrites the families named on the command line (all of them without arguments)."""
     torch.set_default_dtype(torch.float64)
     torch.set_num_threads(1)  # threaded reductions may sum in a different order from run to run
     os.makedirs(OUT, exist_ok=True)
     total = 0
-    for name, cases, extra in [('nn-layers', linear_conv(), {}),
-                               ('nn-pool-norm', pools() + norms(), {'functional': functional_pools()}),
-                               ('nn-misc', misc() + containers(), {})]:
+    names = sys.argv[1:] or list(FAMILIES)
+    for name in names:
+        cases, extra = FAMILIES[name]()
         path = os.path.join(OUT, f'{name}.json')
         doc = {'generator': 'scripts/gen-nn-fixtures.py', 'torch': torch.__version__.split('+')[0], 'cases': cases, **extra}
         with open(path, 'w') as f:

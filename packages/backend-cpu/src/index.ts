@@ -24,6 +24,7 @@ import { matmulKernel } from './kernels/matmul.js';
 import { overrideKernels } from './kernels/overrides.js';
 import { randomBitsKernel } from './kernels/random.js';
 import { reduceKernels } from './kernels/reduce.js';
+import { sortKernel } from './kernels/sort.js';
 import { ARRAY_DTYPE, Storage } from './storage.js';
 import type { Alloc, Release } from './types.js';
 
@@ -93,6 +94,7 @@ function families(alloc: Alloc, release: Release) {
     idx: indexingKernels(alloc, release),
     matmul: matmulKernel(alloc),
     randomBits: randomBitsKernel(alloc),
+    sort: sortKernel(alloc),
   };
 }
 
@@ -124,6 +126,7 @@ function kernelFor(p: PrimName, f: Families): unknown {
       return f.idx[kind];
     case 'matmul':
     case 'randomBits':
+    case 'sort':
       return f[kind];
     default:
       throw new BackendError(`cpu: no kernel for primitive ${String(kind satisfies never)}`);

@@ -206,9 +206,11 @@ void register_kernels() {
   register_indexing(g_table);
   register_matmul(g_table);
   register_random(g_table);
+  register_sort(g_table);
   register_conv(g_table);
   register_fused(g_table);
   register_optim(g_table);
+  register_recurrent(g_table);
   std::memcpy(g_registered, g_table, sizeof g_table);
   // A missing entry is reported by info().missing (the TypeScript side refuses to create a
   // backend then) and fails if called, instead of jumping through a null pointer.

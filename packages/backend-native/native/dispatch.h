@@ -21,6 +21,7 @@ namespace flint {
 //   gather     x, index;  args [axis]                      → out (index's shape)
 //   scatterAdd x, index, src;  args [axis]                 → out (x's shape)
 //   randomBits -;  args [key0, key1, offset, rank, ...shape] → out int32
+//   sort       x (row-major);  args [descending 0/1]       → values, indices (int32)
 //   softmax logSoftmax  x;  args [axis]                    → out
 //   adamStep   p, grad, m, v;  args [lr, beta1, beta2, eps, weightDecay, decoupled, maximize, step]
 //                                                          → p', m', v'
@@ -35,6 +36,11 @@ namespace flint {
 //   layerNorm  x, weight|absent, bias|absent;  args [normSize, eps] → y, mean, rstd
 //   gelu       x;  args [tanhApproximation 0/1]            → out
 //   crossEntropy  logits [N,C], target int32 [N];  args [ignoreIndex] → out [N]
+//   lstmSequence  gi, weightHh, h0, c0;  args [reverse]    → y [2,T,B,H], gates [T,B,4H]
+//   lstmSequenceBackward  gates, y, weightHh, h0, c0, gy;  args [reverse] → dGi, dWhh, dh0, dc0
+//   gruSequence  gi, weightHh, biasHh|absent, h0;  args [reverse] → hs [T,B,H], saved [T,B,4H]
+//   gruSequenceBackward  saved, hs, weightHh, h0, ghs;  args [reverse, hasBias]
+//                                                          → dGi, dWhh, dBhh|absent, dh0
 // Booleans travel as 0/1 and dtype codes as in common.h.
 
 void register_elementwise(Kernel* table);  // unary, binary, compare, where, cast
@@ -43,9 +49,11 @@ void register_reduce(Kernel* table);       // sum prod max min argmax argmin cum
 void register_indexing(Kernel* table);     // gather, scatterAdd
 void register_matmul(Kernel* table);       // matmul
 void register_random(Kernel* table);       // randomBits
+void register_sort(Kernel* table);         // sort
 void register_conv(Kernel* table);         // conv2d, conv2dBackward, maxPool2d
 void register_fused(Kernel* table);        // softmax, logSoftmax, layerNorm, gelu, crossEntropy
 void register_optim(Kernel* table);        // adamStep, sgdStep
+void register_recurrent(Kernel* table);    // lstmSequence, gruSequence and their backwards
 
 // Which GEMM matmul uses: "openblas", "cblas" or "builtin" (own AVX2/FMA kernel).
 const char* gemm_name();

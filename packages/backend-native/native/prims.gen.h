@@ -54,20 +54,25 @@ enum OpId : int {
   P_gather = 47,
   P_scatterAdd = 48,
   P_randomBits = 49,
-  O_softmax = 50,
-  O_logSoftmax = 51,
-  O_adamStep = 52,
-  O_sgdStep = 53,
-  O_conv2d = 54,
-  O_conv2dBackward = 55,
-  O_maxPool2d = 56,
-  O_layerNorm = 57,
-  O_gelu = 58,
-  O_crossEntropy = 59,
+  P_sort = 50,
+  O_softmax = 51,
+  O_logSoftmax = 52,
+  O_adamStep = 53,
+  O_sgdStep = 54,
+  O_conv2d = 55,
+  O_conv2dBackward = 56,
+  O_maxPool2d = 57,
+  O_layerNorm = 58,
+  O_gelu = 59,
+  O_crossEntropy = 60,
+  O_lstmSequence = 61,
+  O_lstmSequenceBackward = 62,
+  O_gruSequence = 63,
+  O_gruSequenceBackward = 64,
 };
 
-constexpr int kNumPrims = 50;
-constexpr int kNumOps = 60;
+constexpr int kNumPrims = 51;
+constexpr int kNumOps = 65;
 
 constexpr const char* kOpNames[kNumOps] = {
     "neg",
@@ -120,6 +125,7 @@ constexpr const char* kOpNames[kNumOps] = {
     "gather",
     "scatterAdd",
     "randomBits",
+    "sort",
     "softmax",
     "logSoftmax",
     "adamStep",
@@ -130,6 +136,10 @@ constexpr const char* kOpNames[kNumOps] = {
     "layerNorm",
     "gelu",
     "crossEntropy",
+    "lstmSequence",
+    "lstmSequenceBackward",
+    "gruSequence",
+    "gruSequenceBackward",
 };
 
 }  // namespace flint

@@ -130,6 +130,8 @@ function kernelFor(p: PrimName, run: Invoke, a: Addon, ctx: ContextHandle): unkn
     case 'randomBits':
       return (shape: readonly number[], key: readonly [number, number], offset: number) =>
         run(op, [], [key[0], key[1], offset, shape.length, ...shape]);
+    case 'sort':
+      return (x: V, descending: boolean) => run(op, [x], [descending ? 1 : 0]) as [Handle, Handle];
     default:
       throw new BackendError(`native: no kernel for primitive ${String(kind satisfies never)}`);
   }

@@ -34,6 +34,8 @@ export { noGrad, enableGrad, isGradEnabled, grad } from './check/guarded/runtime
 // Public functions are exported guarded: their arguments are checked against their specs (check/).
 export { isTensor, resultType, fmtShape } from './check/guarded/runtime.js';
 export type { BackwardOptions, GradOptions } from './autograd/backward.js';
+export * as autograd from './autograd/public.js';
+export { customGrad } from './autograd/public.js';
 export {
   tensor,
   zeros,
@@ -96,7 +98,19 @@ export {
   nanToNum,
   where,
 } from './check/guarded/ops.js';
-export { relu, leakyRelu, elu, gelu, silu, softplus } from './check/guarded/ops.js';
+export {
+  relu,
+  leakyRelu,
+  elu,
+  gelu,
+  silu,
+  softplus,
+  selu,
+  celu,
+  prelu,
+  hardshrink,
+  threshold,
+} from './check/guarded/ops.js';
 export {
   sum,
   mean,
@@ -119,6 +133,31 @@ export {
 } from './check/guarded/ops.js';
 export type { ValuesIndices } from './ops/reduce.js';
 export {
+  tan,
+  atan,
+  asin,
+  acos,
+  atan2,
+  isclose,
+  allclose,
+  logicalXor,
+  unbind,
+  roll,
+  diag,
+  cumprod,
+  meshgrid,
+  bernoulli,
+  multinomial,
+  normal,
+  randLike,
+  randnLike,
+  randintLike,
+} from './check/guarded/random-math.js';
+export type { CloseOptions } from './ops/compare.js';
+export type { MeshgridOptions } from './ops/rearrange.js';
+export { sort, argsort, msort, topk, kthvalue, median, randperm } from './check/guarded/sort.js';
+export type { SortOptions, TopkOptions, SelectOptions, RandpermOptions } from './ops/sort.js';
+export {
   reshape,
   view,
   flatten,
@@ -134,10 +173,20 @@ export {
   clone,
   detach,
 } from './check/guarded/ops.js';
-export type { IndexSpec } from './ops/views.js';
+export type { IndexSpec, IndexArray } from './ops/views.js';
 export { cat, stack, split, chunk, pad, repeat, tile, tril, triu } from './check/guarded/ops.js';
 export type { PadMode } from './ops/shape.js';
 export { gather, scatterAdd, indexSelect, maskedFill, oneHot } from './check/guarded/ops.js';
+export {
+  maskedSelect,
+  maskedSelectAsync,
+  nonzero,
+  nonzeroAsync,
+  argwhere,
+  indexPut,
+  einsum,
+} from './check/guarded/indexing.js';
+export type { NonzeroOptions } from './ops/nonzero.js';
 export { matmul, bmm, outer, dot, cast } from './check/guarded/ops.js';
 export { decomposed } from './ops/reduce.js';
 export * as nn from './nn/index.js';

@@ -269,6 +269,13 @@ export const PRIMS = {
   scatterAdd: { kind: 'scatterAdd' },
   /** Counter-based random 32-bit words (Threefry-2x32-20). */
   randomBits: { kind: 'randomBits' },
+
+  // ---- sorting ----
+  /**
+   * Stable sort of each row along the last axis: sorted values and their int32 source indices
+   * (NaN sorts above +∞, −0 and +0 tie).
+   */
+  sort: { kind: 'sort' },
 } as const satisfies Record<
   string,
   | Unary
@@ -289,7 +296,8 @@ export const PRIMS = {
         | 'matmul'
         | 'gather'
         | 'scatterAdd'
-        | 'randomBits';
+        | 'randomBits'
+        | 'sort';
     }
 >;
 
@@ -308,6 +316,18 @@ export const PRIM_NAMES = Object.keys(PRIMS) as PrimName[];
 /** Names of the primitives of one kind (`'unary'`, `'binary'`, `'reduce'`…), in table order. */
 export const namesOfKind = <K extends string>(kind: K): PrimsOfKind<K>[] =>
   PRIM_NAMES.filter((n) => PRIMS[n].kind === kind) as PrimsOfKind<K>[];
+
+/**
+ * The order `sort` puts two elements in: negative when `a` comes first, as torch orders them —
+ * NaN above everything (last ascending, first descending), −0 equal to +0. Equal elements
+ * compare 0, so a stable sort keeps them in their original order.
+ */
+export function sortCompare(a: number, b: number, descending: boolean): number {
+  const an = Number.isNaN(a);
+  const bn = Number.isNaN(b);
+  const up = an || bn ? (an ? (bn ? 0 : 1) : -1) : a < b ? -1 : a > b ? 1 : 0;
+  return descending ? -up : up;
+}
 
 /** Output dtype of a reduction: sums and products of bool/int accumulate in int32. */
 export function reduceDType(prim: ReducePrim | 'cumsum', d: DType): DType {

@@ -12,23 +12,38 @@ import { checkView } from './check/view.js';
 import { bindTensorClass } from './check/spec.js';
 import { guardMethods } from './check/args.js';
 import { TENSOR_METHODS } from './check/specs/tensor.js';
+import {
+  type RemovableHandle,
+  type TensorHook,
+  registerHook as registerHookImpl,
+  retainGrad as retainGradImpl,
+  retainsGrad as retainsGradImpl,
+} from './autograd/hooks.js';
 import { track } from './scope.js';
 import type { Node } from './autograd/node.js';
 import { backward, type BackwardOptions } from './autograd/backward.js';
 import { formatTensor } from './format.js';
+import * as ip from './ops/inplace.js';
 import { applyInPlace, setIndex, writeInto } from './ops/inplace.js';
 import { viewOfGraph } from './autograd/inplace.js';
 import { replaceGrad } from './autograd/grad-slot.js';
 import { INSPECT, type TensorJSON, showTensor, tensorJSON } from './show.js';
 import * as ew from './ops/elementwise.js';
 import * as act from './ops/activation.js';
+import * as actPiece from './ops/activation-piecewise.js';
 import * as red from './ops/reduce.js';
 import * as vw from './ops/views.js';
 import * as sh from './ops/shape.js';
 import * as ix from './ops/indexing.js';
+import * as nz from './ops/nonzero.js';
 import * as la from './ops/linalg.js';
 import * as cv from './ops/convert.js';
 import * as cr from './ops/creation.js';
+import * as rnd from './ops/random.js';
+import * as trig from './ops/trig.js';
+import * as cmp from './ops/compare.js';
+import * as ra from './ops/rearrange.js';
+import * as so from './ops/sort.js';
 import type { IndexSpec } from './ops/views.js';
 
 /** A plain JS scalar operand: numbers, and booleans (which act as bool values). */
@@ -367,6 +382,29 @@ export class Tensor {
     return vw.detach(this);
   }
   /**
+   * Call `fn` with this tensor's gradient whenever backward computes it; `fn` may return a
+   * replacement (same shape, dtype and device). Returns a handle whose `remove()` unregisters it
+   * (torch's `register_hook`).
+   * @example
+   * const x = fl.tensor([1, 2], { requiresGrad: true });
+   * const h = x.registerHook((g) => g.clamp(-1, 1)); // clip what reaches x.grad
+   * h.remove();
+   */
+  registerHook(fn: TensorHook): RemovableHandle {
+    return registerHookImpl(this, fn);
+  }
+  /**
+   * Keep this non-leaf tensor's gradient in `.grad` after backward, accumulated as a leaf's
+   * (torch's `retain_grad`); a no-op on leaves, which always keep theirs.
+   */
+  retainGrad(): void {
+    retainGradImpl(this);
+  }
+  /** Whether `retainGrad()` was called on this non-leaf tensor (torch's `retains_grad`). */
+  get retainsGrad(): boolean {
+    return retainsGradImpl(this);
+  }
+  /**
    * Set whether autograd tracks this tensor (float dtypes only; only a leaf can be switched off).
    * Returns `this`.
    */
@@ -602,6 +640,14 @@ export class Tensor {
   softplus(beta = 1, threshold = 20): Tensor {
     return act.softplus(this, beta, threshold);
   }
+  /** Element-wise x for x > 0, else weight·x; `weight` has 1 value or one per channel (dim 1). */
+  prelu(weight: Tensor): Tensor {
+    return actPiece.prelu(this, weight);
+  }
+  /** Element-wise 0 where −λ ≤ x ≤ λ, else x (torch's hardshrink). */
+  hardshrink(lambd = 0.5): Tensor {
+    return actPiece.hardshrink(this, lambd);
+  }
   /**
    * Clamp each element into [min, max]; either bound may be omitted (not both), and may be a
    * tensor.
@@ -796,6 +842,104 @@ export class Tensor {
   cumsum(dim: number): Tensor {
     return red.cumsum(this, dim);
   }
+  /** Cumulative product along `dim`, as torch.cumprod (gradient exact where x has zeros). */
+  cumprod(dim: number): Tensor {
+    return ra.cumprod(this, dim);
+  }
+  /** Element-wise tangent (radians), as torch.tan. */
+  tan(): Tensor {
+    return trig.tan(this);
+  }
+  /** Element-wise arctangent, as torch.atan. */
+  atan(): Tensor {
+    return trig.atan(this);
+  }
+  /** Element-wise arcsine (NaN outside [−1, 1]), as torch.asin. */
+  asin(): Tensor {
+    return trig.asin(this);
+  }
+  /** Element-wise arccosine (NaN outside [−1, 1]), as torch.acos. */
+  acos(): Tensor {
+    return trig.acos(this);
+  }
+  /** Element-wise angle of (other, this) in [−π, π]: this is y, `other` is x, as torch.atan2. */
+  atan2(other: Tensor): Tensor {
+    return trig.atan2(this, other);
+  }
+  /** Element-wise |this − other| ≤ atol + rtol·|other|, as torch.isclose (see `fl.isclose`). */
+  isclose(other: Tensor, opts?: cmp.CloseOptions): Tensor {
+    return cmp.isclose(this, other, opts);
+  }
+  /** Whether every element is close to `other`, as a JS boolean, as torch.allclose. */
+  allclose(other: Tensor, opts?: cmp.CloseOptions): boolean {
+    return cmp.allclose(this, other, opts);
+  }
+  /** Element-wise logical XOR of truthiness, as a bool tensor, as torch.logical_xor. */
+  logicalXor(other: Operand): Tensor {
+    return cmp.logicalXor(this, other);
+  }
+  /** The slices along `dim` (default 0) without that dim, as views, as torch.unbind. */
+  unbind(dim = 0): Tensor[] {
+    return ra.unbind(this, dim);
+  }
+  /** Shift elements along `dims` by `shifts`, wrapping around; flattened without dims. */
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+    return ra.roll(this, shifts, dims);
+  }
+  /** 1-D: a matrix with this on diagonal `diagonal`; 2-D: that diagonal, as torch.diag. */
+  diag(diagonal = 0): Tensor {
+    return ra.diag(this, diagonal);
+  }
+  /**
+   * Samples 1 with probability given by this (float) tensor, else 0, as torch.bernoulli; with a
+   * number `p`, this tensor gives only the shape and dtype.
+   */
+  bernoulli(p?: number): Tensor {
+    return rnd.bernoulli(this, p);
+  }
+  /** In place: fill with 1 with probability `p` (a number, default 0.5, or a tensor), else 0. */
+  bernoulli_(p: number | Tensor = 0.5): this {
+    return this.inPlace('bernoulli_', () => rnd.bernoulliValues(this, p), p);
+  }
+  /** `numSamples` category indices per row of these weights, as torch.multinomial. */
+  multinomial(numSamples: number, replacement = false): Tensor {
+    return rnd.multinomial(this, numSamples, replacement);
+  }
+  /**
+   * Sorted `values` along `dim` (last by default) and their `indices` (int32), as torch.sort;
+   * stable, NaN last (first when `descending`).
+   */
+  sort(dim?: number | so.SortOptions, descending?: boolean): red.ValuesIndices {
+    return so.sort(this, dim, descending);
+  }
+  /** The int32 indices that sort this tensor along `dim` (last by default), as torch.argsort. */
+  argsort(dim?: number | so.SortOptions, descending?: boolean): Tensor {
+    return so.argsort(this, dim, descending);
+  }
+  /** Sorted along the first dim, as torch.msort. */
+  msort(): Tensor {
+    return so.msort(this);
+  }
+  /** The `k` largest (or with `largest: false` smallest) values along `dim` and their indices. */
+  topk(
+    k: number,
+    dim?: number | so.TopkOptions,
+    largest?: boolean,
+    sorted?: boolean,
+  ): red.ValuesIndices {
+    return so.topk(this, k, dim, largest, sorted);
+  }
+  /** The `k`-th smallest value (k from 1) along `dim` (last by default) and its index. */
+  kthvalue(k: number, dim?: number | so.SelectOptions, keepdim?: boolean): red.ValuesIndices {
+    return so.kthvalue(this, k, dim, keepdim);
+  }
+  /** The lower median of all elements, as a 0-d tensor (NaN if any element is NaN). */
+  median(): Tensor;
+  /** Lower medians along `dim` and their indices (int32), as torch.median(dim). */
+  median(dim: number | so.SelectOptions, keepdim?: boolean): red.ValuesIndices;
+  median(dim?: number | so.SelectOptions, keepdim?: boolean): Tensor | red.ValuesIndices {
+    return dim === undefined ? so.median(this) : so.median(this, dim, keepdim);
+  }
   /** Softmax along `dim`: exp(x) normalised to sum to 1, computed stably. */
   softmax(dim: number): Tensor {
     return red.softmax(this, dim);
@@ -878,9 +1022,31 @@ export class Tensor {
   contiguous(): Tensor {
     return vw.contiguous(this);
   }
-  /** NumPy-style basic indexing: ints, 'start:stop:step' strings, null (new axis), '...'. */
+  /**
+   * torch's `x[...]`. Basic indexing — ints, 'start:stop:step' strings, null (new axis), '...' —
+   * gives a view. Advanced indexing — an int32 tensor or number array (gathers along its dim;
+   * negative indices wrap; several broadcast together), a bool tensor or boolean array (a mask
+   * over as many dims as it has) — gives a copy, differentiable (duplicates accumulate).
+   * @example
+   * const x = fl.arange(6).reshape([2, 3]);
+   * x.index(':', [0, 2]);            // x[:, [0, 2]]: [[0, 2], [3, 5]]
+   * x.index(x.gt(2));                // x[x > 2]: [3, 4, 5]
+   */
   index(...specs: IndexSpec[]): Tensor {
     return vw.index(this, specs);
+  }
+  /**
+   * torch's `index_put_`: writes `values` (this dtype, broadcast) at the positions the index
+   * tensors (int32 or bool, one per leading dim) name; with `accumulate`, added (duplicates
+   * accumulate), else the last duplicate wins. In place; returns `this`.
+   */
+  indexPut_(indices: readonly Tensor[], values: Tensor, accumulate = false): this {
+    ip.indexPut_(this, indices, values, accumulate);
+    return this;
+  }
+  /** Out-of-place `indexPut_` (torch's `index_put`): a copy with the values written. */
+  indexPut(indices: readonly Tensor[], values: Tensor, accumulate = false): Tensor {
+    return ip.indexPut(this, indices, values, accumulate);
   }
 
   // ---- shape and indexing ----
@@ -957,6 +1123,38 @@ export class Tensor {
   /** Copy with `value` where the bool `mask` (broadcast) is true; keeps this dtype. */
   maskedFill(mask: Tensor, value: Operand): Tensor {
     return ix.maskedFill(this, mask, value);
+  }
+  /** In place `maskedFill`: `value` (a number or 0-d tensor) where `mask` is true. Returns `this`. */
+  maskedFill_(mask: Tensor, value: Operand): this {
+    ip.maskedFill_(this, mask, value);
+    return this;
+  }
+  /** The elements where the bool `mask` (broadcast) is true, as a new 1-D tensor. */
+  maskedSelect(mask: Tensor): Tensor {
+    return nz.maskedSelect(this, mask);
+  }
+  /** `maskedSelect` awaiting the read of the mask (devices without synchronous read-back). */
+  maskedSelectAsync(mask: Tensor): Promise<Tensor> {
+    return nz.maskedSelectAsync(this, mask);
+  }
+  /**
+   * Indices of the non-zero elements: int32 `[n, ndim]`, or with `{ asTuple: true }` one int32
+   * `[n]` tensor per dim (which `index` takes: `x.index(...m.nonzero({ asTuple: true }))`).
+   */
+  nonzero(options?: { asTuple?: false }): Tensor;
+  nonzero(options: { asTuple: true }): Tensor[];
+  nonzero(options: nz.NonzeroOptions = {}): Tensor | Tensor[] {
+    return nz.nonzero(this, options);
+  }
+  /** `nonzero` awaiting the read (devices without synchronous read-back). */
+  nonzeroAsync(options?: { asTuple?: false }): Promise<Tensor>;
+  nonzeroAsync(options: { asTuple: true }): Promise<Tensor[]>;
+  nonzeroAsync(options: nz.NonzeroOptions = {}): Promise<Tensor | Tensor[]> {
+    return nz.nonzeroAsync(this, options);
+  }
+  /** Indices of the non-zero elements as int32 `[n, ndim]` (torch.argwhere). */
+  argwhere(): Tensor {
+    return nz.argwhere(this);
   }
 
   // ---- linear algebra ----

@@ -55,6 +55,10 @@ function instanceFor(s: Spec): unknown {
       return /x/;
     case 'an optimizer':
       return new fl.optim.SGD([fl.nn.Parameter(fl.zeros([1]))]);
+    case 'a TransformerEncoderLayer':
+      return new fl.nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 4 });
+    case 'a TransformerDecoderLayer':
+      return new fl.nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 4 });
   }
   throw new Error(
     `no sample instance for spec '${s.what}' (${s.kind}): add one to args-samples.ts`,

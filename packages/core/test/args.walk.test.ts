@@ -131,9 +131,18 @@ function instance(path: string, e: Export): object {
     'fl.optim.LRScheduler': () => new fl.optim.StepLR(sgd(), { stepSize: 1 }),
     'fl.EarlyStopping': () => new fl.EarlyStopping(),
     'fl.optim.OneCycleLR': () => new fl.optim.OneCycleLR(sgd(), { maxLr: 1, totalSteps: 10 }),
+    // torch's defaults are a 44M-parameter model: seconds to build for each walk
+    'fl.nn.Transformer': () =>
+      new fl.nn.Transformer({
+        dModel: 4,
+        nhead: 2,
+        numEncoderLayers: 1,
+        numDecoderLayers: 1,
+        dimFeedforward: 4,
+      }),
   };
   if (made[path]) return made[path]();
-  if (/^fl\.optim\.(SGD|Adam|AdamW|RMSprop|Adagrad)$/.test(path))
+  if (/^fl\.optim\.(SGD|Adam|AdamW|NAdam|RAdam|RMSprop|Adagrad)$/.test(path))
     return new (e.value as unknown as new (p: unknown) => object)(params());
   const s = signatures().get(constructorCall(path))!;
   return new (e.value as unknown as new (...a: unknown[]) => object)(...s.specs.map(good));

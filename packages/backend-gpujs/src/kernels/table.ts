@@ -33,6 +33,7 @@ import { gatherOnDevice } from './gather.js';
 import { matmulOnDevice } from './matmul.js';
 import { binaryBroadcast } from './broadcast.js';
 import { CUMSUM_SRC, reduceSrc } from './reduce.js';
+import { sortKernel } from './sort.js';
 
 type V = KView<GBuf>;
 type HostKernels = Kernels<TypedArray>;
@@ -343,6 +344,8 @@ function kernelFor(d: Device, p: PrimName, st: ReturnType<typeof structural>): u
     case 'scatterAdd':
     case 'randomBits':
       return hostCall(d, p as ArgReducePrim);
+    case 'sort':
+      return sortKernel(d, hostCall(d, p));
     default:
       throw new BackendError(`gpujs: no kernel for primitive ${String(kind satisfies never)}`);
   }

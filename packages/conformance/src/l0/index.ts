@@ -3,6 +3,7 @@ import type { Case } from '../types.js';
 import { elementwiseCases } from './elementwise.js';
 import { linalgCases } from './linalg.js';
 import { reduceCases } from './reduce.js';
+import { sortCases } from './sort.js';
 import { storageCases } from './storage.js';
 import { structuralCases } from './structural.js';
 import { writeCases } from './write.js';
@@ -15,5 +16,6 @@ export function l0Cases(): Case[] {
     ...writeCases(),
     ...reduceCases(),
     ...linalgCases(),
+    ...sortCases(),
   ];
 }

@@ -30,7 +30,11 @@ export function fixtureCases(): Case[] {
     layer: c.family === 'errors' ? 'errors' : 'L1',
     op: c.op,
     dtype: mainDType(c),
-    needs: { dtypes: dtypesOf(c), rank: Math.max(0, ...c.inputs.map((s) => s.shape.length)) },
+    needs: {
+      dtypes: dtypesOf(c),
+      rank: Math.max(0, ...c.inputs.map((s) => s.shape.length)),
+      ...(c.syncRead ? { syncRead: true } : {}),
+    },
     run: (ctx: CaseContext) => runForward(c, ctx),
   }));
 }

@@ -41,6 +41,12 @@ export interface FixtureCase {
    * the gradients are checked against PyTorch's only (first and second order).
    */
   fd?: false;
+  /**
+   * true: the op's output shape depends on input values (a mask, nonzero), which a device
+   * without synchronous read-back cannot give synchronously; it runs the op's async form instead
+   * (tested by api/indexing/async-*), so the case is skipped there.
+   */
+  syncRead?: true;
   /** PyTorch's Hessian-vector products ∇⟨∇L, w⟩ along `directions` (null: no grad for that input). */
   hvp?: { directions: (TensorSpec | null)[]; expected: (TensorSpec | null)[] };
   family: string;

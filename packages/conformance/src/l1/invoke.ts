@@ -6,6 +6,11 @@ import * as fl from '@flint/core';
 import type { DType } from '@flint/core/backend';
 import { num } from './fixtures.js';
 import { NN_INVOKE } from './invoke-nn.js';
+import { ACT_INVOKE } from './invoke-act.js';
+import { RM_INVOKE } from './invoke-rm.js';
+import { IX_INVOKE, indexSpecs } from './invoke-ix.js';
+import { LAYERS_INVOKE } from './invoke-layers.js';
+import { SORT_INVOKE } from './invoke-sort.js';
 
 type Tensor = fl.Tensor;
 export type Args = Record<string, unknown>;
@@ -115,7 +120,7 @@ const views: Record<string, Invoke> = {
     ),
   flip: ([x], a) => x!.flip(a.dims as number[]),
   contiguous: ([x], a) => (a.transposed ? x!.transpose(0, 1).contiguous() : x!.contiguous()),
-  index: ([x], a) => x!.index(...(a.indices as (number | string | null)[])),
+  index: (x, a) => x[0]!.index(...indexSpecs(a.indices, x)),
 };
 
 /** `.view(args.view)` after the op when asked: the result must be a plain contiguous tensor. */
@@ -220,6 +225,11 @@ export const INVOKE: Record<string, Invoke> = {
   ...linalg,
   ...creation,
   ...NN_INVOKE,
+  ...ACT_INVOKE,
+  ...RM_INVOKE,
+  ...IX_INVOKE,
+  ...LAYERS_INVOKE,
+  ...SORT_INVOKE,
   // pow with a number base (args.base) instead of a number exponent
   pow: (x, a) => (a.base === undefined ? fl.pow(x[0]!, other(x, a)) : fl.pow(num(a.base), x[0]!)),
 };

@@ -21,6 +21,9 @@ export function gradId(c: FixtureCase, prefix = 'grad'): string {
 const fixtureDType = (c: FixtureCase): DType =>
   gradInputs(c).some((i) => c.inputs[i]!.dtype === 'float32') ? 'float32' : 'float64';
 
+/** A case whose op reads values synchronously (fixtures.ts `syncRead`) needs the device to. */
+const syncNeeds = (c: FixtureCase) => (c.syncRead ? { syncRead: true as const } : {});
+
 function torchCase(c: FixtureCase): Case {
   const own = fixtureDType(c);
   return {
@@ -29,7 +32,9 @@ function torchCase(c: FixtureCase): Case {
     op: c.op,
     dtype: own,
     // Special points mean different things in float32 (overflow, rounding to ±0): no fallback.
-    ...(c.fd === false ? { needs: { dtypes: [own] } } : {}),
+    ...(c.fd === false || c.syncRead
+      ? { needs: { ...(c.fd === false ? { dtypes: [own] } : {}), ...syncNeeds(c) } }
+      : {}),
     run: async (ctx: CaseContext) => {
       const dtype: DType =
         own === 'float64' && ctx.backend.caps.dtypes.includes('float64') ? 'float64' : 'float32';
@@ -54,7 +59,7 @@ function fdCase(c: FixtureCase): Case {
     layer: 'L2',
     op: c.op,
     dtype: 'float64',
-    needs: { dtypes: ['float64'] },
+    needs: { dtypes: ['float64'], ...syncNeeds(c) },
     run: async (ctx: CaseContext) => {
       const got = await analyticGrads(c, 'float64');
       const num = await numericGrads(c);

@@ -45,6 +45,13 @@ export const SMOOTH = new Set([
   'std',
   'norm',
   'prod',
+  // random-math family (issue 13): closed-form trig gradients, and cumprod's product scan
+  'tan',
+  'atan',
+  'asin',
+  'acos',
+  'atan2',
+  'cumprod',
 ]);
 
 function directions(c: FixtureCase): Map<number, number[]> {

@@ -1,6 +1,6 @@
 /**
- * Functional forms that have no layer in Flint (the 1-d pools, ceil mode included) vs PyTorch
- * (the `functional` section of fixtures/nn/nn-pool-norm.json): output, max-pool indices and the
+ * Functional forms vs PyTorch (the `functional` sections of fixtures/nn/nn-pool-norm.json and
+ * nn-resample.json: the 1-d pools, F.interpolate, the adaptive pools' indices): output, indices and the
  * input gradient of Σ output · gradOutput, in float64.
  */
 import * as fl from '@flint/core';
@@ -11,7 +11,13 @@ import { type Enc, dtypesOf, expectEnc, loadNnFixture, tensorOf } from './common
 
 export interface FunctionalCase {
   id: string;
-  fn: 'maxPool1d' | 'avgPool1d';
+  fn:
+    | 'maxPool1d'
+    | 'avgPool1d'
+    | 'interpolate'
+    | 'adaptiveAvgPool1d'
+    | 'adaptiveMaxPool1d'
+    | 'adaptiveMaxPool2d';
   args: unknown[];
   options: Record<string, unknown>;
   input: Enc;
@@ -29,7 +35,9 @@ async function run(ctx: CaseContext, c: FunctionalCase): Promise<void> {
   const x = tensorOf(c.input, true);
   try {
     // the case's scope frees the intermediates (no fl.tidy: the reads below are awaited)
-    const out = fn!(x, ...c.args, c.options);
+    // Options only when the case has some: adaptiveAvgPool1d, like torch's, takes none.
+    const opts = Object.keys(c.options).length > 0 ? [c.options] : [];
+    const out = fn!(x, ...c.args, ...opts);
     const [y, idx] = Array.isArray(out) ? out : [out, null];
     await expectEnc(ctx, y, c.output, 'output');
     if (c.indices) {
@@ -45,8 +53,11 @@ async function run(ctx: CaseContext, c: FunctionalCase): Promise<void> {
 }
 
 export function functionalCases(): Case[] {
-  const fx = loadNnFixture<{ functional?: FunctionalCase[] }>('nn-pool-norm.json');
-  return (fx.functional ?? []).map((c): Case => ({
+  const files = ['nn-pool-norm.json', 'nn-resample.json'];
+  const all = files.flatMap(
+    (f) => loadNnFixture<{ functional?: FunctionalCase[] }>(f).functional ?? [],
+  );
+  return all.map((c): Case => ({
     id: `nn/F/${c.id}`,
     layer: 'nn',
     op: c.fn,

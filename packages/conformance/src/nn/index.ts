@@ -10,6 +10,7 @@ import { layerCases } from './layers.js';
 import { lossCases } from './losses.js';
 import { optimCases } from './optim.js';
 import { attentionCases, recurrentCases } from './recurrent.js';
+import { transformerCases } from './transformer.js';
 
 export function nnCases(): Case[] {
   const cases = [
@@ -17,6 +18,7 @@ export function nnCases(): Case[] {
     ...functionalCases(),
     ...recurrentCases(),
     ...attentionCases(),
+    ...transformerCases(),
     ...lossCases(),
     ...optimCases(),
   ];

@@ -1,5 +1,6 @@
 /**
- * nn layers vs PyTorch (fixtures/nn/nn-layers.json, nn-pool-norm.json, nn-misc.json): build the
+ * nn layers vs PyTorch (fixtures/nn/nn-layers.json, nn-pool-norm.json, nn-misc.json,
+ * nn-resample.json, nn-activations.json): build the
  * layer through `fl.nn`, load torch's state with loadStateDict, run forward and backward with the
  * fixture's output gradient, and compare the output, the input gradient, every parameter's
  * gradient and the running statistics after the pass.
@@ -55,6 +56,10 @@ const FACTORY = new Set([
   'LayerNorm',
   'GroupNorm',
   'Embedding',
+  'InstanceNorm1d',
+  'InstanceNorm2d',
+  'RMSNorm',
+  'PReLU',
 ]);
 
 function build(s: Spec): fl.nn.Module {
@@ -90,7 +95,13 @@ async function run(ctx: CaseContext, c: LayerCase): Promise<void> {
 }
 
 export function layerCases(): Case[] {
-  const files = ['nn-layers.json', 'nn-pool-norm.json', 'nn-misc.json'];
+  const files = [
+    'nn-layers.json',
+    'nn-pool-norm.json',
+    'nn-misc.json',
+    'nn-resample.json',
+    'nn-activations.json',
+  ];
   return files.flatMap((f) =>
     loadNnFixture<{ cases: LayerCase[] }>(f)
       .cases.filter((c) => c.flint)

@@ -344,4 +344,16 @@ export const GRADS: Rules = {
     ],
   },
   randomBits: null,
+  // The values' gradient goes back to where each value came from: g scattered by the saved
+  // indices (ctx.aux; not differentiable themselves) along the sorted last axis.
+  sort: {
+    grad: (g, c) => {
+      const shape = c.shapes[0]!;
+      const axis = shape.length - 1;
+      const z = zeros(shape, { dtype: g.dtype, device: g.device });
+      return [
+        exec('scatterAdd', [z, c.aux[0]!, g], [axis], shape, g.dtype, { gradParams: { axis } }),
+      ];
+    },
+  },
 };

@@ -14,6 +14,7 @@ export {
   floatPow,
   remainder,
   intPow,
+  sortCompare,
 } from '../prims.js';
 export type { DTypeSet } from '../prims.js';
 export { BYTES, DTYPES, typedArrayFor, isFloat, coerce } from '../dtype.js';

@@ -84,6 +84,13 @@ export interface KernelSignatures<B> {
    * 64-bit counter `offset + i` (low word first), stored as int32. Same seed → same bits on every backend.
    */
   randomBits: (shape: readonly number[], key: readonly [number, number], offset: number) => B;
+  /**
+   * Stable sort of every row along the last axis of `x` (any dtype; row-major contiguous, maybe
+   * at a non-zero offset; rows may be empty). Returns [values (x's dtype and shape), indices
+   * (int32, the source position of each value in its row)]. Order as `sortCompare`: NaN above
+   * +∞ (last ascending, first with `descending`), −0 and +0 equal; equal elements keep their order.
+   */
+  sort: (x: KView<B>, descending: boolean) => readonly [B, B];
 }
 
 type KindOf<P extends PrimName> = (typeof PRIMS)[P]['kind'];
@@ -232,6 +239,57 @@ export interface Overrides<B> {
     buf: KView<B> | null,
     params: SgdStepParams,
   ) => [B, B | null];
+  /**
+   * One LSTM layer in one direction over a projected sequence (torch's gate order i, f, g, o).
+   * gi [T,B,4H] = x·W_ihᵀ + b_ih + b_hh, weightHh [4H,H], h0 and c0 [B,H]; `reverse` walks t
+   * from T−1 down to 0. Returns [y [2,T,B,H] (every h_t, then every c_t, indexed by t), gates
+   * [T,B,4H] (σ(i), σ(f), tanh(g), σ(o) of each step), which only lstmSequenceBackward reads].
+   */
+  lstmSequence?: (
+    gi: KView<B>,
+    weightHh: KView<B>,
+    h0: KView<B>,
+    c0: KView<B>,
+    reverse: boolean,
+  ) => [B, B];
+  /**
+   * Gradients of lstmSequence from its saved y and gates and gy [2,T,B,H] (the gradient of y):
+   * returns [dGi [T,B,4H], dWeightHh [4H,H], dh0 [B,H], dc0 [B,H]].
+   */
+  lstmSequenceBackward?: (
+    gates: KView<B>,
+    y: KView<B>,
+    weightHh: KView<B>,
+    h0: KView<B>,
+    c0: KView<B>,
+    gy: KView<B>,
+    reverse: boolean,
+  ) => [B, B, B, B];
+  /**
+   * One GRU layer in one direction (torch's gate order r, z, n; b_hn inside the reset product):
+   * gi [T,B,3H] = x·W_ihᵀ + b_ih, weightHh [3H,H], biasHh [3H] or null, h0 [B,H]. Returns
+   * [hs [T,B,H] (h_t indexed by t), saved [T,B,4H] (r, z, n and h·W_hnᵀ + b_hn of each step)].
+   */
+  gruSequence?: (
+    gi: KView<B>,
+    weightHh: KView<B>,
+    biasHh: KView<B> | null,
+    h0: KView<B>,
+    reverse: boolean,
+  ) => [B, B];
+  /**
+   * Gradients of gruSequence from its saved outputs and ghs [T,B,H] (the gradient of hs):
+   * returns [dGi [T,B,3H], dWeightHh [3H,H], dBiasHh [3H] (null when hasBias is false), dh0 [B,H]].
+   */
+  gruSequenceBackward?: (
+    saved: KView<B>,
+    hs: KView<B>,
+    weightHh: KView<B>,
+    h0: KView<B>,
+    ghs: KView<B>,
+    reverse: boolean,
+    hasBias: boolean,
+  ) => [B, B, B | null, B];
 }
 /** Names of the composites a backend may replace with a fused kernel. */
 export type OverrideName = keyof Overrides<unknown>;

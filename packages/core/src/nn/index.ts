@@ -14,6 +14,31 @@ export type { LoadOptions, LoadResult } from './module.js';
 export { Sequential, ModuleList, ModuleDict } from './containers.js';
 export * from './layers/index.js';
 export { ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh, Softmax, LogSoftmax } from './activations.js';
+export {
+  ELU,
+  SELU,
+  CELU,
+  Softplus,
+  Mish,
+  Softsign,
+  LogSigmoid,
+  Tanhshrink,
+  Softmin,
+  Softmax2d,
+  GLU,
+} from './activations-smooth.js';
+export {
+  Hardtanh,
+  ReLU6,
+  Hardsigmoid,
+  Hardswish,
+  Hardshrink,
+  Softshrink,
+  Threshold,
+  PReLU,
+  RReLU,
+} from './activations-hard.js';
+export type { PReLUOptions } from './activations-hard.js';
 export * as init from '../check/guarded/init.js';
 export * as functional from '../check/guarded/functional.js';
 export * as F from '../check/guarded/functional.js';
@@ -21,13 +46,28 @@ export * as F from '../check/guarded/functional.js';
 // ---- Other families (recurrent, attention, losses) are exported below this line. ----
 export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell } from './recurrent/index.js';
 export type { RNNBaseOptions, RNNOptions, CellOptions, RNNCellOptions } from './recurrent/index.js';
-export { MultiheadAttention, TransformerEncoderLayer } from './attention/index.js';
+export {
+  MultiheadAttention,
+  TransformerEncoderLayer,
+  TransformerDecoderLayer,
+  TransformerEncoder,
+  TransformerDecoder,
+  Transformer,
+} from './attention/index.js';
 export type {
   MultiheadAttentionOptions,
   MultiheadAttentionForwardOptions,
   TransformerEncoderLayerOptions,
   TransformerEncoderLayerForwardOptions,
   TransformerActivation,
+  TransformerDecoderLayerOptions,
+  TransformerDecoderLayerForwardOptions,
+  TransformerEncoderOptions,
+  TransformerEncoderForwardOptions,
+  TransformerDecoderOptions,
+  TransformerDecoderForwardOptions,
+  TransformerOptions,
+  TransformerForwardOptions,
 } from './attention/index.js';
 export {
   MSELoss,

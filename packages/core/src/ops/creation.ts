@@ -270,8 +270,14 @@ function bits(shape: number[], device?: string): Tensor {
   return t;
 }
 
-/** Uniform [0, 1) with 24 random bits (float32) or 48 (float64). */
-function uniform(shape: number[], dtype: DType, device?: string): Tensor {
+/** @internal Raw random int32 words from the global generator (randperm's sort keys). */
+export const randomWords = (shape: number[], device?: string): Tensor => bits(shape, device);
+
+/**
+ * @internal Uniform [0, 1) with 24 random bits (float32) or 48 (float64), from the global
+ * generator: random.ts's samplers draw through it so every backend gets the same numbers.
+ */
+export function uniform(shape: number[], dtype: DType, device?: string): Tensor {
   const hi = bits(shape, device).remainder(1 << 24);
   if (dtype !== 'float64') return hi.to('float32').mul(2 ** -24);
   const lo = bits(shape, device).remainder(1 << 24);
@@ -339,13 +345,33 @@ function randintOnHost(sh: number[], low: number, high: number, dtype: DType, de
   return tensor(out, { shape: sh, dtype, device });
 }
 
-/** Integers uniform in [low, high). */
+/**
+ * Integers uniform in [low, high), int32 unless `dtype`; as torch, `randint(high, shape)` means
+ * low = 0.
+ * @example
+ * fl.randint(0, 10, [2, 3]); // int32 values from 0 to 9
+ * fl.randint(6, [4]);        // four dice rolls minus one
+ */
 export function randint(
   low: number,
-  high: number,
-  shape: ShapeArg,
+  high: number | ShapeArg,
+  shape?: ShapeArg | CreateOptions,
   opts: CreateOptions = {},
 ): Tensor {
+  if (typeof high !== 'number') {
+    // torch.randint(high, size, …): the shape came second, options (if any) third.
+    if (shape !== undefined && (typeof shape !== 'object' || Array.isArray(shape)))
+      throw new ShapeError('randint: randint(high, shape, options?) takes options third');
+    return randint(0, low, high, (shape as CreateOptions | undefined) ?? {});
+  }
+  if (shape === undefined || (typeof shape === 'object' && !Array.isArray(shape)))
+    throw new ShapeError(
+      'randint: a shape is required, as randint(low, high, shape) or randint(high, shape)',
+    );
+  return randintIn(low, high, shape as ShapeArg, opts);
+}
+
+function randintIn(low: number, high: number, shape: ShapeArg, opts: CreateOptions): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low)
     throw new ShapeError(`randint: need integers low < high, got low=${low}, high=${high}`);
   const dtype = opts.dtype ?? 'int32';

@@ -149,10 +149,17 @@ function selectAs(
   });
 }
 
-/** x with `value` where mask is true; keeps x's dtype. */
+/**
+ * x with `value` (a number or a 0-d tensor) where the bool mask is true; x and mask broadcast
+ * together (torch.masked_fill); keeps x's dtype.
+ */
 export function maskedFill(x: Tensor, mask: Tensor, value: Operand): Tensor {
   if (mask.dtype !== 'bool')
     throw new DTypeError(`maskedFill: mask must be a bool tensor, got ${mask.dtype}`);
+  if (value instanceof Tensor && value.ndim !== 0)
+    throw new ShapeError(
+      `maskedFill: only a 0-d value tensor is supported (as in PyTorch), got shape ${fmtShape(value.shape)}`,
+    );
   return tidy(() =>
     cast(where(mask, value instanceof Tensor ? cast(value, x.dtype) : value, x), x.dtype),
   );

@@ -5,7 +5,7 @@
  * storage (a copy, or the `stridedWrite` primitive for a view) and swaps it in.
  */
 import { nextStorageSerial } from '../device.js';
-import { DeviceError, GradError, ShapeError, fmtShape } from '../errors.js';
+import { DTypeError, DeviceError, GradError, ShapeError, fmtShape } from '../errors.js';
 import { mayOverlap, shapesEqual } from '../shape.js';
 import { type Operand, type Tensor, fmt, isTensor, trustedTensor } from '../tensor.js';
 import { isGradEnabled, noGrad } from '../autograd/mode.js';
@@ -16,6 +16,8 @@ import * as vw from './views.js';
 import type { IndexSpec } from './views.js';
 import { cast } from './convert.js';
 import { full } from './creation.js';
+import { advancedPut, isAdvanced } from './advanced.js';
+import { maskedFill } from './indexing.js';
 
 /**
  * Refuses targets a write cannot be defined for (torch's message for expanded tensors), unless
@@ -138,7 +140,7 @@ function writeData(t: Tensor, src: Tensor, covers: boolean, consume: boolean): v
 /**
  * Slice assignment, torch's `x[index] = value`: `index` as `x.index(...)` takes it (an array is
  * the list of indices, like Python's tuple), `value` a number or a tensor broadcast to the slice
- * and cast to x's dtype.
+ * and cast to x's dtype. With an advanced index (tensor or array), duplicates: the last wins.
  */
 export function setIndex(
   x: Tensor,
@@ -147,6 +149,7 @@ export function setIndex(
 ): Tensor {
   live('set', x);
   const specs: readonly IndexSpec[] = Array.isArray(index) ? index : [index as IndexSpec];
+  if (specs.some(isAdvanced)) return advancedPut('set', x, specs, value, false);
   const view = vw.index(x, specs);
   try {
     if (isTensor(value)) checkBroadcast(value.shape, view.shape);
@@ -172,4 +175,60 @@ function checkBroadcast(from: readonly number[], to: readonly number[]): void {
     throw new ShapeError(
       `set: a value of shape ${fmtShape(from)} cannot be broadcast to the indexed slice of shape ${fmtShape(to)}`,
     );
+}
+
+/**
+ * torch's `index_put_`: `values` (x's dtype, broadcast) written at the positions that the index
+ * tensors (int32 or bool; one per leading dim) name; with `accumulate` added, duplicates
+ * accumulating. In place, returns x.
+ */
+export function indexPut_(
+  x: Tensor,
+  indices: readonly Tensor[],
+  values: Tensor,
+  accumulate = false,
+): Tensor {
+  live('indexPut_', x);
+  if (values.dtype !== x.dtype)
+    throw new DTypeError(
+      `indexPut_: values must have the dtype of the input (${x.dtype}), got ${values.dtype}, as in PyTorch; convert them with .to('${x.dtype}')`,
+    );
+  return advancedPut('indexPut_', x, indices, values, accumulate);
+}
+
+/** Out-of-place `indexPut_` (torch's `index_put`): a copy of x with the values written. */
+export function indexPut(
+  x: Tensor,
+  indices: readonly Tensor[],
+  values: Tensor,
+  accumulate = false,
+): Tensor {
+  live('indexPut', x);
+  const out = x.clone();
+  try {
+    return indexPut_(out, indices, values, accumulate);
+  } catch (e) {
+    out.dispose();
+    throw e;
+  }
+}
+
+/**
+ * In-place `maskedFill`: `value` (a number, or a 0-d tensor as torch allows) where `mask`, which
+ * broadcasts to x's shape (not the other way: x is written in place), is true.
+ */
+export function maskedFill_(x: Tensor, mask: Tensor, value: Operand): Tensor {
+  live('maskedFill_', x);
+  if (mask.dtype !== 'bool')
+    throw new DTypeError(`maskedFill_: mask must be a bool tensor, got ${mask.dtype}`);
+  if (isTensor(value) && value.ndim !== 0)
+    throw new ShapeError(
+      `maskedFill_: only a 0-d value tensor is supported (as in PyTorch), got shape ${fmtShape(value.shape)}`,
+    );
+  const lead = x.ndim - mask.ndim;
+  if (lead < 0 || mask.shape.some((d, i) => d !== 1 && d !== x.shape[lead + i]))
+    throw new ShapeError(
+      `maskedFill_: mask ${fmtShape(mask.shape)} does not broadcast to the input's shape ${fmtShape(x.shape)}`,
+    );
+  return applyInPlace(x, 'maskedFill_', (self) => maskedFill(self, mask, value), [value]);
 }

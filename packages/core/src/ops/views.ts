@@ -11,6 +11,7 @@ import { record } from '../autograd/record.js';
 import type { GradCtx, GradRule } from '../autograd/node.js';
 import { exec, live } from './dispatch.js';
 import { tidy } from '../scope.js';
+import { advancedIndex, isAdvanced } from './advanced.js';
 
 export function makeView(
   name: string,
@@ -335,14 +336,23 @@ export function detach(x: Tensor): Tensor {
   return d;
 }
 
+/** Nested arrays of integers (an int32 index) or of booleans (a mask), as Python lists index. */
+export type IndexArray = readonly (number | boolean | IndexArray)[];
+
 /**
  * One index of `Tensor.index`/`set`: an integer, a Python slice string (`'1:3'`, `':'`, `'::2'`, or
- * `'...'`), `null` for a new axis, or a slice as `[start, stop, step?]`.
+ * `'...'`), `null` for a new axis — basic indexing, giving a view — or an advanced index: an int32
+ * tensor or array of integers (gathers along its dim), a bool tensor or array of booleans (a mask
+ * over as many dims as it has).
  */
-export type IndexSpec = number | string | null | readonly [number | null, number | null, number?];
+export type IndexSpec = number | string | null | Tensor | IndexArray;
 
-/** NumPy basic indexing: ints select, 'a:b:c' (or [a, b, c]) slices, null adds an axis, '...' skips. */
+/**
+ * NumPy/torch indexing. Basic (ints select, 'a:b:c' slices, null adds an axis, '...' skips)
+ * gives a view; with an advanced index (tensor or array) the result is a copy (ops/advanced.ts).
+ */
 export function index(x: Tensor, specs: readonly IndexSpec[]): Tensor {
+  if (specs.some(isAdvanced)) return advancedIndex(x, specs);
   const consumes = (s: IndexSpec) => s !== null && s !== '...';
   const used = specs.filter(consumes).length;
   if (used > x.ndim)
@@ -368,8 +378,8 @@ function applyIndex(x: Tensor, specs: readonly IndexSpec[], used: number): Tenso
         );
       r = squeeze(narrow(r, dim, s < 0 ? s + n : s, 1), dim);
     } else {
-      const [a, b, c] = typeof s === 'string' ? parseSlice(s) : s;
-      r = slice(r, dim++, a, b, c ?? 1);
+      const [a, b, c] = parseSlice(s as string);
+      r = slice(r, dim++, a, b, c);
     }
   }
   return r === x ? makeView('index', x, x.shape, x.strides, x.offset, shapeBack) : r;

@@ -48,6 +48,16 @@ export const dropout = unary(
   { p: optional(probability), training: optional(bool) },
   F.dropout,
 );
+export const dropout1d = unary(
+  'dropout1d',
+  { p: optional(probability), training: optional(bool) },
+  F.dropout1d,
+);
+export const dropout2d = unary(
+  'dropout2d',
+  { p: optional(probability), training: optional(bool) },
+  F.dropout2d,
+);
 export const embedding = fn(
   'embedding',
   { input: tensor, weight: tensor, options: options({ paddingIdx: nullable(int) }) },
@@ -111,6 +121,38 @@ export const adaptiveAvgPool2d = unary(
   F.adaptiveAvgPool2d,
 );
 
+const size1d = or(posInt, arrayOf(posInt, 'an array of one size'));
+const size2d = or(posInt, arrayOf(nullable(posInt), 'an array of sizes (or null)'));
+const maxIndices = options({ returnIndices: bool });
+export const adaptiveAvgPool1d = unary(
+  'adaptiveAvgPool1d',
+  { outputSize: size1d },
+  F.adaptiveAvgPool1d,
+);
+export const adaptiveMaxPool1d = unary(
+  'adaptiveMaxPool1d',
+  { outputSize: size1d, options: maxIndices },
+  F.adaptiveMaxPool1d,
+);
+export const adaptiveMaxPool2d = unary(
+  'adaptiveMaxPool2d',
+  { outputSize: size2d, options: maxIndices },
+  F.adaptiveMaxPool2d,
+);
+export const interpolate = unary(
+  'interpolate',
+  {
+    options: options({
+      size: or(posInt, arrayOf(posInt, 'an array of sizes')),
+      scaleFactor: or(positive, arrayOf(positive, 'an array of scale factors')),
+      mode: oneOf('nearest', 'nearest-exact', 'linear', 'bilinear'),
+      alignCorners: bool,
+      recomputeScaleFactor: bool,
+    }),
+  },
+  F.interpolate,
+);
+
 const affine = { weight: nullable(tensor), bias: nullable(tensor), eps: optional(positive) };
 export const batchNorm = unary(
   'batchNorm',
@@ -133,6 +175,30 @@ export const layerNorm = unary(
   F.layerNorm,
 );
 export const groupNorm = unary('groupNorm', { numGroups: posInt, ...affine }, F.groupNorm);
+export const instanceNorm = unary(
+  'instanceNorm',
+  {
+    options: options({
+      runningMean: nullable(tensor),
+      runningVar: nullable(tensor),
+      weight: nullable(tensor),
+      bias: nullable(tensor),
+      useInputStats: bool,
+      momentum: number,
+      eps: positive,
+    }),
+  },
+  F.instanceNorm,
+);
+export const rmsNorm = unary(
+  'rmsNorm',
+  {
+    normalizedShape: or(nonNegInt, shape),
+    weight: optional(nullable(tensor)),
+    eps: optional(nullable(positive)),
+  },
+  F.rmsNorm,
+);
 
 export const relu = unary('relu', P.none, F.relu);
 export const leakyRelu = unary('leakyRelu', P.leakyRelu, F.leakyRelu);
@@ -140,6 +206,27 @@ export const elu = unary('elu', P.elu, F.elu);
 export const gelu = unary('gelu', P.gelu, F.gelu);
 export const silu = unary('silu', P.none, F.silu);
 export const softplus = unary('softplus', P.softplus, F.softplus);
+export const selu = unary('selu', P.none, F.selu);
+export const celu = unary('celu', P.elu, F.celu);
+export const softsign = unary('softsign', P.none, F.softsign);
+export const mish = unary('mish', P.none, F.mish);
+export const logsigmoid = unary('logsigmoid', P.none, F.logsigmoid);
+export const tanhshrink = unary('tanhshrink', P.none, F.tanhshrink);
+export const hardsigmoid = unary('hardsigmoid', P.none, F.hardsigmoid);
+export const hardswish = unary('hardswish', P.none, F.hardswish);
+export const hardtanh = unary('hardtanh', P.hardtanh, F.hardtanh);
+export const relu6 = unary('relu6', P.none, F.relu6);
+export const hardshrink = unary('hardshrink', P.shrink, F.hardshrink);
+export const softshrink = unary('softshrink', P.shrink, F.softshrink);
+export const threshold = unary('threshold', P.threshold, F.threshold);
+export const prelu = unary('prelu', P.prelu, F.prelu);
+export const softmin = unary('softmin', P.dimOnly, F.softmin);
+export const glu = unary('glu', P.glu, F.glu);
+export const rrelu = unary(
+  'rrelu',
+  { lower: optional(number), upper: optional(number), training: optional(bool) },
+  F.rrelu,
+);
 export const sigmoid = unary('sigmoid', P.none, F.sigmoid);
 export const tanh = unary('tanh', P.none, F.tanh);
 export const softmax = unary('softmax', P.dimOnly, F.softmax);

@@ -5,6 +5,8 @@
  */
 import * as ew from '../../ops/elementwise.js';
 import * as act from '../../ops/activation.js';
+import * as actPiece from '../../ops/activation-piecewise.js';
+import * as actSmooth from '../../ops/activation-smooth.js';
 import * as red from '../../ops/reduce.js';
 import * as vw from '../../ops/views.js';
 import * as sh from '../../ops/shape.js';
@@ -99,6 +101,13 @@ export const elu = op('elu', P.elu, act.elu);
 export const gelu = op('gelu', P.gelu, act.gelu);
 export const silu = op('silu', P.none, act.silu);
 export const softplus = op('softplus', P.softplus, act.softplus);
+// torch.selu, torch.celu, torch.prelu, torch.hardshrink and torch.threshold exist; the rest of
+// the activations are nn.functional only.
+export const selu = op('selu', P.none, actSmooth.selu);
+export const celu = op('celu', P.elu, actSmooth.celu);
+export const prelu = op('prelu', P.prelu, actPiece.prelu);
+export const hardshrink = op('hardshrink', P.shrink, actPiece.hardshrink);
+export const threshold = op('threshold', P.threshold, actPiece.threshold);
 
 // ---- reductions ----
 export const sum = op('sum', REDUCE, red.sum);

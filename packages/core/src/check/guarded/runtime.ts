@@ -81,7 +81,13 @@ export const eye = guard(
   cr.eye,
 );
 export const randint = guard(
-  sig('fl.randint', { low: int, high: int, shape: shapeArg, options: createOptions }),
+  // randint(low, high, shape, options?) or torch's randint(high, shape, options?).
+  sig('fl.randint', {
+    low: int,
+    high: or(int, shapeArg),
+    shape: optional(or(shapeArg, createOptions)),
+    options: createOptions,
+  }),
   cr.randint,
 );
 export const manualSeed = guard(sig('fl.manualSeed', { seed: nonNegInt }), cr.manualSeed);

@@ -4,6 +4,7 @@
  * function adds the input tensor in front).
  */
 import {
+  any,
   bool,
   device,
   dim,
@@ -51,10 +52,13 @@ export const FACTORY = { dtype, device };
 export const padMode = oneOf('constant', 'reflect', 'replicate');
 export const geluApproximate = oneOf('none', 'tanh');
 
-/** One entry of `x.index(…)`: an int, a 'start:stop:step' string, null, '...' or [a, b, c?]. */
+/**
+ * One entry of `x.index(…)`: an int, a 'start:stop:step' string, null, '...', or an advanced
+ * index (a tensor, or nested arrays of integers or booleans, checked in depth by the op).
+ */
 export const indexSpec: Spec = named(
-  or(int, string, oneOf(null), arrayOf(nullable(int))),
-  "an index: an integer, a slice 'start:stop:step' or [start, stop, step?], null or '...'",
+  or(int, string, oneOf(null), tensor, arrayOf(any)),
+  "an index: an integer, a slice 'start:stop:step', null, '...', an int32 or bool Tensor, or an array of integers or booleans",
 );
 
 // ---- parameter lists of a Tensor method; the fl.* function takes `input` first ----
@@ -67,6 +71,11 @@ export const P = {
   elu: { alpha: optional(number) },
   gelu: { approximate: optional(geluApproximate) },
   softplus: { beta: optional(number), threshold: optional(number) },
+  hardtanh: { minVal: optional(number), maxVal: optional(number) },
+  shrink: { lambd: optional(number) },
+  threshold: { threshold: number, value: number },
+  prelu: { weight: tensor },
+  glu: { dim: optional(dim) },
   nanToNum: { nan: optional(number), posinf: optional(number), neginf: optional(number) },
   logsumexp: { dim: dims, keepdim: optional(bool) },
   norm: { p: optional(number), dim: dims, keepdim: optional(bool) },

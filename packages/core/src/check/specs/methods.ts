@@ -63,6 +63,9 @@ export const MODULE_METHODS = methods('nn.Module', {
   // errors that name the class (Sequential.loadStateDict, SGD.loadStateDict).
   extraRepr: {},
   toString: {},
+  registerForwardPreHook: { hook: func },
+  registerForwardHook: { hook: func },
+  registerFullBackwardHook: { hook: func },
 });
 
 export const LIST_METHODS = methods('nn.ModuleList', {
@@ -97,6 +100,12 @@ export const RECURRENT_FORWARD = {
   GRUCell: { input: tensor, hx: nullable(tensor) },
   LSTMCell: { input: tensor, hx: nullable(pair) },
 };
+const decoderMasks = {
+  tgtMask: nullable(tensor),
+  memoryMask: nullable(tensor),
+  tgtKeyPaddingMask: nullable(tensor),
+  memoryKeyPaddingMask: nullable(tensor),
+};
 export const ATTENTION_FORWARD = {
   MultiheadAttention: {
     query: tensor,
@@ -113,6 +122,30 @@ export const ATTENTION_FORWARD = {
     src: tensor,
     options: options({ srcMask: nullable(tensor), srcKeyPaddingMask: nullable(tensor) }),
   },
+  TransformerDecoderLayer: {
+    tgt: tensor,
+    memory: tensor,
+    options: options({ ...decoderMasks, tgtIsCausal: bool }),
+  },
+  TransformerEncoder: {
+    src: tensor,
+    options: options({ mask: nullable(tensor), srcKeyPaddingMask: nullable(tensor) }),
+  },
+  TransformerDecoder: {
+    tgt: tensor,
+    memory: tensor,
+    options: options({ ...decoderMasks, tgtIsCausal: bool }),
+  },
+  Transformer: {
+    src: tensor,
+    tgt: tensor,
+    options: options({
+      ...decoderMasks,
+      srcMask: nullable(tensor),
+      srcKeyPaddingMask: nullable(tensor),
+      tgtIsCausal: bool,
+    }),
+  },
 };
 
 // ---- optimizers and schedulers ----
@@ -127,6 +160,10 @@ const schedulerTable = { step: {}, getLastLr: {}, stateDict: {} };
 export const SCHEDULER_METHODS = methods('LRScheduler', schedulerTable);
 export const CHAIN_METHODS = methods('ChainedScheduler', schedulerTable);
 export const SEQUENTIAL_LR_METHODS = methods('SequentialLR', schedulerTable);
+export const WARM_RESTARTS_METHODS = methods('CosineAnnealingWarmRestarts', {
+  ...schedulerTable,
+  step: { epoch: optional(number) },
+});
 export const PLATEAU_METHODS = methods('ReduceLROnPlateau', {
   ...schedulerTable,
   step: { metric: or(number, tensor) },

@@ -33,6 +33,8 @@ import {
   instanceOf,
 } from '../spec.js';
 import { FACTORY, geluApproximate } from './common.js';
+import { TransformerEncoderLayer } from '../../nn/attention/transformer.js';
+import { TransformerDecoderLayer } from '../../nn/attention/decoder.js';
 
 export const module = instanceOf(() => Module, 'a Module');
 /** An int for every spatial dim, or one for all: `3`, `[3, 5]` (ranges are the layer's check). */
@@ -85,6 +87,44 @@ const loss = (fields: Record<string, Spec>, positional?: string[]) =>
   options({ reduction, ...fields }, { positional });
 const classWeights = { weight: tensor, ignoreIndex: int };
 
+/** Options of the Transformer encoder and decoder layers (torch's positional order). */
+const transformerLayerOptions = options(
+  {
+    dimFeedforward: posInt,
+    dropout: probability,
+    activation: or(oneOf('relu', 'gelu'), func),
+    layerNormEps: positive,
+    batchFirst: bool,
+    normFirst: bool,
+    bias: bool,
+    ...FACTORY,
+  },
+  {
+    positional: [
+      'dimFeedforward',
+      'dropout',
+      'activation',
+      'layerNormEps',
+      'batchFirst',
+      'normFirst',
+      'bias',
+    ],
+  },
+);
+
+const instanceNorm = {
+  numFeatures: nonNegInt,
+  options: options(
+    { eps: positive, momentum: number, affine: bool, trackRunningStats: bool, ...FACTORY },
+    { positional: ['eps', 'momentum', 'affine', 'trackRunningStats'] },
+  ),
+};
+/** Upsample's size or scale factor: one for every spatial dim, or one per dim. */
+const resize = {
+  size: or(posInt, arrayOf(posInt, 'an array of sizes')),
+  scaleFactor: or(positive, arrayOf(positive, 'an array of scale factors')),
+};
+
 export const NN = {
   Linear: sig('nn.Linear', {
     ...features,
@@ -94,6 +134,8 @@ export const NN = {
   Identity: sig('nn.Identity', {}, { rest: any }),
   Flatten: sig('nn.Flatten', { startDim: optional(dim), endDim: optional(dim) }),
   Dropout: sig('nn.Dropout', { p: optional(probability) }),
+  Dropout1d: sig('nn.Dropout1d', { p: optional(probability) }),
+  Dropout2d: sig('nn.Dropout2d', { p: optional(probability) }),
   Embedding: sig('nn.Embedding', {
     numEmbeddings: nonNegInt,
     embeddingDim: nonNegInt,
@@ -139,6 +181,45 @@ export const NN = {
   AdaptiveAvgPool2d: sig('nn.AdaptiveAvgPool2d', {
     outputSize: or(nonNegInt, arrayOf(nullable(nonNegInt), 'an array of sizes (or null)')),
   }),
+  MaxPool1d: sig('nn.MaxPool1d', {
+    kernelSize: spatial,
+    options: options(
+      { stride: nullable(spatial), padding: spatial, dilation: spatial, ceilMode: bool },
+      { positional: ['stride', 'padding', 'dilation'] },
+    ),
+  }),
+  AvgPool1d: sig('nn.AvgPool1d', {
+    kernelSize: spatial,
+    options: options(
+      { stride: nullable(spatial), padding: spatial, ceilMode: bool, countIncludePad: bool },
+      { positional: ['stride', 'padding', 'ceilMode', 'countIncludePad'] },
+    ),
+  }),
+  AdaptiveAvgPool1d: sig('nn.AdaptiveAvgPool1d', { outputSize: posInt }),
+  AdaptiveMaxPool1d: sig('nn.AdaptiveMaxPool1d', { outputSize: posInt }),
+  AdaptiveMaxPool2d: sig('nn.AdaptiveMaxPool2d', {
+    outputSize: or(posInt, arrayOf(nullable(posInt), 'an array of sizes (or null)')),
+  }),
+  InstanceNorm1d: sig('nn.InstanceNorm1d', instanceNorm),
+  InstanceNorm2d: sig('nn.InstanceNorm2d', instanceNorm),
+  RMSNorm: sig('nn.RMSNorm', {
+    normalizedShape: or(nonNegInt, shape),
+    options: options(
+      { eps: nullable(positive), elementwiseAffine: bool, ...FACTORY },
+      { positional: ['eps', 'elementwiseAffine'] },
+    ),
+  }),
+  Upsample: sig('nn.Upsample', {
+    options: options({
+      size: resize.size,
+      scaleFactor: resize.scaleFactor,
+      mode: oneOf('nearest', 'nearest-exact', 'linear', 'bilinear'),
+      alignCorners: bool,
+      recomputeScaleFactor: bool,
+    }),
+  }),
+  UpsamplingNearest2d: sig('nn.UpsamplingNearest2d', { options: options(resize) }),
+  UpsamplingBilinear2d: sig('nn.UpsamplingBilinear2d', { options: options(resize) }),
   BatchNorm1d: sig('nn.BatchNorm1d', batchNorm),
   BatchNorm2d: sig('nn.BatchNorm2d', batchNorm),
   LayerNorm: sig('nn.LayerNorm', {
@@ -164,6 +245,29 @@ export const NN = {
   Tanh: sig('nn.Tanh', {}),
   Softmax: sig('nn.Softmax', { dim }),
   LogSoftmax: sig('nn.LogSoftmax', { dim }),
+  ELU: sig('nn.ELU', { alpha: optional(number) }),
+  SELU: sig('nn.SELU', {}),
+  CELU: sig('nn.CELU', { alpha: optional(number) }),
+  Softplus: sig('nn.Softplus', { beta: optional(number), threshold: optional(number) }),
+  Mish: sig('nn.Mish', {}),
+  Softsign: sig('nn.Softsign', {}),
+  LogSigmoid: sig('nn.LogSigmoid', {}),
+  Tanhshrink: sig('nn.Tanhshrink', {}),
+  Softmin: sig('nn.Softmin', { dim }),
+  GLU: sig('nn.GLU', { dim: optional(dim) }),
+  Hardtanh: sig('nn.Hardtanh', { minVal: optional(number), maxVal: optional(number) }),
+  ReLU6: sig('nn.ReLU6', {}),
+  RReLU: sig('nn.RReLU', { lower: optional(number), upper: optional(number) }),
+  Softmax2d: sig('nn.Softmax2d', {}),
+  Hardsigmoid: sig('nn.Hardsigmoid', {}),
+  Hardswish: sig('nn.Hardswish', {}),
+  Hardshrink: sig('nn.Hardshrink', { lambd: optional(number) }),
+  Softshrink: sig('nn.Softshrink', { lambd: optional(number) }),
+  Threshold: sig('nn.Threshold', { threshold: number, value: number }),
+  PReLU: sig('nn.PReLU', {
+    numParameters: optional(posInt),
+    options: options({ init: number, ...FACTORY }, { positional: ['init'] }),
+  }),
   Sequential: sig(
     'nn.Sequential',
     {},
@@ -225,6 +329,64 @@ export const NN = {
         ],
       },
     ),
+  }),
+  TransformerDecoderLayer: sig('nn.TransformerDecoderLayer', {
+    dModel: posInt,
+    nhead: posInt,
+    options: transformerLayerOptions,
+  }),
+  TransformerEncoder: sig('nn.TransformerEncoder', {
+    encoderLayer: instanceOf(() => TransformerEncoderLayer, 'a TransformerEncoderLayer'),
+    numLayers: nonNegInt,
+    options: options(
+      { norm: nullable(module), enableNestedTensor: bool, maskCheck: bool },
+      { positional: ['norm', 'enableNestedTensor', 'maskCheck'] },
+    ),
+  }),
+  TransformerDecoder: sig('nn.TransformerDecoder', {
+    decoderLayer: instanceOf(() => TransformerDecoderLayer, 'a TransformerDecoderLayer'),
+    numLayers: nonNegInt,
+    options: options({ norm: nullable(module) }, { positional: ['norm'] }),
+  }),
+  Transformer: sig('nn.Transformer', {
+    options: options(
+      {
+        dModel: posInt,
+        nhead: posInt,
+        numEncoderLayers: nonNegInt,
+        numDecoderLayers: nonNegInt,
+        dimFeedforward: posInt,
+        dropout: probability,
+        activation: or(oneOf('relu', 'gelu'), func),
+        customEncoder: nullable(module),
+        customDecoder: nullable(module),
+        layerNormEps: positive,
+        batchFirst: bool,
+        normFirst: bool,
+        bias: bool,
+        ...FACTORY,
+      },
+      {
+        positional: [
+          'dModel',
+          'nhead',
+          'numEncoderLayers',
+          'numDecoderLayers',
+          'dimFeedforward',
+          'dropout',
+          'activation',
+          'customEncoder',
+          'customDecoder',
+          'layerNormEps',
+          'batchFirst',
+          'normFirst',
+        ],
+      },
+    ),
+  }),
+  generateSquareSubsequentMask: sig('nn.Transformer.generateSquareSubsequentMask', {
+    n: nonNegInt,
+    options: options(FACTORY),
   }),
   MSELoss: sig('nn.MSELoss', { options: loss({}) }),
   L1Loss: sig('nn.L1Loss', { options: loss({}) }),

@@ -90,6 +90,17 @@ export const OPTIM = {
   ),
   Adam: optimizer('Adam', adam, adamOrder),
   AdamW: optimizer('AdamW', adam, adamOrder),
+  NAdam: optimizer(
+    'NAdam',
+    { lr: number, betas, eps: number, weightDecay: number, momentumDecay: number },
+    ['lr', 'betas', 'eps', 'weightDecay', 'momentumDecay'],
+  ),
+  RAdam: optimizer('RAdam', { lr: number, betas, eps: number, weightDecay: number }, [
+    'lr',
+    'betas',
+    'eps',
+    'weightDecay',
+  ]),
   RMSprop: optimizer(
     'RMSprop',
     {
@@ -135,6 +146,40 @@ export const OPTIM = {
     'tMax',
     'etaMin',
   ]),
+  CosineAnnealingWarmRestarts: scheduler(
+    'CosineAnnealingWarmRestarts',
+    { t0: required(int), tMult: int, etaMin: number },
+    ['t0', 'tMult', 'etaMin'],
+  ),
+  CyclicLR: scheduler(
+    'CyclicLR',
+    {
+      baseLr: required(perGroup(number)),
+      maxLr: required(perGroup(number)),
+      stepSizeUp: number,
+      stepSizeDown: number,
+      mode: oneOf('triangular', 'triangular2', 'exp_range'),
+      gamma: number,
+      scaleFn: func,
+      scaleMode: oneOf('cycle', 'iterations'),
+      cycleMomentum: bool,
+      baseMomentum: perGroup(number),
+      maxMomentum: perGroup(number),
+    },
+    [
+      'baseLr',
+      'maxLr',
+      'stepSizeUp',
+      'stepSizeDown',
+      'mode',
+      'gamma',
+      'scaleFn',
+      'scaleMode',
+      'cycleMomentum',
+      'baseMomentum',
+      'maxMomentum',
+    ],
+  ),
   LambdaLR: scheduler('LambdaLR', { lrLambda: required(perGroup(func)) }, ['lrLambda']),
   OneCycleLR: scheduler(
     'OneCycleLR',

@@ -1,4 +1,4 @@
-/** Attention: the scaled dot-product composite, multi-head attention and the encoder layer. */
+/** Attention: the scaled dot-product composite, multi-head attention and the Transformer stack. */
 export { scaledDotProductAttention } from './sdpa.js';
 export type { ScaledDotProductAttentionOptions } from './sdpa.js';
 export { MultiheadAttention } from './multihead.js';
@@ -9,3 +9,17 @@ export type {
   TransformerEncoderLayerForwardOptions,
   TransformerActivation,
 } from './transformer.js';
+export { TransformerDecoderLayer } from './decoder.js';
+export type {
+  TransformerDecoderLayerOptions,
+  TransformerDecoderLayerForwardOptions,
+} from './decoder.js';
+export { TransformerEncoder, TransformerDecoder, Transformer } from './stack.js';
+export type {
+  TransformerEncoderOptions,
+  TransformerEncoderForwardOptions,
+  TransformerDecoderOptions,
+  TransformerDecoderForwardOptions,
+  TransformerOptions,
+  TransformerForwardOptions,
+} from './stack.js';

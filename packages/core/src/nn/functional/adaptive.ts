@@ -11,7 +11,8 @@ import { where } from '../../ops/elementwise.js';
 import { tidy } from '../../scope.js';
 import type { Tensor } from '../../tensor.js';
 
-interface AdaptiveAxis {
+/** One axis's adaptive windows. @internal */
+export interface AdaptiveAxis {
   /** Input position of tap t of window i at i·k + t (surplus taps repeat the window's start). */
   index: Int32Array;
   /** 1 where the tap is inside its window. */
@@ -20,7 +21,8 @@ interface AdaptiveAxis {
   k: number;
 }
 
-function adaptiveAxis(n: number, out: number): AdaptiveAxis {
+/** torch's adaptive windows of an axis of length n pooled to `out` (≥ 1). @internal */
+export function adaptiveAxis(n: number, out: number): AdaptiveAxis {
   const starts = Array.from({ length: out }, (_, i) => Math.floor((i * n) / out));
   const ends = Array.from({ length: out }, (_, i) => Math.ceil(((i + 1) * n) / out));
   const lengths = starts.map((s, i) => ends[i]! - s);

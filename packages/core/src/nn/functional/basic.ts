@@ -48,6 +48,60 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   });
 }
 
+/**
+ * Channel-wise dropout: zero whole channels x[n, c] with probability p (one draw per channel)
+ * and scale the rest by 1/(1 − p), as torch's feature dropout. `rank` is the batched rank.
+ */
+function featureDropout(
+  op: string,
+  x: Tensor,
+  p: number,
+  training: boolean,
+  ranks: number[],
+): Tensor {
+  if (!(p >= 0 && p <= 1))
+    throw new ArgumentError(`${op}: probability has to be between 0 and 1, got ${p}`);
+  if (!ranks.includes(x.ndim))
+    throw new ShapeError(
+      `${op}: expected input of rank ${ranks.join(' or ')} (${op === 'dropout1d' ? '[N,C,L] or [C,L]' : '[N,C,H,W] or [N,C,L]'}), got ${fmtShape(x.shape)}`,
+    );
+  if (!training || p === 0) return x;
+  return tidy(() => {
+    // dropout1d's unbatched [C, L] is one sample; dropout2d keeps torch's reading of 3-D as [N, C, L].
+    const b = op === 'dropout1d' && x.ndim === 2 ? x.unsqueeze(0) : x;
+    let y: Tensor;
+    if (p === 1) y = b.mul(0);
+    else {
+      const maskShape = b.shape.map((d, i) => (i < 2 ? d : 1));
+      const dtype = x.dtype === 'float64' ? 'float64' : 'float32';
+      const keep = noGrad(() => rand(maskShape, { dtype, device: x.device }).ge(p));
+      y = where(keep, b.mul(1 / (1 - p)), 0).to(x.dtype);
+    }
+    return b === x ? y : y.squeeze(0);
+  });
+}
+
+/**
+ * Zero whole channels of x [N,C,L] or [C,L] with probability p while training, scaling the rest
+ * by 1/(1 − p) (torch.nn.functional.dropout1d); the identity otherwise.
+ * @example
+ * const y = nn.F.dropout1d(fl.ones([2, 4, 5]), 0.5); // each [5] row is all 0 or all 2
+ */
+export function dropout1d(x: Tensor, p = 0.5, training = true): Tensor {
+  return featureDropout('dropout1d', x, p, training, [2, 3]);
+}
+
+/**
+ * Zero whole channels of x [N,C,H,W] with probability p while training, scaling the rest by
+ * 1/(1 − p) (torch.nn.functional.dropout2d); the identity otherwise. A 3-D input is read as
+ * [N,C,L], as torch does.
+ * @example
+ * const y = nn.F.dropout2d(fl.ones([2, 4, 3, 3]), 0.5); // each [3, 3] plane is all 0 or all 2
+ */
+export function dropout2d(x: Tensor, p = 0.5, training = true): Tensor {
+  return featureDropout('dropout2d', x, p, training, [3, 4]);
+}
+
 /** Options of `F.embedding`. */
 export interface EmbeddingOptions {
   /** Rows at this index get no gradient (they stay as initialised, usually zero). */

@@ -5,7 +5,7 @@
  * const { F } = fl.nn;
  * const y = F.relu(F.conv2d(x, w, b, { padding: 1 }));
  */
-export { linear, dropout, embedding } from './basic.js';
+export { linear, dropout, dropout1d, dropout2d, embedding } from './basic.js';
 export type { EmbeddingOptions } from './basic.js';
 export { conv1d, conv2d } from './conv.js';
 export type { ConvOptions, Conv2dParams } from './conv.js';
@@ -20,8 +20,35 @@ export type {
 } from './pool.js';
 export { batchNorm, layerNorm, groupNorm } from './norm.js';
 export type { BatchNormOptions } from './norm.js';
+export { adaptiveAvgPool1d, adaptiveMaxPool1d, adaptiveMaxPool2d } from './adaptive-pool.js';
+export type { AdaptiveMaxPoolOptions } from './adaptive-pool.js';
+export { instanceNorm, rmsNorm } from './norm-instance.js';
+export type { InstanceNormOptions } from './norm-instance.js';
+export { interpolate } from './interpolate.js';
+export type { InterpolateMode, InterpolateOptions } from './interpolate.js';
 export type { SpatialArg } from './args.js';
 export { relu, leakyRelu, elu, gelu, silu, softplus } from '../../ops/activation.js';
+export {
+  hardtanh,
+  relu6,
+  hardsigmoid,
+  hardswish,
+  hardshrink,
+  softshrink,
+  threshold,
+  prelu,
+  rrelu,
+} from '../../ops/activation-piecewise.js';
+export {
+  selu,
+  celu,
+  softsign,
+  tanhshrink,
+  mish,
+  logsigmoid,
+  softmin,
+  glu,
+} from '../../ops/activation-smooth.js';
 export { sigmoid, tanh } from '../../ops/elementwise.js';
 export { softmax, logSoftmax } from '../../ops/reduce.js';
 export { pad } from '../../ops/shape.js';

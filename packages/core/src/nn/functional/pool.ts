@@ -182,7 +182,7 @@ function maxPoolComposite(
  * wins when the window holds any (its CPU loop takes `v > best || isnan(v)`), so the gradient
  * goes to that NaN.
  */
-function windowMax(win: Tensor): { values: Tensor; indices: Tensor } {
+export function windowMax(win: Tensor): { values: Tensor; indices: Tensor } {
   if (!isFloat(win.dtype)) return win.max(2);
   const [r, l, k] = win.shape as [number, number, number];
   const nan = win.isnan();

@@ -123,6 +123,50 @@ export class Dropout extends Module {
   }
 }
 
+/**
+ * Zeroes whole channels of [N,C,L] or [C,L] inputs with probability p in training mode
+ * (scaling the rest by 1/(1 − p)), as torch.nn.Dropout1d; the identity after `.eval()`.
+ * @example
+ * new nn.Dropout1d(0.2).forward(fl.randn([8, 16, 32])).shape; // [8, 16, 32]
+ */
+export class Dropout1d extends Module {
+  /** @param p - Probability of zeroing a channel (default 0.5). */
+  constructor(readonly p = 0.5) {
+    checkArgs(NN.Dropout1d, [p], arguments.length);
+    super();
+    if (!(p >= 0 && p <= 1))
+      throw new ArgumentError(`Dropout1d: probability has to be between 0 and 1, got ${p}`);
+  }
+  forward(x: Tensor): Tensor {
+    return F.dropout1d(x, this.p, this.training);
+  }
+  override extraRepr(): string {
+    return `p=${pyFloat(this.p)}, inplace=false`;
+  }
+}
+
+/**
+ * Zeroes whole channels of [N,C,H,W] inputs with probability p in training mode (scaling the
+ * rest by 1/(1 − p)), as torch.nn.Dropout2d; the identity after `.eval()`.
+ * @example
+ * new nn.Dropout2d(0.2).forward(fl.randn([8, 16, 5, 5])).shape; // [8, 16, 5, 5]
+ */
+export class Dropout2d extends Module {
+  /** @param p - Probability of zeroing a channel (default 0.5). */
+  constructor(readonly p = 0.5) {
+    checkArgs(NN.Dropout2d, [p], arguments.length);
+    super();
+    if (!(p >= 0 && p <= 1))
+      throw new ArgumentError(`Dropout2d: probability has to be between 0 and 1, got ${p}`);
+  }
+  forward(x: Tensor): Tensor {
+    return F.dropout2d(x, this.p, this.training);
+  }
+  override extraRepr(): string {
+    return `p=${pyFloat(this.p)}, inplace=false`;
+  }
+}
+
 export interface EmbeddingOptions extends FactoryOptions {
   /** This row starts at zero and receives no gradient (negative values count from the end). */
   paddingIdx?: number | null;
@@ -211,4 +255,6 @@ guardMethods(Linear, forwardOf('Linear'));
 guardMethods(Identity, forwardOf('Identity', ANY_FORWARD));
 guardMethods(Flatten, forwardOf('Flatten'));
 guardMethods(Dropout, forwardOf('Dropout'));
+guardMethods(Dropout1d, forwardOf('Dropout1d'));
+guardMethods(Dropout2d, forwardOf('Dropout2d'));
 guardMethods(Embedding, forwardOf('Embedding'));

@@ -12,7 +12,6 @@
  * A full run that writes docs/ refuses to start from a tree with uncommitted changes: the page
  * names the commit it measured.
  */
-import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,28 +20,12 @@ import { parseArgs } from 'node:util';
 import { allAdapters } from './adapters/index.js';
 import { runBench } from './harness/bench.js';
 import { judge } from './harness/judge.js';
+import { refuseDirtyTree } from './harness/machine.js';
 import type { BenchReport } from './harness/types.js';
 import { writeReport } from './report/write.js';
 import { targets } from './workloads.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-
-/**
- * The documented page must describe a commit: a full run that would write docs/ refuses to
- * start from a tree with changes other than its own output (use --out to measure work in progress).
- */
-function refuseDirtyTree(): void {
-  const status = execFileSync('git', ['status', '--porcelain'], { cwd: REPO, encoding: 'utf8' });
-  const own = /^.. (docs\/benchmarks\.md|docs\/assets\/bench\/)/;
-  const other = status.split('\n').filter((l) => l.trim() !== '' && !own.test(l));
-  if (other.length === 0) return;
-  console.error(
-    `pnpm bench: the tree has uncommitted changes (${other.length} paths, e.g. ` +
-      `${other[0]!.slice(3)}); docs/benchmarks.md must come from a commit. Commit first, or ` +
-      'pass --out DIR to write the page elsewhere.',
-  );
-  process.exit(2);
-}
 
 /** A re-rendered page judges the targets with today's code, so it never contradicts itself. */
 function rejudge(rep: BenchReport): BenchReport {
@@ -62,7 +45,7 @@ async function main(): Promise<void> {
   const mode = values.quick ? 'quick' : 'full';
   const pick = values.adapters?.split(',');
   const toDocs = !values.quick && !values.out && values.only === undefined && pick === undefined;
-  if (toDocs && !values.render) refuseDirtyTree();
+  if (toDocs && !values.render) refuseDirtyTree(REPO);
   const adapters = allAdapters().filter((a) => !pick || pick.includes(a.id));
   const report = values.render
     ? rejudge(JSON.parse(await readFile(values.render, 'utf8')) as BenchReport)

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { refuseDirtyTree } from '../harness/machine.js';
 import { writeBrowserReport } from '../report/write.js';
 import { runBrowserBench } from './run.js';
 
@@ -27,6 +28,8 @@ async function main(): Promise<void> {
     },
   });
   const mode = values.quick ? 'quick' : 'full';
+  const toDocs = !values.quick && !values.out && !values.only && !values.adapters;
+  if (toDocs) refuseDirtyTree(REPO);
   const rep = await runBrowserBench({
     mode,
     only: values.only?.split(','),

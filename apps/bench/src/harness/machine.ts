@@ -20,6 +20,23 @@ function cpuModel(): string {
   }
 }
 
+/**
+ * The documented page must describe a commit: a run that would write docs/ exits (code 2) when
+ * the tree has changes other than the bench's own output (use --out to measure work in progress).
+ */
+export function refuseDirtyTree(repo: string): void {
+  const status = execFileSync('git', ['status', '--porcelain'], { cwd: repo, encoding: 'utf8' });
+  const own = /^.. (docs\/benchmarks\.md|docs\/assets\/bench\/)/;
+  const other = status.split('\n').filter((l) => l.trim() !== '' && !own.test(l));
+  if (other.length === 0) return;
+  console.error(
+    `pnpm bench: the tree has uncommitted changes (${other.length} paths, e.g. ` +
+      `${other[0]!.slice(3)}); docs/benchmarks.md must come from a commit. Commit first, or ` +
+      'pass --out DIR to write the page elsewhere.',
+  );
+  process.exit(2);
+}
+
 function commit(): string {
   try {
     const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();

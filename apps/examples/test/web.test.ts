@@ -81,10 +81,14 @@ describe.skipIf(process.env.FLINT_SKIP_BROWSER_TESTS === '1')('the browser train
     async () => {
       const { page, errors } = await open();
       await page.selectOption('#trainer [data-role="backend"]', 'cpu');
+      // The longest run the page allows, so that it is still training when Stop is clicked: on a
+      // loaded machine the chart can lag behind a short run until that run is over.
+      await page.fill('#trainer [data-role="epochs"]', '20');
       await page.click('#trainer [data-role="start"]');
       await expect
         .poll(() => chartPoints(page, '#trainer'), { timeout: 60_000 })
         .toBeGreaterThanOrEqual(10);
+      expect(await page.getAttribute('#trainer', 'data-state')).toBe('training');
       await page.click('#trainer [data-role="stop"]');
       await page.waitForSelector('#trainer[data-state="stopped"]', { timeout: 5_000 });
       expect(await page.isEnabled('#trainer [data-role="start"]')).toBe(true);

@@ -132,7 +132,7 @@ describe('modules agree with their functional forms', () => {
   ])('%s', (_, make, fn) => {
     fl.tidy(() => {
       const m = make();
-      expect(m.forward(x()).toArray()).toEqual(fn(x()).toArray());
+      expect((m.forward(x()) as fl.Tensor).toArray()).toEqual(fn(x()).toArray());
     });
   });
 

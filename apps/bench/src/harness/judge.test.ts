@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fmtTargetRule, fmtTargetValue } from '../report/format.js';
 import { judge } from './judge.js';
 import { summarize } from './stats.js';
-import type { Cell, Target, WorkloadResult } from './types.js';
+import type { Cell, RatioTarget, Target, WorkloadResult } from './types.js';
 
 const cell = (adapter: string, ...samples: number[]): Cell => ({
   adapter,
@@ -31,7 +31,7 @@ const matmul: WorkloadResult = {
   cells: [cell('native', 11, 10, 12), cell('numpy', 10, 9, 11)],
 };
 
-const ratio = (factor: number, against = 'numpy'): Target => ({
+const ratio = (factor: number, against = 'numpy'): RatioTarget => ({
   kind: 'ratio',
   title: 'matmul',
   workload: 'matmul-1024',

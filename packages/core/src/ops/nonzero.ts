@@ -13,6 +13,7 @@ import { tensor } from './creation.js';
 
 /** Options of `nonzero`: `asTuple` gives one 1-D index tensor per dim (torch's `as_tuple`). */
 export interface NonzeroOptions {
+  /** One 1-D int32 index tensor per dim instead of one `[n, ndim]` tensor (default false). */
   asTuple?: boolean;
 }
 

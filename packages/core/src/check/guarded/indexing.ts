@@ -27,11 +27,19 @@ export const maskedSelectAsync = op(
   true,
 );
 export const nonzero = op('nonzero', PX.nonzero, nz.nonzero) as {
+  /**
+   * Indices of the non-zero elements (NaN counts as non-zero) as an int32 `[n, ndim]` tensor,
+   * torch.nonzero. Reads the values, so a device without synchronous read-back refuses it:
+   * use `nonzeroAsync` there.
+   */
   (input: Tensor, options?: { asTuple?: false }): Tensor;
+  /** The same as one 1-D int32 index tensor per dim (torch's `as_tuple=True`). */
   (input: Tensor, options: { asTuple: true }): Tensor[];
 };
 export const nonzeroAsync = op('nonzeroAsync', PX.nonzero, nz.nonzeroAsync, true) as {
+  /** `nonzero`, awaiting the read-back: works on every device (as tfjs's `whereAsync`). */
   (input: Tensor, options?: { asTuple?: false }): Promise<Tensor>;
+  /** `nonzero` with `asTuple: true`, awaiting the read-back: one index tensor per dim. */
   (input: Tensor, options: { asTuple: true }): Promise<Tensor[]>;
 };
 export const argwhere = op('argwhere', {}, nz.argwhere);

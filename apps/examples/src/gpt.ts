@@ -9,7 +9,7 @@
 import * as fl from '@flint/core';
 import { pickBackend } from './backend.js';
 import { type OptionSpec, UsageError, isEntryPoint, runCli } from './cli.js';
-import { corpus, sequenceLoss } from './char-rnn.js';
+import { type CharRnnResult, corpus, sequenceLoss } from './char-rnn.js';
 import { GPT } from './gpt-model.js';
 import { type Log, type LoopProgress, epochProgress, fmtTime } from './progress.js';
 import { release, seconds } from './train-utils.js';
@@ -40,20 +40,9 @@ export interface GptOptions {
   progress?: boolean;
 }
 
-export interface GptResult {
-  device: string;
+/** What a run reports: the char-LSTM's fields (same data, same loss), and the model's size. */
+export interface GptResult extends CharRnnResult {
   parameters: number;
-  trainWords: number;
-  valWords: number;
-  vocabSize: number;
-  /** Cross-entropy (nats per character) of the training set's character frequencies on the validation set. */
-  unigramLoss: number;
-  /** Validation loss before training and after each epoch (nats per character). */
-  valLosses: number[];
-  valLoss: number;
-  samples: { word: string; isNew: boolean }[];
-  secondsPerBatch: number;
-  trainSeconds: number;
 }
 
 /** Sequence length of char-rnn: words of up to 15 letters plus the end token. */

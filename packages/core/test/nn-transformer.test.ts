@@ -1,118 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fl from '@flint/core';
 import { cpuBackend } from '@flint/backend-cpu';
-import {
-  Transformer,
-  TransformerDecoder,
-  TransformerDecoderLayer,
-  TransformerEncoder,
-  TransformerEncoderLayer,
-} from '../src/nn/attention/index.js';
-import { LayerNorm } from '../src/nn/layers/index.js';
-import type { Module } from '../src/nn/module.js';
-import {
-  type Enc,
-  disposeAll,
-  expectClose,
-  loadFixture,
-  tensorsOf,
-  weightedSum,
-} from './nn-rnn-helpers.js';
 
 const backend = cpuBackend({ name: 'cpu-transformer-test' });
 beforeAll(() => fl.use(backend));
 afterAll(() => fl.removeBackend(backend.name));
 
-interface Case {
-  id: string;
-  kind: 'decoderLayer' | 'encoder' | 'decoder' | 'transformer';
-  dModel: number;
-  nhead: number;
-  options: Record<string, unknown>;
-  layers: number | null;
-  norm: boolean;
-  numEncoderLayers: number | null;
-  numDecoderLayers: number | null;
-  tgtIsCausal: boolean;
-  stateDict: Record<string, Enc>;
-  keys: string[];
-  inputs: Record<string, Enc>;
-  generatedMasks: Record<string, number>;
-  outputs: { output: Enc };
-  weights: Enc[];
-  grads: { inputs: Record<string, Enc>; params: Record<string, Enc> };
-}
-const fx = loadFixture<{ cases: Case[] }>('nn-transformer.json');
-
-function build(c: Case): Module {
-  const o = { ...c.options, dropout: 0, dtype: 'float64' as const };
-  const norm = c.norm ? new LayerNorm([c.dModel], { dtype: 'float64' }) : null;
-  switch (c.kind) {
-    case 'decoderLayer':
-      return new TransformerDecoderLayer(c.dModel, c.nhead, o);
-    case 'encoder':
-      return new TransformerEncoder(new TransformerEncoderLayer(c.dModel, c.nhead, o), c.layers!, {
-        norm,
-      });
-    case 'decoder':
-      return new TransformerDecoder(new TransformerDecoderLayer(c.dModel, c.nhead, o), c.layers!, {
-        norm,
-      });
-    default:
-      return new Transformer({
-        ...o,
-        dModel: c.dModel,
-        nhead: c.nhead,
-        numEncoderLayers: c.numEncoderLayers!,
-        numDecoderLayers: c.numDecoderLayers!,
-      });
-  }
-}
-
-function forward(m: Module, c: Case, t: Record<string, fl.Tensor>): fl.Tensor {
-  const dec = {
-    tgtMask: t.tgtMask,
-    memoryMask: t.memoryMask,
-    tgtKeyPaddingMask: t.tgtKeyPaddingMask,
-    memoryKeyPaddingMask: t.memoryKeyPaddingMask,
-    tgtIsCausal: c.tgtIsCausal || undefined,
-  };
-  if (m instanceof TransformerDecoderLayer) return m.forward(t.tgt!, t.memory!, dec);
-  if (m instanceof TransformerEncoder)
-    return m.forward(t.src!, { mask: t.mask, srcKeyPaddingMask: t.srcKeyPaddingMask });
-  if (m instanceof TransformerDecoder) return m.forward(t.tgt!, t.memory!, dec);
-  return (m as Transformer).forward(t.src!, t.tgt!, {
-    ...dec,
-    srcMask: t.srcMask,
-    srcKeyPaddingMask: t.srcKeyPaddingMask,
-  });
-}
-
-describe('the Transformer stack matches PyTorch 1.13 (eval, float64, torch state dicts)', () => {
-  for (const c of fx.cases)
-    it(c.id, () =>
-      fl.tidy(() => {
-        const m = build(c);
-        expect(Object.keys(m.stateDict())).toEqual(c.keys);
-        const sd = tensorsOf(c.stateDict);
-        m.loadStateDict(sd);
-        disposeAll(sd);
-        m.eval();
-        const ts = tensorsOf(c.inputs);
-        for (const k of ['src', 'tgt', 'memory']) ts[k]?.requiresGrad_();
-        for (const [k, n] of Object.entries(c.generatedMasks))
-          ts[k] = Transformer.generateSquareSubsequentMask(n, { dtype: 'float64' });
-        const out = forward(m, c, ts);
-        expectClose(out, c.outputs.output, `${c.id} output`);
-        weightedSum([out], c.weights).backward();
-        for (const [k, e] of Object.entries(c.grads.inputs))
-          expectClose(ts[k]!.grad, e, `${c.id} d/d${k}`);
-        for (const [k, p] of m.namedParameters())
-          expectClose(p.grad, c.grads.params[k]!, `${c.id} d/d${k}`);
-        for (const p of m.parameters()) p.dispose();
-      }),
-    );
-});
+// The PyTorch fixtures (nn-transformer.json: outputs, gradients, state-dict keys) are replayed by
+// the conformance suite on every backend (packages/conformance/src/nn/transformer.ts); this file
+// checks the behaviour around them.
 
 describe('Transformer behaviour', () => {
   it('generateSquareSubsequentMask is −∞ above the diagonal, 0 elsewhere (float32)', () => {

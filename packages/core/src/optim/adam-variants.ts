@@ -7,7 +7,8 @@ import type { Tensor } from '../tensor.js';
 import { keep } from '../scope.js';
 import { zerosLike } from '../ops/creation.js';
 import { need } from './errors.js';
-import { Optimizer, inUnit, nonNegative, type ParamGroup, type Params } from './optimizer.js';
+import { validateAdamFamily } from './adam.js';
+import { Optimizer, nonNegative, type ParamGroup, type Params } from './optimizer.js';
 import type { StateSpec } from './state-dict.js';
 import { checkArgs } from '../check/args.js';
 import { OPTIM } from '../check/specs/optim.js';
@@ -110,21 +111,6 @@ export function radamUpdate(
   p.sub_(corrected.mul(g.lr).mul(adaptive).mul(rect));
 }
 
-function validateRAdam(g: ParamGroup<RAdamOptions>, where: string): void {
-  need(nonNegative(g.lr), where, 'lr', g.lr, '≥ 0');
-  need(nonNegative(g.eps), where, 'eps', g.eps, '≥ 0');
-  need(
-    Array.isArray(g.betas) && g.betas.length === 2,
-    where,
-    'betas',
-    g.betas,
-    'a pair [beta1, beta2]',
-  );
-  need(inUnit(g.betas[0]), where, 'betas[0]', g.betas[0], 'in [0, 1)');
-  need(inUnit(g.betas[1]), where, 'betas[1]', g.betas[1], 'in [0, 1)');
-  need(nonNegative(g.weightDecay), where, 'weightDecay', g.weightDecay, '≥ 0');
-}
-
 const RADAM_STATE: StateSpec = { step: 'step', expAvg: 'tensor', expAvgSq: 'tensor' };
 const NADAM_STATE: StateSpec = { ...RADAM_STATE, muProduct: 'scalar' };
 
@@ -151,7 +137,7 @@ export class NAdam extends Optimizer<NAdamOptions, NAdamState> {
     );
   }
   protected validate(g: ParamGroup<NAdamOptions>, where: string): void {
-    validateRAdam(g, where);
+    validateAdamFamily(g, where);
     need(nonNegative(g.momentumDecay), where, 'momentumDecay', g.momentumDecay, '≥ 0');
   }
   protected initState(p: Tensor): NAdamState {
@@ -177,7 +163,7 @@ export class RAdam extends Optimizer<RAdamOptions, RAdamState> {
     super('RAdam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 }, options);
   }
   protected validate(g: ParamGroup<RAdamOptions>, where: string): void {
-    validateRAdam(g, where);
+    validateAdamFamily(g, where);
   }
   protected initState(p: Tensor): RAdamState {
     return moments0(p);

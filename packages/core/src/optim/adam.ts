@@ -114,7 +114,16 @@ function fusedAdam(
   return true;
 }
 
-function validateAdam(g: ParamGroup<AdamOptions>, where: string): void {
+/** The hyper-parameters every Adam-style optimizer shares (Adam, AdamW, NAdam, RAdam). */
+export interface AdamFamilyOptions {
+  lr: number;
+  eps: number;
+  betas: readonly [number, number];
+  weightDecay: number;
+}
+
+/** Checks the shared Adam-style hyper-parameters of a group, naming the bad one. */
+export function validateAdamFamily(g: AdamFamilyOptions, where: string): void {
   need(nonNegative(g.lr), where, 'lr', g.lr, '≥ 0');
   need(nonNegative(g.eps), where, 'eps', g.eps, '≥ 0');
   need(
@@ -127,6 +136,10 @@ function validateAdam(g: ParamGroup<AdamOptions>, where: string): void {
   need(inUnit(g.betas[0]), where, 'betas[0]', g.betas[0], 'in [0, 1)');
   need(inUnit(g.betas[1]), where, 'betas[1]', g.betas[1], 'in [0, 1)');
   need(nonNegative(g.weightDecay), where, 'weightDecay', g.weightDecay, '≥ 0');
+}
+
+function validateAdam(g: ParamGroup<AdamOptions>, where: string): void {
+  validateAdamFamily(g, where);
   need(isBool(g.amsgrad), where, 'amsgrad', g.amsgrad, 'true or false');
   need(isBool(g.maximize), where, 'maximize', g.maximize, 'true or false');
 }

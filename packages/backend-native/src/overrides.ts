@@ -16,14 +16,27 @@ export function overrideTable(run: Invoke): Overrides<Handle> {
   return {
     softmax: (x: V, axis: number) => run(OP_ID.softmax!, [x], [axis]) as H,
     logSoftmax: (x: V, axis: number) => run(OP_ID.logSoftmax!, [x], [axis]) as H,
-    adamStep: (p, g, m, v, q) =>
-      run(
+    // In place (q.inPlace) the kernel writes p, m and v and returns no buffers.
+    adamStep: (p, g, m, v, q) => {
+      const r = run(
         OP_ID.adamStep!,
         [p, g, m, v],
-        [q.lr, q.beta1, q.beta2, q.eps, q.weightDecay, b(q.decoupled), b(q.maximize), q.step],
-      ) as [H, H, H],
-    sgdStep: (p, g, buf, q) =>
-      run(
+        [
+          q.lr,
+          q.beta1,
+          q.beta2,
+          q.eps,
+          q.weightDecay,
+          b(q.decoupled),
+          b(q.maximize),
+          q.step,
+          b(q.inPlace ?? false),
+        ],
+      ) as H[];
+      return r.length === 0 ? undefined : (r as [H, H, H]);
+    },
+    sgdStep: (p, g, buf, q) => {
+      const r = run(
         OP_ID.sgdStep!,
         [p, g, buf],
         [
@@ -34,8 +47,11 @@ export function overrideTable(run: Invoke): Overrides<Handle> {
           b(q.nesterov),
           b(q.maximize),
           b(q.firstStep),
+          b(q.inPlace ?? false),
         ],
-      ) as [H, H | null],
+      ) as (H | null)[];
+      return r.length === 0 ? undefined : (r as [H, H | null]);
+    },
     layerNorm: (x, w, bias, normSize, eps) =>
       run(OP_ID.layerNorm!, [x, w, bias], [normSize, eps]) as [H, H, H],
     gelu: (x, approximate) => run(OP_ID.gelu!, [x], [approximate === 'tanh' ? 1 : 0]) as H,

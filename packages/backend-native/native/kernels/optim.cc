@@ -82,6 +82,71 @@ void adam_range_f32(const float* __restrict p, const float* __restrict g,
   }
 }
 
+// In place (core's inPlace flag, see AdamStepParams): p, m and v are three distinct buffers and
+// g a fourth, so __restrict still holds for every pointer; each result overwrites the element it
+// was computed from. The arithmetic is adam_range_f32's and adam_range's, step for step.
+template <class L2>
+void adam_inplace_f32(float* __restrict p, const float* __restrict g, float* __restrict m,
+                      float* __restrict v, int64_t n, const AdamConsts& k) {
+  const float decay = static_cast<float>(k.decay), sign = static_cast<float>(k.sign),
+              l2 = static_cast<float>(k.l2), b1 = static_cast<float>(k.b1),
+              omb1 = static_cast<float>(k.omb1), b2 = static_cast<float>(k.b2),
+              omb2 = static_cast<float>(k.omb2), bc2 = static_cast<float>(k.bc2),
+              eps = static_cast<float>(k.eps), step_size = static_cast<float>(k.step_size);
+  for (int64_t i = 0; i < n; i++) {
+    const float pi = p[i];
+    float d = sign * g[i];
+    if constexpr (L2::value) d += l2 * pi;
+    const float mi = m[i] * b1 + d * omb1;
+    const float vi = v[i] * b2 + d * d * omb2;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = pi * decay - (mi / (std::sqrt(vi) / bc2 + eps)) * step_size;
+  }
+}
+
+template <class L2>
+void adam_inplace_f64(double* __restrict p, const double* __restrict g, double* __restrict m,
+                      double* __restrict v, int64_t n, const AdamConsts& k) {
+  for (int64_t i = 0; i < n; i++) {
+    const double pi = p[i];
+    const double w = pi * k.decay;
+    double d = k.sign * g[i];
+    if constexpr (L2::value) d += k.l2 * pi;
+    const double mi = m[i] * k.b1 + d * k.omb1;
+    const double vi = v[i] * k.b2 + d * d * k.omb2;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = w - (mi / (std::sqrt(vi) / k.bc2 + k.eps)) * k.step_size;
+  }
+}
+
+// Writes p, m and v in place and pushes no output. Core sends only contiguous, distinct
+// buffers; anything else would break the kernel's aliasing assumptions, so it is refused.
+void adam_step_in_place(Call& c, const View& p, const View& g, const View& m, const View& v,
+                        const AdamConsts& k, bool l2) {
+  if (!p.contiguous() || !m.contiguous() || !v.contiguous())
+    c.fail("in place needs contiguous p, expAvg and expAvgSq");
+  if (p.buf == m.buf || p.buf == v.buf || m.buf == v.buf || g.buf == p.buf || g.buf == m.buf ||
+      g.buf == v.buf)
+    c.fail("in place needs p, grad, expAvg and expAvgSq on four distinct buffers");
+  FLINT_DISPATCH_FLOAT(c, p.dtype, T, {
+    std::vector<T> tg;
+    const T* gv = dense(g, tg);
+    T* pv = p.buf->as<T>() + p.offset;
+    T* mv = m.buf->as<T>() + m.offset;
+    T* vv = v.buf->as<T>() + v.offset;
+    with_bool(l2, [&](auto L2) {
+      parallel_for(p.numel(), kHeavyGrain, [&](int64_t b, int64_t e) {
+        if constexpr (std::is_same<T, float>::value)
+          adam_inplace_f32<decltype(L2)>(pv + b, gv + b, mv + b, vv + b, e - b, k);
+        else
+          adam_inplace_f64<decltype(L2)>(pv + b, gv + b, mv + b, vv + b, e - b, k);
+      });
+    });
+  });
+}
+
 void adam_step(Call& c) {
   const View& p = c.input(0);
   const View& g = c.input(1);
@@ -107,6 +172,7 @@ void adam_step(Call& c) {
   k.eps = eps;
   k.step_size = lr / (1 - std::pow(b1, step));
   const bool l2 = !decoupled && wd != 0;
+  if (c.nargs > 8 && c.arg(8) != 0) return adam_step_in_place(c, p, g, m, v, k, l2);
   FLINT_DISPATCH_FLOAT(c, p.dtype, T, {
     std::vector<T> tp, tg, tm, tv;
     const T *pv = dense(p, tp), *gv = dense(g, tg), *mv = dense(m, tm), *vv = dense(v, tv);
@@ -158,6 +224,54 @@ void sgd_range(const T* __restrict p, const T* __restrict g, const T* __restrict
   }
 }
 
+// In place (core's inPlace flag; never on a first step): p and the momentum buffer are distinct
+// buffers, g a third, so each pointer keeps __restrict; sgd_range's arithmetic, step for step.
+template <class T, class WD, class MOM, class NEST>
+void sgd_inplace(T* __restrict p, const T* __restrict g, T* __restrict buf, int64_t n,
+                 const SgdConsts& k) {
+  for (int64_t i = 0; i < n; i++) {
+    const double pi = static_cast<double>(p[i]);
+    double d = k.sign * static_cast<double>(g[i]);
+    if constexpr (WD::value) d += pi * k.wd;
+    if constexpr (MOM::value) {
+      const T bi = static_cast<T>(static_cast<double>(buf[i]) * k.mu + d * k.keep);
+      buf[i] = bi;
+      if constexpr (NEST::value)
+        d = d + static_cast<double>(bi) * k.mu;
+      else
+        d = static_cast<double>(bi);
+    }
+    p[i] = static_cast<T>(pi - d * k.lr);
+  }
+}
+
+// Writes p (and the buffer, with momentum) in place and pushes no output.
+void sgd_step_in_place(Call& c, const View& p, const View& g, bool momentum, bool nesterov,
+                       const SgdConsts& k) {
+  const View* b = momentum && c.nin > 2 && c.in[2].present() ? &c.in[2] : nullptr;
+  if (momentum && !b) c.fail("in place needs the momentum buffer");
+  if (!p.contiguous() || (b && !b->contiguous()))
+    c.fail("in place needs a contiguous parameter and momentum buffer");
+  if (p.buf == g.buf || (b && (b->buf == p.buf || b->buf == g.buf)))
+    c.fail("in place needs p, grad and the momentum buffer on distinct buffers");
+  FLINT_DISPATCH_FLOAT(c, p.dtype, T, {
+    std::vector<T> tg;
+    const T* gv = dense(g, tg);
+    T* pv = p.buf->as<T>() + p.offset;
+    T* bv = b ? b->buf->as<T>() + b->offset : nullptr;
+    with_bool(k.wd != 0, [&](auto WD) {
+      with_bool(momentum, [&](auto MOM) {
+        with_bool(nesterov && momentum, [&](auto NEST) {
+          parallel_for(p.numel(), kGrain, [&](int64_t s, int64_t e) {
+            sgd_inplace<T, decltype(WD), decltype(MOM), decltype(NEST)>(
+                pv + s, gv + s, bv ? bv + s : nullptr, e - s, k);
+          });
+        });
+      });
+    });
+  });
+}
+
 void sgd_step(Call& c) {
   const View& p = c.input(0);
   const View& g = c.input(1);
@@ -173,6 +287,8 @@ void sgd_step(Call& c) {
   const bool has_buf = c.nin > 2 && c.in[2].present();
   // As the CPU kernel: a missing buffer with momentum means the first step.
   const bool first = momentum && (c.arg(6) != 0 || !has_buf);
+  if (!first && c.nargs > 7 && c.arg(7) != 0)
+    return sgd_step_in_place(c, p, g, momentum, nesterov, k);
   if (momentum && !first) check_like(c, p, c.in[2], "momentum buffer");
   FLINT_DISPATCH_FLOAT(c, p.dtype, T, {
     std::vector<T> tp, tg, tb;

@@ -133,7 +133,10 @@ function sgdKernelCase(dtype: DType, variant: string): Case {
           const firstStep = o.momentum !== 0 && buf === null;
           const [pv, gv] = [p, g].map((d) => upload(bufs, dtype, SHAPE, d, k === 1));
           const bv = o.momentum !== 0 && buf ? upload(bufs, dtype, SHAPE, buf) : null;
-          const [np, nb] = ctx.backend.overrides!.sgdStep!(pv!, gv!, bv, { ...o, firstStep });
+          const r = ctx.backend.overrides!.sgdStep!(pv!, gv!, bv, { ...o, firstStep });
+          // Without params.inPlace a kernel must return its buffers (in place it may not).
+          check(Array.isArray(r), `sgdStep ${variant}: returns [p, buf] when not in place`);
+          const [np, nb] = r as [unknown, unknown];
           const next = await take(bufs, np, dtype, 24);
           return [next, nb === null ? null : await take(bufs, nb, dtype, 24)];
         });

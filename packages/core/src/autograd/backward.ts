@@ -220,7 +220,10 @@ function runRule(
   const savedOut = node.ctx.out;
   if (createGraph && savedOut) savedOut._setGradFn(node);
   try {
-    return node.rule.grad(g, node.ctx as never);
+    // A scope per rule: its temporaries (masks, fills, partial products) go as soon as it
+    // returns, not when the whole pass ends, so they never add up across the graph.
+    if (node.rule.userCode) return node.rule.grad(g, node.ctx as never);
+    return tidy(() => node.rule.grad(g, node.ctx as never));
   } finally {
     if (savedOut) savedOut._setGradFn(null);
   }

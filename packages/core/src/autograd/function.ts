@@ -194,6 +194,7 @@ function recordFunction(
     needsGrad: edges[k] !== null,
   }));
   const rule: GradRule<never> = {
+    userCode: true,
     grad: (g) => {
       const grads = pack.split(g);
       const result = withSavedOutputGraph(ctx, pack, () =>

@@ -45,6 +45,12 @@ export interface GradRule<P = unknown> {
    * needs one): a tensor not saved cannot make a later in-place write an error, nor hold memory.
    */
   readonly savesFor?: (needs: readonly boolean[]) => readonly (number | 'out')[];
+  /**
+   * The rule runs a user's backward (`fl.autograd.Function`), which may hand tensors it makes to
+   * later rules of the same pass outside its result (Module full backward hooks do): its
+   * temporaries then live until the pass ends instead of going when the rule returns.
+   */
+  readonly userCode?: boolean;
   /** Gradients for each input (null = zero / not differentiable), each with its input's shape. */
   grad(g: Tensor, ctx: GradCtx<P>): readonly (Tensor | null | undefined)[];
 }

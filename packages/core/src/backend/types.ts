@@ -131,6 +131,11 @@ export interface AdamStepParams {
   maximize: boolean;
   /** Number of this step, counting from 1 (for bias correction). */
   step: number;
+  /**
+   * Core allows the kernel to write its results into p, m and v (see `Overrides.adamStep`).
+   * Absent or false: fresh buffers.
+   */
+  inPlace?: boolean;
 }
 
 /** Geometry of a 2-D max pool as the override receives it (already resolved by core). */
@@ -163,6 +168,11 @@ export interface SgdStepParams {
   maximize: boolean;
   /** true on the first step: the momentum buffer is initialised to the gradient (buf arg is null then). */
   firstStep: boolean;
+  /**
+   * Core allows the kernel to write its results into p and buf (see `Overrides.sgdStep`); never
+   * on a first step with momentum, which has no buffer yet. Absent or false: fresh buffers.
+   */
+  inPlace?: boolean;
 }
 
 /**
@@ -177,6 +187,13 @@ export interface Overrides<B> {
   /**
    * One fused Adam/AdamW update over contiguous, same-dtype param, grad, first and second
    * moments; returns the new [param, expAvg, expAvgSq] buffers (the inputs are not written).
+   *
+   * The one exception to "inputs are never written", as torch's optimizers update in place:
+   * with `params.inPlace`, core has checked that p, m and v are contiguous views on three
+   * buffers of their own (grad on a fourth) that no kernel reads meanwhile, so a backend may
+   * write the results into them and return nothing; a step then needs no parameter-sized
+   * buffer at all. A backend that cannot (textures, queued devices) ignores the flag and
+   * returns fresh buffers as usual; core accepts either answer.
    */
   adamStep?: (
     p: KView<B>,
@@ -184,7 +201,7 @@ export interface Overrides<B> {
     m: KView<B>,
     v: KView<B>,
     params: AdamStepParams,
-  ) => [B, B, B];
+  ) => [B, B, B] | void;
   /** x [N,C,H,W], weight [O,C/groups,kH,kW], bias [O] or null → [N,O,OH,OW], contiguous, same dtype. */
   conv2d?: (x: KView<B>, weight: KView<B>, bias: KView<B> | null, p: Conv2dParams) => B;
   /** Softmax along `axis` of a float tensor. */
@@ -231,14 +248,15 @@ export interface Overrides<B> {
   /**
    * One fused SGD update over contiguous same-dtype param and grad (and momentum buffer, null on
    * the first step or when momentum is 0): returns [new param, new momentum buffer or null when
-   * momentum is 0]. Inputs are not written.
+   * momentum is 0]. Inputs are not written, except with `params.inPlace`: as for adamStep, p
+   * and buf (when given) may then be written in place, returning nothing.
    */
   sgdStep?: (
     p: KView<B>,
     grad: KView<B>,
     buf: KView<B> | null,
     params: SgdStepParams,
-  ) => [B, B | null];
+  ) => [B, B | null] | void;
   /**
    * One LSTM layer in one direction over a projected sequence (torch's gate order i, f, g, o).
    * gi [T,B,4H] = x·W_ihᵀ + b_ih + b_hh, weightHh [4H,H], h0 and c0 [B,H]; `reverse` walks t

@@ -5,6 +5,8 @@ import { zerosLike } from '../ops/creation.js';
 import { execFused } from '../ops/dispatch.js';
 import { overridesEnabled } from '../ops/reduce.js';
 import { need } from './errors.js';
+import { canWriteInPlace, markWritten } from './in-place.js';
+import { BackendError, fmtShape } from '../errors.js';
 import {
   Optimizer,
   inUnit,
@@ -79,7 +81,11 @@ export function adamUpdate(
   p.sub_(s.expAvg.div(denom).mul(stepSize));
 }
 
-/** The backend's fused `adamStep`, when it has one and the dtypes agree; false otherwise. */
+/**
+ * The backend's fused `adamStep`, when it has one and the dtypes agree; false otherwise. It
+ * writes p and the moments in place where they allow it (see canWriteInPlace), else takes over
+ * the fresh buffers the kernel returns.
+ */
 function fusedAdam(
   p: Tensor,
   grad: Tensor,
@@ -89,6 +95,7 @@ function fusedAdam(
 ): boolean {
   const kernel = overridesEnabled() ? p.storage.backend.overrides?.adamStep : undefined;
   if (!kernel || grad.dtype !== p.dtype || grad.device !== p.device) return false;
+  const targets = [p, s.expAvg, s.expAvgSq] as const;
   const params = {
     lr: g.lr,
     beta1: g.betas[0],
@@ -98,19 +105,25 @@ function fusedAdam(
     decoupled,
     maximize: g.maximize,
     step: s.step + 1,
+    inPlace: canWriteInPlace(targets, [grad]),
   };
-  const [np, nm, nv] = execFused('adamStep', [p, grad, s.expAvg, s.expAvgSq], (v) =>
-    kernel(v[0]!, v[1]!, v[2]!, v[3]!, params),
-  );
+  const fresh = execFused('adamStep', [p, grad, s.expAvg, s.expAvgSq], (v) => {
+    const r = kernel(v[0]!, v[1]!, v[2]!, v[3]!, params);
+    if (r === undefined && !params.inPlace)
+      throw new BackendError(
+        `adamStep: backend '${p.device}' returned no buffers, but the update of a ${fmtShape(p.shape)} parameter was not allowed in place`,
+      );
+    return r ?? [];
+  });
   s.step += 1;
-  for (const [dst, src] of [
-    [p, np],
-    [s.expAvg, nm],
-    [s.expAvgSq, nv],
-  ] as const) {
-    dst._assign(src!, 'adamStep', true); // take over the fused result's buffer: no copy
-    src!.dispose();
+  if (fresh.length === 0) {
+    for (const t of targets) markWritten(t, 'adamStep');
+    return true;
   }
+  targets.forEach((dst, i) => {
+    dst._assign(fresh[i]!, 'adamStep', true); // take over the fused result's buffer: no copy
+    fresh[i]!.dispose();
+  });
   return true;
 }
 

@@ -182,13 +182,13 @@ export abstract class Optimizer<O extends object, S extends object> {
   step<T = undefined>(closure?: () => T): T | undefined {
     const loss = closure ? enableGrad(closure) : undefined;
     this.checkLive('step');
-    noGrad(() =>
-      tidy(() => {
-        for (const group of this.paramGroups)
-          for (const p of group.params)
-            if (p.grad) this.update(p, p.grad, this.stateOf(p, group), group);
-      }),
-    );
+    // One scope per parameter: a composite update's temporaries go before the next parameter's
+    // are made, so the step's peak holds one parameter's worth of them, not every parameter's.
+    noGrad(() => {
+      for (const group of this.paramGroups)
+        for (const p of group.params)
+          if (p.grad) tidy(() => this.update(p, p.grad!, this.stateOf(p, group), group));
+    });
     return loss;
   }
 

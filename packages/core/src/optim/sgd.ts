@@ -6,6 +6,8 @@ import { isFloat } from '../dtype.js';
 import { execFusedAs } from '../ops/dispatch.js';
 import { overridesEnabled } from '../ops/reduce.js';
 import { need } from './errors.js';
+import { canWriteInPlace, markWritten } from './in-place.js';
+import { BackendError, fmtShape } from '../errors.js';
 import {
   Optimizer,
   isBool,
@@ -78,11 +80,25 @@ function fusedSgd(p: Tensor, grad: Tensor, state: SGDState, g: ParamGroup<SGDOpt
     maximize: g.maximize,
     firstStep: g.momentum !== 0 && buf === null,
   };
+  const targets = buf ? [p, buf] : [p];
+  // A first step with momentum makes the buffer, so it cannot be written in place.
+  params.inPlace = !params.firstStep && canWriteInPlace(targets, [grad]);
   const spec = { shape: p.shape, dtype: p.dtype };
   const inputs = buf ? [p, grad, buf] : [p, grad];
-  const [np, nb] = execFusedAs('sgdStep', inputs, [spec, spec], (v) =>
-    kernel(v[0]!, v[1]!, buf ? v[2]! : null, params),
-  );
+  let wrote = false;
+  const [np, nb] = execFusedAs('sgdStep', inputs, [spec, spec], (v) => {
+    const r = kernel(v[0]!, v[1]!, buf ? v[2]! : null, params);
+    if (r === undefined && !params.inPlace)
+      throw new BackendError(
+        `sgdStep: backend '${p.device}' returned no buffers, but the update of a ${fmtShape(p.shape)} parameter was not allowed in place`,
+      );
+    wrote = r === undefined;
+    return r ?? [];
+  });
+  if (wrote) {
+    for (const t of targets) markWritten(t, 'sgdStep');
+    return true;
+  }
   p._assign(np!, 'sgdStep', true); // take over the fused result's buffer: no copy
   np!.dispose();
   if (nb) {

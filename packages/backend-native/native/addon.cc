@@ -154,6 +154,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   return guarded(info, "native.info", [&](Napi::Env env) -> Napi::Value {
     auto o = Napi::Object::New(env);
     o.Set("gemm", gemm_name());
+    o.Set("gemmFloat32", gemm_f32_name());
     o.Set("threads", num_threads());
     o.Set("maxRank", kMaxRank);
     o.Set("workers", started_workers());  // pool threads started so far (on demand)

@@ -23,10 +23,12 @@ namespace flint {
 //   randomBits -;  args [key0, key1, offset, rank, ...shape] → out int32
 //   sort       x (row-major);  args [descending 0/1]       → values, indices (int32)
 //   softmax logSoftmax  x;  args [axis]                    → out
-//   adamStep   p, grad, m, v;  args [lr, beta1, beta2, eps, weightDecay, decoupled, maximize, step]
-//                                                          → p', m', v'
+//   adamStep   p, grad, m, v;  args [lr, beta1, beta2, eps, weightDecay, decoupled, maximize, step,
+//              inPlace (optional)]                         → p', m', v' (none in place: written
+//                                                            into p, m and v)
 //   sgdStep    p, grad, buf|absent;  args [lr, momentum, dampening, weightDecay, nesterov,
-//              maximize, firstStep]                        → p', buf' (absent when momentum = 0)
+//              maximize, firstStep, inPlace (optional)]    → p', buf' (absent when momentum = 0;
+//                                                            none in place: written into p, buf)
 //   conv2d     x, weight, bias|absent;  args [strideH, strideW, padTop, padBottom, padLeft,
 //              padRight, dilationH, dilationW, groups]     → out
 //   conv2dBackward  x, weight, grad;  args [the 9 conv2d args, needsX, needsW]
@@ -57,6 +59,9 @@ void register_recurrent(Kernel* table);    // lstmSequence, gruSequence and thei
 
 // Which GEMM matmul uses: "openblas", "cblas" or "builtin" (own AVX2/FMA kernel).
 const char* gemm_name();
+// Which GEMM float32 products take (the faster one on this CPU, matmul.cc): "builtin-avx512",
+// "builtin-avx2", or gemm_name()'s BLAS.
+const char* gemm_f32_name();
 // Sets the BLAS library's thread count where it has one.
 void gemm_set_threads(int n);
 

@@ -8,11 +8,15 @@
 #include <thread>
 #include <vector>
 
+#include "pool_spin.h"
+
 namespace flint {
 
 namespace {
 
 thread_local bool in_job = false;
+
+constexpr int kChunksPerThread = 4;
 
 // Workers sleep on a condition variable between jobs; a job is one RangeFn split into `parts`
 // chunks that threads claim with an atomic ticket (the caller claims too). The pool is shared
@@ -34,13 +38,13 @@ class Pool {
   void run(int64_t n, int parts, const RangeFn& fn) {
     // One job at a time; a chunk that itself calls parallel_for runs inline (see in_job).
     std::lock_guard<std::mutex> job_lock(job_mu_);
-    parts = std::min(parts, threads());
-    grow(parts - 1);
+    grow(std::min(parts, threads()) - 1);
     in_job = true;
     struct Reset {
       ~Reset() { in_job = false; }
     } reset;
     Job job;
+    bool sleeping;
     {
       std::lock_guard<std::mutex> lock(mu_);
       job = Job{&fn, n, parts, ++generation_};
@@ -48,8 +52,11 @@ class Pool {
       done_.store(0);
       error_ = nullptr;
       ticket_.store(job.gen << 32);
+      published_.store(job.gen, std::memory_order_release);
+      sleeping = sleepers_ > 0;
     }
-    cv_.notify_all();
+    // Spinning workers see `published_`; only sleeping ones need the (slow) futex wake-up.
+    if (sleeping) cv_.notify_all();
     work(job);
     // The caller helps, then waits for chunks still running on workers.
     while (done_.load(std::memory_order_acquire) < parts) std::this_thread::yield();
@@ -81,6 +88,7 @@ class Pool {
     {
       std::lock_guard<std::mutex> lock(mu_);
       stop_ = true;
+      published_.fetch_add(1, std::memory_order_release);  // ends every spin at once
     }
     cv_.notify_all();
     for (auto& t : workers_) t.join();
@@ -95,10 +103,20 @@ class Pool {
     // job still open.
     uint64_t seen = 0;
     for (;;) {
+      // Back-to-back jobs (a GEMM's packing then its product, the ops of a training step)
+      // usually follow within microseconds: a worker that polls briefly joins the next one
+      // at once instead of paying a futex wake-up, which on a loaded VM can cost more than
+      // the job itself. The spin is bounded (pool_spin.h), so an idle pool sleeps.
+      spin_until_changed(published_, seen);
       Job job;
       {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return stop_ || (job_.fn != nullptr && job_.gen != seen); });
+        auto ready = [&] { return stop_ || (job_.fn != nullptr && job_.gen != seen); };
+        if (!ready()) {
+          sleepers_++;
+          cv_.wait(lock, ready);
+          sleepers_--;
+        }
         if (stop_) return;
         job = job_;
         seen = job.gen;
@@ -146,6 +164,9 @@ class Pool {
   std::atomic<int> done_{0};
   std::atomic<int> target_{static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))};
   std::atomic<int> started_{0};
+  // Generation of the newest job, polled lock-free by spinning workers.
+  std::atomic<uint64_t> published_{0};
+  int sleepers_ = 0;  // workers waiting on cv_ (guarded by mu_)
   std::exception_ptr error_;
 };
 
@@ -164,12 +185,16 @@ void set_num_threads(int n) { pool().set_threads(std::max(1, n)); }
 
 void parallel_for(int64_t n, int64_t grain, const RangeFn& fn) {
   if (n <= 0) return;
-  int threads = num_threads();
-  int64_t parts = std::min<int64_t>(threads, n / std::max<int64_t>(grain, 1));
-  if (parts <= 1 || in_job) {
+  const int threads = num_threads();
+  const int64_t whole = n / std::max<int64_t>(grain, 1);  // grains in n
+  if (threads <= 1 || whole <= 1 || in_job) {
     fn(0, n);
     return;
   }
+  // A few chunks per thread, claimed first come first served: a worker that starts late (woken
+  // from sleep, or preempted on a busy machine) then costs one chunk's wait at most, because
+  // the calling thread runs the chunks it has not claimed yet.
+  const int64_t parts = std::min<int64_t>(static_cast<int64_t>(threads) * kChunksPerThread, whole);
   pool().run(n, static_cast<int>(parts), fn);
 }
 

@@ -14,7 +14,9 @@ void set_num_threads(int n);
 int started_workers();
 
 using RangeFn = std::function<void(int64_t begin, int64_t end)>;
-// Calls fn over disjoint chunks covering [0, n), in parallel when n ≥ 2·grain.
+// Calls fn over disjoint chunks covering [0, n), in parallel when n ≥ 2·grain: up to 4 chunks
+// per thread (never below `grain` elements), claimed dynamically, so a chunk may run on any
+// thread and chunks must not wait on each other.
 void parallel_for(int64_t n, int64_t grain, const RangeFn& fn);
 
 }  // namespace flint

@@ -19,6 +19,8 @@ export type ContextHandle = { readonly __nativeContext: unique symbol };
 
 export interface AddonInfo {
   gemm: 'openblas' | 'cblas' | 'builtin';
+  /** What float32 products use (matmul.cc's choice per CPU). */
+  gemmFloat32: string;
   /** Largest rank of a kernel view (the backend's caps.maxRank). */
   maxRank: number;
   /** Threads kernels use (process-wide). */

@@ -243,8 +243,14 @@ export function setNativeThreads(n: number): void {
  * running (they start on demand), whether it is an ASan build.
  */
 export function nativeInfo(): {
-  /** The matrix-product implementation: `'openblas'`, `'cblas'` or `'builtin'`. */
+  /** The build's matrix-product library: `'openblas'`, `'cblas'` or `'builtin'` (none). */
   gemm: string;
+  /**
+   * What float32 products use: the built-in kernel where it is the faster one on this CPU
+   * (`'builtin-avx512'`, `'builtin-avx2'`), else the build's BLAS (`FLINT_GEMM=blas|builtin`
+   * forces one). float64 uses the BLAS whenever the build has one.
+   */
+  gemmFloat32: string;
   /** Kernel and BLAS threads (process-wide; see `setNativeThreads`). */
   threads: number;
   /** Pool threads running now (they start on demand). */
@@ -252,8 +258,8 @@ export function nativeInfo(): {
   /** Whether the addon is an AddressSanitizer build. */
   sanitized: boolean;
 } {
-  const { gemm, threads, workers, sanitized } = addon().info();
-  return { gemm, threads, workers, sanitized };
+  const { gemm, gemmFloat32, threads, workers, sanitized } = addon().info();
+  return { gemm, gemmFloat32, threads, workers, sanitized };
 }
 
 export type { TypedArray };

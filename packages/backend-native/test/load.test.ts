@@ -34,6 +34,10 @@ describe('loading the addon', () => {
   it('loads the built addon and reports its GEMM', async () => {
     const mod = await import('../src/index.js');
     expect(mod.nativeAvailable()).toEqual({ ok: true });
-    expect(['openblas', 'cblas', 'builtin']).toContain(mod.nativeInfo().gemm);
+    const { gemm, gemmFloat32 } = mod.nativeInfo();
+    expect(['openblas', 'cblas', 'builtin']).toContain(gemm);
+    // float32 takes the built-in kernel where it is faster on this CPU, else the build's BLAS
+    if (gemm === 'builtin') expect(gemmFloat32).toMatch(/^builtin-avx(512|2)$/);
+    else expect([gemm, 'builtin-avx512', 'builtin-avx2']).toContain(gemmFloat32);
   });
 });

@@ -17,12 +17,17 @@ const GEMM: Record<string, string> = {
   openblas: 'OpenBLAS',
   cblas: 'CBLAS',
   builtin: 'built-in AVX2/FMA GEMM',
+  'builtin-avx512': 'built-in AVX-512 GEMM',
+  'builtin-avx2': 'built-in AVX2/FMA GEMM',
 };
 
-/** The GEMM the loaded addon uses, for the label; loading it here is a dlopen, nothing more. */
+/**
+ * The GEMM the loaded addon uses for float32 (what every workload here multiplies), for the
+ * label; loading it here is a dlopen, nothing more.
+ */
 function gemmName(): string | undefined {
   if (!nativeAvailable().ok) return undefined;
-  const g = nativeInfo().gemm;
+  const g = nativeInfo().gemmFloat32;
   return GEMM[g] ?? g;
 }
 
@@ -53,7 +58,12 @@ export function nativeAdapter(threads: number, opts: { id: string; extra?: boole
       const version = (
         createRequire(import.meta.url)('@flint/backend-native/package.json') as { version: string }
       ).version;
-      const notes = [`@flint/backend-native ${version}`, `GEMM ${GEMM[info.gemm] ?? info.gemm}`];
+      const f32 = GEMM[info.gemmFloat32] ?? info.gemmFloat32;
+      const f64 = GEMM[info.gemm] ?? info.gemm;
+      const notes = [
+        `@flint/backend-native ${version}`,
+        f32 === f64 ? `GEMM ${f32}` : `GEMM: float32 ${f32}, float64 ${f64}`,
+      ];
       if (info.sanitized) notes.push('sanitizer (ASan/UBSan) build: its numbers mean nothing');
       if (process.env.FLINT_NATIVE_ADDON) notes.push(`addon ${process.env.FLINT_NATIVE_ADDON}`);
       return { threads: info.threads, notes };

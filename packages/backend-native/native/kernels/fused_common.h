@@ -18,6 +18,7 @@ constexpr int64_t kHeavyGrain = kGrain / 4;
 template <class T> const T* dense(const View& x, std::vector<T>& tmp) {
   if (x.contiguous()) return x.base<T>();
   tmp.resize(static_cast<size_t>(x.numel()));
+  if (tmp.empty()) return tmp.data();  // an empty view: nest_run would divide by its 0 dim
   int64_t cs[kMaxRank];
   contiguous_strides(x.rank, x.shape, cs);
   Nest nest = make_nest(x.rank, x.shape, {cs, x.strides});

@@ -11,6 +11,10 @@
 
 namespace flint {
 
+// Products with fewer multiply-adds (m·n·k) than this run on one thread: handing half of
+// ~13 µs of work to another thread costs about what it saves.
+constexpr double kGemmParallelWork = 1 << 20;
+
 // A read-only strided matrix: element (r, c) is p[r·rs + c·cs]. Strides may be 0 or negative.
 template <class T> struct MatRef {
   const T* p;

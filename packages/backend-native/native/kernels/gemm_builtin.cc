@@ -3,12 +3,12 @@
 //
 // Loop order (BLIS): column blocks of NC → depth slabs of KC (pack that kc×nc block of B once,
 // shared by all threads) → each thread takes a rectangle of C and walks it in MC-row blocks,
-// packing its A block into a thread-local buffer, then runs the macro-kernel. C rows are split
-// between threads when there are enough of them, else columns, so the work is static and
-// even; B's panels are packed in parallel first (a second parallel_for, as chunks must not
-// wait on each other: the pool may run them all on one thread). conv.cc skips both packings
-// where it can: its weights are packed once per call (gemm_pack_a), and its unfolded columns
-// are laid out so that B can be read in place (padded_b).
+// packing its A block into a thread-local buffer, then runs the macro-kernel. C is cut into a
+// few rectangles per thread (rows first, else columns), claimed dynamically, so a late worker
+// does not stall the caller; B's panels are packed in parallel first (a second parallel_for,
+// as chunks must not wait on each other: the pool may run them all on one thread). conv.cc
+// skips both packings where it can: its weights are packed once per call (gemm_pack_a), and
+// its unfolded columns are laid out so that B can be read in place (padded_b).
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -21,8 +21,10 @@
 namespace flint {
 namespace {
 
-// Below this many multiply-adds a product runs on the calling thread.
-constexpr double kParallelWork = 1 << 18;
+// Rectangles of C per thread: the pool hands them out first come, first served, so when a
+// worker starts late (woken from sleep, or preempted on a busy machine) the calling thread
+// takes over its share instead of waiting for it. More would repack A more often.
+constexpr int64_t kPartsPerThread = 4;
 
 bool force_avx2() {
   static const bool v = [] {
@@ -92,15 +94,16 @@ void run(int64_t m, int64_t n, int64_t k, MatRef<T> a, MatRef<T> b, T* c, int64_
   const int64_t kc_max = slab_depth(ks, k);
   const int64_t nc_max = std::min<int64_t>(round_up(n, NR), ks.nc);
 
-  // Thread grid: tm row bands × tn column bands.
-  int threads = static_cast<double>(m) * n * k >= kParallelWork ? num_threads() : 1;
+  // Grid of tm row bands × tn column bands: rows first (each band packs only its own A),
+  // at least 4 micro-tiles of rows per band, then columns (each band ≥ 2 panels) if needed.
+  const int threads = static_cast<double>(m) * n * k >= kGemmParallelWork ? num_threads() : 1;
   int64_t tm = 1, tn = 1;
   const int64_t row_tiles = ceil_div(m, MR), col_tiles = ceil_div(std::min(n, nc_max), NR);
   if (threads > 1) {
-    if (row_tiles >= 4 * threads) tm = threads;
-    else if (col_tiles >= 2 * threads) tn = threads;
-    else if (row_tiles >= col_tiles) tm = std::min<int64_t>(threads, row_tiles);
-    else tn = std::min<int64_t>(threads, col_tiles);
+    const int64_t want = threads * kPartsPerThread;
+    tm = std::max<int64_t>(1, std::min(want, row_tiles / 4));
+    if (tm < want) tn = std::max<int64_t>(1, std::min(ceil_div(want, tm), col_tiles / 2));
+    if (tm * tn < threads) tm = std::min<int64_t>(threads, row_tiles);  // few, short rows
   }
   const int64_t parts = tm * tn;
 

@@ -1,6 +1,7 @@
 // The matmul primitive: a [B,M,K] × b [B,K,N] → out [B,M,N], contiguous.
 //
-// float32/float64 go to CBLAS (sgemm/dgemm) when the build has it. A strided operand whose
+// float64 goes to CBLAS (dgemm) when the build has it; float32 goes to the faster of CBLAS and
+// the built-in kernel for this CPU (prefer_builtin below). A strided operand whose
 // matrix is row-major (strides (ld, 1)) or column-major ((1, ld)) is handed over as NoTrans or
 // Trans with that leading dimension, so transposes and batch broadcasts (stride 0) cost no
 // copy; any other layout is copied to contiguous first. Without CBLAS the built-in packed
@@ -8,6 +9,8 @@
 // wrap-around arithmetic, as the CPU backend and torch do.
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "../dispatch.h"
@@ -22,9 +25,9 @@
 namespace flint {
 namespace {
 
-// Products with fewer multiply-adds than this run one matrix per thread over the batch: too
-// small to be split inside (OpenBLAS runs M·N·K ≤ 4·65536 single-threaded too).
-constexpr double kSmallProduct = 1 << 18;
+// Products too small to be split inside (gemm.h, kGemmParallelWork) run one matrix per
+// thread over the batch instead.
+constexpr double kSmallProduct = kGemmParallelWork;
 
 #ifdef FLINT_HAVE_CBLAS
 // How CBLAS (row-major) can read a rows×cols matrix with strides (rs, cs): as stored
@@ -174,15 +177,47 @@ void matmul(Call& c) {
 }  // namespace
 
 namespace {
-// CBLAS when the build has it, else the built-in GEMM.
+#ifdef FLINT_HAVE_CBLAS
+// float32: which GEMM is faster on this CPU. Measured at 1 thread (GFLOP/s, medians of ≥ 5
+// interleaved calls, 2-vCPU AMD EPYC VM with AVX-512, Debian's OpenBLAS 0.3.21 = Haswell
+// kernels; NT/TN: B/A stored transposed):
+//
+//   m×n×k                          built-in AVX-512 / OpenBLAS | built-in AVX2 / OpenBLAS
+//   32³, 64³, 128³                     107/69, 153/90, 185/98 |    63/74, 90/95, 96/100
+//   256³, 512³                              181/94, 161/95 |          101/103, 71/82
+//   1024³, 2048³                            150/91, 151/93 |            93/99, 81/86
+//   64×128×784, 1024×128×784 (MLP)          153/94, 151/91 |            89/98, 90/96
+//   64×784×128 NT, 784×128×64 TN            164/90, 167/94 |           97/93, 97/100
+//   64×10×64 (a 10-class head)                       46/47 |                   38/53
+//   64 × 64³ (batched)                              129/80 |                   78/86
+//
+// At 2 threads (minima; the shared VM is too noisy for medians) the built-in kernel stays
+// ahead: 512³ 245 vs 172, 1024³ 266 vs 173, 2048³ 283 vs 186. So: on AVX-512 CPUs the
+// built-in kernel for every shape (no crossover: the 10-column head is a tie); elsewhere
+// CBLAS, whose Haswell kernels lead the AVX2 ones by up to 15%. FLINT_GEMM=blas|builtin
+// (read once) forces one, for comparisons and tests.
+bool prefer_builtin_f32() {
+  static const bool v = [] {
+    const char* e = std::getenv("FLINT_GEMM");
+    if (e != nullptr && std::strcmp(e, "builtin") == 0) return true;
+    if (e != nullptr && std::strcmp(e, "blas") == 0) return false;
+    return std::strcmp(gemm_builtin_isa(), "avx512") == 0;
+  }();
+  return v;
+}
+#endif
+
+// float64 keeps CBLAS whenever the build has it, as before.
 template <class T>
 void gemm_any(int64_t m, int64_t n, int64_t k, MatRef<T> a, MatRef<T> b, T* c, int64_t ldc,
               bool accumulate) {
 #ifdef FLINT_HAVE_CBLAS
-  blas_gemm(m, n, k, a, b, c, ldc, accumulate);
-#else
-  gemm_builtin(m, n, k, a, b, c, ldc, accumulate);
+  if (!(sizeof(T) == sizeof(float) && prefer_builtin_f32())) {
+    blas_gemm(m, n, k, a, b, c, ldc, accumulate);
+    return;
+  }
 #endif
+  gemm_builtin(m, n, k, a, b, c, ldc, accumulate);
 }
 }  // namespace
 
@@ -197,6 +232,13 @@ void gemm(int64_t m, int64_t n, int64_t k, MatRef<double> a, MatRef<double> b, d
 }
 
 void register_matmul(Kernel* t) { t[P_matmul] = matmul; }
+
+const char* gemm_f32_name() {
+#ifdef FLINT_HAVE_CBLAS
+  if (!prefer_builtin_f32()) return gemm_name();
+#endif
+  return std::strcmp(gemm_builtin_isa(), "avx512") == 0 ? "builtin-avx512" : "builtin-avx2";
+}
 
 const char* gemm_name() {
 #if defined(FLINT_HAVE_OPENBLAS)

@@ -1,8 +1,9 @@
 /**
  * The host fallback: primitives that touch int32 (argmax, gather/scatter indices, integer
  * arithmetic, randomBits) run on an internal instance of the reference CPU backend, so their
- * results are exact 32-bit integers — never float32 approximations of them. Float results are
- * uploaded back to the device; int32 results stay on the host.
+ * results are exact 32-bit integers — never float32 approximations of them. It also runs small
+ * calls whose inputs are all on the host (dispatch.ts). Results stay on the host; float and bool
+ * ones are uploaded when a device kernel first reads them.
  */
 import { cpuBackend } from '@flint/backend-cpu';
 import { BackendError } from '@flint/core/backend';
@@ -34,16 +35,18 @@ export class Host {
     return { buf, dtype: v.dtype, shape: v.shape, strides: v.strides, offset: v.offset };
   }
 
-  /** A cpu result as a buffer of ours; the cpu buffer is freed. */
+  /**
+   * A cpu result as a buffer of ours; the cpu buffer is freed. It stays on the host (float and
+   * bool too): a device kernel that needs it uploads it then (Store.dev), while further small
+   * host calls read it where it is.
+   */
   private fromCpu(t: TypedArray): GBuf {
     const dtype = DTYPE_OF.get(t.constructor);
     if (dtype === undefined)
       throw new BackendError(`${this.store.name}: host fallback returned an unsupported array`);
     const data = t.slice();
     this.cpu.free(t);
-    if (dtype === 'int32') return this.store.fromHost('int32', data);
-    const f = data instanceof Float32Array ? data : Float32Array.from(data);
-    return this.store.fromDev(dtype, f.length, this.store.rt.upload(f));
+    return this.store.fromHost(dtype, data);
   }
 
   /**

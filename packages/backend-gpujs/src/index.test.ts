@@ -127,7 +127,8 @@ test('a kernel that fails to compile is a BackendError naming the kernel', () =>
 });
 
 test('stats count device data; dispose frees all of it', () => {
-  const b = gpujsBackend({ name: 'gpujs-stats' });
+  // hostThreshold 0: these tiny tensors would otherwise stay on the host (dispatch.test.ts)
+  const b = gpujsBackend({ name: 'gpujs-stats', hostThreshold: 0 });
   const x = b.alloc('float32', 3);
   b.write(x, new Float32Array([1, 2, 3]));
   const y = b.kernels.exp({ buf: x, dtype: 'float32', shape: [3], strides: [1], offset: 0 });

@@ -8,6 +8,8 @@
 import { GPU } from 'gpu.js';
 import { BackendError } from '@flint/core/backend';
 import type { Backend, Caps } from '@flint/core/backend';
+import { DEFAULT_HOST_THRESHOLD, hostFirst, hostFirstOverrides } from './dispatch.js';
+import { DEFAULT_SHARED_KERNEL_MAX } from './kernels/family.js';
 import { Host } from './host.js';
 import { overrideTable } from './kernels/overrides.js';
 import { Device, kernelTable } from './kernels/table.js';
@@ -18,6 +20,8 @@ import type { GBuf, GpujsStats } from './storage.js';
 
 export type { GBuf, GpujsStats, GpujsMode };
 export { MAX_ELEMENTS } from './runtime.js';
+export { DEFAULT_HOST_THRESHOLD } from './dispatch.js';
+export { DEFAULT_SHARED_KERNEL_MAX } from './kernels/family.js';
 
 /** Options of `gpujsBackend()`. */
 export interface GpujsBackendOptions {
@@ -29,6 +33,21 @@ export interface GpujsBackendOptions {
    * asynchronously, so `caps.syncRead` is false there and tensors are read with `await t.data()`.
    */
   mode?: GpujsMode;
+  /**
+   * Largest tensor, in elements, that runs on the host instead of the device when all of a
+   * call's inputs are already there (as tfjs-webgl forwards tiny tensors to the CPU: a kernel
+   * launch costs far more than a few additions). Default `DEFAULT_HOST_THRESHOLD` (1024); 0
+   * runs every float32/bool primitive on the device. Results are the same within `caps.tolerance`.
+   */
+  hostThreshold?: number;
+  /**
+   * Largest output, in elements, that the cheap element-wise ops compute in the one kernel they
+   * share (`kernels/family.ts`: fewer kernels to compile in a first training step); larger outputs
+   * run on each op's own kernel, where the per-element branch on the op would cost more than the
+   * compile saves (measured 1.6–1.8× slower on 1M-element ops). Default
+   * `DEFAULT_SHARED_KERNEL_MAX` (65536); 0 gives every op its own kernel.
+   */
+  sharedKernelMax?: number;
 }
 
 /** The backend instance, with its gpu.js mode and statistics typed. */
@@ -43,6 +62,17 @@ export interface GpujsBackend extends Backend<GBuf> {
    * backend also detects itself, through `GPUDevice.lost`).
    */
   loseContext(): void;
+}
+
+/** An element-count option: a non-negative integer, or its default when left out. */
+function elementCount(option: string, value: unknown, fallback: number): number {
+  const v = value === undefined ? fallback : value;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+    throw new BackendError(
+      `gpujsBackend: ${option} must be a non-negative integer (elements), got ` +
+        `${typeof v === 'number' ? String(v) : describe(v)}`,
+    );
+  return v;
 }
 
 const MODES: readonly GpujsMode[] = [
@@ -65,7 +95,9 @@ const TOLERANCE = {
 function capsFor(mode: string): Caps {
   return Object.freeze<Caps>({
     dtypes: ['float32', 'int32', 'bool'],
-    strided: false,
+    // every kernel reads a strided input through Device.flat (a copy only where its layout
+    // needs one), and binary kernels read broadcast operands in place (kernels/broadcast.ts)
+    strided: true,
     maxRank: 64,
     // WebGL2 and WebAssembly read back synchronously; WebGPU only through mapAsync
     syncRead: mode !== 'webgpu',
@@ -126,14 +158,21 @@ export function gpujsBackend(options: GpujsBackendOptions = {}): GpujsBackend {
     throw new BackendError(
       `gpujsBackend: mode must be one of ${MODES.join(', ')}, got ${describe(mode)}`,
     );
+  const hostMax = elementCount('hostThreshold', options.hostThreshold, DEFAULT_HOST_THRESHOLD);
+  const sharedMax = elementCount(
+    'sharedKernelMax',
+    options.sharedKernelMax,
+    DEFAULT_SHARED_KERNEL_MAX,
+  );
   const rt = new Runtime(name, mode);
   const s = new Store(rt);
+  s.keepHost = hostMax;
   const host = new Host(s);
-  const dev = new Device(s, host);
+  const dev = new Device(s, host, sharedMax);
   const running = probe(rt);
   const caps = capsFor(running);
   const guarded = <F>(op: string, f: F): F => guard(s, op, f);
-  const overrides = overrideTable(dev);
+  const overrides = hostFirstOverrides(host, overrideTable(dev), hostMax);
   return {
     name,
     mode: running,
@@ -143,7 +182,7 @@ export function gpujsBackend(options: GpujsBackendOptions = {}): GpujsBackend {
     write: s.write,
     read: rt.async ? s.readAsync : async (b, dtype, size) => s.read(b, dtype, size),
     readSync: rt.async ? noSyncRead(name) : s.read,
-    kernels: guardAll(s, kernelTable(dev)),
+    kernels: guardAll(s, hostFirst(host, kernelTable(dev), hostMax)),
     overrides: Object.fromEntries(
       Object.entries(overrides).map(([k, f]) => [k, guarded(k, f)]),
     ) as typeof overrides,
@@ -151,6 +190,7 @@ export function gpujsBackend(options: GpujsBackendOptions = {}): GpujsBackend {
       rt.check('sync');
       if (!rt.queue) return;
       await rt.queue.idle();
+      await rt.queue.acquired;
       rt.check('sync');
       rt.queue.throwUnreported();
     },

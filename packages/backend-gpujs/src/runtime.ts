@@ -32,6 +32,15 @@ export const MAX_ELEMENTS = 2 ** 24;
 /** gpu.js execution modes; `'auto'` lets gpu.js pick (never WebGPU: that is explicit opt-in). */
 export type GpujsMode = 'auto' | 'webgl2' | 'webgl' | 'headlessgl' | 'webasm' | 'cpu' | 'webgpu';
 
+/** A GLSL function a kernel calls (gpu.js `nativeFunctions`): its name, source and types. */
+export interface Native {
+  name: string;
+  source: string;
+  returnType: string;
+  /** Argument names to gpu.js types, in order (a texture passes as sampler, size and dim). */
+  argumentTypes: Record<string, string>;
+}
+
 /** A kernel argument: device data, a small host array of metadata, or a number. */
 export type KArg = DevData | Float32Array | number;
 
@@ -111,13 +120,15 @@ export class Runtime {
       );
   }
 
-  private kernel(key: string, src: string, vec4 = false): IKernelRunShortcut {
+  private kernel(key: string, src: string, vec4 = false, native?: Native[]): IKernelRunShortcut {
     let k = this.kernels.get(key);
     if (k === undefined) {
       try {
         k = this.gpu.createKernel(this.queue ? wgslSource(src) : src, {
           // four floats per output: packed operands of the tiled matmul (WebGL only)
           ...(vec4 ? { returnType: 'Array(4)' } : {}),
+          // GLSL helpers of this kernel alone (the tiled matmul's texelFetch loop, WebGL only)
+          ...(native ? { nativeFunctions: native } : {}),
           dynamicOutput: true,
           dynamicArguments: true,
           pipeline: true,
@@ -140,11 +151,18 @@ export class Runtime {
    * Runs kernel `key` (source `src`, compiled once and cached by key — keys never contain sizes)
    * over `n` outputs and returns fresh device data.
    */
-  run(key: string, src: string, n: number, args: readonly KArg[], vec4 = false): DevData {
+  run(
+    key: string,
+    src: string,
+    n: number,
+    args: readonly KArg[],
+    vec4 = false,
+    native?: Native[],
+  ): DevData {
     this.check(key);
     if (n > MAX_ELEMENTS) throw limitError(this.name, key, n);
     if (n === 0) return this.track(new Float32Array(0));
-    const k = this.kernel(key, src, vec4);
+    const k = this.kernel(key, src, vec4, native);
     if (this.queue) return this.track(this.runLater(k, key, n, args));
     let out: unknown;
     try {

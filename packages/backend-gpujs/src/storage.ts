@@ -51,6 +51,12 @@ export class Store {
   private live = new Set<GBuf>();
   private bytes = 0;
   private nextId = 1;
+  /**
+   * Buffers of at most this many elements keep their host copy next to the device copy (after
+   * an upload, or a synchronous read-back), so small host-side calls (dispatch.ts) need neither
+   * transfer again; 0 keeps none, as before host execution.
+   */
+  keepHost = 0;
 
   constructor(readonly rt: Runtime) {}
 
@@ -124,8 +130,8 @@ export class Store {
     if (b.dtype === 'int32') checkExactInt(this.name, h);
     const f = h instanceof Float32Array ? h : Float32Array.from(h);
     b.dev = this.rt.upload(f);
-    // int32 keeps its exact host copy; a float/bool staging copy is no longer needed
-    if (b.dtype !== 'int32') b.host = null;
+    // int32 keeps its exact host copy; a large float/bool staging copy is no longer needed
+    if (b.dtype !== 'int32' && b.size > this.keepHost) b.host = null;
     return b.dev;
   }
 
@@ -138,9 +144,15 @@ export class Store {
       );
     if (b.host) return b.host;
     const f = b.dev ? this.rt.download(b.dev, b.size) : new Float32Array(b.size);
-    if (b.dtype === 'float32') return f;
-    const out = new HOST_ARRAY[b.dtype as 'bool'](b.size);
-    for (let i = 0; i < f.length; i++) out[i] = f[i] !== 0 ? 1 : 0;
+    let out: TypedArray = f;
+    if (b.dtype !== 'float32') {
+      out = new HOST_ARRAY[b.dtype as 'bool'](b.size);
+      // int32 device data (a kernel's exact float32 indices, e.g. maxPool2d's) converts as is
+      if (b.dtype === 'int32') out.set(f);
+      else for (let i = 0; i < f.length; i++) out[i] = f[i] !== 0 ? 1 : 0;
+    }
+    // device data never changes in place, so a small copy stays valid until the next write
+    if (b.dev && b.size <= this.keepHost) b.host = out;
     return out;
   }
 
@@ -213,6 +225,8 @@ export class Store {
     if (this.hostReadable(b)) {
       const h = this.host(b);
       await q.idle();
+      await q.acquired;
+      this.rt.check('read');
       q.throwUnreported();
       return h.slice(0, size);
     }

@@ -88,6 +88,12 @@ export class JobQueue {
   unreported: BackendError | null = null;
   /** Set when the device is lost or WebGPU turned out unavailable: every later call throws it. */
   fatal: BackendError | null = null;
+  /**
+   * Settles once the shared device is acquired or refused (watch). Reads of host-computed values
+   * wait for it too, so a missing adapter is still an error at the first read even when small
+   * tensors never reached the device (dispatch.ts).
+   */
+  acquired: Promise<void> = Promise.resolve();
   stopped = false;
 
   constructor(readonly name: string) {}
@@ -133,15 +139,17 @@ export class JobQueue {
   /** Watches the shared device: a loss (or no adapter at all) becomes `fatal`. */
   watch(acquire: (() => Promise<WgContext>) | undefined): void {
     if (!acquire) return;
-    acquire().then(
-      (ctx) =>
-        ctx.device.lost.then((info) => {
+    this.acquired = acquire().then(
+      (ctx) => {
+        // not awaited: `acquired` settles now, the loss may come at any later time
+        void ctx.device.lost.then((info) => {
           this.fatal ??= new BackendError(
             `${this.name}: the WebGPU device was lost (${String(info.reason ?? 'unknown')}` +
               `${info.message ? `: ${firstLine(info.message)}` : ''}); every tensor on this device ` +
               `is gone (create a new backend and reload the data)`,
           );
-        }),
+        });
+      },
       (e: unknown) => {
         this.fatal ??= new BackendError(
           `${this.name}: WebGPU is exposed (navigator.gpu) but no device could be acquired: ` +

@@ -1,8 +1,10 @@
 /**
  * conv2d and its backward as direct gather kernels (one output per thread) instead of the
- * composite's im2col matrix. Semantics follow the im2col decomposition: padded positions count
- * as zeros that are still multiplied (so a NaN weight gives NaN there, as 0·NaN does in the
- * composite's matmul), and the input gradient sums only the positions a window really reads.
+ * composite's im2col matrix — on WebGL only where conv-gemm.ts's tiled products cannot run
+ * (grouped convolutions, passes beyond 2^24 elements), and in every other mode. Semantics follow
+ * the im2col decomposition: padded positions count as zeros that are still multiplied (so a NaN
+ * weight gives NaN there, as 0·NaN does in the composite's matmul), and the input gradient sums
+ * only the positions a window really reads.
  *
  * Geometry travels in one metadata array g = [N, C, H, W, O, kH, kW, OH, OW, sH, sW, pT, pL,
  * dH, dW, groups] (exact small integers), so one compiled kernel serves every shape.
@@ -10,6 +12,12 @@
 import { BackendError, sizeOf } from '@flint/core/backend';
 import type { Conv2dParams, KView } from '@flint/core/backend';
 import type { GBuf } from '../storage.js';
+import {
+  convGemmFits,
+  convGemmForward,
+  convGemmGradInput,
+  convGemmGradWeight,
+} from './conv-gemm.js';
 import type { Device } from './table.js';
 
 type V = KView<GBuf>;
@@ -138,6 +146,13 @@ export function convOverrides(d: Device) {
       const [xd, xo] = d.flat(x, t);
       const [wd, wo] = d.flat(w, t);
       const [bd, bo] = bias ? d.flat(bias, t) : [wd, 0];
+      // WebGL: the same product on the tiled vec4 matmul (conv-gemm.ts)
+      if (convGemmFits(d.s.rt, g))
+        return d.s.fromDev(
+          'float32',
+          n,
+          convGemmForward(d.s.rt, g, [xd, xo], [wd, wo], bias ? [bd, bo] : null),
+        );
       const args = [xd, xo, wd, wo, bd, bo, bias ? 1 : 0, Float32Array.from(g)];
       return d.out('float32', 'conv2d', FORWARD_SRC, n, args);
     } finally {
@@ -154,10 +169,24 @@ export function convOverrides(d: Device) {
     requireFloat32('conv2dBackward', x, w, grad);
     const t: GBuf[] = [];
     try {
-      const g = Float32Array.from(geometry(x, w, p));
+      const geo = geometry(x, w, p);
+      const g = Float32Array.from(geo);
       const [gr, go] = d.flat(grad, t);
       const [xd, xo] = d.flat(x, t);
       const [wd, wo] = d.flat(w, t);
+      if (convGemmFits(d.s.rt, geo)) {
+        const rt = d.s.rt;
+        const gx = needs[0]
+          ? d.s.fromDev('float32', sizeOf(x.shape), convGemmGradInput(rt, geo, [gr, go], [wd, wo]))
+          : null;
+        try {
+          const gw = needs[1] ? convGemmGradWeight(rt, geo, [gr, go], [xd, xo]) : null;
+          return [gx, gw && d.s.fromDev('float32', sizeOf(w.shape), gw)];
+        } catch (e) {
+          if (gx) d.s.free(gx);
+          throw e;
+        }
+      }
       const gx = needs[0]
         ? d.out('float32', 'conv2dGradInput', GRAD_INPUT_SRC, sizeOf(x.shape), [gr, go, wd, wo, g])
         : null;

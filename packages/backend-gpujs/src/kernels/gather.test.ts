@@ -10,7 +10,8 @@ import { gpujsBackend } from '../index.js';
 import { Runtime } from '../runtime.js';
 
 beforeAll(() => {
-  fl.use(gpujsBackend({ name: 'gpujs-gather' }));
+  // hostThreshold 0: the device gather is under test, not the host's
+  fl.use(gpujsBackend({ name: 'gpujs-gather', hostThreshold: 0 }));
   fl.use(cpuBackend({ name: 'cpu-gather' }));
 });
 afterAll(() => {

@@ -11,6 +11,7 @@ import type { GBuf } from '../storage.js';
 import { classTargets } from '../webgpu-host.js';
 import { convOverrides } from './conv.js';
 import { optimizerOverrides } from './optimizers.js';
+import { poolOverrides } from './pool.js';
 import type { Device } from './table.js';
 
 type V = KView<GBuf>;
@@ -178,5 +179,7 @@ export function overrideTable(d: Device): Overrides<GBuf> {
     crossEntropy: crossEntropy(d),
     ...optimizerOverrides(d),
     ...convOverrides(d),
+    // WebGPU keeps the composite: its int32 results must be host values a queued job fills
+    ...(d.s.rt.async ? {} : poolOverrides(d)),
   };
 }

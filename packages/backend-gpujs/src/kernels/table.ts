@@ -30,6 +30,7 @@ import {
 } from './elementwise.js';
 import { isContiguous, PAD_SRC, STRIDED_SRC, stridedMeta } from './layout.js';
 import { gatherOnDevice } from './gather.js';
+import { DEFAULT_SHARED_KERNEL_MAX, shared } from './family.js';
 import { matmulOnDevice } from './matmul.js';
 import { binaryBroadcast } from './broadcast.js';
 import { CUMSUM_SRC, reduceSrc } from './reduce.js';
@@ -43,11 +44,15 @@ export class Device {
   constructor(
     readonly s: Store,
     readonly host: Host,
+    /** Largest output the shared element-wise kernel computes (family.ts); 0: never. */
+    readonly sharedMax: number = DEFAULT_SHARED_KERNEL_MAX,
   ) {}
 
   /** Runs a cached kernel over n outputs and wraps the result as a `dtype` buffer. */
   out(dtype: DType, key: string, src: string, n: number, args: unknown[]): GBuf {
-    return this.s.fromDev(dtype, n, this.s.rt.run(key, src, n, args as never));
+    // cheap element-wise ops share one compiled kernel up to a size (family.ts)
+    const [k, code, a] = n <= this.sharedMax ? shared(key, src, args) : [key, src, args];
+    return this.s.fromDev(dtype, n, this.s.rt.run(k, code, n, a as never));
   }
 
   data(v: V) {
@@ -227,14 +232,8 @@ function matmul(d: Device) {
   const host = hostCall(d, 'matmul');
   return (a: V, b: V): GBuf => {
     if (a.dtype !== 'float32') return host(a, b);
-    const t: GBuf[] = [];
-    const [ad, ao] = d.flat(a, t);
-    const [bd, bo] = d.flat(b, t);
-    const [B, m, k] = a.shape as [number, number, number];
-    const n = b.shape[2]!;
-    const r = matmulOnDevice(d, ad, ao, bd, bo, [B, m, k, n]);
-    d.free(t);
-    return r;
+    // strided operands: matmul.ts reads transposed ones in place where it can
+    return matmulOnDevice(d, a, b);
   };
 }
 

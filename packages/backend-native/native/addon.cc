@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "binding.h"
+#include "cuda/binding_cuda.h"
 #include "dispatch.h"
 #include "threads.h"
 
@@ -140,7 +141,7 @@ Napi::Value Call_(const Napi::CallbackInfo& info) {
     call.ctx = ctx;
     read_call(env, info, *ctx, call);
     try {
-      g_table[op](call);
+      (ctx->device ? ctx->device->kernels : g_table)[op](call);  // 'cuda' or the CPU
     } catch (...) {
       release_outs(*ctx, call.outs, 0);
       report(env, *ctx);
@@ -231,6 +232,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   std::call_once(g_table_once, register_kernels);
   exports.Set("setMeta", Napi::Function::New(env, SetMeta));
   export_storage(env, exports);
+  export_cuda(env, exports);
   exports.Set("call", Napi::Function::New(env, Call_));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));

@@ -44,6 +44,18 @@ Napi::Value wrap(Napi::Env env, Context& ctx, Buf* b);
 
 // Adds createContext, disposeContext, alloc, free, write, read, stats and trim to `exports`.
 void export_storage(Napi::Env env, Napi::Object exports);
+// write()'s host-side conversion of a typed array into host buffer b (storage_api.cc), for the
+// 'cuda' device's staging copy.
+void convert_into(Napi::Env env, napi_value src, Buf* b, int64_t at);
+// A write's source: the typed array's element type, length n and memory, checked to fit buffer b
+// from element `at` on (-1: the whole buffer, whose size n must match). Shared by write() on
+// every device (storage_api.cc), so the checks and their messages are one.
+struct WriteSource {
+  napi_typedarray_type type;
+  int64_t n, at;  // at: the first element written (0 for a whole-buffer write)
+  const void* data;
+};
+WriteSource write_source(Napi::Env env, napi_value src, const Buf* b, int64_t at);
 
 // Runs fn, turning any C++ exception into a JS Error; `what` prefixes the message.
 template <class F>

@@ -19,6 +19,7 @@ int64_t process_held_bytes() { return g_held.load(std::memory_order_relaxed); }
 Context::~Context() { dispose(); }
 
 void* Context::take(size_t bytes) {
+  if (device) return device->take(bytes);
   auto it = pool_.find(bytes);
   if (it != pool_.end()) {
     void* p = it->second;
@@ -39,6 +40,7 @@ void* Context::take(size_t bytes) {
 }
 
 void Context::give(void* p, size_t bytes) {
+  if (device) return device->give(p);
   if (!disposed && static_cast<size_t>(pooled_bytes) + bytes <= pool_capacity) {
     pool_.emplace(bytes, p);
     pooled_bytes += static_cast<int64_t>(bytes);
@@ -82,6 +84,7 @@ void Context::release(Buf* b) {
 }
 
 void Context::trim() {
+  if (device) device->trim();
   for (auto& [bytes, p] : pool_) {
     std::free(p);
     held_bytes -= static_cast<int64_t>(bytes);

@@ -15,6 +15,16 @@ namespace flint {
 // tests check that a worker thread's exit, or its termination mid-op, frees what it held.
 int64_t process_held_bytes();
 
+// Memory of a device other than the host (the 'cuda' device, cuda/runtime.h): a context that has
+// one takes its buffers from it instead of its own pool, and runs its calls through `kernels`.
+struct DeviceMemory {
+  virtual ~DeviceMemory() = default;
+  virtual void* take(size_t bytes) = 0;  // throws Error when the device is out of memory
+  virtual void give(void* p) = 0;
+  virtual void trim() = 0;  // returns cached blocks to the device
+  const Kernel* kernels = nullptr;  // the device's op table (kNumOps entries)
+};
+
 struct Context : std::enable_shared_from_this<Context> {
   explicit Context(size_t pool_capacity) : pool_capacity(pool_capacity) {}
   ~Context();
@@ -26,6 +36,7 @@ struct Context : std::enable_shared_from_this<Context> {
 
   bool disposed = false;
   size_t pool_capacity;
+  std::unique_ptr<DeviceMemory> device;  // null: host memory (the 'native' CPU device)
   int64_t live_buffers = 0;
   int64_t live_bytes = 0;    // bytes requested by live buffers (stats())
   int64_t held_bytes = 0;    // bytes malloc'd: live + pooled (reported to V8)

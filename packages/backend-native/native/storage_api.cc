@@ -5,6 +5,7 @@
 #include <string>
 
 #include "binding.h"
+#include "cuda/binding_cuda.h"
 #include "dispatch.h"
 #include "scalar.h"
 #include "strided.h"
@@ -81,23 +82,12 @@ void convert_from(const S* src, Buf* b, int64_t at, int64_t count) {
 // the CPU backend's write does). The source's length and memory are taken from V8 now, so a
 // detached, resized or SharedArrayBuffer-backed array is read as it is.
 void convert_in(Napi::Env env, napi_value src, Buf* b, int64_t at) {
-  napi_typedarray_type type;
-  size_t length = 0, offset = 0;
-  void* data = nullptr;
-  napi_value ab;
-  if (napi_get_typedarray_info(env, src, &type, &length, &data, &ab, &offset) != napi_ok)
-    throw Error("expected a typed array");
-  const int64_t n = static_cast<int64_t>(length);
-  if (at < 0 && n != b->size)
-    throw Error("data has " + std::to_string(length) + " elements but the buffer holds " +
-                std::to_string(b->size));
-  if (at < 0) at = 0;
-  if (at > b->size || n > b->size - at)
-    throw Error("writing " + std::to_string(length) + " elements at element " +
-                std::to_string(at) + " overruns a buffer of " + std::to_string(b->size));
+  const WriteSource s = write_source(env, src, b, at);
+  const int64_t n = s.n;
+  at = s.at;
   if (n == 0) return;
-  const uint8_t* raw = static_cast<const uint8_t*>(data);
-  switch (type) {
+  const uint8_t* raw = static_cast<const uint8_t*>(s.data);
+  switch (s.type) {
     case napi_float32_array: return convert_from(reinterpret_cast<const float*>(raw), b, at, n);
     case napi_float64_array: return convert_from(reinterpret_cast<const double*>(raw), b, at, n);
     case napi_int32_array: return convert_from(reinterpret_cast<const int32_t*>(raw), b, at, n);
@@ -124,7 +114,8 @@ Napi::Value Write(const Napi::CallbackInfo& info) {
         throw Error("the write offset must be a non-negative integer element index");
       at = static_cast<int64_t>(d);
     }
-    convert_in(env, info[2], b, at);
+    if (ctx->device) device_write(env, *ctx, b, info[2], at);  // the 'cuda' device
+    else convert_in(env, info[2], b, at);
     return env.Undefined();
   });
 }
@@ -138,6 +129,7 @@ Napi::Value Read(const Napi::CallbackInfo& info) {
       throw Error("asked for " + std::to_string(n) + " elements of a buffer of " +
                   std::to_string(b->size));
     size_t count = static_cast<size_t>(n);
+    if (ctx->device) return device_read(env, *ctx, b, count);  // the 'cuda' device
     auto ab = Napi::ArrayBuffer::New(env, count * dtype_size(b->dtype));
     if (count > 0) std::memcpy(ab.Data(), b->data, count * dtype_size(b->dtype));
     switch (b->dtype) {
@@ -176,6 +168,26 @@ Napi::Value Trim(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+WriteSource write_source(Napi::Env env, napi_value src, const Buf* b, int64_t at) {
+  napi_typedarray_type type;
+  size_t length = 0, offset = 0;
+  void* data = nullptr;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, src, &type, &length, &data, &ab, &offset) != napi_ok)
+    throw Error("expected a typed array");
+  const int64_t n = static_cast<int64_t>(length);
+  if (at < 0 && n != b->size)
+    throw Error("data has " + std::to_string(length) + " elements but the buffer holds " +
+                std::to_string(b->size));
+  if (at < 0) at = 0;
+  if (at > b->size || n > b->size - at)
+    throw Error("writing " + std::to_string(length) + " elements at element " +
+                std::to_string(at) + " overruns a buffer of " + std::to_string(b->size));
+  return WriteSource{type, n, at, data};
+}
+
+void convert_into(Napi::Env env, napi_value src, Buf* b, int64_t at) { convert_in(env, src, b, at); }
 
 void export_storage(Napi::Env env, Napi::Object exports) {
   exports.Set("createContext", Napi::Function::New(env, CreateContext));

@@ -5,6 +5,11 @@
 //                                           then explains what is missing.
 //   --asan                                  AddressSanitizer + UBSan build into build-asan/
 //   --no-blas                               force the built-in GEMM (FLINT_BLAS=OFF) into build-noblas/
+//   --cuda-emulate                          the 'cuda' device over the host emulator (kernels compiled
+//                                           as C++, FLINT_CUDA_EMULATE) into build-cudaemu/, with the
+//                                           flint_cuda_tests program; with --asan: build-cudaemu-asan/
+//   --no-cuda                               skip nvcc even where it is found (FLINT_CUDA=OFF); the
+//                                           --asan and --no-blas variants never build it (CPU tests)
 //   --out DIR                               build directory (default build/; load another build
 //                                           with FLINT_NATIVE_ADDON=DIR/Release/flint_native.node)
 // FLINT_NATIVE_SKIP_BUILD=1 skips the build entirely.
@@ -18,6 +23,9 @@ const args = new Set(process.argv.slice(2));
 const install = args.has('--install');
 const asan = args.has('--asan');
 const noBlas = args.has('--no-blas');
+const cudaEmulate = args.has('--cuda-emulate');
+// nvcc compiles only into the default build; the CPU test variants do not need the 'cuda' device.
+const cuda = !args.has('--no-cuda') && !asan && !noBlas && !cudaEmulate;
 
 function fail(msg) {
   if (install) {
@@ -55,7 +63,18 @@ try {
 
 const argv = process.argv.slice(2);
 const outAt = argv.indexOf('--out');
-const out = outAt >= 0 ? argv[outAt + 1] : asan ? 'build-asan' : noBlas ? 'build-noblas' : 'build';
+const out =
+  outAt >= 0
+    ? argv[outAt + 1]
+    : cudaEmulate
+      ? asan
+        ? 'build-cudaemu-asan'
+        : 'build-cudaemu'
+      : asan
+        ? 'build-asan'
+        : noBlas
+          ? 'build-noblas'
+          : 'build';
 const cmd = [
   cmakeJs,
   'compile',
@@ -65,6 +84,8 @@ const cmd = [
   '2',
   `--CDFLINT_SANITIZE=${asan ? 'ON' : 'OFF'}`,
   `--CDFLINT_BLAS=${noBlas ? 'OFF' : 'ON'}`,
+  `--CDFLINT_CUDA=${cuda ? 'ON' : 'OFF'}`,
+  `--CDFLINT_CUDA_EMULATE=${cudaEmulate ? 'ON' : 'OFF'}`,
 ];
 const r = spawnSync(process.execPath, cmd, { cwd: root, stdio: 'inherit' });
 if (r.status !== 0)

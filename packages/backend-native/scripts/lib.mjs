@@ -14,12 +14,20 @@ export function run(tag, cmd, args, env = {}) {
   }
 }
 
-/** Runs the conformance suite as a plain node program against the build named by `env`. */
-export function conformance(tag, reportDir, env) {
-  const cli = fileURLToPath(import.meta.resolve('@flint/conformance/package.json')).replace(
+const cliPath = () =>
+  fileURLToPath(import.meta.resolve('@flint/conformance/package.json')).replace(
     /package\.json$/,
     'dist/harness/cli.js',
   );
+
+/** Runs the conformance CLI with `args` (a backend module and options). */
+export function conformanceCli(tag, args, env = {}) {
+  run(tag, process.execPath, [cliPath(), ...args], env);
+}
+
+/** Runs the conformance suite as a plain node program against the build named by `env`. */
+export function conformance(tag, reportDir, env) {
+  const cli = cliPath();
   run(
     tag,
     process.execPath,

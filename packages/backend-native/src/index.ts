@@ -21,6 +21,8 @@ import { OP_ID } from './ops.js';
 import { overrideTable } from './overrides.js';
 
 export { nativeAvailable } from './binding.js';
+export { cudaAvailable, cudaBackend, cudaMemoryStats } from './cuda.js';
+export type { CudaAvailability, CudaBackendOptions, CudaMemoryStats } from './cuda.js';
 export type { Handle } from './binding.js';
 export { OVERRIDE_NAMES } from './ops.js';
 
@@ -41,6 +43,11 @@ export interface NativeBackendOptions {
    * (they throw when called).
    */
   allowIncomplete?: boolean;
+  /**
+   * @internal Creates the instance's context on another device of the addon (`cudaBackend`,
+   * src/cuda.ts); the default is a CPU context.
+   */
+  context?: (a: Addon, poolBytes: number) => ContextHandle;
 }
 
 /** The call signature shared by every kernel wrapper: views, then numeric arguments. */
@@ -195,7 +202,8 @@ export function nativeBackend(options: NativeBackendOptions = {}): Backend<Handl
     );
   if (options.threads !== undefined) setNativeThreads(options.threads);
   const name = options.name ?? 'native';
-  const ctx = a.createContext(options.poolBytes ?? 256 * 2 ** 20);
+  const pool = options.poolBytes ?? 256 * 2 ** 20;
+  const ctx = options.context ? options.context(a, pool) : a.createContext(pool);
   const run = makeInvoke(a, ctx);
   const kernels = Object.freeze(
     Object.fromEntries(PRIM_NAMES.map((p) => [p, kernelFor(p, run, a, ctx)])),

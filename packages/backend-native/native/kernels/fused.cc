@@ -11,6 +11,7 @@
 #include "../dispatch.h"
 #include "../strided.h"
 #include "../threads.h"
+#include "fused_args.h"
 #include "fused_common.h"
 #include "fused_simd.h"
 
@@ -231,18 +232,9 @@ void layer_norm_impl(Call& c, const View& x, const View* w, const View* b, int64
 }
 
 void layer_norm(Call& c) {
-  const View& x = c.input(0);
-  const View* w = c.nin > 1 && c.in[1].present() ? &c.in[1] : nullptr;
-  const View* b = c.nin > 2 && c.in[2].present() ? &c.in[2] : nullptr;
-  const int64_t ns = c.iarg(0);
-  const double eps = c.arg(1);
-  if (ns <= 0 || x.numel() % ns != 0)
-    c.fail("normSize " + std::to_string(ns) + " does not divide " + x.describe());
-  for (const View* v : {w, b})
-    if (v && (v->dtype != x.dtype || v->numel() != ns))
-      c.fail("weight and bias must be " + std::string(dtype_name(x.dtype)) + " with " +
-             std::to_string(ns) + " elements, got " + v->describe());
-  FLINT_DISPATCH_FLOAT(c, x.dtype, T, layer_norm_impl<T>(c, x, w, b, ns, eps));
+  const LayerNormArgs a = layer_norm_args(c);
+  const View& x = *a.x;
+  FLINT_DISPATCH_FLOAT(c, x.dtype, T, layer_norm_impl<T>(c, x, a.w, a.b, a.ns, a.eps));
 }
 
 // ---- gelu ----

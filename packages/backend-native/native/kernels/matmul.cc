@@ -17,6 +17,7 @@
 #include "../scalar.h"
 #include "../threads.h"
 #include "gemm.h"
+#include "matmul_args.h"
 
 #ifdef FLINT_HAVE_CBLAS
 #include <cblas.h>
@@ -155,10 +156,8 @@ void float_matmul(const View& a, const View& b, T* out, int64_t batch, int64_t m
 void matmul(Call& c) {
   const View& a = c.input(0);
   const View& b = c.input(1);
-  if (a.rank != 3 || b.rank != 3 || a.shape[0] != b.shape[0] || a.shape[2] != b.shape[1])
-    c.fail("expected [B,M,K] and [B,K,N], got " + a.describe() + " and " + b.describe());
-  if (a.dtype != b.dtype) c.fail("dtypes differ: " + a.describe() + " and " + b.describe());
-  const int64_t batch = a.shape[0], m = a.shape[1], k = a.shape[2], n = b.shape[2];
+  const MatmulDims d = matmul_args(c, a, b);
+  const int64_t batch = d.batch, m = d.m, k = d.k, n = d.n;
   switch (a.dtype) {
     case F32:
       float_matmul<float>(a, b, c.out(F32, batch * m * n)->as<float>(), batch, m, k, n);

@@ -12,21 +12,12 @@
 #include "../dispatch.h"
 #include "../threads.h"
 #include "fused_common.h"
+#include "optim_args.h"
 
 namespace flint {
 namespace {
 
-void check_like(const Call& c, const View& p, const View& v, const char* name) {
-  if (v.dtype != p.dtype || v.numel() != p.numel())
-    c.fail(std::string(name) + " " + v.describe() + " does not match the parameter " +
-           p.describe());
-}
-
 // ---- Adam / AdamW ----
-
-struct AdamConsts {
-  double decay, sign, l2, b1, omb1, b2, omb2, bc2, inv_bc2, eps, step_size;
-};
 
 // torch.optim.Adam(W): d = ±g [+ λp]; m = β₁m + (1 − β₁)d; v = β₂v + (1 − β₂)d²;
 // p = p·decay − m / (√v / √(1 − β₂ᵗ) + ε) · lr/(1 − β₁ᵗ). L2 (the gradient penalty) is a template
@@ -65,21 +56,9 @@ template <class L2>
 void adam_range_f32(const float* __restrict p, const float* __restrict g,
                     const float* __restrict m, const float* __restrict v, float* __restrict P,
                     float* __restrict M, float* __restrict Vo, int64_t n, const AdamConsts& k) {
-  const float decay = static_cast<float>(k.decay), sign = static_cast<float>(k.sign),
-              l2 = static_cast<float>(k.l2), b1 = static_cast<float>(k.b1),
-              omb1 = static_cast<float>(k.omb1), b2 = static_cast<float>(k.b2),
-              omb2 = static_cast<float>(k.omb2), bc2 = static_cast<float>(k.bc2),
-              eps = static_cast<float>(k.eps), step_size = static_cast<float>(k.step_size);
-  for (int64_t i = 0; i < n; i++) {
-    const float pi = p[i];
-    float d = sign * g[i];
-    if constexpr (L2::value) d += l2 * pi;
-    const float mi = m[i] * b1 + d * omb1;
-    const float vi = v[i] * b2 + d * d * omb2;
-    M[i] = mi;
-    Vo[i] = vi;
-    P[i] = pi * decay - (mi / (std::sqrt(vi) / bc2 + eps)) * step_size;
-  }
+  const AdamF32 kf = adam_f32_consts(k);
+  for (int64_t i = 0; i < n; i++)
+    adam_elem<float>(L2::value, p[i], g[i], m[i], v[i], kf, P[i], M[i], Vo[i]);
 }
 
 // In place (core's inPlace flag, see AdamStepParams): p, m and v are three distinct buffers and
@@ -88,37 +67,16 @@ void adam_range_f32(const float* __restrict p, const float* __restrict g,
 template <class L2>
 void adam_inplace_f32(float* __restrict p, const float* __restrict g, float* __restrict m,
                       float* __restrict v, int64_t n, const AdamConsts& k) {
-  const float decay = static_cast<float>(k.decay), sign = static_cast<float>(k.sign),
-              l2 = static_cast<float>(k.l2), b1 = static_cast<float>(k.b1),
-              omb1 = static_cast<float>(k.omb1), b2 = static_cast<float>(k.b2),
-              omb2 = static_cast<float>(k.omb2), bc2 = static_cast<float>(k.bc2),
-              eps = static_cast<float>(k.eps), step_size = static_cast<float>(k.step_size);
-  for (int64_t i = 0; i < n; i++) {
-    const float pi = p[i];
-    float d = sign * g[i];
-    if constexpr (L2::value) d += l2 * pi;
-    const float mi = m[i] * b1 + d * omb1;
-    const float vi = v[i] * b2 + d * d * omb2;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = pi * decay - (mi / (std::sqrt(vi) / bc2 + eps)) * step_size;
-  }
+  const AdamF32 kf = adam_f32_consts(k);
+  for (int64_t i = 0; i < n; i++)
+    adam_elem<float>(L2::value, p[i], g[i], m[i], v[i], kf, p[i], m[i], v[i]);
 }
 
 template <class L2>
 void adam_inplace_f64(double* __restrict p, const double* __restrict g, double* __restrict m,
                       double* __restrict v, int64_t n, const AdamConsts& k) {
-  for (int64_t i = 0; i < n; i++) {
-    const double pi = p[i];
-    const double w = pi * k.decay;
-    double d = k.sign * g[i];
-    if constexpr (L2::value) d += k.l2 * pi;
-    const double mi = m[i] * k.b1 + d * k.omb1;
-    const double vi = v[i] * k.b2 + d * d * k.omb2;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = w - (mi / (std::sqrt(vi) / k.bc2 + k.eps)) * k.step_size;
-  }
+  for (int64_t i = 0; i < n; i++)
+    adam_elem<double>(L2::value, p[i], g[i], m[i], v[i], k, p[i], m[i], v[i]);
 }
 
 // Writes p, m and v in place and pushes no output. Core sends only contiguous, distinct
@@ -148,30 +106,12 @@ void adam_step_in_place(Call& c, const View& p, const View& g, const View& m, co
 }
 
 void adam_step(Call& c) {
+  const AdamConsts k = adam_args(c);
   const View& p = c.input(0);
   const View& g = c.input(1);
   const View& m = c.input(2);
   const View& v = c.input(3);
-  check_like(c, p, g, "grad");
-  check_like(c, p, m, "expAvg");
-  check_like(c, p, v, "expAvgSq");
-  const double lr = c.arg(0), b1 = c.arg(1), b2 = c.arg(2), eps = c.arg(3), wd = c.arg(4);
-  const bool decoupled = c.arg(5) != 0, maximize = c.arg(6) != 0;
-  const double step = c.arg(7);
-  if (!(step >= 1)) c.fail("step must be ≥ 1, got " + std::to_string(step));
-  AdamConsts k;
-  k.decay = decoupled ? 1 - lr * wd : 1;
-  k.sign = maximize ? -1 : 1;
-  k.l2 = decoupled ? 0 : wd;
-  k.b1 = b1;
-  k.omb1 = 1 - b1;
-  k.b2 = b2;
-  k.omb2 = 1 - b2;
-  k.bc2 = std::sqrt(1 - std::pow(b2, step));
-  k.inv_bc2 = 1 / k.bc2;
-  k.eps = eps;
-  k.step_size = lr / (1 - std::pow(b1, step));
-  const bool l2 = !decoupled && wd != 0;
+  const bool l2 = k.use_l2;
   if (c.nargs > 8 && c.arg(8) != 0) return adam_step_in_place(c, p, g, m, v, k, l2);
   FLINT_DISPATCH_FLOAT(c, p.dtype, T, {
     std::vector<T> tp, tg, tm, tv;
@@ -195,33 +135,13 @@ void adam_step(Call& c) {
 
 // ---- SGD ----
 
-struct SgdConsts {
-  double lr, mu, keep, wd, sign;
-};
-
 // torch.optim.SGD: d = ±g [+ λp]; with momentum b = d (first step) or μb + (1 − τ)d, then
 // d = d + μb (Nesterov) or b; p = p − lr·d. Every flag is a template parameter.
 template <class T, class WD, class MOM, class FIRST, class NEST>
 void sgd_range(const T* __restrict p, const T* __restrict g, const T* __restrict buf,
                T* __restrict P, T* __restrict B, int64_t n, const SgdConsts& k) {
-  for (int64_t i = 0; i < n; i++) {
-    const double pi = static_cast<double>(p[i]);
-    double d = k.sign * static_cast<double>(g[i]);
-    if constexpr (WD::value) d += pi * k.wd;
-    if constexpr (MOM::value) {
-      T bi;
-      if constexpr (FIRST::value)
-        bi = static_cast<T>(d);
-      else
-        bi = static_cast<T>(static_cast<double>(buf[i]) * k.mu + d * k.keep);
-      B[i] = bi;
-      if constexpr (NEST::value)
-        d = d + static_cast<double>(bi) * k.mu;
-      else
-        d = static_cast<double>(bi);
-    }
-    P[i] = static_cast<T>(pi - d * k.lr);
-  }
+  for (int64_t i = 0; i < n; i++)
+    sgd_elem<T>(WD::value, MOM::value, FIRST::value, NEST::value, p, g, buf, P, B, i, k);
 }
 
 // In place (core's inPlace flag; never on a first step): p and the momentum buffer are distinct
@@ -229,20 +149,8 @@ void sgd_range(const T* __restrict p, const T* __restrict g, const T* __restrict
 template <class T, class WD, class MOM, class NEST>
 void sgd_inplace(T* __restrict p, const T* __restrict g, T* __restrict buf, int64_t n,
                  const SgdConsts& k) {
-  for (int64_t i = 0; i < n; i++) {
-    const double pi = static_cast<double>(p[i]);
-    double d = k.sign * static_cast<double>(g[i]);
-    if constexpr (WD::value) d += pi * k.wd;
-    if constexpr (MOM::value) {
-      const T bi = static_cast<T>(static_cast<double>(buf[i]) * k.mu + d * k.keep);
-      buf[i] = bi;
-      if constexpr (NEST::value)
-        d = d + static_cast<double>(bi) * k.mu;
-      else
-        d = static_cast<double>(bi);
-    }
-    p[i] = static_cast<T>(pi - d * k.lr);
-  }
+  for (int64_t i = 0; i < n; i++)
+    sgd_elem<T>(WD::value, MOM::value, false, NEST::value, p, g, buf, p, buf, i, k);
 }
 
 // Writes p (and the buffer, with momentum) in place and pushes no output.
@@ -273,20 +181,10 @@ void sgd_step_in_place(Call& c, const View& p, const View& g, bool momentum, boo
 }
 
 void sgd_step(Call& c) {
+  const SgdConsts k = sgd_args(c);
   const View& p = c.input(0);
   const View& g = c.input(1);
-  check_like(c, p, g, "grad");
-  SgdConsts k;
-  k.lr = c.arg(0);
-  k.mu = c.arg(1);
-  k.keep = 1 - c.arg(2);
-  k.wd = c.arg(3);
-  const bool nesterov = c.arg(4) != 0;
-  k.sign = c.arg(5) != 0 ? -1 : 1;
-  const bool momentum = k.mu != 0;
-  const bool has_buf = c.nin > 2 && c.in[2].present();
-  // As the CPU kernel: a missing buffer with momentum means the first step.
-  const bool first = momentum && (c.arg(6) != 0 || !has_buf);
+  const bool momentum = k.momentum, nesterov = k.nesterov, first = k.first;
   if (!first && c.nargs > 7 && c.arg(7) != 0)
     return sgd_step_in_place(c, p, g, momentum, nesterov, k);
   if (momentum && !first) check_like(c, p, c.in[2], "momentum buffer");

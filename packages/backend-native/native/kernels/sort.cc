@@ -9,6 +9,7 @@
 #include "../dispatch.h"
 #include "../strided.h"
 #include "../threads.h"
+#include "sort_args.h"
 
 namespace flint {
 namespace {
@@ -48,10 +49,9 @@ void sort_rows(const T* x, T* values, int32_t* indices, int64_t n, int64_t begin
 
 void sort_kernel(Call& c) {
   const View& x = c.input(0);
-  if (!x.contiguous()) c.fail("expects a row-major contiguous input, got " + x.describe());
-  const bool descending = c.iarg(0) != 0;
-  const int64_t size = x.numel();
-  const int64_t n = x.rank == 0 ? 1 : x.shape[x.rank - 1];
+  const SortArgs a = sort_args(c, x);
+  const bool descending = a.descending;
+  const int64_t size = a.size, n = a.n;
   Buf* vb = c.out(x.dtype, size);
   int32_t* indices = c.out(I32, size)->as<int32_t>();
   if (size == 0) return;

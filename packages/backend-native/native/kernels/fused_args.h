@@ -1,0 +1,35 @@
+// Argument decoding and checks of the fused ops, shared by the CPU device (kernels/fused.cc)
+// and the 'cuda' device (cuda/kernels/fused.cu): one set of rules and messages for both.
+#pragma once
+
+#include <string>
+
+#include "../common.h"
+
+namespace flint {
+
+// layerNorm: inputs (x, weight?, bias?), args (normSize, eps); w and b are null when absent.
+struct LayerNormArgs {
+  const View* x;
+  const View* w;
+  const View* b;
+  int64_t ns;
+  double eps;
+};
+
+inline LayerNormArgs layer_norm_args(const Call& c) {
+  const View& x = c.input(0);
+  const View* w = c.nin > 1 && c.in[1].present() ? &c.in[1] : nullptr;
+  const View* b = c.nin > 2 && c.in[2].present() ? &c.in[2] : nullptr;
+  const int64_t ns = c.iarg(0);
+  const double eps = c.arg(1);
+  if (ns <= 0 || x.numel() % ns != 0)
+    c.fail("normSize " + std::to_string(ns) + " does not divide " + x.describe());
+  for (const View* v : {w, b})
+    if (v && (v->dtype != x.dtype || v->numel() != ns))
+      c.fail("weight and bias must be " + std::string(dtype_name(x.dtype)) + " with " +
+             std::to_string(ns) + " elements, got " + v->describe());
+  return LayerNormArgs{&x, w, b, ns, eps};
+}
+
+}  // namespace flint

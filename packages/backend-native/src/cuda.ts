@@ -49,15 +49,17 @@ export interface CudaBackendOptions {
 
 /** The caching allocator's counters (`cudaMemoryStats(backend)`). */
 export interface CudaMemoryStats {
-  /** Live buffers and the bytes they asked for (as `backend.stats()`). */
+  /** Live buffers (as `backend.stats()`). */
   buffers: number;
+  /** Bytes the live buffers asked for (as `backend.stats()`). */
   bytes: number;
   /** Device bytes of live blocks (rounded to their size class). */
   liveBytes: number;
   /** Device bytes of freed blocks kept for reuse; `backend.dispose()` returns them. */
   cachedBytes: number;
-  /** Allocations the device made (`cudaMalloc`), and requests served from the cache. */
+  /** Allocations the device made (`cudaMalloc`). */
   mallocs: number;
+  /** Requests served from the cache. */
   hits: number;
   /** Times the cache was emptied to retry an allocation that found the device full. */
   cacheFlushes: number;

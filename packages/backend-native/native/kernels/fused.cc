@@ -318,13 +318,10 @@ void gelu(Call& c) {
 // for ignored rows. Shift as softmax_row, so a row with +inf, NaN or only −inf gives NaN (as
 // torch.nn.functional.cross_entropy does), and a −inf logit at the target gives +inf.
 void cross_entropy(Call& c) {
-  const View& x = c.input(0);
-  const View& t = c.input(1);
-  const int64_t ignore = c.iarg(0);
-  if (x.rank != 2) c.fail("logits must be [N, C], got " + x.describe());
-  if (t.dtype != I32 || t.rank != 1 || t.shape[0] != x.shape[0])
-    c.fail("target must be int32 [" + std::to_string(x.shape[0]) + "], got " + t.describe());
-  const int64_t rows = x.shape[0], classes = x.shape[1];
+  const CrossEntropyArgs a = cross_entropy_args(c);
+  const View& x = *a.x;
+  const View& t = *a.t;
+  const int64_t ignore = a.ignore, rows = a.rows, classes = a.classes;
   std::vector<int32_t> tt;
   const int32_t* tv = dense(t, tt);
   // Checked before anything is allocated or read: a bad target must not index out of the row.

@@ -32,4 +32,21 @@ inline LayerNormArgs layer_norm_args(const Call& c) {
   return LayerNormArgs{&x, w, b, ns, eps};
 }
 
+// crossEntropy: inputs (logits [N, C], target int32 [N]), args (ignoreIndex).
+struct CrossEntropyArgs {
+  const View* x;
+  const View* t;
+  int64_t ignore, rows, classes;
+};
+
+inline CrossEntropyArgs cross_entropy_args(const Call& c) {
+  const View& x = c.input(0);
+  const View& t = c.input(1);
+  const int64_t ignore = c.iarg(0);
+  if (x.rank != 2) c.fail("logits must be [N, C], got " + x.describe());
+  if (t.dtype != I32 || t.rank != 1 || t.shape[0] != x.shape[0])
+    c.fail("target must be int32 [" + std::to_string(x.shape[0]) + "], got " + t.describe());
+  return CrossEntropyArgs{&x, &t, ignore, x.shape[0], x.shape[1]};
+}
+
 }  // namespace flint

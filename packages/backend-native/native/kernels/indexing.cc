@@ -9,6 +9,7 @@
 #include "../scalar.h"
 #include "../strided.h"
 #include "../threads.h"
+#include "indexing_args.h"
 #include "layout_copy.h"
 
 namespace flint {
@@ -32,30 +33,7 @@ void check_run(const Call& c, const int32_t* ip, int64_t si, int64_t n, int64_t 
 }
 
 // Geometry shared by gather and scatterAdd: `axis` of x, whose length bounds the index values.
-struct Axis {
-  int axis;
-  int64_t len;  // x's size along axis (1 for a 0-d x)
-};
-
-// index must be int32 with x's rank and no larger than x off the axis (as torch requires),
-// so every position it names lies inside x.
-Axis check_index(const Call& c, const View& x, const View& index, const char* what) {
-  const int64_t axis = c.iarg(0);
-  if (axis < 0 || axis >= std::max(x.rank, 1)) c.fail("axis " + std::to_string(axis) + " is out of range");
-  if (index.dtype != I32) c.fail(std::string("index must be int32, got ") + dtype_name(index.dtype));
-  if (index.rank != x.rank)
-    c.fail("index " + index.describe() + " must have the rank of " + what + " " + x.describe());
-  for (int d = 0; d < x.rank; d++)
-    if (d != axis && index.shape[d] > x.shape[d])
-      c.fail("index " + index.describe() + " is larger than " + what + " " + x.describe() +
-             " at dimension " + std::to_string(d));
-  return {static_cast<int>(axis), x.rank == 0 ? 1 : x.shape[axis]};
-}
-
-// `strides` with the axis entry zeroed: the index value supplies that coordinate instead.
-void drop_axis(const int64_t* strides, int rank, int axis, int64_t* out) {
-  for (int d = 0; d < rank; d++) out[d] = d == axis ? 0 : strides[d];
-}
+using Axis = IndexAxis;
 
 template <class T>
 void gather_as(const Call& c, const View& x, const View& index, Axis ax, T* out) {

@@ -76,9 +76,9 @@ async function optionsFrom(a: CliArgs): Promise<RunOptions> {
   const known = a.knownFailures
     ? (JSON.parse(readFileSync(a.knownFailures, 'utf8')) as KnownFailures)
     : undefined;
-  const base = optionsFromModule(mod, { factory: a.factory, second: a.second });
+  const base = optionsFromModule(mod, { factory: a.factory, second: a.second, spec: a.module });
   if (a.oracle) {
-    const f = pickFactory(await importBackendModule(a.oracle));
+    const f = pickFactory(await importBackendModule(a.oracle), undefined, a.oracle);
     base.oracle = () => f();
   }
   return {

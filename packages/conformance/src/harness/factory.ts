@@ -8,13 +8,21 @@ import type { RunOptions } from '../types.js';
 /** A backend factory: `cpuBackend(opts?)`; `name` makes a second device. */
 export type Factory = (opts?: Record<string, unknown>) => Backend;
 
-export function pickFactory(mod: Record<string, unknown>, name?: string): Factory {
+/**
+ * The module's backend factory: `name` when given, else its default export, else its only
+ * `…Backend` function. A package with several (`@flint/backend-native` has `nativeBackend` and
+ * `cudaBackend`) names its main one after itself: `spec`'s last segment `backend-native` picks
+ * `nativeBackend`.
+ */
+export function pickFactory(mod: Record<string, unknown>, name?: string, spec?: string): Factory {
   if (name) {
     if (typeof mod[name] !== 'function') throw new Error(`module has no function export '${name}'`);
     return mod[name] as Factory;
   }
   if (typeof mod.default === 'function') return mod.default as Factory;
-  const fns = Object.entries(mod).filter(([k, v]) => typeof v === 'function' && /Backend$/.test(k));
+  let fns = Object.entries(mod).filter(([k, v]) => typeof v === 'function' && /Backend$/.test(k));
+  const own = /(?:^|[/@])backend-([a-z0-9]+)$/.exec(spec ?? '')?.[1];
+  if (fns.length > 1 && own) fns = fns.filter(([k]) => k === `${own}Backend`);
   if (fns.length !== 1)
     throw new Error(
       `cannot tell the backend factory apart (${fns.map(([k]) => k).join(', ') || 'none'}): use --factory`,
@@ -25,6 +33,8 @@ export function pickFactory(mod: Record<string, unknown>, name?: string): Factor
 export interface ModuleChoice {
   /** Factory export to call (else the module's `conformance` export, else its only factory). */
   factory?: string;
+  /** The module's specifier, which tells its main factory apart when it has several. */
+  spec?: string;
   /** Options passed to the factory (e.g. `{ mode: 'webgl2' }`). */
   args?: Record<string, unknown>;
   /** Also create a second device: factory({ ...args, name }). */
@@ -36,7 +46,7 @@ export function optionsFromModule(mod: Record<string, unknown>, c: ModuleChoice)
   const cfg = (mod.conformance ?? (typeof mod.default === 'object' ? mod.default : undefined)) as
     RunOptions | undefined;
   if (cfg && !c.factory && !c.args) return { ...cfg };
-  const f = pickFactory(mod, c.factory);
+  const f = pickFactory(mod, c.factory, c.spec);
   const second = c.second;
   return {
     create: () => f(c.args),

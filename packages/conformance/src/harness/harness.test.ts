@@ -10,6 +10,7 @@ import { summaryLine, writeReport } from './report.js';
 import { toleranceFor } from './tolerance.js';
 import { leakMessage, unmetNeed } from './session.js';
 import { thrownOrAtRead } from './expect.js';
+import { pickFactory } from './factory.js';
 import { loadFixtures } from '../l1/fixtures.js';
 import { INVOKE } from '../l1/invoke.js';
 import { layoutGeometry, readLogical } from '../l0/views.js';
@@ -42,6 +43,19 @@ describe('assertClose', () => {
     assertClose([1.00001], [1], { tol: { rtol: 1e-4, atol: 0 } });
     expect(() => assertClose([1e-3], [0], { tol: { rtol: 1e-4, atol: 0 } })).toThrow();
     assertClose([1e-3], [0], { tol: { rtol: 1e-4, atol: 0 }, scale: 100 });
+  });
+});
+
+describe('pickFactory', () => {
+  const nativeBackend = () => ({}) as Backend;
+  const cudaBackend = () => ({}) as Backend;
+  it('takes the only factory, or the one a package with several is named after', () => {
+    expect(pickFactory({ cpuBackend: nativeBackend, other: 1 })).toBe(nativeBackend);
+    const mod = { cudaBackend, nativeBackend, cudaAvailable: () => true };
+    expect(pickFactory(mod, undefined, '@flint/backend-native')).toBe(nativeBackend);
+    expect(pickFactory(mod, 'cudaBackend', '@flint/backend-native')).toBe(cudaBackend);
+    expect(() => pickFactory(mod)).toThrow(/cannot tell the backend factory apart/);
+    expect(() => pickFactory(mod, undefined, './my-backend.js')).toThrow(/use --factory/);
   });
 });
 

@@ -12,6 +12,7 @@
 
 #include "block.h"
 #include "dispatch_cuda.h"
+#include "kernels/fused_args.h"
 #include "reduce_ops.h"
 
 namespace flint {
@@ -90,13 +91,10 @@ __global__ void cross_entropy_thread(const T* __restrict__ x, const int32_t* __r
 }
 
 void cross_entropy(Call& c) {
-  const View& x = c.input(0);
-  const View& t = c.input(1);
-  const int64_t ignore = c.iarg(0);
-  if (x.rank != 2) c.fail("logits must be [N, C], got " + x.describe());
-  if (t.dtype != I32 || t.rank != 1 || t.shape[0] != x.shape[0])
-    c.fail("target must be int32 [" + std::to_string(x.shape[0]) + "], got " + t.describe());
-  const int64_t rows = x.shape[0], classes = x.shape[1];
+  const CrossEntropyArgs a = cross_entropy_args(c);
+  const View& x = *a.x;
+  const View& t = *a.t;
+  const int64_t ignore = a.ignore, rows = a.rows, classes = a.classes;
   FLINT_DISPATCH_FLOAT(c, x.dtype, T, {
     std::unique_ptr<Scratch> hx, ht;
     const T* xv = dense<T>(c, x, hx);

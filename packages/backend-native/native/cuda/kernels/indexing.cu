@@ -14,38 +14,14 @@
 
 #include "cuda/dispatch_cuda.h"
 #include "cuda/kernels/layout_copy.cuh"
+#include "kernels/indexing_args.h"
 
 namespace flint {
 namespace cuda {
 namespace {
 
 // Geometry shared by gather and scatterAdd: `axis` of x, whose length bounds the index values.
-struct Axis {
-  int axis;
-  int64_t len;  // x's size along axis (1 for a 0-d x)
-};
-
-// index must be int32 with x's rank and no larger than x off the axis (as torch requires),
-// so every position it names lies inside x.
-Axis check_index(const Call& c, const View& x, const View& index, const char* what) {
-  const int64_t axis = c.iarg(0);
-  if (axis < 0 || axis >= std::max(x.rank, 1))
-    c.fail("axis " + std::to_string(axis) + " is out of range");
-  if (index.dtype != I32)
-    c.fail(std::string("index must be int32, got ") + dtype_name(index.dtype));
-  if (index.rank != x.rank)
-    c.fail("index " + index.describe() + " must have the rank of " + what + " " + x.describe());
-  for (int d = 0; d < x.rank; d++)
-    if (d != axis && index.shape[d] > x.shape[d])
-      c.fail("index " + index.describe() + " is larger than " + what + " " + x.describe() +
-             " at dimension " + std::to_string(d));
-  return {static_cast<int>(axis), x.rank == 0 ? 1 : x.shape[axis]};
-}
-
-// `strides` with the axis entry zeroed: the index value supplies that coordinate instead.
-void drop_axis(const int64_t* strides, int rank, int axis, int64_t* out) {
-  for (int d = 0; d < rank; d++) out[d] = d == axis ? 0 : strides[d];
-}
+using Axis = IndexAxis;
 
 // out[i] = x[off_x(i) + index[off_i(i)] * sa]; operands: 0 index, 1 x with the axis dropped.
 // gather only moves values: one kernel per element size.

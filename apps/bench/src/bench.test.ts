@@ -96,6 +96,27 @@ describe('pnpm bench --quick', () => {
     for (const t of cpu) expect(t.measured).toBeGreaterThan(0);
   });
 
+  it('profiles the MLP and LSTM steps on every Flint backend that loaded', async () => {
+    const rep = await report;
+    const ids = workloads('quick')
+      .filter((w) => w.spec.family === 'mlpStep' || w.spec.family === 'lstmStep')
+      .map((w) => w.id);
+    expect(rep.profiles?.map((p) => p.workload)).toEqual([ids[0], ids.at(-1)]);
+    const primary = flintRan(rep).filter((id) => !rep.adapters.find((a) => a.id === id)?.extra);
+    for (const p of rep.profiles!) {
+      expect(p.skipped).toEqual([]);
+      expect(p.rows.map((r) => r.adapter)).toEqual(primary);
+      for (const r of p.rows) {
+        const sum = Object.values(r.ms).reduce((a, b) => a + b, 0);
+        expect(r.steps).toBeGreaterThanOrEqual(2);
+        expect(sum).toBeCloseTo(r.msPerStep, 9);
+        // The addon's own time is found (traced) on the native backend, and nowhere else.
+        if (r.adapter.startsWith('flint-native')) expect(r.ms.native).toBeGreaterThan(0);
+        else expect(r.ms.native).toBe(0);
+      }
+    }
+  });
+
   it('writes JSON, markdown and SVG charts', async () => {
     const rep = await report;
     const dir = await mkdtemp(path.join(os.tmpdir(), 'flint-bench-test-'));
@@ -108,6 +129,7 @@ describe('pnpm bench --quick', () => {
     expect(md).toMatch(/^# Benchmarks/);
     for (const r of rep.results) expect(md).toContain(r.workload.title);
     expect(md).toContain('](./assets/bench/overview.svg)');
+    expect(md).toContain('## Where the time goes');
     const json = JSON.parse(await readFile(w.json, 'utf8')) as typeof rep;
     expect(json.results).toHaveLength(rep.results.length);
     expect(json.machine.cores).toBeGreaterThan(0);

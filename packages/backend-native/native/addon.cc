@@ -14,6 +14,7 @@
 #include "cuda/binding_cuda.h"
 #include "dispatch.h"
 #include "threads.h"
+#include "typed_array.h"
 
 namespace flint {
 namespace bind {
@@ -24,16 +25,29 @@ namespace bind {
 MetaReader open_scratch(Napi::Env env) {
   Instance& in = instance(env);
   if (in.scratch.IsEmpty()) throw Error("setMeta was not called");
+  // Fast path: the buffer has the memory and byte length it had at setMeta, so the typed array
+  // over it (whose offset never changes) has its length of then too — a detached buffer has no
+  // memory and 0 bytes, a resized one another length, and both take the general path below.
+  if (in.buffer_data != nullptr) {
+    void* data = nullptr;
+    size_t bytes = 0;
+    if (napi_get_arraybuffer_info(env, in.scratch_buffer.Value(), &data, &bytes) == napi_ok &&
+        data == in.buffer_data && bytes == in.buffer_bytes)
+      return MetaReader(
+          reinterpret_cast<const double*>(static_cast<const char*>(data) + in.offset), in.length);
+  }
   napi_value arr = in.scratch.Value();
-  napi_typedarray_type type;
-  size_t length = 0, offset = 0;
+  // Not typed_array_info: this runs on every op, and asking for the type (which setMeta checked
+  // and which cannot change) makes Node test each typed-array class in turn, the larger part of
+  // the lookup's cost.
+  size_t length = 0;
   void* data = nullptr;
-  napi_value ab;
-  if (napi_get_typedarray_info(env, arr, &type, &length, &data, &ab, &offset) != napi_ok)
+  if (napi_get_typedarray_info(env, arr, nullptr, &length, &data, nullptr, nullptr) != napi_ok)
     throw Error("the metadata scratch cannot be read");
   // V8 reports a length of 0 for a detached buffer (and for a view a resizable buffer shrank
   // out of bounds), so only then is it worth asking which.
   if (length == 0 || data == nullptr) {
+    napi_value ab = typed_array_info(env, arr, "the metadata scratch cannot be read").buffer;
     bool detached = false;
     if (napi_is_detached_arraybuffer(env, ab, &detached) == napi_ok && detached)
       throw Error(
@@ -51,6 +65,27 @@ Kernel g_table[kNumOps] = {};
 Kernel g_registered[kNumOps] = {};
 std::once_flag g_table_once;
 
+// Remembers the scratch's ArrayBuffer, its memory and byte length, for open_scratch's fast path;
+// a SharedArrayBuffer (or anything V8 will not describe) always takes the general path.
+void remember_buffer(napi_env env, Instance& in, napi_value arr) {
+  in.scratch_buffer.Reset();
+  in.buffer_data = nullptr;
+  napi_value ab = nullptr;
+  size_t length = 0, offset = 0, bytes = 0;
+  void* data = nullptr;
+  bool plain = false;
+  if (napi_get_typedarray_info(env, arr, nullptr, &length, nullptr, &ab, &offset) != napi_ok ||
+      napi_is_arraybuffer(env, ab, &plain) != napi_ok || !plain ||
+      napi_get_arraybuffer_info(env, ab, &data, &bytes) != napi_ok || data == nullptr ||
+      length == 0)
+    return;
+  in.scratch_buffer = Napi::Persistent(Napi::ArrayBuffer(env, ab));
+  in.buffer_data = data;
+  in.buffer_bytes = bytes;
+  in.offset = offset;
+  in.length = length;
+}
+
 // Remembers the scratch (a reference keeps the array, and so its buffer, alive); its memory is
 // looked up per call (open_scratch), never kept.
 Napi::Value SetMeta(const Napi::CallbackInfo& info) {
@@ -58,7 +93,9 @@ Napi::Value SetMeta(const Napi::CallbackInfo& info) {
     if (info.Length() < 1 || !info[0].IsTypedArray() ||
         info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
       throw Error("expected a Float64Array");
-    instance(env).scratch = Napi::Persistent(info[0].As<Napi::Float64Array>());
+    Instance& in = instance(env);
+    in.scratch = Napi::Persistent(info[0].As<Napi::Float64Array>());
+    remember_buffer(env, in, info[0]);
     return env.Undefined();
   });
 }
@@ -75,8 +112,7 @@ void release_outs(Context& ctx, std::vector<Buf*>& outs, size_t from) {
 
 // Hands a call's outputs to JS: all of them, or — when the handle table fills part-way — none,
 // with every output freed, so a multi-output call never leaks the outputs it could not wrap.
-Napi::Value wrap_outputs(Napi::Env env, Context& ctx, std::vector<Buf*>& outs) {
-  Handles& h = instance(env).handles;
+Napi::Value wrap_outputs(Napi::Env env, Handles& h, Context& ctx, std::vector<Buf*>& outs) {
   // The handles, on the stack for the usual few outputs (no allocation on the hot path).
   double small[8];
   std::vector<double> large;
@@ -110,7 +146,8 @@ Napi::Value wrap_outputs(Napi::Env env, Context& ctx, std::vector<Buf*>& outs) {
 }
 
 // Reads the call's views (each checked against its buffer) and arguments from the scratch.
-void read_call(Napi::Env env, const Napi::CallbackInfo& info, const Context& ctx, Call& call) {
+void read_call(Napi::Env env, const Handles& h, const Napi::CallbackInfo& info, const Context& ctx,
+               Call& call) {
   MetaReader r = open_scratch(env);
   const int64_t nviews = r.integer("view count", 0, 8);
   if (static_cast<size_t>(nviews) + 2 > info.Length())
@@ -120,26 +157,52 @@ void read_call(Napi::Env env, const Napi::CallbackInfo& info, const Context& ctx
   for (int i = 0; i < call.nin; i++) {
     View& v = call.in[i];
     if (!read_view(r, v)) continue;
-    v.buf = buf_of(env, info[i + 2], ctx);
+    v.buf = buf_of(env, h, info[i + 2], ctx);
     check_view(v);
   }
   read_args(r, call);
 }
 
+// The environment's Call, reused: a Call is ~17 KiB (eight views of 64 dims) and its output list
+// would otherwise allocate on every op. Kernels never call back into JS, so an environment (one
+// JS thread) runs one call at a time; worker threads have their own.
+Call& env_call(Instance& in, int op, const char* name, const std::shared_ptr<Context>& ctx) {
+  Call& call = in.call;
+  call.op = op;
+  call.name = name;
+  for (View& v : call.in) v.buf = nullptr;  // absent unless this call's metadata names it
+  call.nin = 0;
+  call.nargs = 0;
+  call.ctx = ctx;
+  call.outs.clear();  // keeps its capacity
+  return call;
+}
+
+// Lets go of the call's context (a Call must not keep a disposed backend's memory alive).
+struct CallDone {
+  Call& call;
+  ~CallDone() {
+    call.ctx.reset();
+    call.outs.clear();
+  }
+};
+
 // call(ctx, op, ...handles): views and numeric arguments come from the scratch.
 Napi::Value Call_(const Napi::CallbackInfo& info) {
-  int op = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : -1;
+  // napi_get_value_int32 refuses a non-number itself (op stays -1): no separate type check.
+  int op = -1;
+  if (info.Length() < 2 || napi_get_value_int32(info.Env(), info[1], &op) != napi_ok) op = -1;
   const char* name = op >= 0 && op < kNumOps ? kOpNames[op] : "call";
-  std::string what = std::string("native.") + name;
-  return guarded(info, what.c_str(), [&](Napi::Env env) -> Napi::Value {
+  // The error prefix "native.<op>" is built only when a call fails: most calls succeed.
+  return guarded(info, "native.", name, [&](Napi::Env env) -> Napi::Value {
     if (op < 0 || op >= kNumOps) throw Error("unknown op id");
     auto& ctx = ctx_of(env, info[0]);
     if (ctx->disposed) throw Error("the backend was disposed");
-    Call call;
-    call.op = op;
-    call.name = name;
-    call.ctx = ctx;
-    read_call(env, info, *ctx, call);
+    Instance& in = instance(env);
+    Handles& h = in.handles;
+    Call& call = env_call(in, op, name, ctx);
+    CallDone done{call};
+    read_call(env, h, info, *ctx, call);
     try {
       (ctx->device ? ctx->device->kernels : g_table)[op](call);  // 'cuda' or the CPU
     } catch (...) {
@@ -147,7 +210,7 @@ Napi::Value Call_(const Napi::CallbackInfo& info) {
       report(env, *ctx);
       throw;
     }
-    return wrap_outputs(env, *ctx, call.outs);
+    return wrap_outputs(env, h, *ctx, call.outs);
   });
 }
 

@@ -23,26 +23,26 @@ void report(Napi::Env env, Context& c) {
   }
 }
 
-namespace {
-
-bool has_tag(Napi::Env env, napi_value v, const napi_type_tag& tag) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || (t != napi_external && t != napi_object))
-    return false;
-  bool ok = false;
-  return napi_check_object_type_tag(env, v, &tag, &ok) == napi_ok && ok;
-}
-
-}  // namespace
-
 std::shared_ptr<Context>& ctx_of(Napi::Env env, const Napi::Value& v) {
-  if (!has_tag(env, v, kCtxTag)) throw Error("expected a native context handle");
-  return v.As<Napi::External<CtxHolder>>().Data()->ctx;
+  // Two N-API calls per op instead of three: napi_get_value_external refuses anything but an
+  // External, and the tag tells ours from another addon's.
+  void* data = nullptr;
+  bool ok = false;
+  if (napi_get_value_external(env, v, &data) != napi_ok ||
+      napi_check_object_type_tag(env, v, &kCtxTag, &ok) != napi_ok || !ok || data == nullptr)
+    throw Error("expected a native context handle");
+  return static_cast<CtxHolder*>(data)->ctx;
 }
 
 Buf* buf_of(Napi::Env env, const Napi::Value& v, const Context& ctx) {
-  if (!v.IsNumber()) throw Error("expected a native buffer handle");
-  Buf* b = instance(env).handles.find(v.As<Napi::Number>().DoubleValue());
+  return buf_of(env, instance(env).handles, v, ctx);
+}
+
+Buf* buf_of(napi_env env, const Handles& h, napi_value v, const Context& ctx, size_t* slot) {
+  // napi_get_value_double refuses a non-number itself: no separate type check.
+  double id = 0;
+  if (napi_get_value_double(env, v, &id) != napi_ok) throw Error("expected a native buffer handle");
+  Buf* b = h.find(id, slot);
   if (b == nullptr || b->data == nullptr)
     throw Error("buffer was freed (or the handle was never allocated)");
   if (b->ctx.get() != &ctx) throw Error("buffer belongs to another device");

@@ -21,6 +21,14 @@ namespace bind {
 struct Instance {
   Handles handles;
   Napi::Reference<Napi::Float64Array> scratch;
+  // When the scratch is over a plain (not shared) ArrayBuffer: that buffer, and its memory and
+  // byte length at setMeta. A call whose buffer still has both reads the scratch at `offset`
+  // (bytes), `length` numbers, without asking V8 about the typed array (addon.cc, open_scratch).
+  Napi::Reference<Napi::ArrayBuffer> scratch_buffer;
+  const void* buffer_data = nullptr;
+  size_t buffer_bytes = 0, offset = 0, length = 0;
+  // Reused by every kernel call of this environment (addon.cc's env_call).
+  Call call;
 };
 Instance& instance(Napi::Env env);
 
@@ -38,6 +46,10 @@ void report(Napi::Env env, Context& c);
 std::shared_ptr<Context>& ctx_of(Napi::Env env, const Napi::Value& v);
 // A live buffer of `ctx`, or an error saying what is wrong with the handle.
 Buf* buf_of(Napi::Env env, const Napi::Value& v, const Context& ctx);
+// The same with the environment's handle table already looked up (the per-op path), and the
+// handle's slot stored in *slot when not null (free() retires it).
+Buf* buf_of(napi_env env, const Handles& h, napi_value v, const Context& ctx,
+            size_t* slot = nullptr);
 DType dtype_code(double v);
 // Registers `b` (a fresh buffer of ctx) and returns its handle; frees it if that fails.
 Napi::Value wrap(Napi::Env env, Context& ctx, Buf* b);
@@ -71,6 +83,23 @@ Napi::Value guarded(const Napi::CallbackInfo& info, const char* what, F&& fn) {
     throw Napi::Error::New(env, std::string(what) + ": " + e.what());
   } catch (...) {
     throw Napi::Error::New(env, std::string(what) + ": unknown native error");
+  }
+}
+
+// `guarded` with the prefix `what` + `name` ("native." + op name), joined only on failure.
+template <class F>
+Napi::Value guarded(const Napi::CallbackInfo& info, const char* what, const char* name, F&& fn) {
+  Napi::Env env = info.Env();
+  try {
+    return fn(env);
+  } catch (const Napi::Error&) {
+    throw;  // already a JS error
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(env, std::string(what) + name + ": out of memory");
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string(what) + name + ": " + e.what());
+  } catch (...) {
+    throw Napi::Error::New(env, std::string(what) + name + ": unknown native error");
   }
 }
 

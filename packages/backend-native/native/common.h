@@ -38,6 +38,7 @@ struct Buf {
   int64_t size = 0;  // elements
   DType dtype = F32;
   std::shared_ptr<Context> ctx;
+  size_t live_at = 0;  // index in its context's live list (buffer.cc)
   template <class T> T* as() const { return static_cast<T*>(data); }
 };
 

@@ -43,9 +43,14 @@ double Handles::add(Buf* b) {
 }
 
 Buf* Handles::find(double id, size_t* slot_out) const {
-  if (!(id >= kSlots && id < 9007199254740992.0 && id == std::floor(id))) return nullptr;
-  const size_t slot = static_cast<size_t>(std::fmod(id, kSlots));
-  const double gen = std::floor(id / kSlots);
+  // Every op looks up its inputs and free() its buffer: integer arithmetic, not fmod/floor.
+  // Generations stay below 2^30, so a live handle is below 2^52; the range test comes first so
+  // that the conversion is defined (NaN fails it too).
+  if (!(id >= kSlots && id < 4503599627370496.0)) return nullptr;
+  const uint64_t u = static_cast<uint64_t>(id);
+  if (static_cast<double>(u) != id) return nullptr;  // not an integer
+  const size_t slot = static_cast<size_t>(u & (kSlotsInt - 1));
+  const uint64_t gen = u >> 22;
   if (slot >= slots_.size() || slots_[slot] == nullptr || gens_[slot] != gen) return nullptr;
   if (slot_out) *slot_out = slot;
   return slots_[slot];

@@ -14,6 +14,7 @@
 namespace flint {
 
 constexpr double kSlots = 4194304.0;  // 2^22
+constexpr uint64_t kSlotsInt = uint64_t(1) << 22;
 
 class Handles {
  public:

@@ -1,4 +1,4 @@
-// The scalar rules that the CPU device (scalar.h) and the 'cuda' device (cuda/kernels/scalar.cuh)
+// The scalar rules that the CPU device (scalar.h) and the 'cuda' device (cuda/kernels/*.cu)
 // share, written once with spellings that mean the same in host and device code: JS ToInt32
 // casts, the dtype conversion built on it, and wrapping int32 arithmetic. No fast-math is used
 // anywhere, so the `x - x == 0` finiteness test is exact.

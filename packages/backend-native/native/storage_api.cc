@@ -9,6 +9,7 @@
 #include "dispatch.h"
 #include "scalar.h"
 #include "strided.h"
+#include "typed_array.h"
 
 namespace flint {
 namespace bind {
@@ -58,10 +59,9 @@ Napi::Value Free(const Napi::CallbackInfo& info) {
   return guarded(info, "native.free", [&](Napi::Env env) -> Napi::Value {
     auto& ctx = ctx_of(env, info[0]);
     if (ctx->disposed) throw Error("the backend was disposed");
-    buf_of(env, info[1], *ctx);  // validates
     Handles& h = instance(env).handles;
     size_t slot = 0;
-    Buf* b = h.find(info[1].As<Napi::Number>().DoubleValue(), &slot);
+    Buf* b = buf_of(env, h, info[1], *ctx, &slot);  // validates, and finds the slot
     ctx->release(b);
     h.retire(slot);
     report(env, *ctx);
@@ -130,15 +130,7 @@ Napi::Value Read(const Napi::CallbackInfo& info) {
                   std::to_string(b->size));
     size_t count = static_cast<size_t>(n);
     if (ctx->device) return device_read(env, *ctx, b, count);  // the 'cuda' device
-    auto ab = Napi::ArrayBuffer::New(env, count * dtype_size(b->dtype));
-    if (count > 0) std::memcpy(ab.Data(), b->data, count * dtype_size(b->dtype));
-    switch (b->dtype) {
-      case F32: return Napi::Float32Array::New(env, count, ab, 0);
-      case F64: return Napi::Float64Array::New(env, count, ab, 0);
-      case I32: return Napi::Int32Array::New(env, count, ab, 0);
-      case BOOL: return Napi::Uint8Array::New(env, count, ab, 0);
-    }
-    throw Error("bad dtype");
+    return copy_to_typed_array(env, b->data, b->dtype, count);
   });
 }
 
@@ -170,12 +162,8 @@ Napi::Value Trim(const Napi::CallbackInfo& info) {
 }  // namespace
 
 WriteSource write_source(Napi::Env env, napi_value src, const Buf* b, int64_t at) {
-  napi_typedarray_type type;
-  size_t length = 0, offset = 0;
-  void* data = nullptr;
-  napi_value ab;
-  if (napi_get_typedarray_info(env, src, &type, &length, &data, &ab, &offset) != napi_ok)
-    throw Error("expected a typed array");
+  const TypedArrayInfo t = typed_array_info(env, src, "expected a typed array");
+  const size_t length = t.length;
   const int64_t n = static_cast<int64_t>(length);
   if (at < 0 && n != b->size)
     throw Error("data has " + std::to_string(length) + " elements but the buffer holds " +
@@ -184,7 +172,7 @@ WriteSource write_source(Napi::Env env, napi_value src, const Buf* b, int64_t at
   if (at > b->size || n > b->size - at)
     throw Error("writing " + std::to_string(length) + " elements at element " +
                 std::to_string(at) + " overruns a buffer of " + std::to_string(b->size));
-  return WriteSource{type, n, at, data};
+  return WriteSource{t.type, n, at, t.data};
 }
 
 void convert_into(Napi::Env env, napi_value src, Buf* b, int64_t at) { convert_in(env, src, b, at); }

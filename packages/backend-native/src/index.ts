@@ -19,6 +19,7 @@ import { addon, args, begin, DTYPE_CODE, view } from './binding.js';
 import type { Addon, ContextHandle, Handle } from './binding.js';
 import { OP_ID } from './ops.js';
 import { overrideTable } from './overrides.js';
+import { setTracing } from './trace.js';
 
 export { nativeAvailable } from './binding.js';
 export { cudaAvailable, cudaBackend, cudaMemoryStats } from './cuda.js';
@@ -217,7 +218,14 @@ export function nativeBackend(options: NativeBackendOptions = {}): Backend<Handl
     name,
     caps: caps(info.gemm, a.info().threads, info.maxRank),
     alloc: (dtype, size) => typed(() => a.alloc(ctx, DTYPE_CODE[dtype], size)),
-    free: (buf) => typed(() => a.free(ctx, buf)),
+    // Every tensor's end: no closure per call, unlike typed().
+    free: (buf) => {
+      try {
+        a.free(ctx, buf);
+      } catch (e) {
+        throw backendError(e);
+      }
+    },
     write: (buf, data, at) => typed(() => a.write(ctx, buf, data, at)),
     read: async (buf, _dtype, size) => typed(() => a.read(ctx, buf, size)),
     readSync: (buf, _dtype, size) => typed(() => a.read(ctx, buf, size)),
@@ -268,6 +276,26 @@ export function nativeInfo(): {
 } {
   const { gemm, gemmFloat32, threads, workers, sanitized } = addon().info();
   return { gemm, gemmFloat32, threads, workers, sanitized };
+}
+
+/**
+ * For CPU profiles (the bench's "where the time goes" table): while on, every call into the
+ * addon runs through a named JavaScript frame (`nativeCall`, `nativeFree`, … in
+ * `dist/trace.js`), so that a profile separates the time spent in the addon — N-API and C++
+ * kernels — from the JavaScript that calls it (V8 otherwise counts it as the caller's own
+ * time). Costs one extra call per addon call; off by default.
+ *
+ * @example
+ * ```ts
+ * import { traceNativeCalls } from '@flint/backend-native';
+ * traceNativeCalls(true); // profile now: the addon's time sits under nativeCall, nativeFree, …
+ * traceNativeCalls(false);
+ * ```
+ */
+export function traceNativeCalls(on: boolean): void {
+  if (typeof on !== 'boolean')
+    throw new BackendError(`traceNativeCalls: expected true or false, got ${typeof on}`);
+  setTracing(addon(), on);
 }
 
 export type { TypedArray };

@@ -172,6 +172,189 @@ function reductionProbes(): Probe[] {
   ];
 }
 
+/** Distance in float32 ulps between a float32 result and a float64 reference (both finite). */
+function ulps(got: number, want: number): number {
+  const w = Math.fround(want);
+  if (got === w) return 0;
+  const buf = new Float32Array([w]);
+  const bits = new Int32Array(buf.buffer);
+  bits[0]! += got > w ? 1 : -1;
+  return Math.abs(got - w) / Math.abs(buf[0]! - w);
+}
+
+/**
+ * The vector exp (exp, sigmoid, softmax, LSTM gates) has a short path for vectors whose lanes
+ * all lie in ±86 and the general one (clamps, subnormal results, NaN, ±inf): a value must come
+ * out bit for bit the same whichever path its vector took, i.e. whatever its neighbours are.
+ */
+function expProbes(): Probe[] {
+  const specials = [NaN, Infinity, -Infinity, 88.5, 89, 100, -87.5, -100, -103.9, -104.5, 1e30];
+  return [
+    {
+      id: 'exp/same-bits-beside-special-values',
+      devices: NATIVE,
+      expect: 'ok',
+      run: ({ fl }) => {
+        // −90…90 in steps of 0.37: every value once in a vector of ordinary neighbours, once
+        // beside a special value that sends its vector down the general path.
+        const vals = Array.from({ length: 487 }, (_, i) => -90 + i * 0.37);
+        const plain = fl.tensor(vals).exp().dataSync();
+        for (const s of specials) {
+          const mixed = vals.flatMap((v) => [v, s]);
+          const got = fl.tensor(mixed).exp().dataSync();
+          for (let i = 0; i < vals.length; i++)
+            assert.ok(
+              Object.is(got[2 * i], plain[i]),
+              `exp(${vals[i]}) beside ${s}: ${got[2 * i]} vs ${plain[i]} alone`,
+            );
+        }
+      },
+    },
+    {
+      id: 'exp/float32-within-1-ulp-and-special-values',
+      devices: NATIVE,
+      expect: 'ok',
+      run: ({ fl }) => {
+        const vals = Array.from({ length: 2001 }, (_, i) => -103 + i * 0.0955);
+        const got = fl.tensor(vals).exp().dataSync();
+        for (let i = 0; i < vals.length; i++) {
+          const want = Math.exp(Math.fround(vals[i]!));
+          if (Math.fround(want) === Infinity) assert.equal(got[i], Infinity, `exp(${vals[i]})`);
+          else if (want >= 2 ** -126)
+            assert.ok(ulps(got[i]!, want) <= 1, `exp(${vals[i]}) = ${got[i]}, want ${want}`);
+          else assert.ok(Math.abs(got[i]! - want) <= 2 ** -149, `subnormal exp(${vals[i]})`);
+        }
+        const sp = fl.tensor(specials).exp().dataSync();
+        const want = specials.map((v) => Math.fround(Math.exp(Math.fround(v))));
+        for (let i = 0; i < specials.length; i++)
+          if (Number.isNaN(want[i])) assert.ok(Number.isNaN(sp[i]), `exp(${specials[i]})`);
+          else
+            assert.ok(
+              // One ulp, or one subnormal step (a subnormal result is rounded once, from
+              // a polynomial that is itself within an ulp).
+              sp[i] === want[i] ||
+                Math.abs(sp[i]! - want[i]!) <= Math.max(Math.abs(want[i]!) * 2 ** -23, 2 ** -149),
+              `exp(${specials[i]}) = ${sp[i]}, want ${want[i]}`,
+            );
+      },
+    },
+    {
+      id: 'exp/sigmoid-and-softmax-finite-and-exact-at-the-edges',
+      devices: NATIVE,
+      expect: 'ok',
+      run: ({ fl }) => {
+        // Softmax rows whose spread crosses the short path's ±86 limit, and sigmoid around it.
+        const rows = fl.tensor([
+          [0, -85, -86.5, -200],
+          [1000, 999, 0, -Infinity],
+          [-Infinity, -Infinity, -Infinity, -Infinity],
+        ]);
+        const sm = rows.softmax(1).dataSync();
+        const ref = (r: number[]) => {
+          const m = Math.max(...r);
+          const e = r.map((v) => Math.exp(v - m));
+          const t = e.reduce((a, b) => a + b, 0);
+          return e.map((v) => v / t);
+        };
+        const want = [ref([0, -85, -86.5, -200]), ref([1000, 999, 0, -Infinity])].flat();
+        for (let i = 0; i < 8; i++)
+          assert.ok(Math.abs(sm[i]! - want[i]!) <= 4e-7, `softmax[${i}]: ${sm[i]} vs ${want[i]}`);
+        for (let i = 8; i < 12; i++) assert.ok(Number.isNaN(sm[i]), `all −inf row gives NaN`);
+        const sg = fl.tensor([-90, -86, -85.9, 0, 85.9, 86, 90]).sigmoid().dataSync();
+        const sref = [-90, -86, -85.9, 0, 85.9, 86, 90].map(
+          // Of the float32 input: −85.9 is not exactly representable.
+          (v) => 1 / (1 + Math.exp(-Math.fround(v))),
+        );
+        for (let i = 0; i < sref.length; i++)
+          assert.ok(ulps(sg[i]!, sref[i]!) <= 2, `sigmoid: ${sg[i]} vs ${sref[i]}`);
+      },
+    },
+  ];
+}
+
+/**
+ * The buffer pool hands back the most recently freed block of a size first: whatever order
+ * blocks are freed and reused in, a live tensor must never share a block with another one.
+ */
+function poolReuseProbes(): Probe[] {
+  return [
+    {
+      id: 'pool/reused-blocks-never-alias-live-tensors',
+      devices: NATIVE,
+      expect: 'ok',
+      run: ({ fl }) => {
+        const n = 4096;
+        const live: { t: T; v: number }[] = [];
+        let seed = 7;
+        const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+        for (let step = 0; step < 400; step++) {
+          if (live.length > 0 && rand() < 0.45) {
+            const [gone] = live.splice(Math.floor(rand() * live.length), 1);
+            gone!.t.dispose();
+          } else {
+            const v = step + 0.5;
+            // Two sizes share the pool; a chain leaves intermediates to be reused at once.
+            const size = rand() < 0.5 ? n : n + 16;
+            const t = fl.tidy(() =>
+              fl
+                .full([size], v - 1)
+                .add(1)
+                .relu(),
+            );
+            live.push({ t, v });
+          }
+        }
+        for (const { t, v } of live) {
+          const d = t.dataSync();
+          assert.ok(
+            d.every((x) => x === v),
+            `a tensor filled with ${v} now holds ${d.find((x) => x !== v)}`,
+          );
+          t.dispose();
+        }
+      },
+    },
+  ];
+}
+
+function reductionThresholdProbes(): Probe[] {
+  return [
+    {
+      id: 'threads/sum-rows-either-side-of-the-parallel-threshold',
+      devices: NATIVE,
+      expect: 'ok',
+      timeoutMs: 30_000,
+      run: async ({ fl }) => {
+        // 8 MiB read is where a reduction starts using the pool: float32 2048×1024 and float64
+        // 1024×1024 sit on it, 1024×1024 float32 below; every one must match a float64 sum.
+        for (const [rows, dtype] of [
+          [1024, 'float32'],
+          [2048, 'float32'],
+          [1024, 'float64'],
+          [1023, 'float64'],
+        ] as const) {
+          fl.manualSeed(rows);
+          const x = fl.randn([rows, 1024], { dtype });
+          const xs = x.dataSync();
+          const want = Array.from({ length: rows }, (_, r) => {
+            let s = 0;
+            for (let j = 0; j < 1024; j++) s += xs[r * 1024 + j]!;
+            return s;
+          });
+          for (const threads of [1, 2]) {
+            const got = await atThreads(threads, () => x.sum(1).dataSync());
+            for (let r = 0; r < rows; r++)
+              assert.ok(
+                Math.abs(got[r]! - want[r]!) <= (dtype === 'float32' ? 4e-6 : 1e-12) * 32,
+                `${dtype} ${rows}×1024 at ${threads} threads, row ${r}: ${got[r]} vs ${want[r]}`,
+              );
+          }
+        }
+      },
+    },
+  ];
+}
+
 /** Runs an ES module body in a fresh node process; returns what it printed, parsed as JSON. */
 function runFresh(body: string): unknown {
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', body], {
@@ -221,4 +404,11 @@ function poolProbes(): Probe[] {
   ];
 }
 
-export const probes: Probe[] = [...matmulProbes(), ...reductionProbes(), ...poolProbes()];
+export const probes: Probe[] = [
+  ...matmulProbes(),
+  ...reductionProbes(),
+  ...poolProbes(),
+  ...expProbes(),
+  ...poolReuseProbes(),
+  ...reductionThresholdProbes(),
+];

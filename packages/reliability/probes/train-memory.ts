@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type * as Flint from '@flint/core';
-import type { Backend, KView } from '@flint/core/backend';
+import { type Backend, kview } from '@flint/core/backend';
 import type { Probe } from '../src/probe.js';
 
 type Fl = typeof Flint;
@@ -43,17 +43,6 @@ function sameAsComposite(fl: Fl, make: () => T, grad: (p: T, i: number) => T): v
   fused.forEach((v, i) =>
     assert.ok(Math.abs(v - composite[i]!) <= 1e-5, `${i}: ${v} vs ${composite[i]}`),
   );
-}
-
-/** A plain-JS KView of `t` (what core hands a kernel). */
-function kview(t: T): KView<unknown> {
-  return {
-    buf: t.storage.buf,
-    dtype: t.dtype,
-    shape: t.shape,
-    strides: t.strides,
-    offset: t.offset,
-  };
 }
 
 const ADAM = {

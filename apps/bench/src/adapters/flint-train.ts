@@ -29,24 +29,18 @@ interface Net {
 /** Adam (lr 1e-3, torch's defaults) on the mean softmax cross-entropy of `net(x)` against `y`. */
 function trainer(net: Net, x: fl.Tensor, y: fl.Tensor): Model {
   const opt = new fl.optim.Adam(net.parameters(), { lr: 1e-3 });
-  const stepLoss = () =>
+  // One step inside a tidy; `out` picks what leaves it (the loss read back, or kept unread).
+  const run = <R>(out: (loss: fl.Tensor) => R): R =>
     fl.tidy(() => {
       opt.zeroGrad();
       const loss = nn.F.crossEntropy(net.forward(x), y);
       loss.backward();
       opt.step();
-      return loss.detach();
+      return out(loss);
     });
   return {
-    step: () =>
-      fl.tidy(() => {
-        opt.zeroGrad();
-        const loss = nn.F.crossEntropy(net.forward(x), y);
-        loss.backward();
-        opt.step();
-        return loss.item();
-      }),
-    stepLoss,
+    step: () => run((loss) => loss.item()),
+    stepLoss: () => run((loss) => loss.detach()),
     dispose() {
       opt.dispose();
       for (const p of net.parameters()) p.dispose(); // also frees p.grad

@@ -33,6 +33,8 @@ export interface FlintTarget<B = unknown> {
    * Must be cheap when nothing changed; it runs outside the timed region.
    */
   activate?: () => void;
+  /** See Adapter.profiling: called around CPU-profiled steps, never around timed ones. */
+  profiling?: (on: boolean) => void;
   /** Info read once the backend exists (and is activated): real thread count, extra notes. */
   describe?: () => { threads: number; notes?: string[] };
 }
@@ -200,6 +202,7 @@ export function flintAdapter<B>(t: FlintTarget<B>): Adapter {
     label: t.label,
     role: 'flint',
     extra: t.extra,
+    profiling: t.profiling,
     async init(): Promise<AdapterInfo> {
       const dev = fl.listDevices().includes(t.id) ? t.id : fl.register(t.create(t.id));
       t.activate?.();

@@ -9,6 +9,7 @@ import {
   nativeBackend,
   nativeInfo,
   setNativeThreads,
+  traceNativeCalls,
 } from '@flint/backend-native';
 import { Skip, type Adapter } from '../harness/types.js';
 import { flintAdapter } from './flint.js';
@@ -53,6 +54,7 @@ export function nativeAdapter(threads: number, opts: { id: string; extra?: boole
       }
     },
     activate: () => setNativeThreads(threads),
+    profiling: traceNativeCalls,
     describe() {
       const info = nativeInfo();
       const version = (

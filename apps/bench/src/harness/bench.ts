@@ -11,12 +11,14 @@ import {
 import { machineInfo } from './machine.js';
 import { POLICIES, initAdapters, runWorkload, type Log, type Rates } from './run.js';
 import { judge } from './judge.js';
+import { profileWorkloads, type ProfileOptions, type ProfileSummary } from './profile.js';
 import type {
   Adapter,
   AdapterRecord,
   BenchReport,
   Policy,
   Target,
+  Workload,
   WorkloadResult,
 } from './types.js';
 
@@ -27,6 +29,42 @@ export interface BenchOptions {
   only?: string[];
   policy?: Policy;
   log?: Log;
+  /** CPU-profile the MLP and LSTM steps after the timed runs (default true). */
+  profile?: boolean;
+}
+
+/** Profiling effort per adapter and workload: enough samples for stable shares in a full run. */
+const PROFILE: Record<Mode, ProfileOptions> = {
+  quick: { budgetMs: 100, minSteps: 2, maxSteps: 20, intervalUs: 100 },
+  full: { budgetMs: 2000, minSteps: 5, maxSteps: 1000, intervalUs: 100 },
+};
+
+/**
+ * The training steps whose time is split by profile (docs/benchmarks.md's "where the time
+ * goes"): the MLP step at its smallest batch and the LSTM step, where they were run.
+ */
+function profiled(results: readonly WorkloadResult[]): Workload[] {
+  const ws = results.map((r) => r.workload);
+  const mlp = ws
+    .filter((w) => w.spec.family === 'mlpStep')
+    .sort((a, b) => batchOf(a) - batchOf(b))[0];
+  const lstm = ws.find((w) => w.spec.family === 'lstmStep');
+  return [mlp, lstm].filter((w): w is Workload => w !== undefined);
+}
+
+const batchOf = (w: Workload) => (w.spec.family === 'mlpStep' ? w.spec.batch : 0);
+
+function logProfiles(ps: readonly ProfileSummary[], log: Log): void {
+  for (const p of ps) {
+    log(`profile: ${p.title}`);
+    for (const r of p.rows) {
+      const parts = Object.entries(r.ms).map(
+        ([c, ms]) => `${c} ${((100 * ms) / r.msPerStep).toFixed(0)}%`,
+      );
+      log(`  ${r.adapter.padEnd(16)} ${r.msPerStep.toFixed(3)} ms/step: ${parts.join(', ')}`);
+    }
+    for (const s of p.skipped) log(`  ${s.adapter.padEnd(16)} not profiled: ${s.reason}`);
+  }
 }
 
 function logAdapters(records: readonly AdapterRecord[], log: Log): void {
@@ -78,6 +116,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const policy = o.policy ?? POLICIES[o.mode];
   const results: WorkloadResult[] = [];
   const rates: Rates = new Map();
+  let profiles: ProfileSummary[] | undefined;
   try {
     for (const w of workloads(o.mode)) {
       if (o.only && !o.only.some((p) => w.id.startsWith(p))) continue;
@@ -85,6 +124,12 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       const r = await runWorkload(w, o.adapters, records, policy, rates);
       results.push(r);
       logResult(r, (performance.now() - t) / 1e3, log);
+    }
+    // After every timed repetition: profiling never overlaps a measurement.
+    const ws = o.profile === false ? [] : profiled(results);
+    if (ws.length > 0) {
+      profiles = await profileWorkloads(ws, o.adapters, records, PROFILE[o.mode]);
+      logProfiles(profiles, log);
     }
   } finally {
     await Promise.all(o.adapters.map((a) => a.close().catch(() => {})));
@@ -100,5 +145,6 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     adapters: records,
     results,
     targets: judged,
+    ...(profiles ? { profiles } : {}),
   };
 }

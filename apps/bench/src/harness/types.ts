@@ -3,6 +3,7 @@
  * per backend or peer) and results. An adapter is a table from family to a setup function, so a
  * new backend or peer is one small file, and a new workload family one entry per adapter.
  */
+import type { ProfileSummary } from './profile.js';
 
 /** Parameters of each workload family; the family name is the key adapters implement. */
 export interface Specs {
@@ -101,6 +102,12 @@ export interface Adapter {
   init(): Promise<AdapterInfo>;
   /** Set up one workload; throws Skip when this adapter cannot run it. */
   prepare(spec: Spec): Promise<Runner>;
+  /**
+   * Called with true before and false after a CPU-profiled section (harness/profile.ts), never
+   * around timed repetitions: e.g. the native backend routes its addon calls through named JS
+   * frames so that the profile can tell the addon's time from its callers'.
+   */
+  profiling?(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -238,4 +245,6 @@ export interface BenchReport {
   adapters: AdapterRecord[];
   results: WorkloadResult[];
   targets: Target[];
+  /** Where the time of the profiled training steps goes (absent in older reports). */
+  profiles?: ProfileSummary[];
 }

@@ -2,6 +2,7 @@
 import type { BenchReport, Cell, Target, WorkloadResult } from '../harness/types.js';
 import { fmtRatio, fmtTargetRule, fmtTargetValue, fmtThroughput, fmtValue } from './format.js';
 import { backendNotes, notes } from './notes.js';
+import { profileSection } from './profile.js';
 
 /** Paths of the charts and the JSON, relative to the markdown file. */
 export interface Links {
@@ -183,6 +184,8 @@ export function markdown(rep: BenchReport, links: Links = {}): string {
     parts.push(`![Speed relative to the best peer, per workload](${links.overview})`, '');
   parts.push(summary(rep), '');
   if (links.matmul) parts.push(`![matmul GFLOP/s by size](${links.matmul})`, '');
+  const profiles = profileSection(rep);
+  if (profiles) parts.push(profiles);
   parts.push('## Machine', '', machine(rep), '', '## Backends and peers', '', adapters(rep), '');
   parts.push(backendNotes(rep), '');
   parts.push('## Workloads', '', notes(rep), '');

@@ -13,6 +13,7 @@
 
 #include "binding.h"
 #include "cuda/binding_cuda.h"
+#include "typed_array.h"
 
 #if defined(FLINT_HAVE_CUDA) || defined(FLINT_CUDA_EMULATE)
 #define FLINT_CUDA_BUILT 1
@@ -74,16 +75,6 @@ Napi::Error device_assert(Napi::Env env, const std::string& message) {
   return e;
 }
 #endif
-
-Napi::Value TypedFrom(Napi::Env env, Napi::ArrayBuffer ab, DType d, size_t count) {
-  switch (d) {
-    case F32: return Napi::Float32Array::New(env, count, ab, 0);
-    case F64: return Napi::Float64Array::New(env, count, ab, 0);
-    case I32: return Napi::Int32Array::New(env, count, ab, 0);
-    case BOOL: return Napi::Uint8Array::New(env, count, ab, 0);
-  }
-  throw Error("bad dtype");
-}
 
 // cudaInfo(): { built, ok, reason?, name?, memory?, cc?, devices, driver, runtime, missing }.
 Napi::Value CudaInfo(const Napi::CallbackInfo& info) {
@@ -223,10 +214,7 @@ class ReadWorker : public Napi::AsyncWorker {
       deferred_.Reject(device_assert(env, cuda::describe_device_error(*word(), "read")).Value());
       return;
     }
-    const size_t bytes = count_ * dtype_size(dtype_);
-    auto ab = Napi::ArrayBuffer::New(env, bytes);
-    if (bytes > 0) std::memcpy(ab.Data(), host_, bytes);
-    deferred_.Resolve(TypedFrom(env, ab, dtype_, count_));
+    deferred_.Resolve(copy_to_typed_array(env, host_, dtype_, count_));
   }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
@@ -331,7 +319,7 @@ Napi::Value device_read(Napi::Env env, Context& ctx, Buf* b, size_t count) {
   } catch (const cuda::DeviceAssert& e) {
     throw device_assert(env, e.what());  // the ArrayBuffer is simply dropped
   }
-  return TypedFrom(env, ab, b->dtype, count);
+  return typed_array_of(env, ab, b->dtype, count);
 #else
   throw Error("not a cuda build");
 #endif

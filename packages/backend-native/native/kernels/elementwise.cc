@@ -1,29 +1,24 @@
 // Element-wise kernels: unary and binary math, comparisons, where and cast, over strided
-// inputs. Each primitive is a small functor; one templated loop (strided.h) runs them all, in
-// parallel for large tensors. Semantics transcribe core's PRIMS reference functions.
+// inputs. Each primitive is a small functor (elementwise_ops.h, shared with the 'cuda' device);
+// one templated loop (strided.h) runs them all, in parallel for large tensors. Semantics
+// transcribe core's PRIMS reference functions.
 #include <algorithm>
 
 #include "../dispatch.h"
 #include "../scalar.h"
 #include "../strided.h"
 #include "../threads.h"
+#include "elementwise_ops.h"
 #include "fused_simd.h"
 
 namespace flint {
 namespace {
 
-// Which dtypes a primitive accepts, as in PRIMS ('float' | 'numeric' | 'all').
-enum Accepts { FLOATS, NUMERIC, ALL };
+using namespace ::flint::ew;  // the functors and their table (elementwise_ops.h)
 
 void check_dtype(const Call& c, DType d, Accepts a) {
   bool ok = a == ALL || (a == NUMERIC && d != BOOL) || (a == FLOATS && (d == F32 || d == F64));
   if (!ok) c.fail(std::string("does not accept dtype ") + dtype_name(d));
-}
-
-void check_same(const Call& c, const View& a, const View& b) {
-  if (a.dtype != b.dtype || a.rank != b.rank) c.fail("inputs differ: " + a.describe() + " vs " + b.describe());
-  for (int d = 0; d < a.rank; d++)
-    if (a.shape[d] != b.shape[d]) c.fail("inputs differ: " + a.describe() + " vs " + b.describe());
 }
 
 // out[i] = f(x[i]) for a contiguous out of x's shape.
@@ -83,45 +78,6 @@ void unary(Call& c) {
     map1<T>(x, out, [](T v) { return Op::template f<T>(v); });
   });
 }
-
-#define FLOAT_UNARY(NAME, EXPR)                               \
-  struct NAME {                                               \
-    template <class T> static T f(T x) {                      \
-      if constexpr (is_float_v<T>) return EXPR;               \
-      else return x;                                          \
-    }                                                         \
-  };
-FLOAT_UNARY(Expm1, std::expm1(x))
-FLOAT_UNARY(Log, std::log(x))
-FLOAT_UNARY(Log1p, std::log1p(x))
-FLOAT_UNARY(Sqrt, std::sqrt(x))
-FLOAT_UNARY(Sin, std::sin(x))
-FLOAT_UNARY(Cos, std::cos(x))
-FLOAT_UNARY(Tanh, std::tanh(x))
-FLOAT_UNARY(Erf, std::erf(x))
-FLOAT_UNARY(Floor, std::floor(x))
-FLOAT_UNARY(Ceil, std::ceil(x))
-FLOAT_UNARY(Round, std::nearbyint(x))  // default rounding mode: half to even, as torch.round
-FLOAT_UNARY(Trunc, std::trunc(x))
-#undef FLOAT_UNARY
-
-struct Neg {
-  template <class T> static T f(T x) {
-    if constexpr (std::is_same<T, int32_t>::value) return wrap_sub(0, x);
-    else return -x;
-  }
-};
-struct Abs {
-  template <class T> static T f(T x) {
-    if constexpr (std::is_same<T, int32_t>::value) return x < 0 ? wrap_sub(0, x) : x;
-    else if constexpr (is_float_v<T>) return std::fabs(x);
-    else return x;
-  }
-};
-struct Sign {
-  // torch: sign(NaN) = 0 and sign(−0) = +0.
-  template <class T> static T f(T x) { return x > 0 ? T(1) : x < 0 ? T(-1) : T(0); }
-};
 
 // exp and sigmoid of float tensors, 8 (float) or 4 (double) lanes at a time with the AVX2 exp of
 // fused_simd.h: the compiler cannot vectorise std::exp without -ffast-math, and these two carry
@@ -196,52 +152,6 @@ void binary(Call& c) {
   });
 }
 
-struct Add {
-  template <class T> static T f(T a, T b) {
-    if constexpr (std::is_same<T, int32_t>::value) return wrap_add(a, b);
-    else return a + b;
-  }
-};
-struct Sub {
-  template <class T> static T f(T a, T b) {
-    if constexpr (std::is_same<T, int32_t>::value) return wrap_sub(a, b);
-    else return a - b;
-  }
-};
-struct Mul {
-  template <class T> static T f(T a, T b) {
-    if constexpr (std::is_same<T, int32_t>::value) return wrap_mul(a, b);
-    else return a * b;
-  }
-};
-struct Div {
-  template <class T> static T f(T a, T b) { return a / b; }
-};
-struct Rem {
-  template <class T> static T f(T a, T b) { return remainder<T>(a, b); }
-};
-struct Pow {
-  template <class T> static T f(T a, T b) {
-    if constexpr (std::is_same<T, int32_t>::value) return int_pow(a, b);
-    // x² (square, tanh's and many losses' gradients) as one multiply instead of a libm call:
-    // both are the correctly rounded square, and NaN, ±inf and −0 come out the same.
-    else if constexpr (is_float_v<T>) return b == T(2) ? a * a : std::pow(a, b);
-    else return a;
-  }
-};
-struct Max {
-  template <class T> static T f(T a, T b) { return maximum<T>(a, b); }
-};
-struct Min {
-  template <class T> static T f(T a, T b) { return minimum<T>(a, b); }
-};
-struct And {
-  template <class T> static T f(T a, T b) { return a != 0 && b != 0 ? T(1) : T(0); }
-};
-struct Or {
-  template <class T> static T f(T a, T b) { return a != 0 || b != 0 ? T(1) : T(0); }
-};
-
 // ---- comparisons: bool output ----
 
 template <class Op>
@@ -252,12 +162,6 @@ void compare(Call& c) {
   uint8_t* out = c.out(BOOL, a.numel())->as<uint8_t>();
   FLINT_DISPATCH(a.dtype, T, map2<T>(a, b, out, [](T x, T y) -> uint8_t { return Op::f(x, y); }));
 }
-struct Eq { template <class T> static bool f(T a, T b) { return a == b; } };
-struct Ne { template <class T> static bool f(T a, T b) { return a != b; } };
-struct Lt { template <class T> static bool f(T a, T b) { return a < b; } };
-struct Le { template <class T> static bool f(T a, T b) { return a <= b; } };
-struct Gt { template <class T> static bool f(T a, T b) { return a > b; } };
-struct Ge { template <class T> static bool f(T a, T b) { return a >= b; } };
 
 // ---- where, cast ----
 
@@ -331,39 +235,9 @@ void cast(Call& c) {
 }  // namespace
 
 void register_elementwise(Kernel* t) {
-  t[P_neg] = unary<Neg, NUMERIC>;
-  t[P_abs] = unary<Abs, NUMERIC>;
-  t[P_sign] = unary<Sign, NUMERIC>;
-  t[P_exp] = unary_vec<false>;
-  t[P_expm1] = unary<Expm1, FLOATS>;
-  t[P_log] = unary<Log, FLOATS>;
-  t[P_log1p] = unary<Log1p, FLOATS>;
-  t[P_sqrt] = unary<Sqrt, FLOATS>;
-  t[P_sin] = unary<Sin, FLOATS>;
-  t[P_cos] = unary<Cos, FLOATS>;
-  t[P_tanh] = unary<Tanh, FLOATS>;
+  FLINT_REGISTER_ELEMENTWISE_TABLE  // elementwise_ops.h
+  t[P_exp] = unary_vec<false>;  // the AVX2 versions of the table's Exp and Sigmoid
   t[P_sigmoid] = unary_vec<true>;
-  t[P_erf] = unary<Erf, FLOATS>;
-  t[P_floor] = unary<Floor, FLOATS>;
-  t[P_ceil] = unary<Ceil, FLOATS>;
-  t[P_round] = unary<Round, FLOATS>;
-  t[P_trunc] = unary<Trunc, FLOATS>;
-  t[P_add] = binary<Add, NUMERIC>;
-  t[P_sub] = binary<Sub, NUMERIC>;
-  t[P_mul] = binary<Mul, NUMERIC>;
-  t[P_div] = binary<Div, FLOATS>;
-  t[P_remainder] = binary<Rem, NUMERIC>;
-  t[P_pow] = binary<Pow, NUMERIC>;
-  t[P_maximum] = binary<Max, NUMERIC>;
-  t[P_minimum] = binary<Min, NUMERIC>;
-  t[P_logicalAnd] = binary<And, ALL>;
-  t[P_logicalOr] = binary<Or, ALL>;
-  t[P_eq] = compare<Eq>;
-  t[P_ne] = compare<Ne>;
-  t[P_lt] = compare<Lt>;
-  t[P_le] = compare<Le>;
-  t[P_gt] = compare<Gt>;
-  t[P_ge] = compare<Ge>;
   t[P_where] = where;
   t[P_cast] = cast;
 }

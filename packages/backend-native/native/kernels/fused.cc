@@ -24,12 +24,6 @@ template <class T> constexpr T kInf = std::numeric_limits<T>::infinity();
 
 // ---- softmax / logSoftmax ----
 
-// The shift of a lane whose largest element is mx: mx itself, as in PyTorch, so that a +inf
-// entry makes the whole lane NaN (inf − inf, and exp(−inf) = 0 beside it: NaN/… and …/NaN), as
-// torch.softmax([inf, 0]) = [nan, nan]. An all −inf lane is shifted by 0 instead, to keep the
-// arithmetic defined; it still gives NaN everywhere (0/0, and −inf − log 0 = −inf + inf).
-template <class T> T lane_shift(T mx) { return mx == -kInf<T> ? T(0) : mx; }
-
 // One contiguous lane, shifted by lane_shift; a NaN reaches the sum through exp (or the shift,
 // when row_max returns it) and makes the whole lane NaN.
 template <class T> void softmax_row(const T* x, T* y, int64_t n, bool log) {

@@ -2,9 +2,11 @@
 // and the 'cuda' device (cuda/kernels/fused.cu): one set of rules and messages for both.
 #pragma once
 
+#include <cmath>
 #include <string>
 
 #include "../common.h"
+#include "../host_device.h"
 
 namespace flint {
 
@@ -31,6 +33,13 @@ inline LayerNormArgs layer_norm_args(const Call& c) {
              std::to_string(ns) + " elements, got " + v->describe());
   return LayerNormArgs{&x, w, b, ns, eps};
 }
+
+// The shift of a softmax lane (or crossEntropy row) whose largest element is mx: mx itself, as in
+// PyTorch, so that a +inf entry makes the whole lane NaN (inf − inf, and exp(−inf) = 0 beside it:
+// NaN/… and …/NaN), as torch.softmax([inf, 0]) = [nan, nan]. An all −inf lane is shifted by 0
+// instead, to keep the arithmetic defined; it still gives NaN everywhere (0/0, and −inf − log 0 =
+// −inf + inf). A NaN max makes the lane NaN too.
+template <class T> FLINT_SHARED T lane_shift(T mx) { return mx == -T(INFINITY) ? T(0) : mx; }
 
 // crossEntropy: inputs (logits [N, C], target int32 [N]), args (ignoreIndex).
 struct CrossEntropyArgs {

@@ -26,6 +26,9 @@ namespace {
 // takes over its share instead of waiting for it. More would repack A more often.
 constexpr int64_t kPartsPerThread = 4;
 
+// Largest B (bytes) read in place instead of packed (see run).
+constexpr double kInPlaceB = 512 * 1024;
+
 bool force_avx2() {
   static const bool v = [] {
     const char* e = std::getenv("FLINT_GEMM_ISA");
@@ -106,6 +109,14 @@ void run(int64_t m, int64_t n, int64_t k, MatRef<T> a, MatRef<T> b, T* c, int64_
     if (tm * tn < threads) tm = std::min<int64_t>(threads, row_tiles);  // few, short rows
   }
   const int64_t parts = tm * tn;
+
+  // A small row-major B (one slab deep, one block wide, within L2) is read in place: packing
+  // it would be a pass of its own over B — and at 2 threads a fork-join of its own — for rows
+  // that are already laid out as the micro-kernel reads them. Whole vectors only (n a multiple
+  // of kGemmPad), so no row is read past its end.
+  if (!padded_b && b.cs == 1 && b.rs >= n && n % kGemmPad == 0 && k <= kc_max && n <= nc_max &&
+      static_cast<double>(k) * n * sizeof(T) <= kInPlaceB)
+    padded_b = true;
 
   T* pb = padded_b ? nullptr : t_pack_b.get<T>(static_cast<size_t>(kc_max * nc_max));
   for (int64_t jc = 0; jc < n; jc += nc_max) {

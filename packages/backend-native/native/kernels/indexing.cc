@@ -120,32 +120,24 @@ void scatter_add(Call& c) {
   const View& x = c.input(0);
   const View& index = c.input(1);
   const View& src = c.input(2);
-  const Axis ax = check_index(c, x, index, "input");
-  if (src.dtype != x.dtype || src.rank != index.rank ||
-      !std::equal(src.shape, src.shape + src.rank, index.shape))
-    c.fail("src " + src.describe() + " must match index " + index.describe() + " with dtype " +
-           dtype_name(x.dtype));
-  int64_t cs[kMaxRank], os[kMaxRank];
-  contiguous_strides(x.rank, x.shape, cs);
-  drop_axis(cs, x.rank, ax.axis, os);
-  const int64_t sa = x.rank == 0 ? 0 : cs[ax.axis];
+  const ScatterGeometry g = scatter_add_args(c, x, index, src);
   Buf* out = c.out(x.dtype, x.numel());
-  layout_copy(x, out->data, cs);
+  layout_copy(x, out->data, g.cs);
   const int64_t n = index.numel();
   if (n == 0) return;
   // Threads split a dim off the axis: positions there map to distinct outputs, so no two
   // threads add into the same element and each element's adds keep their order.
   int p = -1;
   for (int d = 0; d < index.rank; d++)
-    if (d != ax.axis && index.shape[d] > 1 && (p < 0 || index.shape[d] > index.shape[p])) p = d;
+    if (d != g.ax.axis && index.shape[d] > 1 && (p < 0 || index.shape[d] > index.shape[p])) p = d;
   FLINT_DISPATCH(x.dtype, T, {
     T* o = out->as<T>();
     if (p < 0 || n < 2 * kGrain) {
-      scatter_part<T>(c, index, src, os, sa, ax, p, 0, p < 0 ? 1 : index.shape[p], o);
+      scatter_part<T>(c, index, src, g.os, g.sa, g.ax, p, 0, p < 0 ? 1 : index.shape[p], o);
     } else {
       const int64_t grain = std::max<int64_t>(1, kGrain / (n / index.shape[p]));
       parallel_for(index.shape[p], grain, [&](int64_t b, int64_t e) {
-        scatter_part<T>(c, index, src, os, sa, ax, p, b, e, o);
+        scatter_part<T>(c, index, src, g.os, g.sa, g.ax, p, b, e, o);
       });
     }
   });

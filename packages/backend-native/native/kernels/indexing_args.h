@@ -6,6 +6,7 @@
 #include <string>
 
 #include "../common.h"
+#include "../strided.h"
 
 namespace flint {
 
@@ -34,6 +35,30 @@ inline IndexAxis check_index(const Call& c, const View& x, const View& index, co
 // `strides` with the axis entry zeroed: the index value supplies that coordinate instead.
 inline void drop_axis(const int64_t* strides, int rank, int axis, int64_t* out) {
   for (int d = 0; d < rank; d++) out[d] = d == axis ? 0 : strides[d];
+}
+
+// scatterAdd's checks and output geometry: src must have index's shape and x's dtype; the output
+// is a contiguous copy of x (strides cs) into which src's element at index position i adds at
+// os·i + index[i]·sa.
+struct ScatterGeometry {
+  IndexAxis ax;
+  int64_t sa;            // the output's stride along the axis (0 for a 0-d x)
+  int64_t cs[kMaxRank];  // the output's contiguous strides
+  int64_t os[kMaxRank];  // cs with the axis entry zeroed (drop_axis)
+};
+
+inline ScatterGeometry scatter_add_args(const Call& c, const View& x, const View& index,
+                                        const View& src) {
+  ScatterGeometry g;
+  g.ax = check_index(c, x, index, "input");
+  if (src.dtype != x.dtype || src.rank != index.rank ||
+      !std::equal(src.shape, src.shape + src.rank, index.shape))
+    c.fail("src " + src.describe() + " must match index " + index.describe() + " with dtype " +
+           dtype_name(x.dtype));
+  contiguous_strides(x.rank, x.shape, g.cs);
+  drop_axis(g.cs, x.rank, g.ax.axis, g.os);
+  g.sa = x.rank == 0 ? 0 : g.cs[g.ax.axis];
+  return g;
 }
 
 }  // namespace flint

@@ -50,10 +50,8 @@ void strided_write(Call& c) {
   const View& base = c.input(0);
   const View& values = c.input(1);
   const WindowArgs w = strided_write_args(c, base, values);
-  int64_t cs[kMaxRank];
-  contiguous_strides(base.rank, base.shape, cs);
   Buf* out = c.out(base.dtype, w.n);
-  layout_copy(base, out->data, cs);
+  layout_copy(base, out->data, w.cs);
   if (w.any)
     layout_copy(values, static_cast<char*>(out->data) + w.offset * dtype_size(base.dtype), w.st);
 }

@@ -67,10 +67,12 @@ inline PadArgs pad_args(const Call& c, const View& x) {
 
 // stridedWrite: args (offset, ...element strides of the window), checked exactly in int64
 // because a write outside the copy would corrupt another buffer. `any` is false when the window
-// is empty (then nothing is written into the copy).
+// is empty (then nothing is written into the copy). The output is a contiguous copy of base
+// (strides cs, n elements) with the window written over it.
 struct WindowArgs {
   int64_t n, offset;
   int64_t st[kMaxRank];
+  int64_t cs[kMaxRank];
   bool any;
 };
 
@@ -96,6 +98,7 @@ inline WindowArgs strided_write_args(const Call& c, const View& base, const View
     c.fail("view (offset " + std::to_string(w.offset) + ") reaches outside a base of " +
            std::to_string(w.n) + " elements");
   w.any = !empty;
+  contiguous_strides(base.rank, base.shape, w.cs);
   return w;
 }
 

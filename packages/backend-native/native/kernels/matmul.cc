@@ -154,23 +154,11 @@ void float_matmul(const View& a, const View& b, T* out, int64_t batch, int64_t m
 }
 
 void matmul(Call& c) {
-  const View& a = c.input(0);
-  const View& b = c.input(1);
-  const MatmulDims d = matmul_args(c, a, b);
-  const int64_t batch = d.batch, m = d.m, k = d.k, n = d.n;
-  switch (a.dtype) {
-    case F32:
-      float_matmul<float>(a, b, c.out(F32, batch * m * n)->as<float>(), batch, m, k, n);
-      break;
-    case F64:
-      float_matmul<double>(a, b, c.out(F64, batch * m * n)->as<double>(), batch, m, k, n);
-      break;
-    case I32:
-      int_matmul(a, b, c.out(I32, batch * m * n)->as<int32_t>(), batch, m, k, n);
-      break;
-    default:
-      c.fail(std::string("has no kernel for dtype ") + dtype_name(a.dtype));
-  }
+  matmul_frame(c, [](auto tag, const View& a, const View& b, const MatmulDims& d, auto* out) {
+    using T = decltype(tag);
+    if constexpr (std::is_same<T, int32_t>::value) int_matmul(a, b, out, d.batch, d.m, d.k, d.n);
+    else float_matmul<T>(a, b, out, d.batch, d.m, d.k, d.n);
+  });
 }
 
 }  // namespace

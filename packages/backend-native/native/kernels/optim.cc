@@ -3,7 +3,7 @@
 // composites. The arithmetic per element mirrors the CPU backend's fused kernels (and core's
 // composite order): computed in double, each stored value (moments, momentum buffer, parameter)
 // rounded once to the dtype, and stored state read back rounded, as the composite reads it —
-// except Adam on float32, which computes in float (see adam_range_f32).
+// except Adam on float32, which computes in float (see adam_range).
 #include <cmath>
 #include <string>
 #include <type_traits>
@@ -19,64 +19,30 @@ namespace {
 
 // ---- Adam / AdamW ----
 
-// torch.optim.Adam(W): d = ±g [+ λp]; m = β₁m + (1 − β₁)d; v = β₂v + (1 − β₂)d²;
-// p = p·decay − m / (√v / √(1 − β₂ᵗ) + ε) · lr/(1 − β₁ᵗ). L2 (the gradient penalty) is a template
-// flag: the composite skips the term when weightDecay is 0 or decoupled, so must we (0·inf = NaN).
-// __restrict: outputs are fresh buffers, and without it GCC gives up vectorising for want of
-// alias checks between seven pointers.
+// Adam over [0, n) with adam_elem's arithmetic (optim_args.h, shared with the 'cuda' device).
+// float32 computes in float, as the composite (each op rounded to float32) and torch do: 8 lanes
+// per AVX instruction instead of 4, about twice as fast as double; float64 in double. L2 (the
+// gradient penalty) is a template flag: the composite skips the term when weightDecay is 0 or
+// decoupled, so must we (0·inf = NaN). __restrict: outputs are fresh buffers, and without it GCC
+// gives up vectorising for want of alias checks between seven pointers.
 template <class T, class L2>
 void adam_range(const T* __restrict p, const T* __restrict g, const T* __restrict m,
-                const T* __restrict v, T* __restrict P, T* __restrict M, T* __restrict Vo, int64_t n,
-                const AdamConsts& k) {
-  for (int64_t i = 0; i < n; i++) {
-    const double pi = static_cast<double>(p[i]);
-    const double w = pi * k.decay;
-    double d = k.sign * static_cast<double>(g[i]);
-    if constexpr (L2::value) d += k.l2 * pi;
-    const T mi = static_cast<T>(static_cast<double>(m[i]) * k.b1 + d * k.omb1);
-    const T vi = static_cast<T>(static_cast<double>(v[i]) * k.b2 + d * d * k.omb2);
-    M[i] = mi;
-    Vo[i] = vi;
-    // float32: multiplying by 1/√(1 − β₂ᵗ) saves a division per element (a third of the loop's
-    // time); it moves the double intermediate by at most an ulp, which the rounding to float
-    // hides. float64 divides, exactly as the composite and the CPU kernel do.
-    double denom;
-    if constexpr (std::is_same<T, float>::value)
-      denom = std::sqrt(static_cast<double>(vi)) * k.inv_bc2 + k.eps;
-    else
-      denom = std::sqrt(static_cast<double>(vi)) / k.bc2 + k.eps;
-    P[i] = static_cast<T>(w - (static_cast<double>(mi) / denom) * k.step_size);
-  }
-}
-
-// float32 in float arithmetic, as the composite computes it (each op rounded to float32) and
-// as torch does: 8 lanes per AVX instruction instead of 4, about twice as fast as the double
-// path; the result differs from it by an ulp or so, far inside float32's tolerance.
-template <class L2>
-void adam_range_f32(const float* __restrict p, const float* __restrict g,
-                    const float* __restrict m, const float* __restrict v, float* __restrict P,
-                    float* __restrict M, float* __restrict Vo, int64_t n, const AdamConsts& k) {
-  const AdamF32 kf = adam_f32_consts(k);
+                const T* __restrict v, T* __restrict P, T* __restrict M, T* __restrict Vo,
+                int64_t n, const AdamConsts& k) {
+  const auto kt = adam_consts<T>(k);
   for (int64_t i = 0; i < n; i++)
-    adam_elem<float>(L2::value, p[i], g[i], m[i], v[i], kf, P[i], M[i], Vo[i]);
+    adam_elem<T>(L2::value, p[i], g[i], m[i], v[i], kt, P[i], M[i], Vo[i]);
 }
 
 // In place (core's inPlace flag, see AdamStepParams): p, m and v are three distinct buffers and
 // g a fourth, so __restrict still holds for every pointer; each result overwrites the element it
-// was computed from. The arithmetic is adam_range_f32's and adam_range's, step for step.
-template <class L2>
-void adam_inplace_f32(float* __restrict p, const float* __restrict g, float* __restrict m,
-                      float* __restrict v, int64_t n, const AdamConsts& k) {
-  const AdamF32 kf = adam_f32_consts(k);
+// was computed from. The arithmetic is adam_range's, step for step.
+template <class T, class L2>
+void adam_inplace(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
+                  int64_t n, const AdamConsts& k) {
+  const auto kt = adam_consts<T>(k);
   for (int64_t i = 0; i < n; i++)
-    adam_elem<float>(L2::value, p[i], g[i], m[i], v[i], kf, p[i], m[i], v[i]);
-}
-
-template <class L2>
-void adam_inplace_f64(double* __restrict p, const double* __restrict g, double* __restrict m,
-                      double* __restrict v, int64_t n, const AdamConsts& k) {
-  for (int64_t i = 0; i < n; i++)
-    adam_elem<double>(L2::value, p[i], g[i], m[i], v[i], k, p[i], m[i], v[i]);
+    adam_elem<T>(L2::value, p[i], g[i], m[i], v[i], kt, p[i], m[i], v[i]);
 }
 
 // Writes p, m and v in place and pushes no output. Core sends only contiguous, distinct
@@ -96,10 +62,7 @@ void adam_step_in_place(Call& c, const View& p, const View& g, const View& m, co
     T* vv = v.buf->as<T>() + v.offset;
     with_bool(l2, [&](auto L2) {
       parallel_for(p.numel(), kHeavyGrain, [&](int64_t b, int64_t e) {
-        if constexpr (std::is_same<T, float>::value)
-          adam_inplace_f32<decltype(L2)>(pv + b, gv + b, mv + b, vv + b, e - b, k);
-        else
-          adam_inplace_f64<decltype(L2)>(pv + b, gv + b, mv + b, vv + b, e - b, k);
+        adam_inplace<T, decltype(L2)>(pv + b, gv + b, mv + b, vv + b, e - b, k);
       });
     });
   });
@@ -122,12 +85,8 @@ void adam_step(Call& c) {
     T* Vo = c.out(p.dtype, n)->as<T>();
     with_bool(l2, [&](auto L2) {
       parallel_for(n, kHeavyGrain, [&](int64_t b, int64_t e) {
-        if constexpr (std::is_same<T, float>::value)
-          adam_range_f32<decltype(L2)>(pv + b, gv + b, mv + b, vv + b, P + b, M + b, Vo + b,
-                                       e - b, k);
-        else
-          adam_range<T, decltype(L2)>(pv + b, gv + b, mv + b, vv + b, P + b, M + b, Vo + b,
-                                      e - b, k);
+        adam_range<T, decltype(L2)>(pv + b, gv + b, mv + b, vv + b, P + b, M + b, Vo + b, e - b,
+                                    k);
       });
     });
   });

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <string>
+#include <type_traits>
 
 #include "../common.h"
 #include "../host_device.h"
@@ -22,7 +23,7 @@ inline void check_like(const Call& c, const View& p, const View& v, const char* 
 // ---- Adam / AdamW ----
 
 struct AdamConsts {
-  double decay, sign, l2, b1, omb1, b2, omb2, bc2, inv_bc2, eps, step_size;
+  double decay, sign, l2, b1, omb1, b2, omb2, bc2, eps, step_size;
   bool use_l2;  // the composite skips the term when weightDecay is 0 or decoupled (0·inf = NaN)
 };
 
@@ -50,7 +51,6 @@ inline AdamConsts adam_args(const Call& c) {
   k.b2 = b2;
   k.omb2 = 1 - b2;
   k.bc2 = std::sqrt(1 - std::pow(b2, step));
-  k.inv_bc2 = 1 / k.bc2;
   k.eps = eps;
   k.step_size = lr / (1 - std::pow(b1, step));
   return k;
@@ -67,6 +67,12 @@ FLINT_SHARED AdamF32 adam_f32_consts(const AdamConsts& k) {
                  static_cast<float>(k.omb1),  static_cast<float>(k.b2),
                  static_cast<float>(k.omb2),  static_cast<float>(k.bc2),
                  static_cast<float>(k.eps),   static_cast<float>(k.step_size)};
+}
+
+// The constants in T's arithmetic: AdamF32 for the float32 step, AdamConsts itself for float64.
+template <class T> FLINT_SHARED auto adam_consts(const AdamConsts& k) {
+  if constexpr (std::is_same<T, float>::value) return adam_f32_consts(k);
+  else return k;
 }
 
 // torch.optim.Adam(W): d = ±g [+ λp]; m = β₁m + (1 − β₁)d; v = β₂v + (1 − β₂)d²;

@@ -165,6 +165,13 @@ void fold_part(const Space& sp, const T* xb, A* acc, int p, int64_t b, int64_t e
   });
 }
 
+// Below this many bytes read a reduction runs on the calling thread alone. A reduction streams
+// memory (tens of GB/s), so 8 MiB is a few hundred µs of one thread's work: less gained too
+// little from a second thread on the 2-vCPU benchmark VMs to pay for waking it and sharing the
+// memory bus (sum rows of 1024×1024 floats, 4 MiB: 2 threads were 0.79× of 1). Counted in bytes,
+// not elements, so float64 inputs split at half the element count of float32 ones.
+constexpr int64_t kReduceParallelBytes = int64_t(8) << 20;
+
 // Reduces x into acc[0, m) (already set to the identity). Large inputs are split so each
 // thread streams its own contiguous stretch of x: along an outer kept dim (disjoint outputs),
 // or along a reduced dim in fixed blocks whose partial results are combined in order. Blocks
@@ -186,7 +193,8 @@ void fold_all(const View& x, const bool* reduced, A* acc, int64_t m) {
   const bool kept_ok = kp >= 0 && (kp != inner || sp.shape[kp] / threads >= 4096);
   const int64_t blocks = rp < 0 ? 0 : std::min<int64_t>({sp.shape[rp], total / kGrain, 64});
   const bool blocks_ok = blocks >= 2 && blocks * m <= total;
-  if (total < 2 * kGrain || threads == 1 || (kp < 0 && !blocks_ok)) {
+  const bool small = total * static_cast<int64_t>(sizeof(T)) < kReduceParallelBytes;
+  if (small || threads == 1 || (kp < 0 && !blocks_ok)) {
     fold_part<Op>(sp, xb, acc, -1, 0, 0);
   } else if (kept_ok || !blocks_ok) {
     const int64_t grain = std::max<int64_t>(1, kGrain / (total / sp.shape[kp]));

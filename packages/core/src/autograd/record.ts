@@ -20,7 +20,8 @@ export function record(
   inputs: readonly Tensor[],
   out: Tensor,
   params: unknown,
-  aux: readonly Tensor[] = [],
+  // Optional rather than defaulted: a default `[]` would be a fresh array on every op.
+  aux?: readonly Tensor[],
 ): void {
   if (rule === null || !isGradEnabled()) return;
   let any = false;
@@ -37,7 +38,7 @@ export function record(
     if (s === 'out') saved.push((savedOut = alias(out, false)));
     else saved.push((savedInputs[s] = alias(inputs[s]!, true)));
   }
-  const savedAux = aux.map((t) => alias(t, false));
+  const savedAux = aux === undefined ? [] : aux.map((t) => alias(t, false));
   saved.push(...savedAux);
   const ctx = {
     inputs: savedInputs,

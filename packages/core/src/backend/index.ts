@@ -22,3 +22,4 @@ export type { DType, TypedArray } from '../dtype.js';
 export { threefry2x32, randomWord } from '../random.js';
 export { BackendError, ShapeError, DTypeError } from '../errors.js';
 export { contiguousStrides, sizeOf } from '../shape.js';
+export { kview } from './kview.js';

@@ -3,6 +3,7 @@
  * that cannot read them, calling the kernel with backend errors made typed, wrapping the result
  * in a Tensor and recording the autograd node.
  */
+import { kview } from '../backend/kview.js';
 import type { Backend, KView } from '../backend/types.js';
 import { getBackend, Storage } from '../device.js';
 import type { DType } from '../dtype.js';
@@ -44,16 +45,6 @@ export function live(op: string, t: Tensor): Tensor {
   return t;
 }
 
-function kview(t: Tensor): KView<unknown> {
-  return {
-    buf: t.storage.buf,
-    dtype: t.dtype,
-    shape: t.shape,
-    strides: t.strides,
-    offset: t.offset,
-  };
-}
-
 /** Wrap a fresh kernel result as a contiguous tensor. */
 export function wrap(
   backend: Backend,
@@ -83,9 +74,10 @@ export function exec(
   args: readonly unknown[],
   outShape: readonly number[],
   outDtype: DType,
-  opts: ExecOptions = {},
+  // Optional rather than defaulted: a default `{}` would be a fresh object on every op.
+  opts?: ExecOptions,
 ): Tensor {
-  const backend = inputs.length > 0 ? deviceOf(name, inputs) : getBackend(opts.device);
+  const backend = inputs.length > 0 ? deviceOf(name, inputs) : getBackend(opts?.device);
   const kernel = backend.kernels[name] as (...a: unknown[]) => unknown;
   return launch(
     backend,
@@ -96,7 +88,7 @@ export function exec(
     args,
     outShape,
     outDtype,
-    opts.gradParams,
+    opts?.gradParams,
   );
 }
 
@@ -154,12 +146,40 @@ function invoke<T>(
     }
     return kernel(views);
   } catch (e) {
-    if (e instanceof FlintError) throw e;
-    throw new BackendError(
-      `${name}: backend '${backend.name}' failed on ${inputs.map(fmt).join(', ')}: ${(e as Error).message}`,
-    );
+    throw failure(backend, name, inputs, e);
   } finally {
     if (temps) for (const c of temps) c.dispose();
+  }
+}
+
+/** A kernel's error as the op's: FlintErrors pass, anything else becomes a BackendError. */
+function failure(backend: Backend, name: string, inputs: readonly Tensor[], e: unknown): Error {
+  if (e instanceof FlintError) return e;
+  return new BackendError(
+    `${name}: backend '${backend.name}' failed on ${inputs.map(fmt).join(', ')}: ${(e as Error).message}`,
+  );
+}
+
+/**
+ * `invoke` for the commonest call, one or two inputs and no arguments on a backend that reads
+ * strided views (element-wise ops): the views go straight to the kernel, with no array of them
+ * and no closure — small ops are measured per op.
+ */
+function invokeDirect(
+  backend: Backend,
+  name: string,
+  inputs: readonly Tensor[],
+  kernel: (...a: unknown[]) => unknown,
+): unknown {
+  try {
+    const a = inputs[0]!;
+    checkRank(backend, name, a.shape.length);
+    if (inputs.length === 1) return kernel(kview(a));
+    const b = inputs[1]!;
+    checkRank(backend, name, b.shape.length);
+    return kernel(kview(a), kview(b));
+  } catch (e) {
+    throw failure(backend, name, inputs, e);
   }
 }
 
@@ -257,16 +277,13 @@ function launch(
 ): Tensor {
   checkDType(backend, name, outDtype);
   checkRank(backend, name, outShape.length);
-  const buf = invoke(backend, name, inputs, !backend.caps.strided, (views) =>
-    // Element-wise ops (one or two views, no arguments) skip the spreads' array copies.
-    args.length > 0
-      ? kernel(...views, ...args)
-      : views.length === 2
-        ? kernel(views[0], views[1])
-        : views.length === 1
-          ? kernel(views[0])
-          : kernel(...views),
-  );
+  const n = inputs.length;
+  const buf =
+    args.length === 0 && (n === 1 || n === 2) && backend.caps.strided
+      ? invokeDirect(backend, name, inputs, kernel)
+      : invoke(backend, name, inputs, !backend.caps.strided, (views) =>
+          args.length > 0 ? kernel(...views, ...args) : kernel(...views),
+        );
   const out = wrap(backend, buf, outShape, outDtype);
   record(name, rule, inputs, out, gradParams);
   return out;

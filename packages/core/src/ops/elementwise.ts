@@ -24,6 +24,9 @@ import { noGrad } from '../autograd/mode.js';
 import { record } from '../autograd/record.js';
 import type { GradCtx, GradRule } from '../autograd/node.js';
 
+/** The kernel arguments of element-wise ops: none, shared rather than a fresh `[]` per op. */
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
 /** dtype a kernel of this dtype set computes in, given the promoted dtype. */
 function computeType(set: 'float' | 'numeric' | 'all', d: DType): DType {
   if (acceptsDType(set, d)) return d;
@@ -83,7 +86,7 @@ export function unary(name: UnaryPrim, x: Tensor): Tensor {
   const set = PRIMS[name].dtypes;
   if (x.dtype === 'bool' && (name === 'neg' || name === 'abs')) throw boolError(name);
   if (x.dtype === 'bool' && name === 'sign') return x.clone();
-  if (acceptsDType(set, x.dtype)) return exec(name, [x], [], x.shape, x.dtype);
+  if (acceptsDType(set, x.dtype)) return exec(name, [x], NO_ARGS, x.shape, x.dtype);
   return tidy(() => {
     const xt = cast(x, computeType(set, x.dtype));
     return exec(name, [xt], [], xt.shape, xt.dtype);
@@ -119,7 +122,7 @@ export function binary(name: BinaryPrim, a: Operand, b: Operand): Tensor {
 }
 
 function binaryIn(name: BinaryPrim, a: Operand, b: Operand, dtype: DType): Tensor {
-  if (agree(a, b, dtype)) return exec(name, [a, b as Tensor], [], a.shape, dtype);
+  if (agree(a, b, dtype)) return exec(name, [a, b as Tensor], NO_ARGS, a.shape, dtype);
   return tidy(() => {
     const [x, y] = align(name, [a, b], dtype);
     return exec(name, [x!, y!], [], x!.shape, dtype);
@@ -128,7 +131,7 @@ function binaryIn(name: BinaryPrim, a: Operand, b: Operand, dtype: DType): Tenso
 
 export function compare(name: ComparePrim, a: Operand, b: Operand): Tensor {
   const dtype = promote([a, b]);
-  if (agree(a, b, dtype)) return exec(name, [a, b as Tensor], [], a.shape, 'bool');
+  if (agree(a, b, dtype)) return exec(name, [a, b as Tensor], NO_ARGS, a.shape, 'bool');
   return tidy(() => {
     const [x, y] = align(name, [a, b], dtype);
     return exec(name, [x!, y!], [], x!.shape, 'bool');

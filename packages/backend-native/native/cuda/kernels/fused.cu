@@ -15,18 +15,9 @@ namespace flint {
 namespace cuda {
 namespace {
 
-FLINT_D float dexp(float v) { return expf(v); }
-FLINT_D double dexp(double v) { return exp(v); }
-
-struct SumD {
-  static FLINT_HD double identity() { return 0.0; }
-  static FLINT_HD double combine(double a, double b) { return a + b; }
-};
-
-// The shift of a lane whose largest element is mx: mx itself, so a +inf entry makes the lane NaN
-// (inf − inf), as torch.softmax([inf, 0]) = [nan, nan]; an all −inf lane is shifted by 0 to keep
-// the arithmetic defined (it still gives NaN: 0/0). A NaN max makes the lane NaN too.
-template <class T> FLINT_D T lane_shift(T mx) { return mx == -T(INFINITY) ? T(0) : mx; }
+// Statistics accumulate in float64 (block sums with SumOp<double>, reduce_ops.h); exp is m_exp
+// (scalar_float.h) and each lane's shift lane_shift (kernels/fused_args.h, shared with the CPU).
+using SumD = SumOp<double>;
 
 // ---- softmax / logSoftmax ----
 
@@ -40,7 +31,7 @@ FLINT_D void softmax_finish(const T* x, const Lines& p, T* y, int64_t inner, int
                             double sum) {
   const T v = x[lines_along(p, r)];
   if (kLog) y[r * inner] = (v - shift) - static_cast<T>(log(sum));
-  else y[r * inner] = dexp(v - shift) * static_cast<T>(1.0 / sum);
+  else y[r * inner] = m_exp(v - shift) * static_cast<T>(1.0 / sum);
 }
 
 template <class T, bool kLog>
@@ -53,7 +44,7 @@ __global__ void softmax_thread(Lines p, int64_t inner, const T* __restrict__ x, 
     const T shift = lane_shift(mx);
     double sum = 0;
     for (int64_t r = 0; r < p.len; r++)
-      sum += static_cast<double>(dexp(xo[lines_along(p, r)] - shift));
+      sum += static_cast<double>(m_exp(xo[lines_along(p, r)] - shift));
     T* yo = y + lane_out(o, 0, p.len, inner);
     for (int64_t r = 0; r < p.len; r++) softmax_finish<T, kLog>(xo, p, yo, inner, r, shift, sum);
   }
@@ -72,7 +63,7 @@ __global__ void softmax_block(Lines p, int64_t inner, const T* __restrict__ x, T
     const T shift = lane_shift(block_all_reduce<Max>(mx, tslots));
     double sum = 0;
     for (int64_t r = threadIdx.x; r < p.len; r += blockDim.x)
-      sum += static_cast<double>(dexp(xo[lines_along(p, r)] - shift));
+      sum += static_cast<double>(m_exp(xo[lines_along(p, r)] - shift));
     sum = block_all_reduce<SumD>(sum, dslots);
     T* yo = y + lane_out(o, 0, p.len, inner);
     for (int64_t r = threadIdx.x; r < p.len; r += blockDim.x)
@@ -166,7 +157,7 @@ void layer_norm(Call& c) {
 // kernel avoids with its own erfc fit; float64 is the composite's formula, as on the CPU.
 template <class T> FLINT_D T gelu_tanh(T v) {
   const T u = (v + v * v * v * T(0.044715)) * T(-2 * 0.7978845608028654);
-  return v * T(0.5) * (T(2) / (T(1) + dexp(u)));
+  return v * T(0.5) * (T(2) / (T(1) + m_exp(u)));
 }
 FLINT_D float gelu_erf(float v) { return v * 0.5f * erfcf(-v * 0.70710678f); }
 FLINT_D double gelu_erf(double v) { return v * 0.5 * (erf(v * 0.7071067811865476) + 1.0); }

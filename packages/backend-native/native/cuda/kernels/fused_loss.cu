@@ -19,15 +19,9 @@ namespace flint {
 namespace cuda {
 namespace {
 
-FLINT_D float lexp(float v) { return expf(v); }
-FLINT_D double lexp(double v) { return exp(v); }
-
-struct SumD {
-  static FLINT_HD double identity() { return 0.0; }
-  static FLINT_HD double combine(double a, double b) { return a + b; }
-};
-
-template <class T> FLINT_D T shift_of(T mx) { return mx == -T(INFINITY) ? T(0) : mx; }
+// As fused.cu: block sums in float64 with SumOp<double>, exp is m_exp (scalar_float.h) and a row's
+// shift is the softmax lane's (lane_shift, kernels/fused_args.h).
+using SumD = SumOp<double>;
 
 // The loss of row i from its shift and Σ exp(x − shift); NaN for an out-of-range target, which
 // is reported.
@@ -59,10 +53,10 @@ __global__ void cross_entropy_rows(const T* __restrict__ x, const int32_t* __res
     const T* row = x + i * classes;
     T mx = Max::identity();
     for (int64_t k = threadIdx.x; k < classes; k += blockDim.x) mx = Max::combine(mx, row[k]);
-    const T shift = shift_of(block_all_reduce<Max>(mx, tslots));
+    const T shift = lane_shift(block_all_reduce<Max>(mx, tslots));
     double s = 0;
     for (int64_t k = threadIdx.x; k < classes; k += blockDim.x)
-      s += static_cast<double>(lexp(row[k] - shift));
+      s += static_cast<double>(m_exp(row[k] - shift));
     s = block_all_reduce<SumD>(s, dslots);
     if (threadIdx.x == 0) out[i] = row_loss(row, classes, t, shift, s, err, ignore, i);
   }
@@ -83,9 +77,9 @@ __global__ void cross_entropy_thread(const T* __restrict__ x, const int32_t* __r
     const T* row = x + i * classes;
     T mx = Max::identity();
     for (int64_t k = 0; k < classes; k++) mx = Max::combine(mx, row[k]);
-    const T shift = shift_of(mx);
+    const T shift = lane_shift(mx);
     double s = 0;
-    for (int64_t k = 0; k < classes; k++) s += static_cast<double>(lexp(row[k] - shift));
+    for (int64_t k = 0; k < classes; k++) s += static_cast<double>(m_exp(row[k] - shift));
     out[i] = row_loss(row, classes, t, shift, s, err, ignore, i);
   }
 }

@@ -94,22 +94,15 @@ void scatter_add(Call& c) {
   const View& x = c.input(0);
   const View& index = c.input(1);
   const View& src = c.input(2);
-  const Axis ax = check_index(c, x, index, "input");
-  if (src.dtype != x.dtype || src.rank != index.rank ||
-      !std::equal(src.shape, src.shape + src.rank, index.shape))
-    c.fail("src " + src.describe() + " must match index " + index.describe() + " with dtype " +
-           dtype_name(x.dtype));
-  int64_t cs[kMaxRank], os[kMaxRank];
-  contiguous_strides(x.rank, x.shape, cs);
-  drop_axis(cs, x.rank, ax.axis, os);
-  const int64_t sa = x.rank == 0 ? 0 : cs[ax.axis];
+  const ScatterGeometry g = scatter_add_args(c, x, index, src);
   Buf* out = c.out(x.dtype, x.numel());
-  layout_copy(c, x, out->data, cs);  // the adds below run after the copy on the stream
+  layout_copy(c, x, out->data, g.cs);  // the adds below run after the copy on the stream
   if (index.numel() == 0) return;
-  const Nest nest = make_nest(index.rank, index.shape, {index.strides, src.strides, os});
+  const Nest nest = make_nest(index.rank, index.shape, {index.strides, src.strides, g.os});
   FLINT_DISPATCH(x.dtype, T, {
     launch(c, grid_for(nest.size), kThreads, 0, scatter_kernel<T>, nest,
-           index.base<int32_t>(), src.base<T>(), sa, ax.len, ax.axis, error_word(c), out->as<T>());
+           index.base<int32_t>(), src.base<T>(), g.sa, g.ax.len, g.ax.axis, error_word(c),
+           out->as<T>());
   });
 }
 

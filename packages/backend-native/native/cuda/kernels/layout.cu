@@ -5,8 +5,8 @@
 
 #include "cuda/dispatch_cuda.h"
 #include "cuda/kernels/layout_copy.cuh"
-#include "cuda/kernels/scalar.cuh"
 #include "kernels/layout_args.h"
+#include "scalar_int.h"
 
 namespace flint {
 namespace cuda {
@@ -56,14 +56,10 @@ void strided_write(Call& c) {
   const View& base = c.input(0);
   const View& values = c.input(1);
   const WindowArgs w = strided_write_args(c, base, values);
-  const int64_t n = w.n, offset = w.offset;
   const int64_t* st = w.st;
-  const bool any = w.any;
-  int64_t cs[kMaxRank];
-  contiguous_strides(base.rank, base.shape, cs);
-  Buf* out = c.out(base.dtype, n);
-  layout_copy(c, base, out->data, cs);
-  if (!any) return;
+  Buf* out = c.out(base.dtype, w.n);
+  layout_copy(c, base, out->data, w.cs);
+  if (!w.any) return;
   // A window dim of stride 0 writes one element many times; on the CPU the last write wins.
   // Threads would race, so only the last position along such a dim is copied.
   View last = values;
@@ -72,7 +68,7 @@ void strided_write(Call& c) {
       last.offset += (values.shape[d] - 1) * values.strides[d];
       last.shape[d] = 1;
     }
-  layout_copy(c, last, static_cast<char*>(out->data) + offset * dtype_size(base.dtype), st);
+  layout_copy(c, last, static_cast<char*>(out->data) + w.offset * dtype_size(base.dtype), st);
 }
 
 }  // namespace

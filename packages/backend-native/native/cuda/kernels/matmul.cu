@@ -134,25 +134,14 @@ void float_matmul(const Call& c, const View& a, const View& b, T* out, int64_t b
 }
 
 void matmul(Call& c) {
-  const View& a = c.input(0);
-  const View& b = c.input(1);
-  const MatmulDims d = matmul_args(c, a, b);
-  const int64_t batch = d.batch, m = d.m, k = d.k, n = d.n;
-  switch (a.dtype) {
-    case F32:
-      float_matmul<float>(c, a, b, c.out(F32, batch * m * n)->as<float>(), batch, m, k, n);
-      break;
-    case F64:
-      float_matmul<double>(c, a, b, c.out(F64, batch * m * n)->as<double>(), batch, m, k, n);
-      break;
-    case I32: {
-      int32_t* out = c.out(I32, batch * m * n)->as<int32_t>();
-      if (batch * m * n > 0) tiled<int32_t>(c, a, b, out, batch, m, k, n);
-      break;
+  matmul_frame(c, [&](auto tag, const View& a, const View& b, const MatmulDims& d, auto* out) {
+    using T = decltype(tag);
+    if constexpr (std::is_same<T, int32_t>::value) {
+      if (d.batch * d.m * d.n > 0) tiled<int32_t>(c, a, b, out, d.batch, d.m, d.k, d.n);
+    } else {
+      float_matmul<T>(c, a, b, out, d.batch, d.m, d.k, d.n);
     }
-    default:
-      c.fail(std::string("has no kernel for dtype ") + dtype_name(a.dtype));
-  }
+  });
 }
 
 }  // namespace

@@ -16,20 +16,13 @@ namespace {
 
 // ---- Adam / AdamW ----
 
-// adam_elem (kernels/optim_args.h), one thread per element.
-__global__ void adam_f32(const float* __restrict__ p, const float* __restrict__ g,
-                         const float* __restrict__ m, const float* __restrict__ v,
-                         float* __restrict__ P, float* __restrict__ M, float* __restrict__ Vo,
-                         int64_t n, AdamConsts k) {
-  const AdamF32 kf = adam_f32_consts(k);
-  FLINT_GRID_LOOP(i, n) adam_elem<float>(k.use_l2, p[i], g[i], m[i], v[i], kf, P[i], M[i], Vo[i]);
-}
-
-__global__ void adam_f64(const double* __restrict__ p, const double* __restrict__ g,
-                         const double* __restrict__ m, const double* __restrict__ v,
-                         double* __restrict__ P, double* __restrict__ M, double* __restrict__ Vo,
-                         int64_t n, AdamConsts k) {
-  FLINT_GRID_LOOP(i, n) adam_elem<double>(k.use_l2, p[i], g[i], m[i], v[i], k, P[i], M[i], Vo[i]);
+// adam_elem (kernels/optim_args.h), one thread per element: float32 in float, float64 in double.
+template <class T>
+__global__ void adam_kernel(const T* __restrict__ p, const T* __restrict__ g,
+                            const T* __restrict__ m, const T* __restrict__ v, T* __restrict__ P,
+                            T* __restrict__ M, T* __restrict__ Vo, int64_t n, AdamConsts k) {
+  const auto kt = adam_consts<T>(k);
+  FLINT_GRID_LOOP(i, n) adam_elem<T>(k.use_l2, p[i], g[i], m[i], v[i], kt, P[i], M[i], Vo[i]);
 }
 
 void adam_step(Call& c) {
@@ -47,10 +40,7 @@ void adam_step(Call& c) {
     T* M = c.out(p.dtype, n)->as<T>();
     T* Vo = c.out(p.dtype, n)->as<T>();
     if (n == 0) break;
-    if constexpr (std::is_same<T, float>::value)
-      launch(c, grid_for(n), kThreads, 0, adam_f32, pv, gv, mv, vv, P, M, Vo, n, k);
-    else
-      launch(c, grid_for(n), kThreads, 0, adam_f64, pv, gv, mv, vv, P, M, Vo, n, k);
+    launch(c, grid_for(n), kThreads, 0, adam_kernel<T>, pv, gv, mv, vv, P, M, Vo, n, k);
   });
 }
 

@@ -11,11 +11,11 @@
 #include <type_traits>
 
 #include "block.h"
+#include "scalar_float.h"  // is_nan (false for integers), m_exp for the fused kernels
 
 namespace flint {
 namespace cuda {
 
-template <class T> FLINT_HD bool is_nan(T v) { return v != v; }  // false for integers
 FLINT_HD bool neg_bit(float v) {
   uint32_t b;
   memcpy(&b, &v, sizeof b);

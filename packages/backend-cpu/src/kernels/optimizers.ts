@@ -36,15 +36,18 @@ export function adamStep(
   const decay = o.decoupled ? 1 - o.lr * o.weightDecay : 1;
   const l2 = o.decoupled ? 0 : o.weightDecay;
   const sign = o.maximize ? -1 : 1;
+  // Hyper-parameters in locals: the loop then reads only typed arrays (no property loads).
+  const { beta1, beta2, eps } = o;
+  const [keep1, keep2] = [1 - beta1, 1 - beta2];
   for (let i = 0; i < n; i++) {
     const pi = pb[po + i]!;
     const d = sign * gb[go + i]! + l2 * pi;
-    const mi = mb[mo + i]! * o.beta1 + d * (1 - o.beta1);
-    const vi = vb[vo + i]! * o.beta2 + d * d * (1 - o.beta2);
+    const mi = mb[mo + i]! * beta1 + d * keep1;
+    const vi = vb[vo + i]! * beta2 + d * d * keep2;
     M[Mo + i] = mi;
     V[Vo + i] = vi;
     // Read back the stored (possibly float32-rounded) moments, as the composite does.
-    P[Po + i] = pi * decay - (M[Mo + i]! / (Math.sqrt(V[Vo + i]!) / bc2 + o.eps)) * stepSize;
+    P[Po + i] = pi * decay - (M[Mo + i]! / (Math.sqrt(V[Vo + i]!) / bc2 + eps)) * stepSize;
   }
   if (own) return [P, M, V];
 }

@@ -13,6 +13,7 @@ import { DEFAULT_SHARED_KERNEL_MAX } from './kernels/family.js';
 import { Host } from './host.js';
 import { overrideTable } from './kernels/overrides.js';
 import { Device, kernelTable } from './kernels/table.js';
+import { Fuser, fuseFirst } from './fuse.js';
 import { Runtime } from './runtime.js';
 import type { GpujsMode } from './runtime.js';
 import { Store } from './storage.js';
@@ -48,6 +49,13 @@ export interface GpujsBackendOptions {
    * `DEFAULT_SHARED_KERNEL_MAX` (65536); 0 gives every op its own kernel.
    */
   sharedKernelMax?: number;
+  /**
+   * Fuse chains of element-wise primitives into one kernel each (`fuse.ts`): an element-wise
+   * result larger than `sharedKernelMax` is computed only when something needs it, by one
+   * kernel for the whole expression (smaller ones use the shared kernel, which compiles less).
+   * Default true; ignored on WebGPU, whose kernels already run batched behind a queue.
+   */
+  fuse?: boolean;
 }
 
 /** The backend instance, with its gpu.js mode and statistics typed. */
@@ -92,6 +100,8 @@ const TOLERANCE = {
   bool: { rtol: 0, atol: 0 },
 };
 
+const FLUSHING_MODES = new Set(['webgl2', 'webgl', 'headlessgl', 'webgpu']);
+
 function capsFor(mode: string): Caps {
   return Object.freeze<Caps>({
     dtypes: ['float32', 'int32', 'bool'],
@@ -101,6 +111,9 @@ function capsFor(mode: string): Caps {
     maxRank: 64,
     // WebGL2 and WebAssembly read back synchronously; WebGPU only through mapAsync
     syncRead: mode !== 'webgpu',
+    // GLSL ES 3.0 and WGSL let shaders flush subnormals (SwiftShader does); WebAssembly and the
+    // cpu mode compute in IEEE float32/float64 and keep them
+    flushesSubnormals: FLUSHING_MODES.has(mode),
     tolerance: TOLERANCE,
     features: ['gpujs', mode],
   });
@@ -164,12 +177,17 @@ export function gpujsBackend(options: GpujsBackendOptions = {}): GpujsBackend {
     options.sharedKernelMax,
     DEFAULT_SHARED_KERNEL_MAX,
   );
+  const fuse = options.fuse ?? true;
+  if (typeof fuse !== 'boolean')
+    throw new BackendError(`gpujsBackend: fuse must be a boolean, got ${describe(fuse)}`);
   const rt = new Runtime(name, mode);
   const s = new Store(rt);
   s.keepHost = hostMax;
   const host = new Host(s);
   const dev = new Device(s, host, sharedMax);
   const running = probe(rt);
+  if (fuse && !rt.async) s.fuser = new Fuser(s, sharedMax);
+  const table = s.fuser ? fuseFirst(s.fuser, kernelTable(dev)) : kernelTable(dev);
   const caps = capsFor(running);
   const guarded = <F>(op: string, f: F): F => guard(s, op, f);
   const overrides = hostFirstOverrides(host, overrideTable(dev), hostMax);
@@ -182,7 +200,7 @@ export function gpujsBackend(options: GpujsBackendOptions = {}): GpujsBackend {
     write: s.write,
     read: rt.async ? s.readAsync : async (b, dtype, size) => s.read(b, dtype, size),
     readSync: rt.async ? noSyncRead(name) : s.read,
-    kernels: guardAll(s, hostFirst(host, kernelTable(dev), hostMax)),
+    kernels: guardAll(s, hostFirst(host, table, hostMax)),
     overrides: Object.fromEntries(
       Object.entries(overrides).map(([k, f]) => [k, guarded(k, f)]),
     ) as typeof overrides,

@@ -10,6 +10,7 @@ import { BackendError } from '@flint/core/backend';
 import {
   Cell,
   fillCell,
+  ieeeKernelClass,
   isCell,
   JobQueue,
   readCell,
@@ -82,8 +83,11 @@ export class Runtime {
     } catch (e) {
       throw new BackendError(`${name}: gpu.js could not start in mode '${mode}': ${message(e)}`);
     }
-    if (this.queue) this.queue.watch(wgContext());
-    else this.watchContext();
+    if (this.queue) {
+      const g = this.gpu as unknown as { Kernel: unknown };
+      g.Kernel = ieeeKernelClass(g.Kernel);
+      this.queue.watch(wgContext());
+    } else this.watchContext();
   }
 
   /** Whether kernels complete asynchronously (WebGPU): results are cells, reads must await. */
@@ -158,6 +162,8 @@ export class Runtime {
     args: readonly KArg[],
     vec4 = false,
     native?: Native[],
+    /** A 2-D output [width, height] (its texture has exactly that size) instead of [n]. */
+    grid?: readonly [number, number],
   ): DevData {
     this.check(key);
     if (n > MAX_ELEMENTS) throw limitError(this.name, key, n);
@@ -166,7 +172,7 @@ export class Runtime {
     if (this.queue) return this.track(this.runLater(k, key, n, args));
     let out: unknown;
     try {
-      k.setOutput([n]);
+      k.setOutput(grid ? [grid[0], grid[1]] : [n]);
       // gpu.js cannot take an empty array; an empty input is never read, so any stand-in works
       out = k(...(args.map((a) => (isEmpty(a) ? this.standIn() : a)) as never[]));
     } catch (e) {

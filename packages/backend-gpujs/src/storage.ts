@@ -14,6 +14,7 @@ import type { BackendStats, DType, TypedArray } from '@flint/core/backend';
 import { limitError, MAX_ELEMENTS } from './runtime.js';
 import type { DevData, Runtime } from './runtime.js';
 import { isCell } from './webgpu.js';
+import type { Fuser } from './fuse.js';
 
 /** A gpu.js backend buffer: device data (float32 textures or arrays) and/or exact host values. */
 export interface GBuf {
@@ -57,6 +58,8 @@ export class Store {
    * transfer again; 0 keeps none, as before host execution.
    */
   keepHost = 0;
+  /** Lazy element-wise fusion (fuse.ts), where enabled: its buffers materialise on first use. */
+  fuser: Fuser | null = null;
 
   constructor(readonly rt: Runtime) {}
 
@@ -91,6 +94,11 @@ export class Store {
     return this.make(dtype, size, dev, null);
   }
 
+  /** A buffer whose values a pending fused expression will compute (fuse.ts). */
+  fromLazy(dtype: DType, size: number): GBuf {
+    return this.make(dtype, size, null, null);
+  }
+
   /** Wraps exact host values (int32 stays on the host; others are uploaded on first use). */
   fromHost(dtype: DType, data: TypedArray): GBuf {
     return this.make(dtype, data.length, null, data);
@@ -106,14 +114,25 @@ export class Store {
     this.expectLive('free', b);
     this.live.delete(b);
     this.bytes -= b.size * BYTES[b.dtype];
+    // a pending fused expression still reading b keeps its data until it has run (fuse.ts)
+    if (this.fuser?.onFree(b)) return;
+    this.releaseData(b);
+  };
+
+  /** Releases a freed buffer's device data and host copy. */
+  releaseData(b: GBuf): void {
     if (b.dev) this.rt.release(b.dev);
     b.dev = null;
     b.host = null;
-  };
+  }
 
   /** The buffer's values as float32 device data, uploading a staged host copy if needed. */
   dev(b: GBuf): DevData {
     if (b.dev) return b.dev;
+    if (this.fuser?.isLazy(b)) {
+      this.fuser.materialize(b);
+      return b.dev!;
+    }
     if (b.ready) {
       // an int32 host result still being computed: convert it when its job has run
       const h = b.host!;
@@ -143,6 +162,7 @@ export class Store {
           `WebGPU cannot wait for them synchronously; read them first with \`await t.data()\``,
       );
     if (b.host) return b.host;
+    if (this.fuser?.isLazy(b)) this.fuser.materialize(b);
     const f = b.dev ? this.rt.download(b.dev, b.size) : new Float32Array(b.size);
     let out: TypedArray = f;
     if (b.dtype !== 'float32') {
@@ -174,6 +194,8 @@ export class Store {
         `${this.name}.write: writing ${data.length} elements at element ${String(from)} ` +
           `overruns a buffer of ${b.size}`,
       );
+    // expressions reading b run on its old values; a lazy b runs too unless all of it is written
+    this.fuser?.beforeWrite(b, at === undefined);
     if (this.rt.async && at !== undefined && !this.hostReadable(b))
       return writeLater(this, b, data, from);
     const next = at === undefined ? new HOST_ARRAY[b.dtype as 'float32'](b.size) : this.host(b);
@@ -258,6 +280,7 @@ export class Store {
   }
 
   dispose(): void {
+    this.fuser?.dispose();
     this.live.clear();
     this.bytes = 0;
     this.rt.dispose();

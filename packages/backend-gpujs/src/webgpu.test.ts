@@ -6,7 +6,7 @@
 import { BackendError } from '@flint/core/backend';
 import { expect, test } from 'vitest';
 import { gpujsBackend } from './index.js';
-import { wgslSource } from './webgpu.js';
+import { ieeeKernelClass, ieeeNotEqual, wgslSource } from './webgpu.js';
 
 test("mode 'webgpu' in Node is a BackendError naming the missing navigator.gpu", () => {
   expect(() => gpujsBackend({ mode: 'webgpu' })).toThrow(BackendError);
@@ -22,4 +22,31 @@ test('loop counters are rewritten for WGSL without changing their meaning', () =
   );
   // other increments stay as they are
   expect(wgslSource('i++; x = y + 1;')).toBe('i++; x = y + 1;');
+});
+
+test("WGSL's `!=` becomes `!(==)`, IEEE on SwiftShader too (NaN != x is true)", () => {
+  expect(ieeeNotEqual('if ((user_v!=user_v)){ return; }')).toBe(
+    'if ((!(user_v==user_v))){ return; }',
+  );
+  // nested operands and calls, several per line
+  expect(ieeeNotEqual('if (((user_a!=0.0)&&(f(user_b, 1.0)!=0.0))){')).toBe(
+    'if (((!(user_a==0.0))&&(!(f(user_b, 1.0)==0.0)))){',
+  );
+  // a `!=` not wrapped as one expression (a for header) is left alone
+  expect(ieeeNotEqual('for (var i = 0; i!=3; i++) {')).toBe('for (var i = 0; i!=3; i++) {');
+  expect(ieeeNotEqual('let a = (x==y); let b = (x<=y);')).toBe('let a = (x==y); let b = (x<=y);');
+});
+
+test('the WebGPU kernel class rewrites the WGSL it assembles; anything else is kept', () => {
+  class Fake {
+    assembleWGSL(): string {
+      return 'if ((user_v!=user_v)){}';
+    }
+  }
+  const K = ieeeKernelClass(Fake) as typeof Fake;
+  expect(new K().assembleWGSL()).toBe('if ((!(user_v==user_v))){}');
+  expect(new K()).toBeInstanceOf(Fake);
+  const Other = class {};
+  expect(ieeeKernelClass(Other)).toBe(Other);
+  expect(ieeeKernelClass(null)).toBe(null);
 });

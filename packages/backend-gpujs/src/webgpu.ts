@@ -204,3 +204,69 @@ export function readCell(cell: Cell, n: number, q: JobQueue): Promise<Float32Arr
     },
   );
 }
+
+/**
+ * SwiftShader compiles WGSL's `a != b` as an ordered comparison (measured: NaN != 0 and
+ * NaN != NaN are false there, while `==` and `<` follow IEEE), which breaks every NaN test the
+ * kernels make (`v !== v`) and every `!== 0` truth test of a NaN. `!(a == b)` is the IEEE
+ * answer on every implementation, so the generated WGSL is rewritten to it. gpu.js wraps each
+ * binary expression in parentheses, so `(L!=R)` becomes `(!(L==R))`; a `!=` whose enclosing
+ * parentheses are not one expression (a `for` header) is left alone.
+ */
+export function ieeeNotEqual(wgsl: string): string {
+  let s = wgsl;
+  let at = s.indexOf('!=');
+  while (at >= 0) {
+    const open = enclosingOpen(s, at);
+    const close = open < 0 ? -1 : matchingClose(s, open);
+    if (close > at && !/[;,{}]/.test(s.slice(open + 1, close).replace(/\([^()]*\)/g, ''))) {
+      s = `${s.slice(0, open + 1)}!(${s.slice(open + 1, at)}==${s.slice(at + 2, close)})${s.slice(close)}`;
+      at = s.indexOf('!=', at + 4);
+    } else at = s.indexOf('!=', at + 2);
+  }
+  return s;
+}
+
+/** The index of the `(` that encloses position `at`, or −1. */
+function enclosingOpen(s: string, at: number): number {
+  let depth = 0;
+  for (let i = at - 1; i >= 0; i--) {
+    if (s[i] === ')') depth++;
+    else if (s[i] === '(') {
+      if (depth === 0) return i;
+      depth--;
+    } else if (s[i] === ';' || s[i] === '{' || s[i] === '}') return -1;
+  }
+  return -1;
+}
+
+/** The index of the `)` that closes the `(` at `open`, or −1. */
+function matchingClose(s: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < s.length; i++) {
+    if (s[i] === '(') depth++;
+    else if (s[i] === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+type WgslKernelClass = new (...args: never[]) => { assembleWGSL(): string };
+
+/**
+ * gpu.js's WebGPU kernel class with `ieeeNotEqual` applied to the WGSL it assembles: set as this
+ * backend's own `GPU` instance's kernel class (gpu.js builds every kernel of an instance, and its
+ * argument-type variants, from that class), so no other gpu.js user on the page is affected.
+ */
+export function ieeeKernelClass(K: unknown): unknown {
+  if (
+    typeof K !== 'function' ||
+    typeof (K.prototype as Partial<WgslKernelClass['prototype']>)?.assembleWGSL !== 'function'
+  )
+    return K;
+  const Base = K as WgslKernelClass;
+  return class FlintWebGPUKernel extends Base {
+    override assembleWGSL(): string {
+      return ieeeNotEqual(super.assembleWGSL());
+    }
+  };
+}

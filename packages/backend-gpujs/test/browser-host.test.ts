@@ -7,7 +7,8 @@
  *
  * Known failures (strict) are in browser-webgl2-host.known.json and browser-webgpu-host.known.json:
  * the device's failures on cases too large for the host. Regenerate them as browser.test.ts
- * says, with `"hostThreshold"` left out of --args and --write-known naming these files.
+ * says, adding `--host` (`node scripts/webgpu-known-failures.mjs --mode webgl2 --host`, and
+ * `--host` alone for WebGPU).
  * FLINT_SKIP_BROWSER_TESTS=1 skips this file.
  */
 import { readFileSync } from 'node:fs';

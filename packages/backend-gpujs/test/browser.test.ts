@@ -5,16 +5,14 @@
  * oracle. Same case list as in Node. WebGPU declares `caps.syncRead: false`, so the suite takes
  * its asynchronous path there (every read awaited).
  *
- * Known failures (strict) are in browser-webgl2.known.json, each with the failure's first line.
- * After a fix, regenerate the list (in this folder's package, core/conformance/cpu built):
- *   node ../conformance/dist/browser/cli.js ./src/index.ts --factory gpujsBackend \
- *     --args '{"mode":"webgl2"}' --second gpujs2 --oracle ../backend-cpu/src/index.ts \
- *     --oracle-factory cpuBackend --oracle-name cpu-oracle --write-known test/browser-webgl2.known.json \
- *     --known-reason 'WebGL2 in headless Chromium (SwiftShader), follow-up: gpujs backend in browsers (issue 9): '
- * WebGPU's known failures are in browser-webgpu.known.json, written by
- * `node scripts/webgpu-known-failures.mjs` (never by hand): cases where core still reads a tensor
- * synchronously, and WGSL's special-value numerics. The whole WebGPU suite takes about 4 minutes
- * here (2 cores), more than `pnpm test` should add, so it runs a fixed sample there: every layer
+ * Known failures (strict) are in browser-webgl2.known.json and browser-webgpu.known.json, each
+ * with its reason, written (never by hand) from this package, core/conformance/cpu built, by
+ *   node scripts/webgpu-known-failures.mjs --mode webgl2   # and without --mode for WebGPU
+ * which tells the reasons apart (core reading a tensor synchronously on WebGPU, float32
+ * ill-conditioning, shader rounding in gradient chains) and refuses to list any other failure.
+ * Subnormal cases are skipped by capability (caps.flushesSubnormals), not listed. The whole
+ * WebGPU suite takes about 4 minutes here (2 cores), more than `pnpm test` should add, so it
+ * runs a fixed sample there (the known lists cover the whole suite): every layer
  * and family of the suite (every primitive's l0 cases, ops, api, errors, grad, l3, l4, nn, optim,
  * props, the oracle programs) except the 5,300-program PyTorch corpus, of which it runs the
  * `diff/42…` slice (111 programs). FLINT_WEBGPU_FULL=1 runs the whole suite on WebGPU.

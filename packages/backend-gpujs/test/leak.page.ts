@@ -125,6 +125,9 @@ export function matmulCheck(): Record<string, number> {
     'transposed a (130x67)^T . 130x45': [[130, 67], [130, 45], true],
     'k=1 40x1 . 1x900': [[40, 1], [1, 900], false],
     'm=1 1x300 . 300x201': [[1, 300], [300, 201], false],
+    // past one texture row per packed row (k/4 or the packed rows over 8192): the line layout
+    'k=40000 3x40000 . 40000x5': [[3, 40000], [40000, 5], false],
+    'batched 5000x2x9 . 5000x9x3': [[5000, 2, 9], [5000, 9, 3], false],
   };
   if (!fl.listDevices().includes('gpujs')) fl.use(gpujsBackend({ mode: 'webgl2' }));
   fl.manualSeed(1);

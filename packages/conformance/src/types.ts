@@ -25,6 +25,11 @@ export interface Needs {
   oracle?: boolean;
   /** The case tests the synchronous reads themselves (dataSync, item, toArray, readSync). */
   syncRead?: boolean;
+  /**
+   * The case's float32 inputs, intermediates or expected values are subnormal (checked against
+   * caps.flushesSubnormals: a device that flushes them to zero cannot give those answers).
+   */
+  subnormals?: boolean;
 }
 
 /** What a case receives when it runs. */

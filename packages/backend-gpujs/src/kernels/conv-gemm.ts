@@ -17,7 +17,17 @@
  */
 import type { DevData, Runtime } from '../runtime.js';
 import { MAX_ELEMENTS } from '../runtime.js';
-import { PACK_COLS_SRC, PACK_ROWS_SRC, runTile, TILED_MODES, UNPACK_SRC } from './matmul.js';
+import {
+  packCols,
+  packRows,
+  packedBlocks,
+  packKernel,
+  reads4,
+  TILED_MODES,
+  layoutKey,
+  unpackBlocks,
+} from './tile.js';
+import type { Blocks, PackCall } from './tile.js';
 
 /**
  * Geometry g = [N, C, H, W, O, kH, kW, OH, OW, sH, sW, pT, pL, dH, dW, groups] (conv.ts); the
@@ -39,78 +49,64 @@ const TAP_READ = (out: string, r: number | string, c: number | string) => `
     }`;
 
 /** Forward B operand: column `col` of xcol, texel j = rows 4j..4j+3 (zero past K or NP). */
-const PACK_XCOL_SRC = `function(x, xo, g, K, NP, k4) {
-  const i = this.thread.x;
-  const j = i % k4;
-  const col = Math.floor(i / k4);
-  let x0 = 0; let x1 = 0; let x2 = 0; let x3 = 0;
-  if (col < NP) {${TAP_COL('col', 9)}
-    if (4 * j < K) {${TAP_ROW('4 * j', 0)}${TAP_READ('x0', 0, 9)}
-    }
-    if (4 * j + 1 < K) {${TAP_ROW('(4 * j + 1)', 1)}${TAP_READ('x1', 1, 9)}
-    }
-    if (4 * j + 2 < K) {${TAP_ROW('(4 * j + 2)', 2)}${TAP_READ('x2', 2, 9)}
-    }
-    if (4 * j + 3 < K) {${TAP_ROW('(4 * j + 3)', 3)}${TAP_READ('x3', 3, 9)}
-    }
-  }
-  return [x0, x1, x2, x3];
-}`;
+const PACK_XCOL = packKernel(
+  'convPackXcol',
+  'x, xo, g, K, NP',
+  'col',
+  `
+  if (col < NP) {${TAP_COL('col', 9)}${[0, 1, 2, 3]
+    .map(
+      (u) => `
+    if (4 * j + ${u} < K) {${TAP_ROW(`(4 * j + ${u})`, u)}${TAP_READ(`x${u}`, u, 9)}
+    }`,
+    )
+    .join('')}
+  }`,
+);
 
 /** Grad-weight B operand: row `kidx` of xcol, texel j = columns 4j..4j+3 (zero past NP or K). */
-const PACK_XROW_SRC = `function(x, xo, g, K, NP, k4) {
-  const i = this.thread.x;
-  const j = i % k4;
-  const kidx = Math.floor(i / k4);
-  let x0 = 0; let x1 = 0; let x2 = 0; let x3 = 0;
-  if (kidx < K) {${TAP_ROW('kidx', 9)}
-    if (4 * j < NP) {${TAP_COL('4 * j', 0)}${TAP_READ('x0', 9, 0)}
-    }
-    if (4 * j + 1 < NP) {${TAP_COL('(4 * j + 1)', 1)}${TAP_READ('x1', 9, 1)}
-    }
-    if (4 * j + 2 < NP) {${TAP_COL('(4 * j + 2)', 2)}${TAP_READ('x2', 9, 2)}
-    }
-    if (4 * j + 3 < NP) {${TAP_COL('(4 * j + 3)', 3)}${TAP_READ('x3', 9, 3)}
-    }
-  }
-  return [x0, x1, x2, x3];
-}`;
+const PACK_XROW = packKernel(
+  'convPackXrow',
+  'x, xo, g, K, NP',
+  'kidx',
+  `
+  if (kidx < K) {${TAP_ROW('kidx', 9)}${[0, 1, 2, 3]
+    .map(
+      (u) => `
+    if (4 * j + ${u} < NP) {${TAP_COL(`(4 * j + ${u})`, u)}${TAP_READ(`x${u}`, 9, u)}
+    }`,
+    )
+    .join('')}
+  }`,
+);
 
 /** The gradient g [N, O, P] as the matrix [O, NP]: row o, texel j = columns 4j..4j+3. */
-const PACK_GROW_SRC = `function(gr, go, O, P, NP, k4) {
-  const i = this.thread.x;
-  const j = i % k4;
-  const o = Math.floor(i / k4);
-  let x0 = 0; let x1 = 0; let x2 = 0; let x3 = 0;
-  if (o < O) {
-    const c0 = 4 * j; const n0 = Math.floor(c0 / P);
-    if (c0 < NP) { x0 = gr[go + (n0 * O + o) * P + c0 - n0 * P]; }
-    const c1 = c0 + 1; const n1 = Math.floor(c1 / P);
-    if (c1 < NP) { x1 = gr[go + (n1 * O + o) * P + c1 - n1 * P]; }
-    const c2 = c0 + 2; const n2 = Math.floor(c2 / P);
-    if (c2 < NP) { x2 = gr[go + (n2 * O + o) * P + c2 - n2 * P]; }
-    const c3 = c0 + 3; const n3 = Math.floor(c3 / P);
-    if (c3 < NP) { x3 = gr[go + (n3 * O + o) * P + c3 - n3 * P]; }
-  }
-  return [x0, x1, x2, x3];
-}`;
+const PACK_GROW = packKernel(
+  'convPackGrow',
+  'gr, go, O, P, NP',
+  'o',
+  `
+  if (o < O) {${[0, 1, 2, 3]
+    .map(
+      (u) => `
+    const c${u} = 4 * j + ${u}; const n${u} = Math.floor(c${u} / P);
+    if (c${u} < NP) { x${u} = gr[go + (n${u} * O + o) * P + c${u} - n${u} * P]; }`,
+    )
+    .join('')}
+  }`,
+);
 
 /** The gradient as [O, NP] by columns: column col, texel j = rows (channels) 4j..4j+3. */
-const PACK_GCOL_SRC = `function(gr, go, O, P, NP, k4) {
-  const i = this.thread.x;
-  const j = i % k4;
-  const col = Math.floor(i / k4);
-  let x0 = 0; let x1 = 0; let x2 = 0; let x3 = 0;
+const PACK_GCOL = packKernel(
+  'convPackGcol',
+  'gr, go, O, P, NP',
+  'col',
+  `
   if (col < NP) {
     const n = Math.floor(col / P);
-    const base = go + n * O * P + col - n * P + 4 * j * P;
-    if (4 * j < O) { x0 = gr[base]; }
-    if (4 * j + 1 < O) { x1 = gr[base + P]; }
-    if (4 * j + 2 < O) { x2 = gr[base + 2 * P]; }
-    if (4 * j + 3 < O) { x3 = gr[base + 3 * P]; }
-  }
-  return [x0, x1, x2, x3];
-}`;
+    const base = go + n * O * P + col - n * P + 4 * j * P;${reads4('4 * j', 'O', (u) => `gr[base + ${u} * P]`)}
+  }`,
+);
 
 /** One element (row r, column c) of the tile kernel's 2×2 blocks, into `out`. */
 const BLOCK_READ = (r: string, c: string, out: string) => `
@@ -132,6 +128,25 @@ const UNPACK_Y_SRC = `function(t4, nh, O, P, b, bo, hasBias) {
   return acc;
 }`;
 
+/**
+ * The input gradient's loop (kernel source, shared with conv.ts): every tap (kh, kw) and output
+ * position (oh, ow) whose window reads input (y, x), in the names kH, kW, OH, OW and geometry g;
+ * `body` runs once for each.
+ */
+export const WINDOWS_READING = (body: string): string => `
+  for (let kh = 0; kh < kH; kh++) {
+    const th = y + g[11] - kh * g[13];
+    const oh = Math.floor(th / g[9]);
+    if (th >= 0 && oh * g[9] === th && oh < OH) {
+      for (let kw = 0; kw < kW; kw++) {
+        const tw = x + g[12] - kw * g[14];
+        const ow = Math.floor(tw / g[10]);
+        if (tw >= 0 && ow * g[10] === tw && ow < OW) {${body}
+        }
+      }
+    }
+  }`;
+
 /** col2im: gx[n, c, y, x] = Σ of gcol over the taps (kh, kw) whose window reads (y, x). */
 const COL2IM_SRC = `function(t4, nh, g) {
   const C = g[1]; const H = g[2]; const W = g[3];
@@ -140,21 +155,9 @@ const COL2IM_SRC = `function(t4, nh, g) {
   const x = i % W; const r1 = Math.floor(i / W);
   const y = r1 % H; const r2 = Math.floor(r1 / H);
   const c = r2 % C; const n = Math.floor(r2 / C);
-  let acc = 0;
-  for (let kh = 0; kh < kH; kh++) {
-    const th = y + g[11] - kh * g[13];
-    const oh = Math.floor(th / g[9]);
-    if (th >= 0 && oh * g[9] === th && oh < OH) {
-      for (let kw = 0; kw < kW; kw++) {
-        const tw = x + g[12] - kw * g[14];
-        const ow = Math.floor(tw / g[10]);
-        if (tw >= 0 && ow * g[10] === tw && ow < OW) {
+  let acc = 0;${WINDOWS_READING(`
           const kidx = (c * kH + kh) * kW + kw;
-          const col = (n * OH + oh) * OW + ow;${BLOCK_READ('kidx', 'col', 'acc')}
-        }
-      }
-    }
-  }
+          const col = (n * OH + oh) * OW + ow;${BLOCK_READ('kidx', 'col', 'acc')}`)}
   return acc;
 }`;
 
@@ -195,25 +198,10 @@ export function convGemmFits(rt: Runtime, g: readonly number[]): boolean {
   return biggest <= MAX_ELEMENTS;
 }
 
-/** Packs both operands, runs the tile kernel, and returns its blocks (the caller releases them). */
-function blocks(
-  rt: Runtime,
-  d: Dims,
-  a: [string, string, unknown[]],
-  b: [string, string, unknown[]],
-): DevData {
+/** Packs both operands and runs the tile kernel (tile.ts); the caller releases the blocks. */
+function blocks(rt: Runtime, d: Dims, a: PackCall, b: PackCall): Blocks {
   const { mh, nh, k4 } = halves(d);
-  const a4 = rt.run(a[0], a[1], 2 * mh * k4, [...a[2], k4] as never, true);
-  try {
-    const b4 = rt.run(b[0], b[1], 2 * nh * k4, [...b[2], k4] as never, true);
-    try {
-      return runTile(rt, a4, b4, [1, mh, nh, k4]);
-    } finally {
-      rt.release(b4);
-    }
-  } finally {
-    rt.release(a4);
-  }
+  return packedBlocks(rt, a, b, [1, mh, nh, k4]);
 }
 
 /** Device data with its element offset. */
@@ -224,18 +212,13 @@ export function convGemmForward(rt: Runtime, g: number[], x: At, w: At, bias: At
   const [N, C, , , O, kH, kW, OH, OW] = g as number[];
   const d = { m: O!, n: N! * OH! * OW!, k: C! * kH! * kW! };
   const gm = Float32Array.from(g);
-  const t4 = blocks(
-    rt,
-    d,
-    ['matmulPackRows', PACK_ROWS_SRC, [w[0], w[1], d.m, d.k, 2 * halves(d).mh]],
-    ['convPackXcol', PACK_XCOL_SRC, [x[0], x[1], gm, d.k, d.n]],
-  );
+  const bl = blocks(rt, d, packRows(w[0], w[1], d.m, d.k), [PACK_XCOL, [x[0], x[1], gm, d.k, d.n]]);
   try {
     const b = bias ?? w;
-    const args = [t4, halves(d).nh, O, OH! * OW!, b[0], b[1], bias ? 1 : 0];
-    return rt.run('convUnpackY', UNPACK_Y_SRC, d.m * d.n, args as never);
+    const args = [bl.t4, halves(d).nh, O, OH! * OW!, b[0], b[1], bias ? 1 : 0];
+    return rt.run(layoutKey('convUnpackY', bl), UNPACK_Y_SRC, d.m * d.n, args as never);
   } finally {
-    rt.release(t4);
+    rt.release(bl.t4);
   }
 }
 
@@ -244,17 +227,12 @@ export function convGemmGradInput(rt: Runtime, g: number[], gr: At, w: At): DevD
   const [N, C, H, W, O, kH, kW, OH, OW] = g as number[];
   const P = OH! * OW!;
   const d = { m: C! * kH! * kW!, n: N! * P, k: O! };
-  const t4 = blocks(
-    rt,
-    d,
-    ['matmulPackCols', PACK_COLS_SRC, [w[0], w[1], d.k, d.m, 2 * halves(d).mh]],
-    ['convPackGcol', PACK_GCOL_SRC, [gr[0], gr[1], O, P, d.n]],
-  );
+  const bl = blocks(rt, d, packCols(w[0], w[1], d.k, d.m), [PACK_GCOL, [gr[0], gr[1], O, P, d.n]]);
   try {
-    const args = [t4, halves(d).nh, Float32Array.from(g)];
-    return rt.run('convCol2im', COL2IM_SRC, N! * C! * H! * W!, args as never);
+    const args = [bl.t4, halves(d).nh, Float32Array.from(g)];
+    return rt.run(layoutKey('convCol2im', bl), COL2IM_SRC, N! * C! * H! * W!, args as never);
   } finally {
-    rt.release(t4);
+    rt.release(bl.t4);
   }
 }
 
@@ -263,16 +241,15 @@ export function convGemmGradWeight(rt: Runtime, g: number[], gr: At, x: At): Dev
   const [N, C, , , O, kH, kW, OH, OW] = g as number[];
   const P = OH! * OW!;
   const d = { m: O!, n: C! * kH! * kW!, k: N! * P };
-  const t4 = blocks(
+  const bl = blocks(
     rt,
     d,
-    ['convPackGrow', PACK_GROW_SRC, [gr[0], gr[1], O, P, d.k]],
-    ['convPackXrow', PACK_XROW_SRC, [x[0], x[1], Float32Array.from(g), d.n, d.k]],
+    [PACK_GROW, [gr[0], gr[1], O, P, d.k]],
+    [PACK_XROW, [x[0], x[1], Float32Array.from(g), d.n, d.k]],
   );
   try {
-    const { mh, nh } = halves(d);
-    return rt.run('matmulUnpack', UNPACK_SRC, d.m * d.n, [t4, d.m, d.n, mh, nh]);
+    return unpackBlocks(rt, bl, [1, d.m, d.n]);
   } finally {
-    rt.release(t4);
+    rt.release(bl.t4);
   }
 }

@@ -17,6 +17,7 @@ import {
   convGemmForward,
   convGemmGradInput,
   convGemmGradWeight,
+  WINDOWS_READING,
 } from './conv-gemm.js';
 import type { Device } from './table.js';
 
@@ -58,23 +59,11 @@ const GRAD_INPUT_SRC = `function(gr, gro, w, wo, g) {
   const y = r1 % H; const r2 = Math.floor(r1 / H);
   const c = r2 % C; const n = Math.floor(r2 / C);
   const grp = Math.floor(c / Cg); const cl = c - grp * Cg;
-  let acc = 0;
-  for (let kh = 0; kh < kH; kh++) {
-    const th = y + g[11] - kh * g[13];
-    const oh = Math.floor(th / g[9]);
-    if (th >= 0 && oh * g[9] === th && oh < OH) {
-      for (let kw = 0; kw < kW; kw++) {
-        const tw = x + g[12] - kw * g[14];
-        const ow = Math.floor(tw / g[10]);
-        if (tw >= 0 && ow * g[10] === tw && ow < OW) {
+  let acc = 0;${WINDOWS_READING(`
           for (let oo = 0; oo < Og; oo++) {
             const o = grp * Og + oo;
             acc += gr[gro + ((n * O + o) * OH + oh) * OW + ow] * w[wo + ((o * Cg + cl) * kH + kh) * kW + kw];
-          }
-        }
-      }
-    }
-  }
+          }`)}
   return acc;
 }`;
 

@@ -4,13 +4,15 @@
  * formula transcribes the PRIMS reference, including its NaN, ±∞ and −0 rules, in float32.
  */
 import type { BinaryPrim, ComparePrim, UnaryPrim } from '@flint/core/backend';
+import { TRIG } from './trig.js';
 
 /**
  * GLSL leaves much undefined that JavaScript defines, and gpu.js writes `Infinity` as the largest
  * finite float (measured on WebGL2/SwiftShader: exp(NaN) = ∞, log(−1) = 0, log(0) = −88,
- * pow(−2, 3) = ∞, `Math.abs(∞) === Infinity` false). So every formula guards its special
- * inputs itself: an infinity is "beyond FLT_MAX", and NaN and ∞ come in as arguments (`nan`,
- * `inf`) because no shader expression is guaranteed to produce them.
+ * pow(−2, 3) = ∞, `Math.abs(∞) === Infinity` false), and shader compilers fold `x * 0` to +0
+ * (measured on SwiftShader, WebGL2 and WebGPU). So every formula guards its special inputs
+ * itself: an infinity is "beyond FLT_MAX", NaN and ∞ come in as arguments (`nan`, `inf`)
+ * because no shader expression is guaranteed to produce them, and −0 is made as −1/∞.
  */
 const FLT_MAX = '3.4028234663852886e38';
 
@@ -43,8 +45,8 @@ const ROUND = `
   if (d > 0.5) { r = f + 1; }
   if (d === 0.5) { r = f + Math.abs(f % 2); }
   if (r === 0) {
-    if (v < 0) { return -1 / inf; }
-    return v * 0;
+    if (v < 0 || 1 / v < 0) { return -1 / inf; }
+    return 0;
   }
   return r;`;
 
@@ -93,28 +95,6 @@ const SIGMOID = `
   const e = Math.exp(v);
   return e / (1 + e);`;
 
-/**
- * sin and cos with a Cody–Waite reduction by π/2 (three float32 parts) and minimax polynomials
- * on [−π/4, π/4]: SwiftShader's builtins are off by ~2e-5 already at |x| ≈ 1. Beyond 2^15 the
- * reduction loses bits; there the builtin is used.
- */
-const TRIG = (cos: boolean) => `
-  if (!(Math.abs(v) <= ${FLT_MAX})) { return nan; }
-  if (Math.abs(v) > 32768) { return Math.${cos ? 'cos' : 'sin'}(v); }
-  const k = Math.floor(v * 0.6366197723675814 + 0.5);
-  const r = ((v - k * 1.5703125) - k * 4.837512969970703e-4) - k * 7.549789948768648e-8;
-  const r2 = r * r;
-  const s = r + r * r2 * (-0.16666666641626524 + r2 * (0.008333329385889463 + r2 * (-0.00019839334836096632 + r2 * 2.718311493989822e-6)));
-  const c = 1 - 0.5 * r2 + r2 * r2 * (0.041666666666666664 + r2 * (-0.001388888888887411 + r2 * (2.4801587289476729e-5 + r2 * -2.7557314351390663e-7)));
-  const q = k - 4 * Math.floor(k / 4) + ${cos ? 1 : 0};
-  let out = 0;
-  if (q === 0 || q === 4) { out = s; }
-  if (q === 1) { out = c; }
-  if (q === 2) { out = -s; }
-  if (q === 3) { out = -c; }
-  if (out === 0 && ${cos ? 'false' : 'true'}) { return v; }
-  return out;`;
-
 // Every unary formula but sign's starts with `if (v !== v) return v` (NaN in, NaN out).
 const UNARY: Record<UnaryPrim, string> = {
   neg: 'return -v;',
@@ -125,8 +105,8 @@ const UNARY: Record<UnaryPrim, string> = {
   log: LOG,
   log1p: LOG1P,
   sqrt: 'if (v < 0) { return nan; } if (v > ' + FLT_MAX + ') { return v; } return Math.sqrt(v);',
-  sin: TRIG(false),
-  cos: TRIG(true),
+  sin: TRIG(false, FLT_MAX),
+  cos: TRIG(true, FLT_MAX),
   tanh: TANH,
   sigmoid: SIGMOID,
   erf: ERF,
@@ -163,7 +143,10 @@ const REMAINDER = `
     }
   }
   if (a < 0) { r = -r; }
-  if (r === 0) { return a * 0; }
+  if (r === 0) {
+    if (a < 0 || 1 / a < 0) { return -1 / inf; }
+    return 0;
+  }
   if ((r < 0) !== (b < 0)) { return r + b; }
   return r;`;
 

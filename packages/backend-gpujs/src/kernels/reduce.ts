@@ -1,9 +1,34 @@
 /**
- * Reductions on the device. Core hands over contiguous inputs; the reduced axes are first moved
- * last (a strided copy, skipped when they already are), so every kernel reduces rows of `n`
- * adjacent elements: output o reads x[off + o·n … off + o·n + n − 1].
+ * Reductions on the device. The reduced axes are moved last (a view), so every kernel reduces
+ * rows of `n` elements: output o reads x[off + o·t + j·s] for j < n. When the kept axes and the
+ * reduced axes each collapse to one stride (`rowStrides`: every plain or transposed 2-D case,
+ * e.g. the column sums of a bias gradient) the kernel reads the view in place; otherwise the
+ * view is copied contiguous first (t = n, s = 1).
  */
-import type { ReducePrim } from '@flint/core/backend';
+import type { KView, ReducePrim } from '@flint/core/backend';
+
+/**
+ * The one stride of a run of dims that is row-major within itself (size-1 dims skipped;
+ * stride 0, a broadcast run, included), or null.
+ */
+function runStride(shape: readonly number[], strides: readonly number[]): number | null {
+  let s: number | null = null;
+  let span = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] === 1) continue;
+    if (s === null) s = strides[d]!;
+    else if (strides[d] !== s * span) return null;
+    span *= shape[d]!;
+  }
+  return s ?? 1;
+}
+
+/** [t, s] for a view whose first `kept` dims are kept and the rest reduced, or null. */
+export function rowStrides(v: KView<unknown>, kept: number): [number, number] | null {
+  const t = runStride(v.shape.slice(0, kept), v.strides.slice(0, kept));
+  const s = runStride(v.shape.slice(kept), v.strides.slice(kept));
+  return t === null || s === null ? null : [t, s];
+}
 
 // max/min start from the row's first element (gpu.js writes `Infinity` as FLT_MAX on WebGL, so
 // ±Infinity cannot seed them; core rejects max/min of an empty row). NaN propagates at once;
@@ -24,13 +49,13 @@ const FOLD: Record<ReducePrim, { init: string; from: number; step: string }> = {
   },
 };
 
-export const reduceSrc = (p: ReducePrim): string => `function(x, xo, n) {
+export const reduceSrc = (p: ReducePrim): string => `function(x, xo, n, t, s) {
   if (n === 0) { return ${p === 'prod' ? 1 : 0}; }
-  const base = xo + this.thread.x * n;
+  const base = xo + this.thread.x * t;
   let acc = ${FOLD[p].init};
   ${p === 'max' || p === 'min' ? 'if (acc !== acc) { return acc; }' : ''}
   for (let j = ${FOLD[p].from}; j < n; j++) {
-    const v = x[base + j];
+    const v = x[base + j * s];
     ${p === 'max' || p === 'min' ? 'if (v !== v) { return v; }' : ''}
     ${FOLD[p].step}
   }

@@ -33,7 +33,7 @@ import { gatherOnDevice } from './gather.js';
 import { DEFAULT_SHARED_KERNEL_MAX, shared } from './family.js';
 import { matmulOnDevice } from './matmul.js';
 import { binaryBroadcast } from './broadcast.js';
-import { CUMSUM_SRC, reduceSrc } from './reduce.js';
+import { CUMSUM_SRC, reduceSrc, rowStrides } from './reduce.js';
 import { sortKernel } from './sort.js';
 
 type V = KView<GBuf>;
@@ -205,10 +205,13 @@ function reduce(d: Device, p: ReducePrim) {
     if (outDType === 'int32') return host(x, axes);
     const t: GBuf[] = [];
     const { view, n } = axesLast(x, axes);
-    const [xd, xo] = d.flat(view, t);
+    // read in place when kept and reduced axes each have one stride, else copy (reduce.ts)
+    const ts = rowStrides(view, x.shape.length - axes.length);
+    const [xd, xo] = ts ? [d.data(view), view.offset] : d.flat(view, t);
+    const [rowStep, step] = ts ?? [n, 1];
     const outSize =
       n === 0 ? sizeOf(x.shape.filter((_, i) => !axes.includes(i))) : sizeOf(x.shape) / n;
-    const r = d.out(outDType, p, reduceSrc(p), outSize, [xd, xo, n]);
+    const r = d.out(outDType, p, reduceSrc(p), outSize, [xd, xo, n, rowStep, step]);
     d.free(t);
     return r;
   };

@@ -9,6 +9,7 @@ import type { Case, CaseContext } from '../types.js';
 import { isError, loadCorpus, programDTypes, programRank, type DiffProgram } from './corpus.js';
 import { checkError, checkGrads, checkRun, explain } from './check.js';
 import { gradients, runProgram } from './program.js';
+import { subnormalNeeds } from '../harness/subnormal.js';
 
 async function runCorpusProgram(ctx: CaseContext, p: DiffProgram): Promise<void> {
   const e = p.expected;
@@ -39,7 +40,12 @@ export function corpusCases(): Case[] {
     layer: 'diff' as const,
     op: p.steps[p.steps.length - 1]!.op,
     dtype: p.inputs[0]!.dtype,
-    needs: { dtypes: programDTypes(p), rank: programRank(p), syncRead: infersShape(p) },
+    needs: {
+      dtypes: programDTypes(p),
+      rank: programRank(p),
+      syncRead: infersShape(p),
+      ...subnormalNeeds(p.inputs),
+    },
     run: (ctx: CaseContext) => runCorpusProgram(ctx, p),
   }));
 }

@@ -239,5 +239,7 @@ export function unmetNeed(
     return 'the oracle device has no synchronous read-back (caps.syncRead is false)';
   if (needs.syncRead && caps.syncRead === false)
     return 'caps.syncRead is false: the device has no synchronous read-back';
+  if (needs.subnormals && caps.flushesSubnormals)
+    return 'caps.flushesSubnormals: the device flushes float32 subnormals to zero (GLSL ES 3.0 and WGSL allow it)';
   return null;
 }

@@ -3,6 +3,7 @@ import type { Case, CaseContext } from '../types.js';
 import { checkResult, expectError, inputScale } from './check.js';
 import { dtypesOf, loadFixtures, mainDType, makeTensor, type FixtureCase } from './fixtures.js';
 import { INVOKE } from './invoke.js';
+import { subnormalNeeds } from '../harness/subnormal.js';
 
 function invoke(c: FixtureCase) {
   const fn = INVOKE[c.op];
@@ -34,6 +35,7 @@ export function fixtureCases(): Case[] {
       dtypes: dtypesOf(c),
       rank: Math.max(0, ...c.inputs.map((s) => s.shape.length)),
       ...(c.syncRead ? { syncRead: true } : {}),
+      ...subnormalNeeds(c.inputs, c.tol, c.expected),
     },
     run: (ctx: CaseContext) => runForward(c, ctx),
   }));

@@ -5,6 +5,7 @@
  */
 import type { DType, Tolerance } from '@flint/core/backend';
 import { assertClose, maxAbs } from '../harness/compare.js';
+import { subnormalNeeds } from '../harness/subnormal.js';
 import type { Case, CaseContext } from '../types.js';
 import { loadFixtures, values, type FixtureCase } from '../l1/fixtures.js';
 import { analyticGrads, gradInputs, numericGrads } from './fd.js';
@@ -32,9 +33,11 @@ function torchCase(c: FixtureCase): Case {
     op: c.op,
     dtype: own,
     // Special points mean different things in float32 (overflow, rounding to ±0): no fallback.
-    ...(c.fd === false || c.syncRead
-      ? { needs: { ...(c.fd === false ? { dtypes: [own] } : {}), ...syncNeeds(c) } }
-      : {}),
+    needs: {
+      ...(c.fd === false ? { dtypes: [own] } : {}),
+      ...syncNeeds(c),
+      ...subnormalNeeds(c.inputs, c.tol, c.grads),
+    },
     run: async (ctx: CaseContext) => {
       const dtype: DType =
         own === 'float64' && ctx.backend.caps.dtypes.includes('float64') ? 'float64' : 'float32';

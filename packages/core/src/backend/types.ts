@@ -340,6 +340,13 @@ export interface Caps {
    * the conformance suite reads through `read()` only. Absent means true.
    */
   readonly syncRead?: boolean;
+  /**
+   * true: float32 arithmetic on this device may flush subnormal inputs and results to zero (of
+   * either sign), as GLSL ES 3.0 and WGSL allow and GPU drivers (SwiftShader included) do, so
+   * `exp(-100)` is 0 there and a subnormal counts as zero in comparisons. The conformance suite
+   * skips cases that need subnormal arithmetic (`needs.subnormals`). Absent means false.
+   */
+  readonly flushesSubnormals?: boolean;
   /** Agreement with the float64 reference expected for each dtype. */
   readonly tolerance: Readonly<Partial<Record<DType, Tolerance>>>;
   /** Feature flags: 'blas', 'cuda', 'webgl2', 'float16', 'threads' … */

@@ -41,8 +41,9 @@ const NOTE =
   'native addon — the N-API transition and the C++ kernels, BLAS included — measured by ' +
   'routing each addon call through a named frame (`traceNativeCalls`), since V8 has no frames ' +
   'for native code; **GC** is the garbage collector; **other** is the rest (the bench harness, ' +
-  'Node and V8 internals such as compilation). Sampling adds a little to each step, so the ' +
-  'sampled time per step is somewhat above the timed median.';
+  'Node and V8 internals such as compilation). The sampled time per step is the samples ' +
+  'taken × the interval ÷ the steps: a share of samples, not a timing (the timed medians are ' +
+  'in the tables above), and it can differ from the timed median either way.';
 
 export function profileSection(rep: BenchReport): string {
   const ps = rep.profiles ?? [];

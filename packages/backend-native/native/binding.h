@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "buffer.h"
 #include "common.h"
@@ -69,38 +70,36 @@ struct WriteSource {
 };
 WriteSource write_source(Napi::Env env, napi_value src, const Buf* b, int64_t at);
 
-// Runs fn, turning any C++ exception into a JS Error; `what` prefixes the message.
-template <class F>
-Napi::Value guarded(const Napi::CallbackInfo& info, const char* what, F&& fn) {
+// Runs fn, turning any C++ exception into a JS Error whose message starts with prefix(), a
+// function so that the prefix is built only on failure (a per-op string join would cost more
+// than a small op).
+template <class P, class F>
+Napi::Value guarded_with(const Napi::CallbackInfo& info, P&& prefix, F&& fn) {
   Napi::Env env = info.Env();
   try {
     return fn(env);
   } catch (const Napi::Error&) {
     throw;  // already a JS error
   } catch (const std::bad_alloc&) {
-    throw Napi::Error::New(env, std::string(what) + ": out of memory");
+    throw Napi::Error::New(env, prefix() + ": out of memory");
   } catch (const std::exception& e) {
-    throw Napi::Error::New(env, std::string(what) + ": " + e.what());
+    throw Napi::Error::New(env, prefix() + ": " + e.what());
   } catch (...) {
-    throw Napi::Error::New(env, std::string(what) + ": unknown native error");
+    throw Napi::Error::New(env, prefix() + ": unknown native error");
   }
 }
 
-// `guarded` with the prefix `what` + `name` ("native." + op name), joined only on failure.
+// Runs fn, turning any C++ exception into a JS Error; `what` prefixes the message.
+template <class F>
+Napi::Value guarded(const Napi::CallbackInfo& info, const char* what, F&& fn) {
+  return guarded_with(info, [what] { return std::string(what); }, std::forward<F>(fn));
+}
+
+// `guarded` with the prefix `what` + `name` ("native." + op name).
 template <class F>
 Napi::Value guarded(const Napi::CallbackInfo& info, const char* what, const char* name, F&& fn) {
-  Napi::Env env = info.Env();
-  try {
-    return fn(env);
-  } catch (const Napi::Error&) {
-    throw;  // already a JS error
-  } catch (const std::bad_alloc&) {
-    throw Napi::Error::New(env, std::string(what) + name + ": out of memory");
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(env, std::string(what) + name + ": " + e.what());
-  } catch (...) {
-    throw Napi::Error::New(env, std::string(what) + name + ": unknown native error");
-  }
+  return guarded_with(
+      info, [what, name] { return std::string(what) + name; }, std::forward<F>(fn));
 }
 
 }  // namespace bind

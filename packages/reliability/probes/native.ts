@@ -291,19 +291,21 @@ const threadProbes: Probe[] = [
         const fl = core;
         const device = fl.register(native.nativeBackend({ name: 'spin' }));
         const held = fl.zeros([1 << 23], { device }); // 32 MiB
-        const m = fl.randn([640, 640], { device });
+        const m = fl.randn([400, 400], { device });
         post({ running: true });
         for (;;) m.matmul(m).tanh().sum().dispose();`);
       const out = runFresh(`
         const { Worker } = await import('node:worker_threads');
         const a = (await import(${JSON.stringify(bindingUrl())})).addon();
         const out = [];
-        for (let i = 0; i < 2; i++) {
+        // Thirty workers, stopped at different moments: a stop that lands while an op is in native
+        // code once aborted the process (napi_throw fails in a terminating environment).
+        for (let i = 0; i < 30; i++) {
           // execArgv: [], or the worker would inherit --input-type=module and not be CommonJS.
           const w = new Worker(${JSON.stringify(spin)}, { eval: true, execArgv: [], workerData: ${JSON.stringify({ urls: urls() })} });
           await new Promise((res, rej) => { w.once('message', res); w.once('error', rej); });
           const during = a.info().processBytes;
-          await new Promise((r) => setTimeout(r, 50)); // inside a 640³ product by now
+          await new Promise((r) => setTimeout(r, (i * 7) % 20)); // mid-loop, often inside a 400³ product
           out.push({ during, code: await w.terminate(), after: a.info().processBytes });
         }
         console.log(JSON.stringify(out));`) as { during: number; code: number; after: number }[];

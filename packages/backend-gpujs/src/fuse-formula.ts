@@ -2,6 +2,7 @@
  * The formulas that fuse.ts inlines: the element-wise kernel sources of elementwise.ts (one
  * source of truth), parsed into "first true condition wins, else the last value" form.
  */
+import { PRIM_NAMES, PRIMS } from '@flint/core/backend';
 import type { BinaryPrim, ComparePrim, UnaryPrim } from '@flint/core/backend';
 import { binarySrc, compareSrc, unarySrc } from './kernels/elementwise.js';
 
@@ -41,38 +42,13 @@ export function parseFormula(src: string, head: string, vars: string[]): Formula
 function formulas(): Map<string, Formula> {
   const m = new Map<string, Formula>();
   const put = (k: string, f: Formula | null) => f && m.set(k, f);
-  const UNARY: UnaryPrim[] = [
-    'neg',
-    'abs',
-    'sign',
-    'exp',
-    'expm1',
-    'log',
-    'log1p',
-    'sqrt',
-    'sin',
-    'cos',
-    'tanh',
-    'sigmoid',
-    'erf',
-    'floor',
-    'ceil',
-    'round',
-    'trunc',
-  ];
-  const BINARY: BinaryPrim[] = [
-    'add',
-    'sub',
-    'mul',
-    'div',
-    'remainder',
-    'pow',
-    'maximum',
-    'minimum',
-    'logicalAnd',
-    'logicalOr',
-  ];
-  const COMPARE: ComparePrim[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
+  // Every primitive of these kinds is a candidate; those whose source is not of the plain
+  // "if (c) return x; … return y" form (loops, locals) parse to null and keep their own kernels.
+  const ofKind = <K extends string>(kind: string) =>
+    PRIM_NAMES.filter((n) => PRIMS[n].kind === kind) as K[];
+  const UNARY = ofKind<UnaryPrim>('unary');
+  const BINARY = ofKind<BinaryPrim>('binary');
+  const COMPARE = ofKind<ComparePrim>('compare');
   for (const p of UNARY) put(p, parseFormula(unarySrc(p), UN_HEAD, ['v']));
   for (const p of BINARY) put(p, parseFormula(binarySrc(p), BIN_HEAD, ['a', 'b']));
   for (const p of COMPARE) put(p, parseFormula(compareSrc(p), CMP_HEAD, ['a', 'b']));
